@@ -1,0 +1,72 @@
+"""Project-wide REST API policy: permissions by role, body size, pagination, error shape."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import exceptions, pagination, parsers, permissions
+
+
+class RolePermissions(permissions.DjangoModelPermissions):
+    """Model permissions of the user's role groups, reads included.
+
+    DRF's default lets any authenticated user read; here reading needs `view_<model>`,
+    so a QA analyst sees what the QA Analyst group may see and nothing more.
+    """
+
+    perms_map = {
+        **permissions.DjangoModelPermissions.perms_map,
+        "GET": ["%(app_label)s.view_%(model_name)s"],
+        "HEAD": ["%(app_label)s.view_%(model_name)s"],
+    }
+
+
+def requires(perm: str) -> type[permissions.BasePermission]:
+    """A permission class for one action that needs `perm` whatever its HTTP method."""
+
+    class Requires(permissions.IsAuthenticated):
+        def has_permission(self, request, view) -> bool:
+            return super().has_permission(request, view) and request.user.has_perm(perm)
+
+    Requires.__name__ = f"Requires[{perm}]"
+    return Requires
+
+
+class LimitedJSONParser(parsers.JSONParser):
+    """JSON parser that refuses bodies over DATA_UPLOAD_MAX_MEMORY_SIZE.
+
+    Django enforces that limit on form posts only; DRF reads JSON from the stream.
+    """
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        request = (parser_context or {}).get("request")
+        declared = request.META.get("CONTENT_LENGTH") if request is not None else None
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise exceptions.ParseError(f"Request body is larger than {limit} bytes.")
+        body = stream.read(limit + 1) if stream is not None else b""
+        if len(body) > limit:
+            raise exceptions.ParseError(f"Request body is larger than {limit} bytes.")
+        return super().parse(io.BytesIO(body), media_type, parser_context)
+
+
+class Pagination(pagination.PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+def exception_handler(exc: Exception, context: dict) -> Any:
+    """DRF's handler, plus model validation errors raised by services as 400s with fields."""
+    # Imported here: DRF imports this module while rest_framework.views is loading.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
+    if isinstance(exc, DjangoValidationError):
+        detail = (
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+        exc = exceptions.ValidationError(detail=detail)
+    return drf_exception_handler(exc, context)

@@ -1,0 +1,19 @@
+"""Create the role groups (Agent, Supervisor, QA Analyst, Manager) with their permissions."""
+
+from django.db import migrations
+
+
+def create_roles(apps, schema_editor):
+    from callcenter.roles import sync_role_groups
+
+    sync_role_groups(apps)
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("authtoken", "0004_alter_tokenproxy_options"),
+        ("crm", "0001_initial"),
+    ]
+
+    operations = [migrations.RunPython(create_roles, migrations.RunPython.noop)]

@@ -1,0 +1,87 @@
+"""The four roles of the call center, as auth groups with their permissions.
+
+A role is a group; what a user may do is the union of their groups' permissions, so pages
+and the API check permissions, never group names. Managers also need `is_staff` to open
+Django admin; seed_demo sets it, and admins set it when they make someone a manager.
+"""
+
+from __future__ import annotations
+
+AGENT = "Agent"
+SUPERVISOR = "Supervisor"
+QA_ANALYST = "QA Analyst"
+MANAGER = "Manager"
+ROLES = (AGENT, SUPERVISOR, QA_ANALYST, MANAGER)
+
+_CRM_READ = [
+    "crm.view_customer",
+    "crm.view_phonenumber",
+    "crm.view_emailaddress",
+    "crm.view_case",
+    "crm.view_caseevent",
+    "crm.view_interaction",
+]
+_CRM_WORK = [
+    *_CRM_READ,
+    "crm.add_customer",
+    "crm.change_customer",
+    "crm.add_phonenumber",
+    "crm.change_phonenumber",
+    "crm.delete_phonenumber",
+    "crm.add_emailaddress",
+    "crm.change_emailaddress",
+    "crm.delete_emailaddress",
+    "crm.add_case",
+    "crm.change_case",
+    "crm.add_interaction",
+]
+
+# "app_label.*" grants every permission of that app.
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    AGENT: _CRM_WORK,
+    SUPERVISOR: [*_CRM_WORK, "crm.assign_case"],
+    QA_ANALYST: _CRM_READ,
+    MANAGER: [
+        "crm.*",
+        "telephony.*",
+        "campaigns.*",
+        "qa.*",
+        "auth.view_user",
+        "auth.add_user",
+        "auth.change_user",
+        "auth.view_group",
+        "authtoken.view_tokenproxy",
+        "authtoken.add_tokenproxy",
+        "authtoken.delete_tokenproxy",
+    ],
+}
+
+
+def sync_role_groups(apps) -> None:
+    """Create the role groups and set their permissions exactly to ROLE_PERMISSIONS.
+
+    Takes the app registry so data migrations can call it with their historical one.
+    Later migrations that add models call it again; it is idempotent.
+    """
+    from django.contrib.auth.management import create_permissions
+
+    # Permissions are normally created after migrate; a data migration needs them now.
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, verbosity=0, apps=apps)
+        app_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, codes in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        wanted = Permission.objects.none()
+        for code in codes:
+            app_label, codename = code.split(".")
+            matching = Permission.objects.filter(content_type__app_label=app_label)
+            if codename != "*":
+                matching = matching.filter(codename=codename)
+                if not matching.exists():
+                    raise LookupError(f"Role {role!r} names unknown permission {code!r}.")
+            wanted = wanted | matching
+        group.permissions.set(wanted)

@@ -1,0 +1,30 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from crm import api as crm_api
+
+from . import views
+
+router = DefaultRouter()
+router.register("customers", crm_api.CustomerViewSet, basename="customer")
+router.register("cases", crm_api.CaseViewSet, basename="case")
+router.register("interactions", crm_api.InteractionViewSet, basename="interaction")
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("api/auth/token/", obtain_auth_token, name="api_token"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    path("api/", include(router.urls)),
+    path("", include("crm.urls")),
+]
+
+admin.site.site_header = "Call center administration"
+admin.site.site_title = "Call center admin"

@@ -1,0 +1,147 @@
+"""REST API of the CRM: customers (with caller-ID lookup), cases and the timeline."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from callcenter.api import requires
+
+from . import selectors, services
+from .models import Case, Customer, Interaction
+from .phones import try_normalize_phone
+from .serializers import (
+    CaseEventSerializer,
+    CaseSerializer,
+    CaseTransitionSerializer,
+    CustomerSerializer,
+    InteractionSerializer,
+)
+
+
+class CustomerFilter(django_filters.FilterSet):
+    phone = django_filters.CharFilter(
+        method="filter_phone", label="Phone number in any format (caller-ID lookup)"
+    )
+    q = django_filters.CharFilter(method="filter_search", label="Search text")
+
+    class Meta:
+        model = Customer
+        fields = ["tier", "preferred_language", "account_number"]
+
+    def filter_phone(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        number = try_normalize_phone(value)
+        if number is None:
+            raise serializers.ValidationError(
+                {"phone": [f"“{value}” is not a valid phone number."]}
+            )
+        return queryset.filter(phone_numbers__number=number)
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(pk__in=[c.pk for c in selectors.customer_search(query=value)])
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("phone", OpenApiTypes.STR, description="Caller-ID lookup, any format")
+        ]
+    )
+)
+class CustomerViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Customers with their phone numbers and email addresses."""
+
+    queryset = Customer.objects.prefetch_related("phone_numbers", "email_addresses").order_by(
+        "name", "id"
+    )
+    serializer_class = CustomerSerializer
+    filterset_class = CustomerFilter
+    ordering_fields = ["name", "created_at", "tier"]
+
+    def perform_create(self, serializer: CustomerSerializer) -> None:
+        data = dict(serializer.validated_data)
+        serializer.instance = services.customer_create(
+            phone_numbers=data.pop("phone_numbers", []),
+            email_addresses=data.pop("email_addresses", []),
+            **data,
+        )
+
+    def perform_update(self, serializer: CustomerSerializer) -> None:
+        serializer.instance = services.customer_update(
+            customer=serializer.instance, **serializer.validated_data
+        )
+
+
+class CaseViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Cases. Status moves only through `transition`, which enforces the workflow."""
+
+    queryset = Case.objects.select_related("customer", "owner")
+    serializer_class = CaseSerializer
+    filterset_fields = ["customer", "status", "priority", "category", "owner"]
+    ordering_fields = ["created_at", "priority", "due_at"]
+
+    def perform_create(self, serializer: CaseSerializer) -> None:
+        serializer.instance = services.case_create(
+            actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer: CaseSerializer) -> None:
+        data = dict(serializer.validated_data)
+        data.pop("customer", None)
+        case = serializer.instance
+        if "owner" in data:
+            case = services.case_assign(case=case, actor=self.request.user, owner=data.pop("owner"))
+        serializer.instance = services.case_update(case=case, actor=self.request.user, **data)
+
+    @extend_schema(request=CaseTransitionSerializer, responses=CaseSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[requires("crm.change_case")])
+    def transition(self, request: Request, pk: str | None = None) -> Response:
+        """Move the case to another status (new → open → pending/resolved → closed)."""
+        case = self.get_object()
+        form = CaseTransitionSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        case = services.case_transition(case=case, actor=request.user, **form.validated_data)
+        return Response(CaseSerializer(case, context=self.get_serializer_context()).data)
+
+    @extend_schema(responses=CaseEventSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def history(self, request: Request, pk: str | None = None) -> Response:
+        """Every recorded change of the case, oldest first."""
+        case = self.get_object()
+        return Response(CaseEventSerializer(case.events.all(), many=True).data)
+
+
+class InteractionViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The timeline: every customer's interactions, newest first. Entries are never edited."""
+
+    queryset = Interaction.objects.select_related("source_type").order_by("-occurred_at", "-id")
+    serializer_class = InteractionSerializer
+    filterset_fields = ["customer", "kind", "direction"]
+
+    def perform_create(self, serializer: InteractionSerializer) -> None:
+        serializer.instance = services.interaction_record(
+            actor=self.request.user, **serializer.validated_data
+        )

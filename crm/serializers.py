@@ -1,0 +1,182 @@
+"""API representations of CRM records. Validation here mirrors the forms; services write."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from .models import Case, CaseEvent, Customer, EmailAddress, Interaction, PhoneNumber
+from .phones import normalize_phone
+
+
+class PhoneNumberSerializerField(serializers.CharField):
+    """Accepts a number in any format, returns E.164."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 40)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        text = super().to_internal_value(data)
+        try:
+            return normalize_phone(text)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from None
+
+
+class PhoneNumberSerializer(serializers.ModelSerializer):
+    number = PhoneNumberSerializerField()
+
+    class Meta:
+        model = PhoneNumber
+        fields = ["id", "number", "label", "is_primary"]
+
+
+class EmailAddressSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = EmailAddress
+        fields = ["id", "email", "label"]
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    phone_numbers = PhoneNumberSerializer(many=True, required=False)
+    email_addresses = EmailAddressSerializer(many=True, required=False)
+    account_number = serializers.CharField(
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        help_text="Generated when left out.",
+    )
+
+    class Meta:
+        model = Customer
+        fields = [
+            "id",
+            "name",
+            "account_number",
+            "tier",
+            "preferred_language",
+            "time_zone",
+            "email",
+            "consent_recording",
+            "consent_marketing_calls",
+            "phone_numbers",
+            "email_addresses",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def validate_account_number(self, value: str) -> str:
+        value = value.strip().upper()
+        taken = Customer.objects.filter(account_number=value)
+        if self.instance is not None:
+            taken = taken.exclude(pk=self.instance.pk)
+        if value and taken.exists():
+            raise serializers.ValidationError("A customer with this account number exists.")
+        return value
+
+    def validate(self, attrs):
+        # Contact points are added through the customer's create call only; changing them
+        # afterwards goes through their own admin or pages, so PATCH cannot drop them.
+        if self.instance is not None and ("phone_numbers" in attrs or "email_addresses" in attrs):
+            raise serializers.ValidationError(
+                {"phone_numbers": ["Contact points cannot be changed through this endpoint."]}
+            )
+        return attrs
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    reference = serializers.CharField(read_only=True)
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.filter(is_active=True), required=False, allow_null=True
+    )
+    allowed_transitions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "reference",
+            "customer",
+            "subject",
+            "description",
+            "category",
+            "priority",
+            "status",
+            "owner",
+            "due_at",
+            "resolution",
+            "allowed_transitions",
+            "created_at",
+            "updated_at",
+            "resolved_at",
+            "closed_at",
+        ]
+        read_only_fields = [
+            "status",
+            "resolution",
+            "created_at",
+            "updated_at",
+            "resolved_at",
+            "closed_at",
+        ]
+
+    def get_allowed_transitions(self, case: Case) -> list[str]:
+        return list(case.allowed_transitions())
+
+    def validate(self, attrs):
+        if (
+            self.instance is not None
+            and "customer" in attrs
+            and attrs["customer"] != self.instance.customer
+        ):
+            raise serializers.ValidationError(
+                {"customer": ["A case cannot move to another customer."]}
+            )
+        return attrs
+
+
+class CaseTransitionSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Case.Status.choices)
+    resolution = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
+
+
+class CaseEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CaseEvent
+        fields = ["id", "kind", "actor", "changes", "created_at"]
+
+
+class InteractionSerializer(serializers.ModelSerializer):
+    # Calls and case changes are appended by telephony and the case workflow, not by hand.
+    kind = serializers.ChoiceField(
+        choices=[Interaction.Kind.NOTE, Interaction.Kind.EMAIL, Interaction.Kind.SMS]
+    )
+    source = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Interaction
+        fields = [
+            "id",
+            "customer",
+            "kind",
+            "direction",
+            "occurred_at",
+            "actor",
+            "summary",
+            "body",
+            "source",
+        ]
+        read_only_fields = ["actor"]
+        extra_kwargs = {"occurred_at": {"required": False}}
+
+    def get_source(self, interaction: Interaction) -> dict | None:
+        if interaction.source_type_id is None:
+            return None
+        return {
+            "type": f"{interaction.source_type.app_label}.{interaction.source_type.model}",
+            "id": interaction.source_id,
+            "url": interaction.source_url(),
+        }

@@ -1,0 +1,359 @@
+"""CRM business operations: every write to customers, cases and the timeline goes through here.
+
+Each function validates fully before it writes and runs in one transaction, so bad input
+raises ValidationError and leaves nothing half-saved.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+import phonenumbers
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+from phonenumbers import timezone as phone_timezone
+
+from .models import Case, CaseEvent, Customer, EmailAddress, Interaction, PhoneNumber
+
+CUSTOMER_FIELDS = (
+    "name",
+    "account_number",
+    "tier",
+    "preferred_language",
+    "time_zone",
+    "email",
+    "consent_recording",
+    "consent_marketing_calls",
+)
+CASE_EDITABLE_FIELDS = ("subject", "description", "category", "priority", "due_at")
+
+
+def user_display(user: AbstractBaseUser) -> str:
+    """How a colleague is named in histories: full name, else username."""
+    return user.get_full_name() or user.get_username()
+
+
+def timeline_group(customer_id: int) -> str:
+    """The channel-layer group of pages showing this customer's timeline."""
+    return f"customer-{customer_id}-timeline"
+
+
+def _broadcast_timeline_changed(customer_id: int) -> None:
+    # After commit, so a page that refreshes on this message reads the new rows.
+    layer = get_channel_layer()
+    transaction.on_commit(
+        lambda: async_to_sync(layer.group_send)(
+            timeline_group(customer_id), {"type": "timeline.changed"}
+        )
+    )
+
+
+def _new_account_number() -> str:
+    while True:
+        candidate = f"AC-{secrets.randbelow(10**8):08d}"
+        if not Customer.objects.filter(account_number=candidate).exists():
+            return candidate
+
+
+def _time_zone_for(number: str) -> str:
+    """The number's time zone when the numbering plan gives exactly one, else blank."""
+    zones = phone_timezone.time_zones_for_number(phonenumbers.parse(number))
+    return zones[0] if len(zones) == 1 and zones[0] != "Etc/Unknown" else ""
+
+
+@contextmanager
+def _errors_under(prefix: str) -> Iterator[None]:
+    """Re-key a nested object's field errors as `prefix.field` for the parent's caller."""
+    try:
+        yield
+    except ValidationError as error:
+        raise ValidationError(
+            {f"{prefix}.{field}": msgs for field, msgs in error.message_dict.items()}
+        ) from None
+
+
+@transaction.atomic
+def customer_create(
+    *,
+    phone_numbers: Iterable[Mapping[str, Any]] = (),
+    email_addresses: Iterable[Mapping[str, Any]] = (),
+    **fields: Any,
+) -> Customer:
+    """Create a customer with their phone numbers and extra email addresses."""
+    unknown = set(fields) - set(CUSTOMER_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown customer fields: {sorted(unknown)}")
+    customer = Customer(**fields)
+    if not customer.account_number:
+        customer.account_number = _new_account_number()
+    customer.full_clean()
+    customer.save()
+    phones = []
+    for i, phone in enumerate(phone_numbers):
+        with _errors_under(f"phone_numbers.{i}"):
+            phones.append(phone_number_add(customer=customer, **phone))
+    for i, address in enumerate(email_addresses):
+        with _errors_under(f"email_addresses.{i}"):
+            email_address_add(customer=customer, **address)
+    if not customer.time_zone and phones:
+        customer.time_zone = _time_zone_for(phones[0].number)
+        if customer.time_zone:
+            customer.save(update_fields=["time_zone"])
+    return customer
+
+
+@transaction.atomic
+def customer_update(*, customer: Customer, **fields: Any) -> Customer:
+    """Change a customer's profile fields."""
+    unknown = set(fields) - set(CUSTOMER_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown customer fields: {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(customer, name, value)
+    customer.full_clean()
+    customer.save()
+    return customer
+
+
+@transaction.atomic
+def phone_number_add(
+    *,
+    customer: Customer,
+    number: str,
+    label: str = PhoneNumber.Label.MOBILE,
+    is_primary: bool = False,
+) -> PhoneNumber:
+    """Add a number (any format) to a customer; the first one becomes primary."""
+    if not customer.phone_numbers.exists():
+        is_primary = True
+    phone = PhoneNumber(customer=customer, number=number, label=label, is_primary=is_primary)
+    phone.full_clean()
+    if is_primary:
+        customer.phone_numbers.filter(is_primary=True).update(is_primary=False)
+    phone.save()
+    return phone
+
+
+@transaction.atomic
+def email_address_add(*, customer: Customer, email: str, label: str = "") -> EmailAddress:
+    """Add a further email address to a customer."""
+    address = EmailAddress(customer=customer, email=email, label=label)
+    address.full_clean()
+    address.save()
+    return address
+
+
+@transaction.atomic
+def interaction_record(
+    *,
+    customer: Customer,
+    kind: str,
+    summary: str,
+    body: str = "",
+    direction: str = Interaction.Direction.INTERNAL,
+    actor: AbstractBaseUser | None = None,
+    source: models.Model | None = None,
+    occurred_at: datetime | None = None,
+) -> Interaction:
+    """Append an entry to the customer's timeline (other apps call this too)."""
+    interaction = Interaction(
+        customer=customer,
+        kind=kind,
+        summary=summary,
+        body=body,
+        direction=direction,
+        actor=actor,
+        occurred_at=occurred_at or timezone.now(),
+    )
+    if source is not None:
+        interaction.source = source
+    interaction.full_clean()
+    interaction.save()
+    _broadcast_timeline_changed(customer.pk)
+    return interaction
+
+
+def note_add(*, customer: Customer, author: AbstractBaseUser, body: str) -> Interaction:
+    """Add an agent's note to the customer's timeline."""
+    text = (body or "").strip()
+    if not text:
+        raise ValidationError({"body": ["Write something before adding the note."]})
+    first_line = text.splitlines()[0]
+    summary = first_line if len(first_line) <= 120 else first_line[:119] + "…"
+    return interaction_record(
+        customer=customer, kind=Interaction.Kind.NOTE, summary=summary, body=text, actor=author
+    )
+
+
+def _display(case: Case, field: str) -> str:
+    """A field's value as people read it, for the case history."""
+    value = getattr(case, field)
+    if value is None or value == "":
+        return ""
+    display = getattr(case, f"get_{field}_display", None)
+    if display is not None:
+        return str(display())
+    if isinstance(value, datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, AbstractBaseUser):
+        return user_display(value)
+    return str(value)
+
+
+def _case_record(
+    *, case: Case, actor: AbstractBaseUser | None, kind: str, changes: dict, summary: str
+) -> None:
+    CaseEvent.objects.create(case=case, actor=actor, kind=kind, changes=changes)
+    interaction_record(
+        customer=case.customer,
+        kind=Interaction.Kind.CASE,
+        summary=summary,
+        actor=actor,
+        source=case,
+    )
+
+
+@transaction.atomic
+def case_create(
+    *,
+    customer: Customer,
+    actor: AbstractBaseUser | None,
+    subject: str,
+    description: str = "",
+    category: str = Case.Category.OTHER,
+    priority: int = Case.Priority.NORMAL,
+    owner: AbstractBaseUser | None = None,
+    due_at: datetime | None = None,
+) -> Case:
+    """Open a case for a customer; it is recorded in the case history and the timeline."""
+    case = Case(
+        customer=customer,
+        subject=subject,
+        description=description,
+        category=category,
+        priority=priority,
+        owner=owner,
+        due_at=due_at,
+        created_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    case.full_clean()
+    case.save()
+    changes = {f: ["", _display(case, f)] for f in ("subject", "category", "priority", "owner")}
+    _case_record(
+        case=case,
+        actor=case.created_by,
+        kind=CaseEvent.Kind.CREATED,
+        changes={k: v for k, v in changes.items() if v[1]},
+        summary=f"Case {case.reference} opened: {case.subject}",
+    )
+    return case
+
+
+def _locked(case: Case) -> Case:
+    # Re-read under a row lock so two agents editing at once both see the other's change.
+    return Case.objects.select_for_update().select_related("customer").get(pk=case.pk)
+
+
+@transaction.atomic
+def case_update(*, case: Case, actor: AbstractBaseUser, **fields: Any) -> Case:
+    """Change a case's details (not its status or owner); every change is recorded."""
+    unknown = set(fields) - set(CASE_EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"Not editable here: {sorted(unknown)}")
+    case = _locked(case)
+    before = {name: _display(case, name) for name in fields}
+    for name, value in fields.items():
+        setattr(case, name, value)
+    case.full_clean()
+    changes = {
+        name: [before[name], _display(case, name)]
+        for name in fields
+        if before[name] != _display(case, name)
+    }
+    if changes:
+        case.save()
+        _case_record(
+            case=case,
+            actor=actor,
+            kind=CaseEvent.Kind.UPDATED,
+            changes=changes,
+            summary=f"Case {case.reference} updated: {', '.join(changes)}",
+        )
+    return case
+
+
+@transaction.atomic
+def case_transition(
+    *, case: Case, actor: AbstractBaseUser, status: str, resolution: str = ""
+) -> Case:
+    """Move a case along its workflow; illegal moves raise ValidationError."""
+    case = _locked(case)
+    if status not in Case.Status.values:
+        raise ValidationError({"status": [f"“{status}” is not a case status."]})
+    if status not in case.allowed_transitions():
+        allowed = ", ".join(Case.Status(s).label for s in case.allowed_transitions()) or "none"
+        raise ValidationError(
+            {
+                "status": [
+                    f"A {case.get_status_display().lower()} case cannot become "
+                    f"{Case.Status(status).label.lower()} (allowed: {allowed})."
+                ]
+            }
+        )
+    resolution = (resolution or "").strip() or (
+        case.resolution if status == Case.Status.CLOSED else ""
+    )
+    if status in Case.NEEDS_RESOLUTION and not resolution:
+        raise ValidationError({"resolution": ["Say how the case was resolved."]})
+    old_status = case.get_status_display()
+    case.status = status
+    now = timezone.now()
+    if status == Case.Status.RESOLVED:
+        case.resolution, case.resolved_at = resolution, now
+    elif status == Case.Status.CLOSED:
+        case.resolution, case.closed_at = resolution, now
+    elif status == Case.Status.OPEN:
+        case.resolved_at = None
+    case.full_clean()
+    case.save()
+    changes = {"status": [old_status, case.get_status_display()]}
+    if status in Case.NEEDS_RESOLUTION:
+        changes["resolution"] = ["", resolution]
+    _case_record(
+        case=case,
+        actor=actor,
+        kind=CaseEvent.Kind.STATUS,
+        changes=changes,
+        summary=f"Case {case.reference} {case.get_status_display().lower()}: {case.subject}",
+    )
+    return case
+
+
+@transaction.atomic
+def case_assign(*, case: Case, actor: AbstractBaseUser, owner: AbstractBaseUser | None) -> Case:
+    """Give a case to an agent. Anyone may take a case; only supervisors give it to others."""
+    if owner != actor and not actor.has_perm("crm.assign_case"):
+        raise PermissionDenied("Only supervisors can assign cases to someone else.")
+    case = _locked(case)
+    if case.owner_id == (owner.pk if owner else None):
+        return case
+    before = _display(case, "owner")
+    case.owner = owner
+    case.save(update_fields=["owner", "updated_at"])
+    after = _display(case, "owner")
+    _case_record(
+        case=case,
+        actor=actor,
+        kind=CaseEvent.Kind.ASSIGNED,
+        changes={"owner": [before, after]},
+        summary=f"Case {case.reference} assigned to {after or 'nobody'}",
+    )
+    return case

@@ -1,0 +1,184 @@
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from crm import services
+from crm.models import Case, CaseEvent, Customer, Interaction, PhoneNumber
+from tests.factories import CustomerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _open_case(customer, actor, **extra):
+    return services.case_create(customer=customer, actor=actor, subject="Router drops", **extra)
+
+
+class TestCustomerCreate:
+    def test_numbers_are_stored_as_e164_first_primary_and_zone_derived(self):
+        customer = services.customer_create(
+            name="Ava Chen",
+            phone_numbers=[{"number": "(312) 555-0100"}, {"number": "+1 212 555 0101"}],
+        )
+        numbers = list(customer.phone_numbers.order_by("id").values_list("number", "is_primary"))
+        assert numbers == [("+13125550100", True), ("+12125550101", False)]
+        assert customer.time_zone == "America/Chicago"
+        assert customer.account_number.startswith("AC-")
+
+    def test_given_time_zone_is_kept(self):
+        customer = services.customer_create(
+            name="Ava", time_zone="Europe/Paris", phone_numbers=[{"number": "3125550100"}]
+        )
+        assert customer.time_zone == "Europe/Paris"
+
+    def test_bad_number_saves_nothing_and_names_the_field(self):
+        with pytest.raises(ValidationError) as error:
+            services.customer_create(
+                name="Ava",
+                phone_numbers=[{"number": "3125550100"}, {"number": "not a number"}],
+            )
+        assert "phone_numbers.1.number" in error.value.message_dict
+        assert not Customer.objects.exists()
+        assert not PhoneNumber.objects.exists()
+
+    def test_duplicate_account_number_is_refused(self):
+        CustomerFactory(account_number="AC-1")
+        with pytest.raises(ValidationError) as error:
+            services.customer_create(name="Other", account_number="AC-1")
+        assert "account_number" in error.value.message_dict
+
+    @pytest.mark.parametrize("zone", ["Mars/Olympus", "EST5EDT nonsense"])
+    def test_unknown_time_zone_is_refused(self, zone):
+        with pytest.raises(ValidationError) as error:
+            services.customer_create(name="Ava", time_zone=zone)
+        assert "time_zone" in error.value.message_dict
+
+    def test_new_primary_number_demotes_the_old_one(self):
+        customer = services.customer_create(name="Ava", phone_numbers=[{"number": "3125550100"}])
+        services.phone_number_add(customer=customer, number="2125550101", is_primary=True)
+        primaries = customer.phone_numbers.filter(is_primary=True)
+        assert list(primaries.values_list("number", flat=True)) == ["+12125550101"]
+
+    def test_same_number_twice_for_one_customer_is_refused(self):
+        customer = services.customer_create(name="Ava", phone_numbers=[{"number": "3125550100"}])
+        with pytest.raises(ValidationError):
+            services.phone_number_add(customer=customer, number="+1 312 555 0100")
+
+
+class TestNotes:
+    def test_note_lands_on_the_timeline_with_author(self, agent):
+        customer = CustomerFactory()
+        note = services.note_add(
+            customer=customer, author=agent, body="Prefers email.\nSecond line"
+        )
+        assert note.kind == Interaction.Kind.NOTE
+        assert note.summary == "Prefers email."
+        assert note.actor == agent
+        assert list(customer.interactions.all()) == [note]
+
+    def test_blank_note_is_refused(self, agent):
+        with pytest.raises(ValidationError):
+            services.note_add(customer=CustomerFactory(), author=agent, body="   ")
+
+
+class TestCaseWorkflow:
+    def test_creation_is_recorded_in_history_and_timeline(self, agent):
+        customer = CustomerFactory()
+        case = _open_case(customer, agent, owner=agent)
+        assert case.status == Case.Status.NEW
+        event = case.events.get()
+        assert event.kind == CaseEvent.Kind.CREATED
+        assert event.changes["subject"] == ["", "Router drops"]
+        entry = customer.interactions.get()
+        assert entry.kind == Interaction.Kind.CASE
+        assert entry.source == case
+        assert entry.source_url() == case.get_absolute_url()
+
+    @pytest.mark.parametrize(
+        ("path", "status"),
+        [
+            (["open"], "open"),
+            (["open", "pending", "open", "resolved"], "resolved"),
+            (["open", "resolved", "open"], "open"),
+            (["open", "resolved", "closed"], "closed"),
+            (["closed"], "closed"),
+        ],
+    )
+    def test_legal_paths(self, agent, path, status):
+        case = _open_case(CustomerFactory(), agent)
+        for step in path:
+            case = services.case_transition(case=case, actor=agent, status=step, resolution="Fixed")
+        assert case.status == status
+        assert case.events.filter(kind=CaseEvent.Kind.STATUS).count() == len(path)
+
+    @pytest.mark.parametrize(
+        ("path", "illegal"),
+        [
+            ([], "resolved"),
+            ([], "pending"),
+            (["open"], "new"),
+            (["open"], "closed"),
+            (["closed"], "open"),
+            ([], "bogus"),
+        ],
+    )
+    def test_illegal_moves_are_refused_and_change_nothing(self, agent, path, illegal):
+        case = _open_case(CustomerFactory(), agent)
+        for step in path:
+            case = services.case_transition(case=case, actor=agent, status=step, resolution="x")
+        events = case.events.count()
+        with pytest.raises(ValidationError) as error:
+            services.case_transition(case=case, actor=agent, status=illegal, resolution="x")
+        assert "status" in error.value.message_dict
+        case.refresh_from_db()
+        assert case.status == (path[-1] if path else "new")
+        assert case.events.count() == events
+
+    def test_resolving_needs_a_resolution(self, agent):
+        case = services.case_transition(
+            case=_open_case(CustomerFactory(), agent), actor=agent, status="open"
+        )
+        with pytest.raises(ValidationError) as error:
+            services.case_transition(case=case, actor=agent, status="resolved", resolution=" ")
+        assert "resolution" in error.value.message_dict
+
+    def test_closing_a_resolved_case_keeps_its_resolution(self, agent):
+        case = _open_case(CustomerFactory(), agent)
+        for step in ("open", "resolved"):
+            case = services.case_transition(
+                case=case, actor=agent, status=step, resolution="Credit issued"
+            )
+        case = services.case_transition(case=case, actor=agent, status="closed")
+        assert case.resolution == "Credit issued"
+        assert case.closed_at is not None
+
+    def test_reopening_clears_resolved_time(self, agent):
+        case = _open_case(CustomerFactory(), agent)
+        for step in ("open", "resolved", "open"):
+            case = services.case_transition(case=case, actor=agent, status=step, resolution="x")
+        assert case.resolved_at is None
+
+    def test_update_records_only_real_changes(self, agent):
+        case = _open_case(CustomerFactory(), agent)
+        services.case_update(case=case, actor=agent, subject="Router drops", priority=4)
+        event = case.events.get(kind=CaseEvent.Kind.UPDATED)
+        assert event.changes == {"priority": ["Normal", "Urgent"]}
+        services.case_update(case=case, actor=agent, priority=4)
+        assert case.events.filter(kind=CaseEvent.Kind.UPDATED).count() == 1
+
+    def test_status_cannot_be_changed_through_update(self, agent):
+        case = _open_case(CustomerFactory(), agent)
+        with pytest.raises(TypeError):
+            services.case_update(case=case, actor=agent, status="closed")
+
+    def test_agent_may_take_a_case_but_not_give_it_away(self, agent, other_agent):
+        case = _open_case(CustomerFactory(), agent)
+        case = services.case_assign(case=case, actor=agent, owner=agent)
+        assert case.owner == agent
+        with pytest.raises(PermissionDenied):
+            services.case_assign(case=case, actor=agent, owner=other_agent)
+
+    def test_supervisor_assigns_to_anyone_and_it_is_recorded(self, supervisor, agent):
+        case = _open_case(CustomerFactory(), supervisor)
+        case = services.case_assign(case=case, actor=supervisor, owner=agent)
+        event = case.events.get(kind=CaseEvent.Kind.ASSIGNED)
+        assert event.changes == {"owner": ["", "Alex Kim"]}
+        assert event.actor == supervisor

@@ -1,0 +1,43 @@
+"""Factories for tests. Customers and cases go through crm.services where rules apply."""
+
+from __future__ import annotations
+
+import factory
+from django.contrib.auth import get_user_model
+
+from crm.models import Customer, PhoneNumber
+
+AREA_CODES = ["201", "202", "203", "205", "206", "207", "208", "209", "210", "212", "213", "214"]
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    password = factory.django.Password("s3cret-pass")
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Customer
+
+    name = factory.Faker("name")
+    account_number = factory.Sequence(lambda n: f"AC-{500000 + n}")
+    email = factory.LazyAttribute(lambda c: f"{c.account_number.lower()}@example.com")
+
+
+class PhoneNumberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PhoneNumber
+
+    customer = factory.SubFactory(CustomerFactory)
+    # 555-01xx lines are reserved for fiction; the area code varies to avoid collisions.
+    number = factory.Sequence(
+        lambda n: f"+1{AREA_CODES[n // 100 % len(AREA_CODES)]}555{100 + n % 100:04d}"
+    )
+    is_primary = True
