@@ -1,13 +1,13 @@
-"""Project-wide REST API policy: permissions by role, body size, pagination, error shape."""
+"""Project-wide REST API policy: permissions by role, pagination, error shape."""
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions, pagination, parsers, permissions
+from rest_framework import exceptions, pagination, permissions
 
 
 class RolePermissions(permissions.DjangoModelPermissions):
@@ -35,24 +35,6 @@ def requires(perm: str) -> type[permissions.BasePermission]:
     return Requires
 
 
-class LimitedJSONParser(parsers.JSONParser):
-    """JSON parser that refuses bodies over DATA_UPLOAD_MAX_MEMORY_SIZE.
-
-    Django enforces that limit on form posts only; DRF reads JSON from the stream.
-    """
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        request = (parser_context or {}).get("request")
-        declared = request.META.get("CONTENT_LENGTH") if request is not None else None
-        if declared and declared.isdigit() and int(declared) > limit:
-            raise exceptions.ParseError(f"Request body is larger than {limit} bytes.")
-        body = stream.read(limit + 1) if stream is not None else b""
-        if len(body) > limit:
-            raise exceptions.ParseError(f"Request body is larger than {limit} bytes.")
-        return super().parse(io.BytesIO(body), media_type, parser_context)
-
-
 class Pagination(pagination.PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
@@ -64,7 +46,10 @@ def exception_handler(exc: Exception, context: dict) -> Any:
     # Imported here: DRF imports this module while rest_framework.views is loading.
     from rest_framework.views import exception_handler as drf_exception_handler
 
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        exc = exceptions.ParseError(f"Request body is larger than {limit} bytes.")
+    elif isinstance(exc, DjangoValidationError):
         detail = (
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )

@@ -1,0 +1,34 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from callcenter import roles
+from crm.models import Case, Customer, Interaction, PhoneNumber
+
+pytestmark = pytest.mark.django_db
+
+
+def _counts():
+    return (
+        get_user_model().objects.count(),
+        Customer.objects.count(),
+        PhoneNumber.objects.count(),
+        Case.objects.count(),
+        Interaction.objects.count(),
+    )
+
+
+def test_seed_demo_is_idempotent_and_gives_a_login_per_role(capsys):
+    call_command("seed_demo", customers=12)
+    first = _counts()
+    call_command("seed_demo", customers=12)
+    assert _counts() == first
+    assert first[1] == 12
+    output = capsys.readouterr().out
+    User = get_user_model()
+    for role in roles.ROLES:
+        user = User.objects.filter(groups__name=role).first()
+        assert user is not None and user.check_password("callcenter-demo")
+        assert user.username in output
+    assert User.objects.get(username="manager").is_staff
+    assert not User.objects.get(username="agent").is_staff
