@@ -46,7 +46,9 @@ class CustomerCreateForm(CustomerForm):
 
 
 class PhoneNumberForm(forms.Form):
-    number = PhoneNumberFormField(help_text="Any format.")
+    number = PhoneNumberFormField(
+        widget=forms.TextInput(attrs={"placeholder": "Phone, any format", "type": "tel"})
+    )
     label = forms.ChoiceField(choices=PhoneNumber.Label.choices)
     is_primary = forms.BooleanField(required=False, label="Primary")
 

@@ -21,7 +21,9 @@ PRODUCTION = {
 
 
 def _run(args: list[str], env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in {*PRODUCTION, "DJANGO_SETTINGS_MODULE"}}
+    clean = {
+        k: v for k, v in os.environ.items() if k not in {*PRODUCTION, "DJANGO_SETTINGS_MODULE"}
+    }
     return subprocess.run(
         [sys.executable, *args],
         cwd=ROOT,
@@ -71,8 +73,9 @@ def test_production_uses_postgres_and_redis(tmp_path):
 
 
 def test_check_deploy_is_clean_with_production_values(tmp_path):
-    result = _run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], PRODUCTION,
-                  tmp_path)
+    result = _run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"], PRODUCTION, tmp_path
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 

@@ -92,16 +92,27 @@ def test_admin_case_changes_are_recorded(client_as, manager, ava, agent):
     client = client_as(manager)
     response = client.post(
         reverse("admin:crm_case_add"),
-        {"customer": ava.pk, "subject": "Refund", "category": "billing", "priority": 2,
-         **_inline_management("events", 0)},
+        {
+            "customer": ava.pk,
+            "subject": "Refund",
+            "category": "billing",
+            "priority": 2,
+            **_inline_management("events", 0),
+        },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     case = Case.objects.get()
     assert case.created_by == manager
     response = client.post(
         reverse("admin:crm_case_change", args=[case.pk]),
-        {"subject": "Refund for March", "category": "billing", "priority": 4, "owner": agent.pk,
-         "description": "", **_inline_management("events", 0)},
+        {
+            "subject": "Refund for March",
+            "category": "billing",
+            "priority": 4,
+            "owner": agent.pk,
+            "description": "",
+            **_inline_management("events", 0),
+        },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     kinds = list(case.events.values_list("kind", flat=True))

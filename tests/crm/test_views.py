@@ -312,3 +312,11 @@ def test_create_case_from_customer_page(client_as, agent, customer):
 def test_unknown_customer_is_a_404_page(client_as, agent):
     response = client_as(agent).get(reverse("crm:customer_detail", args=[999999]))
     assert response.status_code == 404
+
+
+def test_unassigned_cases_render_with_nobody_as_owner(client_as, supervisor, customer):
+    case = services.case_create(customer=customer, actor=supervisor, subject="Damaged box")
+    client = client_as(supervisor)
+    listing = client.get(reverse("crm:case_list"), {"scope": "unassigned"}).content.decode()
+    assert case.reference in listing
+    assert "Nobody" in client.get(case.get_absolute_url()).content.decode()

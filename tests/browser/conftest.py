@@ -1,0 +1,62 @@
+"""Headless Chromium from the system (Debian's chromium package), driven by Playwright.
+
+Playwright never downloads a browser here. Without /usr/bin/chromium these tests skip,
+except in CI (CI=true), where a missing browser is a failure: .ci/run installs it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+# Flags for a root user on a machine with no outside network.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def page(transactional_db, live_server, monkeypatch):
+    """A fresh browser page on the live server.
+
+    Function-scoped on purpose: Playwright's sync API runs an event loop on this thread,
+    so it starts after the database is set up and stops before it is flushed.
+    """
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing; .ci/run installs it (apt-get install chromium)")
+        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium chromium-driver)")
+    from playwright.sync_api import sync_playwright
+
+    # The test body's own ORM calls are plain synchronous code beside that loop.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        context = browser.new_context(base_url=live_server.url)
+        context.set_default_timeout(10_000)
+        yield context.new_page()
+        browser.close()
+
+
+@pytest.fixture
+def sign_in(page):
+    def sign_in_as(user, password: str = "s3cret-pass"):
+        page.goto("/login/")
+        page.get_by_label("Username").fill(user.username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url("**/")
+        return page
+
+    return sign_in_as
