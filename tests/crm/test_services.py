@@ -182,3 +182,19 @@ class TestCaseWorkflow:
         event = case.events.get(kind=CaseEvent.Kind.ASSIGNED)
         assert event.changes == {"owner": ["", "Alex Kim"]}
         assert event.actor == supervisor
+
+
+def test_a_case_is_overdue_only_while_open_and_past_due(agent):
+    import datetime as dt
+
+    import time_machine
+
+    due = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)
+    case = services.case_create(customer=CustomerFactory(), actor=agent, subject="x", due_at=due)
+    with time_machine.travel(due - dt.timedelta(minutes=1)):
+        assert not case.is_overdue
+    with time_machine.travel(due + dt.timedelta(minutes=1)):
+        assert case.is_overdue
+        for step in ("open", "resolved"):
+            case = services.case_transition(case=case, actor=agent, status=step, resolution="ok")
+        assert not case.is_overdue
