@@ -146,6 +146,22 @@ else:
         "store_processed": False,
     }
 
+# --- Twilio ------------------------------------------------------------------------------
+# With no account configured the app talks to the built-in simulator (telephony/simulator),
+# a stand-in for Twilio that `make run` serves at SIMULATOR_URL, using fixed development
+# credentials. With an account, real Twilio (or a Twilio-compatible TWILIO_API_BASE_URL).
+TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+TWILIO_API_BASE_URL = env.str("TWILIO_API_BASE_URL", default="").rstrip("/")
+TWILIO_SIMULATED = not TWILIO_ACCOUNT_SID
+SIMULATOR_URL = env.str("SIMULATOR_URL", default="http://127.0.0.1:8010").rstrip("/")
+if TWILIO_SIMULATED:
+    TWILIO_ACCOUNT_SID = "AC" + "5" * 32
+    TWILIO_AUTH_TOKEN = "simulator-auth-token"
+    TWILIO_API_BASE_URL = SIMULATOR_URL
+elif not TWILIO_AUTH_TOKEN:
+    raise ImproperlyConfigured("TWILIO_ACCOUNT_SID is set but TWILIO_AUTH_TOKEN is not.")
+
 # --- Celery ------------------------------------------------------------------------------
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True  # a task whose worker dies is delivered again, not lost

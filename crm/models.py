@@ -71,6 +71,9 @@ class Customer(models.Model):
         help_text="IANA name, e.g. America/Chicago. Blank: derived from the phone number.",
     )
     email = models.EmailField("primary email", blank=True)
+    is_lead = models.BooleanField(
+        default=False, help_text="Not yet a customer: created from an unknown caller or sender."
+    )
     consent_recording = models.BooleanField("consents to call recording", default=False)
     consent_marketing_calls = models.BooleanField("consents to marketing calls", default=False)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -81,11 +81,12 @@ class PhoneNumberField(models.CharField):
             del kwargs["max_length"]
         return name, path, args, kwargs
 
-    def to_python(self, value):
-        value = super().to_python(value)
-        if value in self.empty_values:
-            return value
-        return normalize_phone(value)
+    def clean(self, value, model_instance):
+        # Normalised in clean(), not to_python(): Django also calls to_python() when it
+        # builds queries, where parsing again would cost time and raise on "anonymous".
+        if value not in self.empty_values:
+            value = normalize_phone(value)
+        return super().clean(value, model_instance)
 
     def formfield(self, **kwargs):
         # People type spaces and brackets: the form allows more than the stored length.

@@ -59,6 +59,7 @@ class CustomerSerializer(serializers.ModelSerializer):
             "preferred_language",
             "time_zone",
             "email",
+            "is_lead",
             "consent_recording",
             "consent_marketing_calls",
             "phone_numbers",

@@ -30,6 +30,7 @@ CUSTOMER_FIELDS = (
     "preferred_language",
     "time_zone",
     "email",
+    "is_lead",
     "consent_recording",
     "consent_marketing_calls",
 )
