@@ -37,10 +37,12 @@ _CRM_WORK = [
 ]
 
 # "app_label.*" grants every permission of that app.
+_CALL_RECORDS = ["telephony.view_call", "telephony.view_recording", "telephony.view_smsmessage"]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     AGENT: _CRM_WORK,
-    SUPERVISOR: [*_CRM_WORK, "crm.assign_case"],
-    QA_ANALYST: _CRM_READ,
+    SUPERVISOR: [*_CRM_WORK, "crm.assign_case", *_CALL_RECORDS, "telephony.view_callevent"],
+    QA_ANALYST: [*_CRM_READ, *_CALL_RECORDS],
     MANAGER: [
         "crm.*",
         "telephony.*",
@@ -57,11 +59,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
-def sync_role_groups(apps) -> None:
+def sync_role_groups(apps, *, strict: bool = True) -> None:
     """Create the role groups and set their permissions exactly to ROLE_PERMISSIONS.
 
     Takes the app registry so data migrations can call it with their historical one.
-    Later migrations that add models call it again; it is idempotent.
+    Each migration that adds models calls it again (it is idempotent); those pass
+    strict=False, since models of later migrations do not exist yet when they run.
     """
     from django.contrib.auth.management import create_permissions
 
@@ -81,7 +84,7 @@ def sync_role_groups(apps) -> None:
             matching = Permission.objects.filter(content_type__app_label=app_label)
             if codename != "*":
                 matching = matching.filter(codename=codename)
-                if not matching.exists():
+                if strict and not matching.exists():
                     raise LookupError(f"Role {role!r} names unknown permission {code!r}.")
             wanted = wanted | matching
         group.permissions.set(wanted)

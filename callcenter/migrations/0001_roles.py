@@ -6,7 +6,7 @@ from django.db import migrations
 def create_roles(apps, schema_editor):
     from callcenter.roles import sync_role_groups
 
-    sync_role_groups(apps)
+    sync_role_groups(apps, strict=False)
 
 
 class Migration(migrations.Migration):

@@ -1,0 +1,229 @@
+"""Managers' admin for numbers, hours, queues, IVR flows, and the call records."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
+
+from .ivr import flow_problems
+from .models import (
+    BusinessHours,
+    Call,
+    CallEvent,
+    Holiday,
+    InboundNumber,
+    IvrFlow,
+    IvrMenuOption,
+    IvrNode,
+    OpeningPeriod,
+    Queue,
+    Recording,
+    SmsMessage,
+)
+
+
+class OpeningPeriodInline(admin.TabularInline):
+    model = OpeningPeriod
+    extra = 0
+
+
+class HolidayInline(admin.TabularInline):
+    model = Holiday
+    extra = 0
+
+
+@admin.register(BusinessHours)
+class BusinessHoursAdmin(admin.ModelAdmin):
+    list_display = ["name", "time_zone"]
+    search_fields = ["name"]
+    inlines = [OpeningPeriodInline, HolidayInline]
+
+
+@admin.register(Queue)
+class QueueAdmin(admin.ModelAdmin):
+    list_display = ["name", "is_default"]
+    search_fields = ["name"]
+
+
+@admin.register(InboundNumber)
+class InboundNumberAdmin(admin.ModelAdmin):
+    list_display = ["number", "name", "flow", "language", "business_hours", "unknown_sender"]
+    list_filter = ["flow", "language"]
+    search_fields = ["number", "name"]
+    autocomplete_fields = ["flow", "business_hours"]
+
+
+class IvrFlowForm(forms.ModelForm):
+    class Meta:
+        model = IvrFlow
+        fields = ["name", "description", "entry_node"]
+
+    def clean(self):
+        cleaned = super().clean()
+        entry = cleaned.get("entry_node")
+        if entry is not None and self.instance.pk:
+            problems = flow_problems(self.instance.pk, entry_node_id=entry.pk)
+            if problems:
+                raise ValidationError(problems)
+        elif entry is not None:
+            raise ValidationError({"entry_node": "Save the flow and add its nodes first."})
+        return cleaned
+
+
+class NodeListInline(admin.TabularInline):
+    """The flow's nodes, read-only here; each is edited on its own page."""
+
+    model = IvrNode
+    fields = ["key", "kind", "message", "next_node"]
+    readonly_fields = fields
+    extra = 0
+    show_change_link = True
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(IvrFlow)
+class IvrFlowAdmin(admin.ModelAdmin):
+    form = IvrFlowForm
+    list_display = ["name", "entry_node", "description"]
+    search_fields = ["name"]
+    inlines = [NodeListInline]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        entry = form.base_fields["entry_node"]
+        entry.queryset = IvrNode.objects.filter(flow=obj) if obj else IvrNode.objects.none()
+        return form
+
+
+class MenuOptionFormSet(BaseInlineFormSet):
+    """Checks the whole flow with the node and its choices as they are about to be saved."""
+
+    def clean(self) -> None:
+        super().clean()
+        node: IvrNode = self.instance
+        if not node.flow_id or any(form.errors for form in self.forms):
+            return
+        options = [
+            IvrMenuOption(node=node, **{k: form.cleaned_data[k] for k in ("digit", "target")})
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        for option in options:
+            if option.target.flow_id != node.flow_id:
+                raise ValidationError("Choices must lead to nodes of the same flow.")
+        if node.pk is None:
+            # A new node: nothing leads to it yet, so only its own choices can be wrong.
+            if node.kind == IvrNode.Kind.MENU and not options:
+                raise ValidationError("A menu needs at least one choice.")
+            return
+        problems = flow_problems(node.flow_id, edited=node, edited_options=options)
+        if problems:
+            raise ValidationError(problems)
+
+
+class MenuOptionInline(admin.TabularInline):
+    model = IvrMenuOption
+    formset = MenuOptionFormSet
+    fk_name = "node"
+    extra = 1
+    autocomplete_fields = ["target"]
+
+
+@admin.register(IvrNode)
+class IvrNodeAdmin(admin.ModelAdmin):
+    list_display = ["key", "flow", "kind", "message", "next_node"]
+    list_filter = ["flow", "kind"]
+    search_fields = ["key", "message", "flow__name"]
+    autocomplete_fields = ["next_node", "default_node", "closed_node", "queue", "business_hours"]
+    inlines = [MenuOptionInline]
+    fieldsets = [
+        (None, {"fields": ["flow", "key", "kind", "message", "play_url", "voice", "language"]}),
+        ("Where next", {"fields": ["next_node", "default_node", "closed_node"]}),
+        (
+            "Menus and keyed input",
+            {
+                "fields": [
+                    "timeout",
+                    "max_attempts",
+                    "accept_speech",
+                    "invalid_message",
+                    "no_input_message",
+                ]
+            },
+        ),
+        ("Hours branch", {"fields": ["business_hours"]}),
+        (
+            "Queue, transfer, voicemail",
+            {"fields": ["queue", "transfer_to", "max_recording_seconds", "case_category"]},
+        ),
+    ]
+
+
+class CallEventInline(admin.TabularInline):
+    model = CallEvent
+    extra = 0
+    can_delete = False
+    fields = ["received_at", "kind", "sequence_number", "ignored", "params"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records of what happened: looked at, never edited by hand."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Call)
+class CallAdmin(ReadOnlyAdmin):
+    list_display = [
+        "sid",
+        "created_at",
+        "direction",
+        "from_number",
+        "to_number",
+        "customer",
+        "state",
+        "twilio_status",
+        "queue",
+        "duration_seconds",
+    ]
+    list_filter = ["direction", "state", "twilio_status", "queue", "inbound_number"]
+    search_fields = ["sid", "from_number", "to_number", "customer__name"]
+    date_hierarchy = "created_at"
+    list_select_related = ["customer", "queue"]
+    inlines = [CallEventInline]
+
+
+@admin.register(CallEvent)
+class CallEventAdmin(ReadOnlyAdmin):
+    list_display = ["received_at", "call_sid", "kind", "sequence_number", "ignored"]
+    list_filter = ["kind", "ignored"]
+    search_fields = ["call_sid"]
+    date_hierarchy = "received_at"
+
+
+@admin.register(Recording)
+class RecordingAdmin(ReadOnlyAdmin):
+    list_display = ["sid", "call", "duration_seconds", "status", "source", "case", "created_at"]
+    list_filter = ["status", "source"]
+    search_fields = ["sid", "call__sid"]
+
+
+@admin.register(SmsMessage)
+class SmsMessageAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "direction", "from_number", "to_number", "customer", "body"]
+    list_filter = ["direction", "inbound_number"]
+    search_fields = ["sid", "from_number", "to_number", "body", "customer__name"]
+    date_hierarchy = "created_at"

@@ -1,0 +1,107 @@
+"""The one place the app acts on calls and messages: Twilio's REST API, through its SDK.
+
+Real Twilio, a Twilio-compatible provider (TWILIO_API_BASE_URL), or the built-in
+simulator: only the client's base URL (or, in tests, its HTTP client) differs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.conf import settings
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+_client: Client | None = None
+
+
+def client() -> Client:
+    """The process's Twilio client, built from settings on first use."""
+    global _client
+    if _client is None:
+        _client = build_client()
+    return _client
+
+
+def build_client(http_client: Any | None = None) -> Client:
+    """A client for the configured account; `http_client` replaces the network (tests)."""
+    built = Client(
+        settings.TWILIO_ACCOUNT_SID,
+        settings.TWILIO_AUTH_TOKEN,
+        http_client=http_client or TwilioHttpClient(timeout=10),
+    )
+    if settings.TWILIO_API_BASE_URL:
+        built.api.base_url = settings.TWILIO_API_BASE_URL
+    return built
+
+
+@contextmanager
+def using(replacement: Client) -> Iterator[Client]:
+    """Route the gateway through `replacement` for a while (the in-process simulator)."""
+    global _client
+    previous, _client = _client, replacement
+    try:
+        yield replacement
+    finally:
+        _client = previous
+
+
+def call_place(
+    *,
+    to: str,
+    from_: str,
+    url: str,
+    status_callback: str,
+    machine_detection: str | None = None,
+    timeout: int = 30,
+) -> str:
+    """Place an outbound call whose answer fetches `url`; returns its CallSid."""
+    kwargs: dict[str, Any] = {}
+    if machine_detection:
+        kwargs["machine_detection"] = machine_detection
+    call = client().calls.create(
+        to=to,
+        from_=from_,
+        url=url,
+        method="POST",
+        status_callback=status_callback,
+        status_callback_method="POST",
+        status_callback_event=["initiated", "ringing", "answered", "completed"],
+        timeout=timeout,
+        **kwargs,
+    )
+    return call.sid
+
+
+def call_redirect(*, sid: str, url: str) -> None:
+    """Make a live call fetch new TwiML from `url` now."""
+    client().calls(sid).update(url=url, method="POST")
+
+
+def call_hang_up(*, sid: str) -> None:
+    client().calls(sid).update(status="completed")
+
+
+def queue_member_dequeue(*, queue_sid: str, call_sid: str, url: str) -> None:
+    """Take one particular caller out of a Twilio queue into the TwiML at `url`."""
+    client().queues(queue_sid).members(call_sid).update(url=url, method="POST")
+
+
+def sms_send(*, to: str, from_: str, body: str, status_callback: str | None = None) -> str:
+    """Send a text message; returns its MessageSid."""
+    kwargs = {"status_callback": status_callback} if status_callback else {}
+    return client().messages.create(to=to, from_=from_, body=body, **kwargs).sid
+
+
+def recording_fetch(*, sid: str) -> dict[str, Any]:
+    """A recording's details (duration, status, media URI)."""
+    recording = client().recordings(sid).fetch()
+    return {
+        "sid": recording.sid,
+        "call_sid": recording.call_sid,
+        "duration": recording.duration,
+        "status": recording.status,
+        "uri": recording.uri,
+    }

@@ -1,0 +1,438 @@
+"""Telephony records: our numbers, their IVR flows and hours, calls, messages, recordings.
+
+Writes go through telephony.services; the IVR's behaviour is in telephony.ivr.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.utils import timezone
+
+from crm.models import LANGUAGES, Case, Customer, validate_time_zone
+from crm.phones import PhoneNumberField
+
+
+class BusinessHours(models.Model):
+    """When a line is staffed: weekly opening periods in a time zone, minus holidays."""
+
+    name = models.CharField(max_length=100, unique=True)
+    time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
+
+    class Meta:
+        verbose_name_plural = "business hours"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OpeningPeriod(models.Model):
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, "Monday"
+        TUESDAY = 1, "Tuesday"
+        WEDNESDAY = 2, "Wednesday"
+        THURSDAY = 3, "Thursday"
+        FRIDAY = 4, "Friday"
+        SATURDAY = 5, "Saturday"
+        SUNDAY = 6, "Sunday"
+
+    hours = models.ForeignKey(BusinessHours, on_delete=models.CASCADE, related_name="periods")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    opens = models.TimeField()
+    closes = models.TimeField(help_text="A period past midnight is two periods.")
+
+    class Meta:
+        ordering = ["weekday", "opens"]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}-{self.closes:%H:%M}"
+
+    def clean(self) -> None:
+        if self.opens is not None and self.closes is not None and self.closes <= self.opens:
+            raise ValidationError({"closes": "Closing time must be after opening time."})
+
+
+class Holiday(models.Model):
+    hours = models.ForeignKey(BusinessHours, on_delete=models.CASCADE, related_name="holidays")
+    date = models.DateField()
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["hours", "date"], name="holiday_once_per_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"
+
+
+class Queue(models.Model):
+    """Where callers wait for an agent. The ACD adds skills, targets and routing."""
+
+    name = models.CharField(
+        max_length=64,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Za-z0-9 _-]+$", "Letters, digits, spaces, - and _.")],
+        help_text="Also the name of the Twilio queue callers wait in.",
+    )
+    is_default = models.BooleanField(
+        default=False,
+        help_text="Where callers go when something fails (one queue at most).",
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=models.Q(is_default=True), name="one_default_queue"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class IvrFlow(models.Model):
+    """A graph of IVR nodes; callers start at the entry node."""
+
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    entry_node = models.ForeignKey(
+        "IvrNode",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Where callers start. Set it once the flow has nodes.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class IvrNode(models.Model):
+    """One step of an IVR flow. Which fields matter depends on the kind."""
+
+    class Kind(models.TextChoices):
+        SAY = "say", "Say or play a message"
+        MENU = "menu", "Menu"
+        QUEUE = "queue", "Route to a queue"
+        TRANSFER = "transfer", "Transfer to a number"
+        VOICEMAIL = "voicemail", "Voicemail"
+        SELF_SERVICE = "self_service", "Self-service: case status"
+        HOURS = "hours", "Business-hours branch"
+        HANGUP = "hangup", "Hang up"
+
+    # Kinds that end the caller's way through the IVR.
+    TERMINAL_KINDS = (Kind.QUEUE, Kind.TRANSFER, Kind.VOICEMAIL, Kind.HANGUP)
+
+    flow = models.ForeignKey(IvrFlow, on_delete=models.CASCADE, related_name="nodes")
+    key = models.SlugField(max_length=50, help_text="A short name, unique in the flow.")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    message = models.TextField(
+        blank=True, max_length=2000, help_text="What is said (menu prompt, greeting, goodbye)."
+    )
+    play_url = models.URLField(blank=True, help_text="Audio to play instead of saying the message.")
+    voice = models.CharField(
+        max_length=50, blank=True, help_text="Twilio voice, e.g. Polly.Joanna."
+    )
+    language = models.CharField(
+        max_length=8,
+        choices=LANGUAGES,
+        blank=True,
+        help_text="Blank: the caller's language if known, else the number's.",
+    )
+    next_node = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Say, self-service: what follows (blank: hang up). Hours: the open branch.",
+    )
+    # Menu and keyed input.
+    timeout = models.PositiveSmallIntegerField(
+        default=5, validators=[MinValueValidator(1), MaxValueValidator(60)]
+    )
+    max_attempts = models.PositiveSmallIntegerField(
+        default=3, validators=[MinValueValidator(1), MaxValueValidator(10)]
+    )
+    accept_speech = models.BooleanField(default=False, help_text="Menus: also listen for words.")
+    invalid_message = models.CharField(
+        max_length=300, default="Sorry, that is not one of the choices."
+    )
+    no_input_message = models.CharField(max_length=300, default="Sorry, I did not hear a choice.")
+    default_node = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Menus and self-service: where callers go after the last failed attempt.",
+    )
+    # Hours branch.
+    business_hours = models.ForeignKey(
+        BusinessHours,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        help_text="Blank: the dialled number's hours.",
+    )
+    closed_node = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Terminal kinds.
+    queue = models.ForeignKey(Queue, on_delete=models.PROTECT, null=True, blank=True)
+    transfer_to = PhoneNumberField(blank=True)
+    max_recording_seconds = models.PositiveSmallIntegerField(
+        default=120, validators=[MinValueValidator(5), MaxValueValidator(600)]
+    )
+    case_category = models.CharField(
+        max_length=20,
+        choices=Case.Category.choices,
+        default=Case.Category.OTHER,
+        help_text="Voicemail: category of the case it opens.",
+    )
+
+    class Meta:
+        ordering = ["flow", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["flow", "key"], name="node_key_unique_in_flow"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.flow.name} / {self.key}"
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        required = {
+            self.Kind.QUEUE: ("queue",),
+            self.Kind.TRANSFER: ("transfer_to",),
+            self.Kind.HOURS: ("next_node", "closed_node"),
+            self.Kind.MENU: ("message",),
+        }.get(self.kind, ())
+        for field in required:
+            if not getattr(self, field):
+                errors[field] = f"A {self.get_kind_display().lower()} node needs this."
+        if self.kind == self.Kind.SAY and not (self.message or self.play_url):
+            errors["message"] = "Say something or give audio to play."
+        for field in ("next_node", "default_node", "closed_node"):
+            target = getattr(self, field)
+            if target is not None and self.flow_id and target.flow_id != self.flow_id:
+                errors[field] = "Choose a node of the same flow."
+        if errors:
+            raise ValidationError(errors)
+
+
+class IvrMenuOption(models.Model):
+    """A choice of a menu: a key (and optionally words) leading to another node."""
+
+    node = models.ForeignKey(IvrNode, on_delete=models.CASCADE, related_name="options")
+    digit = models.CharField(
+        max_length=1, validators=[RegexValidator(r"^[0-9*#]$", "One key: 0-9, * or #.")]
+    )
+    label = models.CharField(max_length=60, help_text="Shown to the agent, e.g. Billing.")
+    keywords = models.CharField(
+        max_length=200, blank=True, help_text="Comma-separated words callers may say instead."
+    )
+    target = models.ForeignKey(IvrNode, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["digit"]
+        constraints = [
+            models.UniqueConstraint(fields=["node", "digit"], name="menu_digit_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.digit}: {self.label}"
+
+    def keyword_list(self) -> list[str]:
+        return [word.strip().lower() for word in self.keywords.split(",") if word.strip()]
+
+
+class InboundNumber(models.Model):
+    """A phone number we own at Twilio, and how calls and messages to it are handled."""
+
+    class UnknownSender(models.TextChoices):
+        CREATE_LEAD = "lead", "Create a lead customer"
+        REPLY_ONLY = "reply", "Only send the reply"
+
+    number = PhoneNumberField(unique=True)
+    name = models.CharField(max_length=100, help_text="e.g. Main support line.")
+    flow = models.ForeignKey(IvrFlow, on_delete=models.PROTECT, related_name="numbers")
+    language = models.CharField(max_length=8, choices=LANGUAGES, default="en-US")
+    business_hours = models.ForeignKey(
+        BusinessHours, on_delete=models.PROTECT, null=True, blank=True
+    )
+    unknown_sender = models.CharField(
+        max_length=10,
+        choices=UnknownSender.choices,
+        default=UnknownSender.CREATE_LEAD,
+        help_text="What an SMS from a number no customer has does.",
+    )
+    unknown_sender_reply = models.CharField(
+        max_length=320, blank=True, help_text="Sent back to unknown senders (blank: nothing)."
+    )
+
+    class Meta:
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.number})"
+
+
+class Call(models.Model):
+    """One call leg, keyed on Twilio's CallSid."""
+
+    class Direction(models.TextChoices):
+        INBOUND = "inbound", "Inbound"
+        OUTBOUND_API = "outbound-api", "Outbound"
+        OUTBOUND_DIAL = "outbound-dial", "Outbound (dialled leg)"
+
+    class State(models.TextChoices):
+        # Our phases, in the only order a call may move through them.
+        RINGING = "ringing", "Ringing"
+        IVR = "ivr", "In IVR"
+        QUEUED = "queued", "Waiting in queue"
+        CONNECTED = "connected", "Connected"
+        ENDED = "ended", "Ended"
+
+    STATE_ORDER = [State.RINGING, State.IVR, State.QUEUED, State.CONNECTED, State.ENDED]
+
+    sid = models.CharField(max_length=34, unique=True)
+    parent_sid = models.CharField(max_length=34, blank=True)
+    direction = models.CharField(max_length=16, choices=Direction.choices)
+    from_number = models.CharField(max_length=64, help_text="E.164, client:name or anonymous.")
+    to_number = models.CharField(max_length=64)
+    inbound_number = models.ForeignKey(
+        InboundNumber, on_delete=models.SET_NULL, null=True, blank=True, related_name="calls"
+    )
+    customer = models.ForeignKey(
+        Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="calls"
+    )
+    identified_by = models.CharField(
+        max_length=20, blank=True, help_text="caller_id or account (keyed in the IVR)."
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.RINGING)
+    twilio_status = models.CharField(max_length=16, blank=True)
+    last_sequence_number = models.IntegerField(null=True, blank=True)
+    queue = models.ForeignKey(Queue, on_delete=models.SET_NULL, null=True, blank=True)
+    queue_result = models.CharField(max_length=32, blank=True)
+    # [{"node": key, "kind": kind, "at": iso}] and [{"node": key, "digits"|"speech": ...}]
+    ivr_path = models.JSONField(default=list, blank=True)
+    ivr_inputs = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    ivr_started_at = models.DateTimeField(null=True, blank=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    duration_seconds = models.PositiveIntegerField(null=True, blank=True)
+    disposition = models.CharField(max_length=50, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["state", "queue"]),
+            models.Index(fields=["customer", "-created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.sid
+
+    @property
+    def wait_seconds(self) -> float | None:
+        """Time in queue until answered, or until the caller left."""
+        if self.queued_at is None:
+            return None
+        end = self.answered_at or self.ended_at
+        return (end - self.queued_at).total_seconds() if end else None
+
+    @property
+    def ivr_choices(self) -> list[str]:
+        """Labels of the menu choices the caller made, for the agent's screen-pop."""
+        return [entry["label"] for entry in self.ivr_inputs if entry.get("label")]
+
+    def state_is_behind(self, state: str) -> bool:
+        """True if moving to `state` would move the call backwards."""
+        return self.STATE_ORDER.index(state) < self.STATE_ORDER.index(self.state)
+
+
+class CallEvent(models.Model):
+    """Each webhook Twilio sent us, with numbers and keyed digits redacted."""
+
+    call = models.ForeignKey(
+        Call, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
+    )
+    call_sid = models.CharField(max_length=34, blank=True, db_index=True)
+    kind = models.CharField(max_length=30)
+    params = models.JSONField(default=dict)
+    sequence_number = models.IntegerField(null=True, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+    ignored = models.BooleanField(default=False, help_text="A duplicate or late callback.")
+
+    class Meta:
+        ordering = ["received_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.call_sid} {self.kind}"
+
+
+class Recording(models.Model):
+    sid = models.CharField(max_length=34, unique=True)
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="recordings")
+    url = models.URLField(max_length=500)
+    duration_seconds = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=16, default="in-progress")
+    source = models.CharField(max_length=30, blank=True)
+    case = models.ForeignKey(
+        Case,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="recordings",
+        help_text="The case a voicemail opened.",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.sid
+
+    @property
+    def media_url(self) -> str:
+        """The audio itself (Twilio serves the recording resource URL plus an extension)."""
+        return f"{self.url}.mp3"
+
+
+class SmsMessage(models.Model):
+    class Direction(models.TextChoices):
+        INBOUND = "inbound", "Inbound"
+        OUTBOUND = "outbound", "Outbound"
+
+    sid = models.CharField(max_length=34, unique=True)
+    direction = models.CharField(max_length=10, choices=Direction.choices)
+    from_number = models.CharField(max_length=64)
+    to_number = models.CharField(max_length=64)
+    body = models.TextField(max_length=1600, blank=True)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="sms_messages"
+    )
+    inbound_number = models.ForeignKey(
+        InboundNumber, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "SMS message"
+
+    def __str__(self) -> str:
+        return self.sid

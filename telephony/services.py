@@ -1,0 +1,373 @@
+"""Telephony business operations: calls, their IVR journey, status, voicemail and SMS.
+
+Webhook views parse Twilio's parameters and call one of these; every function is
+idempotent on Twilio's SIDs, because Twilio retries and reorders its requests.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from crm import services as crm_services
+from crm.models import Case, Customer, Interaction
+from crm.phones import format_phone, try_normalize_phone
+from crm.selectors import customers_by_phone
+
+from .models import Call, CallEvent, InboundNumber, IvrNode, Queue, Recording, SmsMessage
+
+logger = logging.getLogger(__name__)
+
+# Twilio's call statuses in the order a call can pass through them; terminal ones share a rank.
+_STATUS_RANK = {
+    "queued": 0,
+    "initiated": 0,
+    "ringing": 1,
+    "in-progress": 2,
+    "completed": 3,
+    "busy": 3,
+    "failed": 3,
+    "no-answer": 3,
+    "canceled": 3,
+}
+TERMINAL_STATUSES = frozenset(s for s, rank in _STATUS_RANK.items() if rank == 3)
+
+# Parameters that carry phone numbers or what callers keyed (account numbers, PINs).
+_REDACTED = frozenset(
+    {"From", "To", "Caller", "Called", "ForwardedFrom", "Digits", "SpeechResult", "Body"}
+)
+_DIGIT = re.compile(r"\d")
+
+
+def redact(params: Mapping[str, str]) -> dict[str, str]:
+    """Webhook parameters safe to store and log: numbers masked but their last two digits."""
+    safe = {}
+    for key, value in params.items():
+        if key in _REDACTED and value:
+            keep = 2 if key in {"From", "To", "Caller", "Called", "ForwardedFrom"} else 0
+            masked = _DIGIT.sub("•", value[:-keep] if keep else value)
+            safe[key] = masked + (value[-keep:] if keep else "")
+        else:
+            safe[key] = value
+    return safe
+
+
+def event_log(
+    *,
+    kind: str,
+    params: Mapping[str, str],
+    call: Call | None = None,
+    ignored: bool = False,
+) -> CallEvent:
+    """Keep the webhook in the call's event log (redacted)."""
+    sequence = params.get("SequenceNumber", "")
+    return CallEvent.objects.create(
+        call=call,
+        call_sid=params.get("CallSid", "")[:34],
+        kind=kind,
+        params=redact(params),
+        sequence_number=int(sequence) if sequence.isdigit() else None,
+        ignored=ignored,
+    )
+
+
+def _parse_timestamp(value: str) -> datetime | None:
+    try:
+        return parsedate_to_datetime(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+@transaction.atomic
+def call_start(*, params: Mapping[str, str]) -> Call:
+    """The Call for a webhook's CallSid, created on first sight with the caller identified.
+
+    Twilio may send the incoming webhook again (retries, fallback); the first one wins.
+    """
+    sid = params["CallSid"]
+    call = Call.objects.select_for_update().filter(sid=sid).first()
+    if call is not None:
+        return call
+    to_number = params.get("To", "")
+    from_number = params.get("From", "")
+    direction = params.get("Direction", Call.Direction.INBOUND)
+    if direction not in Call.Direction.values:
+        direction = Call.Direction.INBOUND
+    inbound_number = None
+    normalized_to = try_normalize_phone(to_number)
+    if normalized_to:
+        inbound_number = (
+            InboundNumber.objects.select_related("flow", "business_hours")
+            .filter(number=normalized_to)
+            .first()
+        )
+    matches = customers_by_phone(phone=from_number)
+    call = Call.objects.create(
+        sid=sid,
+        parent_sid=params.get("ParentCallSid", "")[:34],
+        direction=direction,
+        from_number=from_number[:64],
+        to_number=to_number[:64],
+        inbound_number=inbound_number,
+        customer=matches[0] if matches else None,
+        identified_by="caller_id" if matches else "",
+        twilio_status=params.get("CallStatus", "")[:16],
+    )
+    return call
+
+
+@transaction.atomic
+def call_enter_node(*, call: Call, node: IvrNode) -> Call:
+    """Note that the caller reached `node` (the path the agent's screen-pop shows)."""
+    call = Call.objects.select_for_update().get(pk=call.pk)
+    now = timezone.now()
+    call.ivr_path = [*call.ivr_path, {"node": node.key, "kind": node.kind, "at": now.isoformat()}]
+    if call.ivr_started_at is None:
+        call.ivr_started_at = now
+    if not call.state_is_behind(Call.State.IVR):
+        call.state = Call.State.IVR
+    call.save(update_fields=["ivr_path", "ivr_started_at", "state"])
+    return call
+
+
+@transaction.atomic
+def call_record_input(
+    *, call: Call, node: IvrNode, digits: str = "", speech: str = "", label: str = ""
+) -> Call:
+    """Keep what the caller keyed or said at `node`, and the choice it meant."""
+    call = Call.objects.select_for_update().get(pk=call.pk)
+    entry: dict[str, Any] = {"node": node.key, "at": timezone.now().isoformat()}
+    if digits:
+        entry["digits"] = digits
+    if speech:
+        entry["speech"] = speech
+    if label:
+        entry["label"] = label
+    call.ivr_inputs = [*call.ivr_inputs, entry]
+    call.save(update_fields=["ivr_inputs"])
+    return call
+
+
+def account_lookup(*, digits: str) -> Customer | None:
+    """The customer whose account number is these keyed digits (AC-digits or digits)."""
+    if not digits.isdigit():
+        return None
+    return Customer.objects.filter(account_number__in=[f"AC-{digits}", digits]).first()
+
+
+@transaction.atomic
+def call_identify(*, call: Call, customer: Customer, by: str) -> Call:
+    """Tie the call to the customer the caller proved to be."""
+    call = Call.objects.select_for_update().get(pk=call.pk)
+    call.customer, call.identified_by = customer, by
+    call.save(update_fields=["customer", "identified_by"])
+    return call
+
+
+@transaction.atomic
+def call_enqueue(*, call: Call, queue: Queue) -> Call:
+    """The caller now waits in `queue`."""
+    call = Call.objects.select_for_update().get(pk=call.pk)
+    call.queue = queue
+    if not call.state_is_behind(Call.State.QUEUED):
+        call.state = Call.State.QUEUED
+    call.queued_at = call.queued_at or timezone.now()
+    call.save(update_fields=["queue", "state", "queued_at"])
+    return call
+
+
+@transaction.atomic
+def call_queue_left(*, call: Call, result: str) -> Call:
+    """The caller left the queue (bridged, hung up, redirected...): keep why."""
+    call = Call.objects.select_for_update().get(pk=call.pk)
+    call.queue_result = result[:32]
+    call.save(update_fields=["queue_result"])
+    return call
+
+
+@transaction.atomic
+def call_status_update(*, params: Mapping[str, str]) -> Call | None:
+    """Apply a status callback once, in order: duplicates and late arrivals change nothing."""
+    sid = params.get("CallSid", "")
+    call = Call.objects.select_for_update().filter(sid=sid).first()
+    status = params.get("CallStatus", "")
+    sequence = params.get("SequenceNumber", "")
+    sequence_number = int(sequence) if sequence.isdigit() else None
+    stale = call is None or status not in _STATUS_RANK
+    if not stale and sequence_number is not None and call.last_sequence_number is not None:
+        stale = sequence_number <= call.last_sequence_number
+    if not stale and call.twilio_status in _STATUS_RANK:
+        current = _STATUS_RANK[call.twilio_status]
+        stale = _STATUS_RANK[status] < current or (current == 3 and call.ended_at is not None)
+    event_log(kind="status", params=params, call=call, ignored=stale)
+    if stale:
+        return call
+    call.twilio_status = status
+    if sequence_number is not None:
+        call.last_sequence_number = sequence_number
+    fields = ["twilio_status", "last_sequence_number"]
+    if status == "in-progress" and call.answered_at is None and call.direction != "inbound":
+        call.answered_at = _parse_timestamp(params.get("Timestamp", "")) or timezone.now()
+        fields.append("answered_at")
+    if status in TERMINAL_STATUSES:
+        call.state = Call.State.ENDED
+        call.ended_at = _parse_timestamp(params.get("Timestamp", "")) or timezone.now()
+        duration = params.get("CallDuration", "")
+        call.duration_seconds = int(duration) if duration.isdigit() else None
+        fields += ["state", "ended_at", "duration_seconds"]
+    call.save(update_fields=fields)
+    if status in TERMINAL_STATUSES and call.customer_id:
+        _call_to_timeline(call)
+    return call
+
+
+def _duration_text(seconds: float | None) -> str:
+    if seconds is None:
+        return "unknown length"
+    minutes, rest = divmod(int(seconds), 60)
+    return f"{minutes}m {rest:02d}s" if minutes else f"{rest}s"
+
+
+def _call_to_timeline(call: Call) -> None:
+    """One timeline entry per call, written when it ends, with what happened in it."""
+    if Interaction.objects.filter(
+        source_type__app_label="telephony", source_type__model="call", source_id=call.pk
+    ).exists():
+        return
+    inbound = call.direction == Call.Direction.INBOUND
+    line = call.inbound_number.name if call.inbound_number else format_phone(call.to_number)
+    summary = (
+        f"Inbound call to {line}" if inbound else f"Outbound call to {format_phone(call.to_number)}"
+    )
+    details = [f"{_duration_text(call.duration_seconds)}, {call.twilio_status}"]
+    if call.ivr_choices:
+        details.append("chose " + " → ".join(call.ivr_choices))
+    if call.queue_id:
+        details.append(f"queue {call.queue.name}")
+    crm_services.interaction_record(
+        customer=call.customer,
+        kind=Interaction.Kind.CALL,
+        direction=Interaction.Direction.INBOUND if inbound else Interaction.Direction.OUTBOUND,
+        summary=f"{summary} ({details[0]})",
+        body="; ".join(details[1:]),
+        source=call,
+        occurred_at=call.created_at,
+    )
+
+
+def _lead_for(number: str, *, label: str) -> Customer:
+    """A lead customer for an unknown caller or sender."""
+    phone = try_normalize_phone(number)
+    name = f"{label} {format_phone(phone)}" if phone else f"Unknown {label.lower()}"
+    return crm_services.customer_create(
+        name=name,
+        is_lead=True,
+        phone_numbers=[{"number": phone}] if phone else [],
+    )
+
+
+@transaction.atomic
+def voicemail_save(
+    *,
+    call: Call,
+    node: IvrNode | None,
+    recording_sid: str,
+    recording_url: str,
+    duration_seconds: int,
+) -> Case:
+    """Turn a recorded message into a case on the caller's customer (a lead if unknown)."""
+    recording, _ = Recording.objects.select_for_update().get_or_create(
+        sid=recording_sid,
+        defaults={
+            "call": call,
+            "url": recording_url,
+            "duration_seconds": duration_seconds,
+            "source": "RecordVerb",
+        },
+    )
+    if recording.case_id is not None:
+        return recording.case  # Twilio retried the action
+    customer = call.customer
+    if customer is None:
+        customer = _lead_for(call.from_number, label="Caller")
+        call = call_identify(call=call, customer=customer, by="")
+    line = call.inbound_number.name if call.inbound_number else call.to_number
+    recording.case = crm_services.case_create(
+        customer=customer,
+        actor=None,
+        subject=f"Voicemail from {customer.name}",
+        description=(
+            f"Voicemail of {_duration_text(duration_seconds)} left on {line}.\n"
+            f"Recording {recording.sid}: {recording.media_url}"
+        ),
+        category=node.case_category if node else Case.Category.OTHER,
+        priority=Case.Priority.NORMAL,
+    )
+    recording.save(update_fields=["case"])
+    return recording.case
+
+
+@transaction.atomic
+def recording_status_update(*, params: Mapping[str, str]) -> Recording | None:
+    """Complete a recording's record when Twilio says the file is ready."""
+    sid = params.get("RecordingSid", "")
+    recording = Recording.objects.select_for_update().filter(sid=sid).first()
+    call = Call.objects.filter(sid=params.get("CallSid", "")).first()
+    event_log(kind="recording-status", params=params, call=call)
+    duration = params.get("RecordingDuration", "")
+    if recording is None:
+        if call is None or not sid:
+            return None
+        recording = Recording(sid=sid, call=call, url=params.get("RecordingUrl", ""))
+    recording.status = params.get("RecordingStatus", recording.status)[:16]
+    recording.source = params.get("RecordingSource", recording.source)[:30]
+    if duration.isdigit():
+        recording.duration_seconds = int(duration)
+    recording.save()
+    return recording
+
+
+@transaction.atomic
+def sms_receive(*, params: Mapping[str, str]) -> tuple[SmsMessage, str]:
+    """Keep an inbound SMS on the sender's timeline; returns it and the reply to send, if any."""
+    sid = params.get("MessageSid", "") or params.get("SmsSid", "")
+    existing = SmsMessage.objects.filter(sid=sid).first()
+    if existing is not None:
+        return existing, ""
+    from_number, to_number = params.get("From", ""), params.get("To", "")
+    body = params.get("Body", "")[:1600]
+    normalized_to = try_normalize_phone(to_number)
+    line = InboundNumber.objects.filter(number=normalized_to).first() if normalized_to else None
+    matches = customers_by_phone(phone=from_number)
+    customer = matches[0] if matches else None
+    reply = ""
+    if customer is None and line is not None:
+        reply = line.unknown_sender_reply
+        if line.unknown_sender == InboundNumber.UnknownSender.CREATE_LEAD:
+            customer = _lead_for(from_number, label="Texter")
+    message = SmsMessage.objects.create(
+        sid=sid,
+        direction=SmsMessage.Direction.INBOUND,
+        from_number=from_number[:64],
+        to_number=to_number[:64],
+        body=body,
+        customer=customer,
+        inbound_number=line,
+    )
+    if customer is not None:
+        crm_services.interaction_record(
+            customer=customer,
+            kind=Interaction.Kind.SMS,
+            direction=Interaction.Direction.INBOUND,
+            summary=(body.splitlines() or ["(empty message)"])[0][:120],
+            body=body,
+            source=message,
+        )
+    return message, reply

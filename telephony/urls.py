@@ -1,0 +1,22 @@
+"""Webhook URLs. The first four go into Twilio's console; keep them stable."""
+
+from django.urls import path
+
+from . import webhooks
+
+app_name = "telephony"
+
+urlpatterns = [
+    path("voice/incoming/", webhooks.voice_incoming, name="voice_incoming"),
+    path("voice/status/", webhooks.voice_status, name="voice_status"),
+    path("voice/fallback/", webhooks.voice_fallback, name="voice_fallback"),
+    path("sms/incoming/", webhooks.sms_incoming, name="sms_incoming"),
+    # Handed to Twilio inside our TwiML.
+    path("voice/ivr/<int:node_id>/", webhooks.ivr_node, name="ivr_node"),
+    path("voice/ivr/<int:node_id>/input/", webhooks.ivr_input, name="ivr_input"),
+    path("voice/ivr/<int:node_id>/dial/", webhooks.ivr_dial_result, name="ivr_dial_result"),
+    path("voice/voicemail/", webhooks.voicemail, name="voicemail"),
+    path("voice/recording-status/", webhooks.recording_status, name="recording_status"),
+    path("voice/queues/<int:queue_id>/wait/", webhooks.queue_wait, name="queue_wait"),
+    path("voice/queues/<int:queue_id>/result/", webhooks.queue_result, name="queue_result"),
+]
