@@ -35,7 +35,7 @@ format: setup
 	$(BIN)/ruff check --fix .
 
 bench: setup
-	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@for script in bench/[!_]*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 # Re-pin after changing dependencies in pyproject.toml.
 lock:
