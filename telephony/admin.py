@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.forms.models import BaseInlineFormSet
 
 from .ivr import flow_problems
@@ -141,6 +142,8 @@ class IvrNodeAdmin(admin.ModelAdmin):
     search_fields = ["key", "message", "flow__name"]
     autocomplete_fields = ["next_node", "default_node", "closed_node", "queue", "business_hours"]
     inlines = [MenuOptionInline]
+    # Admins type audio addresses without a scheme; read them as https.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = [
         (None, {"fields": ["flow", "key", "kind", "message", "play_url", "voice", "language"]}),
         ("Where next", {"fields": ["next_node", "default_node", "closed_node"]}),

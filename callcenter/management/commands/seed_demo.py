@@ -1,0 +1,33 @@
+"""Demo data for every app: logins per role, customers, a support line with its IVR.
+
+Safe to re-run: each app's seeder keys its rows on natural keys and adds only what is
+missing.
+"""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from callcenter import roles
+from crm import demo as crm_demo
+from telephony import demo as telephony_demo
+
+
+class Command(BaseCommand):
+    help = "Load demo users (one per role), customers, cases and a support line. Safe to re-run."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--customers", type=int, default=60)
+
+    @transaction.atomic
+    def handle(self, *args, customers: int, **options) -> None:
+        users = crm_demo.seed_users()
+        agents = [users[name] for name, *_rest, role in crm_demo.DEMO_USERS if role == roles.AGENT]
+        created = crm_demo.seed_customers(customers, agents)
+        line = telephony_demo.seed()
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new customers)."))
+        self.stdout.write(f"Support line: {line.number} ({line.name}); call it from the dev phone.")
+        self.stdout.write(f"Logins (password for all: {crm_demo.DEMO_PASSWORD}):")
+        for username, *_names, role in crm_demo.DEMO_USERS:
+            self.stdout.write(f"  {role:<11} {username}")
