@@ -5,6 +5,7 @@ Writes go through telephony.services; the IVR's behaviour is in telephony.ivr.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -69,8 +70,50 @@ class Holiday(models.Model):
         return f"{self.date} {self.name}"
 
 
+class Skill(models.Model):
+    name = models.CharField(max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Disposition(models.Model):
+    """How a call ended, as the agent records it at wrap-up."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    label = models.CharField(max_length=100)
+    resolves_contact = models.BooleanField(
+        default=True,
+        help_text="The caller's need was met (counts towards first-contact resolution).",
+    )
+
+    class Meta:
+        ordering = ["label"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
 class Queue(models.Model):
-    """Where callers wait for an agent. The ACD adds skills, targets and routing."""
+    """Where callers wait for an agent, and the rules the ACD routes them by."""
+
+    class OnMaxWait(models.TextChoices):
+        OVERFLOW = "overflow", "Move to the overflow queue"
+        VOICEMAIL = "voicemail", "Send to voicemail"
+        CALLBACK = "callback", "Offer a callback"
 
     name = models.CharField(
         max_length=64,
@@ -81,6 +124,35 @@ class Queue(models.Model):
     is_default = models.BooleanField(
         default=False,
         help_text="Where callers go when something fails (one queue at most).",
+    )
+    priority = models.PositiveSmallIntegerField(
+        default=0, help_text="Callers of higher-priority queues are served first."
+    )
+    skills = models.ManyToManyField(Skill, through="QueueSkill", blank=True, related_name="+")
+    service_level_seconds = models.PositiveSmallIntegerField(default=20)
+    service_level_percent = models.PositiveSmallIntegerField(
+        default=80, validators=[MaxValueValidator(100)]
+    )
+    widen_after_seconds = models.PositiveIntegerField(
+        null=True, blank=True, help_text="After this wait, agents with the overflow skills qualify."
+    )
+    overflow_skills = models.ManyToManyField(Skill, blank=True, related_name="+")
+    max_wait_seconds = models.PositiveIntegerField(null=True, blank=True)
+    on_max_wait = models.CharField(
+        max_length=10, choices=OnMaxWait.choices, default=OnMaxWait.CALLBACK
+    )
+    overflow_queue = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    hold_music_url = models.URLField(blank=True)
+    announcement_interval_seconds = models.PositiveSmallIntegerField(default=30)
+    offer_timeout_seconds = models.PositiveSmallIntegerField(
+        default=20, validators=[MinValueValidator(5), MaxValueValidator(120)]
+    )
+    wrap_up_seconds = models.PositiveSmallIntegerField(default=60)
+    dispositions = models.ManyToManyField(Disposition, blank=True)
+    sticky_routing = models.BooleanField(
+        default=True, help_text="Prefer the agent who last served the customer, if free."
     )
 
     class Meta:
@@ -93,6 +165,22 @@ class Queue(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class QueueSkill(models.Model):
+    queue = models.ForeignKey(Queue, on_delete=models.CASCADE, related_name="required_skills")
+    skill = models.ForeignKey(Skill, on_delete=models.PROTECT)
+    min_level = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(10)]
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["queue", "skill"], name="queue_skill_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.skill} ≥ {self.min_level}"
 
 
 class IvrFlow(models.Model):
@@ -436,3 +524,150 @@ class SmsMessage(models.Model):
 
     def __str__(self) -> str:
         return self.sid
+
+
+class QueueEntry(models.Model):
+    """A caller (or a callback request) waiting in a queue, in ACD order.
+
+    `waiting_since` is the place in line: it survives a missed offer, so the caller goes
+    back to where they were.
+    """
+
+    class Kind(models.TextChoices):
+        CALL = "call", "Caller on the line"
+        CALLBACK = "callback", "Callback request"
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting"
+        OFFERED = "offered", "Offered to an agent"
+        CONNECTED = "connected", "Connected"
+        ABANDONED = "abandoned", "Abandoned"
+        OVERFLOWED = "overflowed", "Moved on"
+        DONE = "done", "Done"
+
+    queue = models.ForeignKey(Queue, on_delete=models.PROTECT, related_name="entries")
+    call = models.ForeignKey(
+        Call, on_delete=models.CASCADE, null=True, blank=True, related_name="queue_entries"
+    )
+    customer = models.ForeignKey(
+        Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.CALL)
+    callback_number = PhoneNumberField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    priority = models.IntegerField(default=0, help_text="Higher is served first.")
+    waiting_since = models.DateTimeField(default=timezone.now)
+    twilio_queue_sid = models.CharField(max_length=34, blank=True)
+    offered_at = models.DateTimeField(null=True, blank=True)
+    connected_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    missed_offers = models.PositiveSmallIntegerField(default=0)
+    served_by = models.ForeignKey(
+        "AgentProfile",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The agent who took the call (for sticky routing and reports).",
+    )
+
+    class Meta:
+        ordering = ["-priority", "waiting_since", "id"]
+        verbose_name_plural = "queue entries"
+        indexes = [
+            models.Index(
+                "status",
+                models.F("priority").desc(),
+                "waiting_since",
+                "id",
+                name="acd_waiting_order",
+                condition=models.Q(status="waiting"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.queue} #{self.pk} ({self.get_status_display()})"
+
+
+class AgentProfile(models.Model):
+    """An agent: how they take calls, what they know, and where they are now."""
+
+    class State(models.TextChoices):
+        OFFLINE = "offline", "Offline"
+        AVAILABLE = "available", "Available"
+        OFFERED = "offered", "Ringing"
+        ON_CALL = "on_call", "On a call"
+        WRAP_UP = "wrap_up", "Wrap-up"
+        NOT_READY = "not_ready", "Not ready"
+
+    class Reason(models.TextChoices):
+        BREAK = "break", "Break"
+        LUNCH = "lunch", "Lunch"
+        TRAINING = "training", "Training"
+        MEETING = "meeting", "Meeting"
+        MISSED = "missed", "Missed an offer"
+        OTHER = "other", "Other"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent_profile"
+    )
+    client_identity = models.SlugField(
+        max_length=60, unique=True, help_text="The browser softphone's identity at Twilio."
+    )
+    phone_number = PhoneNumberField(
+        blank=True, help_text="Ring this number instead of the browser."
+    )
+    teams = models.ManyToManyField(Team, blank=True, related_name="agents")
+    skills = models.ManyToManyField(Skill, through="AgentSkill", blank=True, related_name="+")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OFFLINE)
+    reason = models.CharField(max_length=10, choices=Reason.choices, blank=True)
+    state_since = models.DateTimeField(default=timezone.now)
+    idle_since = models.DateTimeField(
+        null=True, blank=True, help_text="When they last became free; the longest idle goes first."
+    )
+    # One column for the offer or call in hand: unique, so the database itself refuses to
+    # give an agent two calls or a call two agents.
+    current_entry = models.OneToOneField(
+        QueueEntry, on_delete=models.SET_NULL, null=True, blank=True, related_name="agent"
+    )
+
+    class Meta:
+        ordering = ["user__username"]
+        indexes = [models.Index(fields=["state", "idle_since"])]
+
+    def __str__(self) -> str:
+        return self.user.get_full_name() or self.user.get_username()
+
+
+class AgentSkill(models.Model):
+    agent = models.ForeignKey(AgentProfile, on_delete=models.CASCADE, related_name="agent_skills")
+    skill = models.ForeignKey(Skill, on_delete=models.PROTECT)
+    level = models.PositiveSmallIntegerField(
+        default=5, validators=[MinValueValidator(1), MaxValueValidator(10)]
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["agent", "skill"], name="agent_skill_once"),
+        ]
+        indexes = [models.Index(fields=["skill", "level"])]
+
+    def __str__(self) -> str:
+        return f"{self.skill} {self.level}"
+
+
+class AgentStateChange(models.Model):
+    """Every presence change, for occupancy and adherence reports."""
+
+    agent = models.ForeignKey(AgentProfile, on_delete=models.CASCADE, related_name="state_changes")
+    state = models.CharField(max_length=10, choices=AgentProfile.State.choices)
+    reason = models.CharField(max_length=10, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+        indexes = [models.Index(fields=["agent", "started_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.agent} {self.state}"

@@ -1,0 +1,218 @@
+"""The ACD: agents' presence, and pairing waiting callers with the best free agent.
+
+Pairing is one short transaction that locks the waiting entries it looks at and the agent
+it picks with SKIP LOCKED, so any number of web and worker processes can route at once:
+rows another router holds are skipped rather than waited for, and the unique
+`AgentProfile.current_entry` makes a double offer impossible even if the locking were
+wrong. On SQLite, SKIP LOCKED does nothing and IMMEDIATE transactions serialize routers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Exists, IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from .models import AgentProfile, AgentSkill, AgentStateChange, QueueEntry
+
+State = AgentProfile.State
+
+# Moves an agent may make themselves; the ACD makes the others (offered, on call, wrap-up).
+AGENT_MOVES: dict[str, tuple[str, ...]] = {
+    State.OFFLINE: (State.AVAILABLE, State.NOT_READY),
+    State.AVAILABLE: (State.NOT_READY, State.OFFLINE),
+    State.NOT_READY: (State.AVAILABLE, State.NOT_READY, State.OFFLINE),
+    State.WRAP_UP: (State.AVAILABLE, State.NOT_READY),
+    State.OFFERED: (),
+    State.ON_CALL: (),
+}
+# How many waiting entries one routing pass considers, best first.
+SCAN = 20
+# Priority weights: queue priority dominates, then customer tier, then callbacks.
+QUEUE_WEIGHT, TIER_WEIGHT, CALLBACK_BONUS = 100, 10, 5
+
+
+def entry_priority(*, queue_priority: int, tier: int, is_callback: bool) -> int:
+    """A waiting entry's priority: queue first, then the customer's tier, then callbacks."""
+    return (
+        queue_priority * QUEUE_WEIGHT + tier * TIER_WEIGHT + (CALLBACK_BONUS if is_callback else 0)
+    )
+
+
+def _move(agent: AgentProfile, state: str, reason: str = "", at: datetime | None = None) -> None:
+    """Record the move in the state log and on the agent (the caller saves the agent)."""
+    now = at or timezone.now()
+    AgentStateChange.objects.filter(agent=agent, ended_at__isnull=True).update(ended_at=now)
+    AgentStateChange.objects.create(agent=agent, state=state, reason=reason, started_at=now)
+    agent.state, agent.reason, agent.state_since = state, reason, now
+    if state == State.AVAILABLE:
+        agent.idle_since = now
+
+
+@transaction.atomic
+def agent_set_state(*, agent: AgentProfile, state: str, reason: str = "") -> AgentProfile:
+    """An agent changes their own presence (not ready needs a reason)."""
+    agent = AgentProfile.objects.select_for_update().get(pk=agent.pk)
+    if state not in AGENT_MOVES[agent.state]:
+        raise ValidationError(
+            {
+                "state": [
+                    f"{agent.get_state_display()} agents cannot switch to "
+                    f"{State(state).label.lower() if state in State.values else state}."
+                ]
+            }
+        )
+    if state == State.NOT_READY and reason not in AgentProfile.Reason.values:
+        raise ValidationError({"reason": ["Say why you are not ready."]})
+    _move(agent, state, reason if state == State.NOT_READY else "")
+    agent.save()
+    return agent
+
+
+@dataclass(frozen=True)
+class Pairing:
+    entry_id: int
+    agent_id: int
+
+
+def _eligible_agents(entry: QueueEntry, now: datetime):
+    """Free agents with the entry's required skills, best first, locked for this router."""
+    requirements = list(entry.queue.required_skills.values_list("skill_id", "min_level"))
+    widen = entry.queue.widen_after_seconds
+    if widen is not None and entry.waiting_since <= now - timedelta(seconds=widen):
+        requirements = [
+            (skill_id, 1) for skill_id in entry.queue.overflow_skills.values_list("id", flat=True)
+        ] or requirements
+    agents = AgentProfile.objects.filter(state=State.AVAILABLE, current_entry__isnull=True)
+    for skill_id, min_level in requirements:
+        agents = agents.filter(
+            Exists(
+                AgentSkill.objects.filter(
+                    agent=OuterRef("pk"), skill_id=skill_id, level__gte=min_level
+                )
+            )
+        )
+    skill_ids = [skill_id for skill_id, _level in requirements]
+    score = (
+        AgentSkill.objects.filter(agent=OuterRef("pk"), skill_id__in=skill_ids)
+        .values("agent")
+        .annotate(total=Sum("level"))
+        .values("total")
+    )
+    agents = agents.annotate(
+        skill_score=Coalesce(Subquery(score, output_field=IntegerField()), Value(0))
+    )
+    return agents.order_by("-skill_score", "idle_since", "id")
+
+
+def _sticky_agent_id(entry: QueueEntry) -> int | None:
+    """The agent who last served this customer, if the queue prefers them."""
+    if not entry.queue.sticky_routing or entry.customer_id is None:
+        return None
+    return (
+        QueueEntry.objects.filter(customer_id=entry.customer_id, served_by__isnull=False)
+        .exclude(pk=entry.pk)
+        .order_by("-connected_at", "-id")
+        .values_list("served_by_id", flat=True)
+        .first()
+    )
+
+
+def _pick_agent(entry: QueueEntry, now: datetime) -> AgentProfile | None:
+    agents = _eligible_agents(entry, now)
+    sticky = _sticky_agent_id(entry)
+    if sticky is not None:
+        preferred = agents.filter(pk=sticky).select_for_update(skip_locked=True, of=("self",))
+        agent = preferred.first()
+        if agent is not None:
+            return agent
+    return agents.select_for_update(skip_locked=True, of=("self",)).first()
+
+
+@transaction.atomic
+def route_one() -> Pairing | None:
+    """Offer the best waiting entry that has an eligible free agent to the best such agent.
+
+    Entries are taken in order (priority, then time waited); one whose skills no free
+    agent has is passed over for the next, never dropped. Returns None when nothing pairs.
+    """
+    now = timezone.now()
+    waiting = (
+        QueueEntry.objects.filter(status=QueueEntry.Status.WAITING)
+        .select_related("queue")
+        .order_by("-priority", "waiting_since", "id")
+        .select_for_update(skip_locked=True, of=("self",))[:SCAN]
+    )
+    for entry in waiting:
+        agent = _pick_agent(entry, now)
+        if agent is None:
+            continue
+        entry.status, entry.offered_at = QueueEntry.Status.OFFERED, now
+        entry.save(update_fields=["status", "offered_at"])
+        agent.current_entry = entry
+        _move(agent, State.OFFERED, at=now)
+        agent.save()
+        return Pairing(entry_id=entry.pk, agent_id=agent.pk)
+    return None
+
+
+def route(*, limit: int = 50) -> list[Pairing]:
+    """Pair as many waiting entries with free agents as possible (up to `limit`)."""
+    pairings = []
+    while len(pairings) < limit:
+        pairing = route_one()
+        if pairing is None:
+            break
+        pairings.append(pairing)
+    return pairings
+
+
+@transaction.atomic
+def offer_missed(*, entry_id: int) -> None:
+    """The agent did not take the offer: they go not ready, the caller back to their place."""
+    entry = QueueEntry.objects.select_for_update().get(pk=entry_id)
+    if entry.status != QueueEntry.Status.OFFERED:
+        return  # already answered, abandoned or handled: a late timeout
+    agent = AgentProfile.objects.select_for_update().filter(current_entry=entry).first()
+    entry.status = QueueEntry.Status.WAITING
+    entry.missed_offers += 1
+    entry.save(update_fields=["status", "missed_offers"])
+    if agent is not None:
+        agent.current_entry = None
+        _move(agent, State.NOT_READY, AgentProfile.Reason.MISSED)
+        agent.save()
+
+
+@transaction.atomic
+def offer_accepted(*, entry_id: int) -> AgentProfile | None:
+    """The agent answered: the call is connected."""
+    entry = QueueEntry.objects.select_for_update().get(pk=entry_id)
+    agent = AgentProfile.objects.select_for_update().filter(current_entry=entry).first()
+    if entry.status != QueueEntry.Status.OFFERED or agent is None:
+        return None
+    now = timezone.now()
+    entry.status, entry.connected_at, entry.served_by = QueueEntry.Status.CONNECTED, now, agent
+    entry.save(update_fields=["status", "connected_at", "served_by"])
+    _move(agent, State.ON_CALL, at=now)
+    agent.save()
+    return agent
+
+
+@transaction.atomic
+def entry_abandoned(*, entry_id: int) -> None:
+    """The caller hung up while waiting (or ringing): free any agent it was offered to."""
+    entry = QueueEntry.objects.select_for_update().get(pk=entry_id)
+    if entry.status not in (QueueEntry.Status.WAITING, QueueEntry.Status.OFFERED):
+        return
+    agent = AgentProfile.objects.select_for_update().filter(current_entry=entry).first()
+    entry.status, entry.ended_at = QueueEntry.Status.ABANDONED, timezone.now()
+    entry.save(update_fields=["status", "ended_at"])
+    if agent is not None:
+        agent.current_entry = None
+        _move(agent, State.AVAILABLE)
+        agent.save()
