@@ -10,9 +10,13 @@ from django.forms.models import BaseInlineFormSet
 
 from .ivr import flow_problems
 from .models import (
+    AgentProfile,
+    AgentSkill,
+    AgentStateChange,
     BusinessHours,
     Call,
     CallEvent,
+    Disposition,
     Holiday,
     InboundNumber,
     IvrFlow,
@@ -20,9 +24,23 @@ from .models import (
     IvrNode,
     OpeningPeriod,
     Queue,
+    QueueEntry,
+    QueueSkill,
     Recording,
+    Skill,
     SmsMessage,
+    Team,
 )
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records of what happened: looked at, never edited by hand."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 class OpeningPeriodInline(admin.TabularInline):
@@ -42,10 +60,106 @@ class BusinessHoursAdmin(admin.ModelAdmin):
     inlines = [OpeningPeriodInline, HolidayInline]
 
 
+class QueueSkillInline(admin.TabularInline):
+    model = QueueSkill
+    extra = 1
+    autocomplete_fields = ["skill"]
+
+
 @admin.register(Queue)
 class QueueAdmin(admin.ModelAdmin):
-    list_display = ["name", "is_default"]
+    list_display = [
+        "name",
+        "priority",
+        "is_default",
+        "service_level_percent",
+        "service_level_seconds",
+        "wrap_up_seconds",
+        "sticky_routing",
+    ]
+    list_filter = ["is_default", "sticky_routing"]
     search_fields = ["name"]
+    inlines = [QueueSkillInline]
+    filter_horizontal = ["overflow_skills", "dispositions"]
+    autocomplete_fields = ["overflow_queue"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    fieldsets = [
+        (None, {"fields": ["name", "priority", "is_default"]}),
+        ("Service level", {"fields": ["service_level_percent", "service_level_seconds"]}),
+        (
+            "Waiting",
+            {
+                "fields": [
+                    "hold_music_url",
+                    "announcement_interval_seconds",
+                    "max_wait_seconds",
+                    "on_max_wait",
+                    "overflow_queue",
+                    "widen_after_seconds",
+                    "overflow_skills",
+                ]
+            },
+        ),
+        (
+            "Agents",
+            {
+                "fields": [
+                    "offer_timeout_seconds",
+                    "sticky_routing",
+                    "wrap_up_seconds",
+                    "dispositions",
+                ]
+            },
+        ),
+    ]
+
+
+@admin.register(Skill)
+class SkillAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+
+
+@admin.register(Disposition)
+class DispositionAdmin(admin.ModelAdmin):
+    list_display = ["label", "code", "resolves_contact"]
+    search_fields = ["label", "code"]
+
+
+class AgentSkillInline(admin.TabularInline):
+    model = AgentSkill
+    extra = 1
+    autocomplete_fields = ["skill"]
+
+
+@admin.register(AgentProfile)
+class AgentProfileAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "client_identity", "state", "reason", "state_since", "phone_number"]
+    list_filter = ["state", "teams"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "client_identity"]
+    autocomplete_fields = ["user"]
+    filter_horizontal = ["teams"]
+    inlines = [AgentSkillInline]
+    readonly_fields = ["state", "reason", "state_since", "idle_since", "current_entry"]
+    fields = ["user", "client_identity", "phone_number", "teams", *readonly_fields]
+
+
+@admin.register(QueueEntry)
+class QueueEntryAdmin(ReadOnlyAdmin):
+    list_display = ["id", "queue", "kind", "status", "priority", "waiting_since", "served_by"]
+    list_filter = ["queue", "kind", "status"]
+    date_hierarchy = "waiting_since"
+
+
+@admin.register(AgentStateChange)
+class AgentStateChangeAdmin(ReadOnlyAdmin):
+    list_display = ["agent", "state", "reason", "started_at", "ended_at"]
+    list_filter = ["state", "reason"]
+    date_hierarchy = "started_at"
 
 
 @admin.register(InboundNumber)
@@ -175,16 +289,6 @@ class CallEventInline(admin.TabularInline):
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records of what happened: looked at, never edited by hand."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
         return False
 
 

@@ -175,6 +175,12 @@ class TestAdmin:
         [
             "call",
             "callevent",
+            "agentprofile",
+            "queueentry",
+            "agentstatechange",
+            "skill",
+            "team",
+            "disposition",
             "recording",
             "smsmessage",
             "inboundnumber",
