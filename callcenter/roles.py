@@ -88,3 +88,14 @@ def sync_role_groups(apps, *, strict: bool = True) -> None:
                     raise LookupError(f"Role {role!r} names unknown permission {code!r}.")
             wanted = wanted | matching
         group.permissions.set(wanted)
+
+
+def _sync_for_migration(apps, schema_editor) -> None:
+    sync_role_groups(apps, strict=False)
+
+
+def sync_operation():
+    """The migration step that re-applies ROLE_PERMISSIONS; add one after adding models."""
+    from django.db import migrations
+
+    return migrations.RunPython(_sync_for_migration, migrations.RunPython.noop)

@@ -2,11 +2,7 @@
 
 from django.db import migrations
 
-
-def create_roles(apps, schema_editor):
-    from callcenter.roles import sync_role_groups
-
-    sync_role_groups(apps, strict=False)
+from callcenter.roles import sync_operation
 
 
 class Migration(migrations.Migration):
@@ -16,4 +12,4 @@ class Migration(migrations.Migration):
         ("crm", "0001_initial"),
     ]
 
-    operations = [migrations.RunPython(create_roles, migrations.RunPython.noop)]
+    operations = [sync_operation()]

@@ -2,11 +2,7 @@
 
 from django.db import migrations
 
-
-def sync_roles(apps, schema_editor):
-    from callcenter.roles import sync_role_groups
-
-    sync_role_groups(apps, strict=False)
+from callcenter.roles import sync_operation
 
 
 class Migration(migrations.Migration):
@@ -15,4 +11,4 @@ class Migration(migrations.Migration):
         ("telephony", "0001_initial"),
     ]
 
-    operations = [migrations.RunPython(sync_roles, migrations.RunPython.noop)]
+    operations = [sync_operation()]
