@@ -13,13 +13,13 @@ from datetime import datetime
 from typing import Any
 
 import phonenumbers
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from phonenumbers import timezone as phone_timezone
+
+from callcenter import live
 
 from .models import Case, CaseEvent, Customer, EmailAddress, Interaction, PhoneNumber
 
@@ -45,16 +45,6 @@ def user_display(user: AbstractBaseUser) -> str:
 def timeline_group(customer_id: int) -> str:
     """The channel-layer group of pages showing this customer's timeline."""
     return f"customer-{customer_id}-timeline"
-
-
-def _broadcast_timeline_changed(customer_id: int) -> None:
-    # After commit, so a page that refreshes on this message reads the new rows.
-    layer = get_channel_layer()
-    transaction.on_commit(
-        lambda: async_to_sync(layer.group_send)(
-            timeline_group(customer_id), {"type": "timeline.changed"}
-        )
-    )
 
 
 def _new_account_number() -> str:
@@ -178,7 +168,7 @@ def interaction_record(
         interaction.source = source
     interaction.full_clean()
     interaction.save()
-    _broadcast_timeline_changed(customer.pk)
+    live.notify(timeline_group(customer.pk), "timeline-changed")
     return interaction
 
 
