@@ -18,6 +18,8 @@ from django.db.models import Exists, IntegerField, OuterRef, Subquery, Sum, Valu
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from callcenter import live
+
 from .models import AgentProfile, AgentSkill, AgentStateChange, QueueEntry
 
 State = AgentProfile.State
@@ -44,9 +46,15 @@ def entry_priority(*, queue_priority: int, tier: int, is_callback: bool) -> int:
     )
 
 
+def desk_group(agent_id: int) -> str:
+    """The channel-layer group of the agent's desktop page."""
+    return f"agent-{agent_id}-desk"
+
+
 def _move(agent: AgentProfile, state: str, reason: str = "", at: datetime | None = None) -> None:
     """Record the move in the state log and on the agent (the caller saves the agent)."""
     now = at or timezone.now()
+    live.notify(desk_group(agent.pk), "desk-changed")
     AgentStateChange.objects.filter(agent=agent, ended_at__isnull=True).update(ended_at=now)
     AgentStateChange.objects.create(agent=agent, state=state, reason=reason, started_at=now)
     agent.state, agent.reason, agent.state_since = state, reason, now

@@ -5,7 +5,9 @@ from __future__ import annotations
 import zoneinfo
 from datetime import datetime
 
-from .models import BusinessHours
+from crm.selectors import customer_open_cases, customer_timeline
+
+from .models import AgentProfile, BusinessHours, QueueEntry
 
 
 def business_hours_open(*, hours: BusinessHours, at: datetime) -> bool:
@@ -16,3 +18,22 @@ def business_hours_open(*, hours: BusinessHours, at: datetime) -> bool:
     return hours.periods.filter(
         weekday=local.weekday(), opens__lte=local.time(), closes__gt=local.time()
     ).exists()
+
+
+def agent_desk(*, agent: AgentProfile) -> dict:
+    """What an agent's desktop shows: their state, and the caller offered or connected."""
+    entry = (
+        QueueEntry.objects.select_related("queue", "call", "customer", "call__customer")
+        .filter(agent=agent)
+        .first()
+    )
+    call = entry.call if entry else None
+    customer = (entry.customer or (call.customer if call else None)) if entry else None
+    return {
+        "agent": agent,
+        "entry": entry,
+        "call": call,
+        "customer": customer,
+        "open_cases": list(customer_open_cases(customer=customer)) if customer else [],
+        "timeline": customer_timeline(customer=customer, limit=10) if customer else [],
+    }

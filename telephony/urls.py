@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import webhooks
+from . import views, webhooks
 
 app_name = "telephony"
 
@@ -19,4 +19,7 @@ urlpatterns = [
     path("voice/recording-status/", webhooks.recording_status, name="recording_status"),
     path("voice/queues/<int:queue_id>/wait/", webhooks.queue_wait, name="queue_wait"),
     path("voice/queues/<int:queue_id>/result/", webhooks.queue_result, name="queue_result"),
+    # Agent pages.
+    path("desk/", views.desk, name="desk"),
+    path("desk/presence/", views.desk_presence, name="desk_presence"),
 ]
