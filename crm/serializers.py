@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from .models import Case, CaseEvent, Customer, EmailAddress, Interaction, PhoneNumber
 from .phones import normalize_phone
+from .services import CUSTOMER_FIELDS
 
 
 class PhoneNumberSerializerField(serializers.CharField):
@@ -53,15 +54,7 @@ class CustomerSerializer(serializers.ModelSerializer):
         model = Customer
         fields = [
             "id",
-            "name",
-            "account_number",
-            "tier",
-            "preferred_language",
-            "time_zone",
-            "email",
-            "is_lead",
-            "consent_recording",
-            "consent_marketing_calls",
+            *CUSTOMER_FIELDS,
             "phone_numbers",
             "email_addresses",
             "created_at",

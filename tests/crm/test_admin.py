@@ -55,33 +55,28 @@ def _inline_management(prefix: str, total: int) -> dict:
     }
 
 
-def test_admin_customer_with_local_number_is_stored_as_e164(client_as, manager):
-    data = {
+def _customer_with_number(number: str) -> dict:
+    return {
         "name": "Ben Brooks",
         "account_number": "AC-9",
         "tier": 0,
         "preferred_language": "en-US",
         **_inline_management("phone_numbers", 1),
         **_inline_management("email_addresses", 0),
-        "phone_numbers-0-number": "(312) 555-0100",
+        "phone_numbers-0-number": number,
         "phone_numbers-0-label": "mobile",
     }
+
+
+def test_admin_customer_with_local_number_is_stored_as_e164(client_as, manager):
+    data = _customer_with_number("(312) 555-0100")
     response = client_as(manager).post(reverse("admin:crm_customer_add"), data)
     assert response.status_code == 302
     assert Customer.objects.get().phone_numbers.get().number == "+13125550100"
 
 
 def test_admin_customer_with_bad_number_shows_error_and_saves_nothing(client_as, manager):
-    data = {
-        "name": "Ben Brooks",
-        "account_number": "AC-9",
-        "tier": 0,
-        "preferred_language": "en-US",
-        **_inline_management("phone_numbers", 1),
-        **_inline_management("email_addresses", 0),
-        "phone_numbers-0-number": "call me maybe",
-        "phone_numbers-0-label": "mobile",
-    }
+    data = _customer_with_number("call me maybe")
     response = client_as(manager).post(reverse("admin:crm_customer_add"), data)
     assert response.status_code == 200
     assert "is not a phone number" in response.content.decode()
