@@ -170,7 +170,11 @@ CELERY_TASK_IGNORE_RESULT = True  # tasks write their outcome to the database
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Periodic work of every app is declared here, in one place.
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Routing runs whenever a caller arrives or an agent frees up; this pass catches
+    # anything a lost message or a crashed worker left waiting.
+    "acd-route": {"task": "telephony.tasks.acd_route", "schedule": 5.0},
+}
 
 # --- Auth --------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -224,3 +224,32 @@ def entry_abandoned(*, entry_id: int) -> None:
         agent.current_entry = None
         _move(agent, State.AVAILABLE)
         agent.save()
+
+
+@transaction.atomic
+def conversation_ended(*, entry_id: int) -> AgentProfile | None:
+    """Caller and agent are done talking: the entry is done, the agent in wrap-up."""
+    entry = QueueEntry.objects.select_for_update().get(pk=entry_id)
+    if entry.status != QueueEntry.Status.CONNECTED:
+        return None
+    agent = AgentProfile.objects.select_for_update().filter(current_entry=entry).first()
+    entry.status, entry.ended_at = QueueEntry.Status.DONE, timezone.now()
+    entry.save(update_fields=["status", "ended_at"])
+    if agent is None:
+        return None
+    agent.current_entry = None
+    _move(agent, State.WRAP_UP)
+    agent.save()
+    return agent
+
+
+@transaction.atomic
+def wrap_up_expired(*, agent_id: int, entry_id: int) -> AgentProfile | None:
+    """The queue's wrap-up time is over: an agent still wrapping up that call is available."""
+    agent = AgentProfile.objects.select_for_update().get(pk=agent_id)
+    last_served = QueueEntry.objects.filter(served_by=agent).order_by("-ended_at").first()
+    if agent.state != State.WRAP_UP or last_served is None or last_served.pk != entry_id:
+        return None
+    _move(agent, State.AVAILABLE)
+    agent.save()
+    return agent

@@ -13,7 +13,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from crm.selectors import customer_open_cases
 
-from . import services, twiml
+from . import offers, services, twiml
 from .models import Call, IvrMenuOption, IvrNode, Queue
 from .selectors import business_hours_open
 
@@ -248,10 +248,12 @@ def safe_route(call: Call | None, *, apology: str = twiml.APOLOGY) -> VoiceRespo
 def queue_wait(call: Call | None, queue: Queue, params: Mapping[str, str]) -> VoiceResponse:
     """What callers hear while they wait; Twilio repeats this document until they leave."""
     language = language_for(call) if call is not None else "en-US"
+    entry = offers.note_queue_sid(call=call, params=params)
+    if entry is not None:
+        return offers.wait_announcement(entry, language=language)
     response = VoiceResponse()
-    if params.get("QueueTime", "0") in {"0", ""}:
-        twiml.say(response, "All our agents are busy. Please stay on the line.", language=language)
-    response.pause(length=20)
+    twiml.say(response, "Please stay on the line.", language=language)
+    response.pause(length=queue.announcement_interval_seconds)
     return response
 
 
@@ -260,6 +262,7 @@ def queue_result(call: Call | None, params: Mapping[str, str]) -> VoiceResponse:
     result = params.get("QueueResult", "")
     if call is not None:
         services.call_queue_left(call=call, result=result)
+        offers.caller_left_queue(call=call, result=result)
     if result in {"queue-full", "error", "system-error", "leave"}:
         return safe_route(None, apology="Sorry, we cannot take your call right now.")
     response = VoiceResponse()

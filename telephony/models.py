@@ -558,6 +558,9 @@ class QueueEntry(models.Model):
     priority = models.IntegerField(default=0, help_text="Higher is served first.")
     waiting_since = models.DateTimeField(default=timezone.now)
     twilio_queue_sid = models.CharField(max_length=34, blank=True)
+    agent_call_sid = models.CharField(
+        max_length=34, blank=True, help_text="The leg ringing or connecting the agent."
+    )
     offered_at = models.DateTimeField(null=True, blank=True)
     connected_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)

@@ -21,6 +21,7 @@ from crm.models import Case, Customer, Interaction
 from crm.phones import format_phone, try_normalize_phone
 from crm.selectors import customers_by_phone
 
+from . import offers
 from .models import Call, CallEvent, InboundNumber, IvrNode, Queue, Recording, SmsMessage
 
 logger = logging.getLogger(__name__)
@@ -180,6 +181,19 @@ def call_enqueue(*, call: Call, queue: Queue) -> Call:
         call.state = Call.State.QUEUED
     call.queued_at = call.queued_at or timezone.now()
     call.save(update_fields=["queue", "state", "queued_at"])
+    offers.enqueue_entry(call=call, queue=queue)
+    return call
+
+
+@transaction.atomic
+def call_connected(*, call: Call) -> Call:
+    """The caller is now talking to an agent."""
+    call = Call.objects.select_for_update().get(pk=call.pk)
+    if call.answered_at is None:
+        call.answered_at = timezone.now()
+    if not call.state_is_behind(Call.State.CONNECTED):
+        call.state = Call.State.CONNECTED
+    call.save(update_fields=["answered_at", "state"])
     return call
 
 

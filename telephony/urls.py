@@ -19,6 +19,17 @@ urlpatterns = [
     path("voice/recording-status/", webhooks.recording_status, name="recording_status"),
     path("voice/queues/<int:queue_id>/wait/", webhooks.queue_wait, name="queue_wait"),
     path("voice/queues/<int:queue_id>/result/", webhooks.queue_result, name="queue_result"),
+    path("voice/acd/<int:entry_id>/agent/", webhooks.acd_agent_answer, name="acd_agent_answer"),
+    path(
+        "voice/acd/<int:entry_id>/agent-status/", webhooks.acd_agent_status, name="acd_agent_status"
+    ),
+    path("voice/acd/<int:entry_id>/caller/", webhooks.acd_caller_join, name="acd_caller_join"),
+    path("voice/acd/<int:entry_id>/caller-done/", webhooks.acd_caller_done, name="acd_caller_done"),
+    path(
+        "voice/acd/<int:entry_id>/callback/",
+        webhooks.acd_callback_request,
+        name="acd_callback_request",
+    ),
     # Agent pages.
     path("desk/", views.desk, name="desk"),
     path("desk/presence/", views.desk_presence, name="desk_presence"),

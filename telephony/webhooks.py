@@ -19,8 +19,8 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 
-from . import ivr, services, twiml
-from .models import Call, IvrNode, Queue
+from . import ivr, offers, services, twiml
+from .models import Call, IvrNode, Queue, QueueEntry
 
 logger = logging.getLogger(__name__)
 
@@ -211,3 +211,58 @@ def queue_result(request: HttpRequest, queue_id: int) -> HttpResponse:
     call = Call.objects.filter(sid=request.POST.get("CallSid", "")).first()
     services.event_log(kind="queue-result", params=request.POST.dict(), call=call)
     return _xml(ivr.queue_result(call, request.POST))
+
+
+# --- The ACD on the line (telephony.offers) -----------------------------------------------
+
+
+@twilio_webhook(on_error=_voice_apology)
+def acd_agent_answer(request: HttpRequest, entry_id: int) -> HttpResponse:
+    """The agent's leg was answered."""
+    call = _call(request)
+    services.event_log(kind="agent-answer", params=request.POST.dict(), call=call)
+    return _xml(offers.agent_answered(entry_id=entry_id))
+
+
+@twilio_webhook(on_error=_no_content)
+def acd_agent_status(request: HttpRequest, entry_id: int) -> HttpResponse:
+    """Progress of the agent's leg: unanswered means a missed offer."""
+    services.call_start(params=request.POST.dict())
+    services.call_status_update(params=request.POST.dict())
+    offers.agent_leg_status(entry_id=entry_id, params=request.POST)
+    return HttpResponse(status=204)
+
+
+@twilio_webhook(on_error=_voice_apology)
+def acd_caller_join(request: HttpRequest, entry_id: int) -> HttpResponse:
+    """The caller (or the called-back customer) is brought to the agent."""
+    call = _call(request)
+    services.call_connected(call=call)
+    return _xml(offers.caller_join(entry_id=entry_id))
+
+
+@twilio_webhook(on_error=_voice_apology)
+def acd_caller_done(request: HttpRequest, entry_id: int) -> HttpResponse:
+    """The caller's side of the conversation ended."""
+    call = _call(request)
+    services.event_log(kind="caller-done", params=request.POST.dict(), call=call)
+    entry = QueueEntry.objects.filter(pk=entry_id).select_related("queue").first()
+    if entry is not None and entry.status == QueueEntry.Status.CONNECTED:
+        offers.finish_conversation(entry=entry)
+    response = VoiceResponse()
+    response.hangup()
+    return _xml(response)
+
+
+@twilio_webhook(on_error=_voice_apology)
+def acd_callback_request(request: HttpRequest, entry_id: int) -> HttpResponse:
+    """A key pressed while waiting (1: call me back, keeping my place)."""
+    call = _call(request)
+    services.event_log(kind="callback-request", params=request.POST.dict(), call=call)
+    return _xml(
+        offers.callback_requested(
+            entry_id=entry_id,
+            digits=request.POST.get("Digits", ""),
+            language=ivr.language_for(call),
+        )
+    )

@@ -1,0 +1,21 @@
+"""Celery tasks of telephony: thin adapters around the ACD's services."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from . import acd, offers
+
+
+@shared_task(ignore_result=True)
+def acd_route() -> int:
+    """Pair waiting callers with free agents and ring those agents."""
+    pairings = acd.route()
+    for pairing in pairings:
+        offers.ring_agent(entry_id=pairing.entry_id)
+    return len(pairings)
+
+
+@shared_task(ignore_result=True)
+def wrap_up_expire(agent_id: int, entry_id: int) -> None:
+    offers.wrap_up_done(agent_id=agent_id, entry_id=entry_id)
