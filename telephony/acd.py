@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models import Exists, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -152,6 +152,7 @@ def route_one() -> Pairing | None:
     now = timezone.now()
     waiting = (
         QueueEntry.objects.filter(status=QueueEntry.Status.WAITING)
+        .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
         .select_related("queue")
         .order_by("-priority", "waiting_since", "id")
         .select_for_update(skip_locked=True, of=("self",))[:SCAN]

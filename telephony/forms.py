@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from django import forms
 
-from .models import AgentProfile
+from crm.forms import DateTimeLocalInput
+from crm.models import Case, Customer
+
+from .models import AgentProfile, Disposition, QueueEntry
 
 
 class PresenceForm(forms.Form):
@@ -18,3 +21,54 @@ class PresenceForm(forms.Form):
     reason = forms.ChoiceField(
         choices=[("", "Reason…"), *AgentProfile.Reason.choices], required=False
     )
+
+
+class WrapUpForm(forms.Form):
+    """After-call work; the queue's dispositions, the customer's open cases."""
+
+    disposition = forms.ModelChoiceField(queryset=Disposition.objects.none())
+    notes = forms.CharField(
+        required=False, max_length=10_000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    case_subject = forms.CharField(
+        required=False, max_length=200, label="Open a new case", help_text="Subject."
+    )
+    case = forms.ModelChoiceField(
+        queryset=Case.objects.none(), required=False, label="Update a case"
+    )
+    case_status = forms.ChoiceField(choices=[("", "Status…"), *Case.Status.choices], required=False)
+    case_resolution = forms.CharField(required=False, max_length=10_000)
+    callback_at = forms.DateTimeField(
+        required=False, label="Schedule a callback", widget=DateTimeLocalInput()
+    )
+    sms_text = forms.CharField(
+        required=False,
+        max_length=320,
+        label="Text the customer",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    next_state = forms.ChoiceField(
+        choices=[
+            (AgentProfile.State.AVAILABLE, "Available"),
+            (AgentProfile.State.NOT_READY, "Not ready"),
+        ],
+        label="Then",
+    )
+    reason = forms.ChoiceField(
+        choices=[("", "Reason…"), *AgentProfile.Reason.choices], required=False
+    )
+
+    def __init__(self, *args, entry: QueueEntry, customer: Customer | None, **kwargs):
+        super().__init__(*args, **kwargs)
+        dispositions = entry.queue.dispositions.all()
+        self.fields["disposition"].queryset = (
+            dispositions if dispositions.exists() else Disposition.objects.all()
+        )
+        if customer is not None:
+            self.fields["case"].queryset = customer.cases.filter(status__in=Case.OPEN_STATUSES)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("case_status") and not cleaned.get("case"):
+            self.add_error("case", "Choose the case to update.")
+        return cleaned

@@ -557,6 +557,9 @@ class QueueEntry(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
     priority = models.IntegerField(default=0, help_text="Higher is served first.")
     waiting_since = models.DateTimeField(default=timezone.now)
+    not_before = models.DateTimeField(
+        null=True, blank=True, help_text="A scheduled callback waits until then."
+    )
     twilio_queue_sid = models.CharField(max_length=34, blank=True)
     agent_call_sid = models.CharField(
         max_length=34, blank=True, help_text="The leg ringing or connecting the agent."

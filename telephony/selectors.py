@@ -22,11 +22,10 @@ def business_hours_open(*, hours: BusinessHours, at: datetime) -> bool:
 
 def agent_desk(*, agent: AgentProfile) -> dict:
     """What an agent's desktop shows: their state, and the caller offered or connected."""
-    entry = (
-        QueueEntry.objects.select_related("queue", "call", "customer", "call__customer")
-        .filter(agent=agent)
-        .first()
-    )
+    entries = QueueEntry.objects.select_related("queue", "call", "customer", "call__customer")
+    entry = entries.filter(agent=agent).first()
+    if entry is None and agent.state == AgentProfile.State.WRAP_UP:
+        entry = entries.filter(served_by=agent).order_by("-ended_at").first()
     call = entry.call if entry else None
     customer = (entry.customer or (call.customer if call else None)) if entry else None
     return {

@@ -13,6 +13,8 @@ from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -21,8 +23,19 @@ from crm.models import Case, Customer, Interaction
 from crm.phones import format_phone, try_normalize_phone
 from crm.selectors import customers_by_phone
 
-from . import offers
-from .models import Call, CallEvent, InboundNumber, IvrNode, Queue, Recording, SmsMessage
+from . import acd, gateway, offers
+from .models import (
+    AgentProfile,
+    Call,
+    CallEvent,
+    Disposition,
+    InboundNumber,
+    IvrNode,
+    Queue,
+    QueueEntry,
+    Recording,
+    SmsMessage,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -385,3 +398,106 @@ def sms_receive(*, params: Mapping[str, str]) -> tuple[SmsMessage, str]:
             source=message,
         )
     return message, reply
+
+
+@transaction.atomic
+def wrap_up_submit(
+    *,
+    agent: AgentProfile,
+    entry: QueueEntry,
+    disposition: Disposition,
+    notes: str = "",
+    case_subject: str = "",
+    case: Case | None = None,
+    case_status: str = "",
+    case_resolution: str = "",
+    callback_at: datetime | None = None,
+    sms_text: str = "",
+    next_state: str = "available",
+    reason: str = "",
+) -> None:
+    """Close the agent's after-call work: disposition, notes, case, callback, SMS, next state.
+
+    Everything is validated before anything is written; the SMS goes out after commit.
+    """
+    agent = AgentProfile.objects.select_for_update().get(pk=agent.pk)
+    if agent.state != AgentProfile.State.WRAP_UP or entry.served_by_id != agent.pk:
+        raise ValidationError({"__all__": ["There is no call to wrap up."]})
+    allowed = entry.queue.dispositions.all()
+    if allowed.exists() and not allowed.filter(pk=disposition.pk).exists():
+        raise ValidationError({"disposition": ["Choose one of this queue's dispositions."]})
+    customer = entry.customer or (entry.call.customer if entry.call_id else None)
+    wants_customer = notes or case_subject or case or callback_at or sms_text
+    if wants_customer and customer is None:
+        raise ValidationError({"__all__": ["Create or find the customer first."]})
+    if callback_at is not None and callback_at <= timezone.now():
+        raise ValidationError({"callback_at": ["Choose a time in the future."]})
+    number = entry.call.from_number if entry.call_id else ""
+    sms_to = try_normalize_phone(number) or (
+        customer.phone_numbers.filter(is_primary=True).values_list("number", flat=True).first()
+        if customer
+        else None
+    )
+    if sms_text and not sms_to:
+        raise ValidationError({"sms_text": ["The customer has no number to text."]})
+
+    if entry.call_id:
+        Call.objects.filter(pk=entry.call_id).update(disposition=disposition.code)
+    if notes:
+        crm_services.note_add(customer=customer, author=agent.user, body=notes)
+    if case_subject:
+        crm_services.case_create(
+            customer=customer, actor=agent.user, owner=agent.user, subject=case_subject
+        )
+    if case is not None and case_status and case_status != case.status:
+        crm_services.case_transition(
+            case=case, actor=agent.user, status=case_status, resolution=case_resolution
+        )
+    if callback_at is not None:
+        QueueEntry.objects.create(
+            queue=entry.queue,
+            call=entry.call,
+            customer=customer,
+            kind=QueueEntry.Kind.CALLBACK,
+            callback_number=sms_to or "",
+            priority=entry.priority,
+            waiting_since=callback_at,
+            not_before=callback_at,
+        )
+    if sms_text:
+        from_number = entry.call.to_number if entry.call_id else ""
+        transaction.on_commit(
+            lambda: _sms_confirmation(customer, agent.user, sms_to, from_number, sms_text)
+        )
+    acd.agent_set_state(agent=agent, state=next_state, reason=reason)
+    if next_state == AgentProfile.State.AVAILABLE:
+        offers.schedule_routing()
+
+
+def _sms_confirmation(
+    customer: Customer, author: AbstractBaseUser, to: str, from_: str, body: str
+) -> None:
+    """Send the agent's SMS and keep it on the customer's timeline."""
+    try:
+        sid = gateway.sms_send(to=to, from_=from_, body=body)
+    except Exception:
+        logger.exception("Could not send the wrap-up SMS to customer %s", customer.pk)
+        return
+    with transaction.atomic():
+        message = SmsMessage.objects.create(
+            sid=sid,
+            direction=SmsMessage.Direction.OUTBOUND,
+            from_number=from_,
+            to_number=to,
+            body=body,
+            customer=customer,
+        )
+        crm_services.interaction_record(
+            customer=customer,
+            kind=Interaction.Kind.SMS,
+            direction=Interaction.Direction.OUTBOUND,
+            summary=body[:120],
+            body=body,
+            actor=author,
+            source=message,
+        )

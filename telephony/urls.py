@@ -33,4 +33,5 @@ urlpatterns = [
     # Agent pages.
     path("desk/", views.desk, name="desk"),
     path("desk/presence/", views.desk_presence, name="desk_presence"),
+    path("desk/wrap-up/", views.desk_wrap_up, name="desk_wrap_up"),
 ]

@@ -10,8 +10,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from crm.forms import add_service_errors
 
-from . import acd, selectors
-from .forms import PresenceForm
+from . import acd, selectors, services
+from .forms import PresenceForm, WrapUpForm
 from .models import AgentProfile
 
 
@@ -25,7 +25,10 @@ def _agent(request: HttpRequest) -> AgentProfile:
 def _render_desk(
     request: HttpRequest, agent: AgentProfile, partial: str | None = None, **extra
 ) -> HttpResponse:
-    context = {**selectors.agent_desk(agent=agent), "presence_form": PresenceForm(), **extra}
+    context = {**selectors.agent_desk(agent=agent), "presence_form": PresenceForm()}
+    if agent.state == AgentProfile.State.WRAP_UP and context["entry"] is not None:
+        context["wrap_up_form"] = WrapUpForm(entry=context["entry"], customer=context["customer"])
+    context.update(extra)
     name = f"telephony/desk.html#{partial}" if partial and request.htmx else "telephony/desk.html"
     return render(request, name, context)
 
@@ -53,3 +56,24 @@ def desk_presence(request: HttpRequest) -> HttpResponse:
         else:
             form = PresenceForm()
     return _render_desk(request, agent, "desk-state", presence_form=form)
+
+
+@require_POST
+@login_required
+def desk_wrap_up(request: HttpRequest) -> HttpResponse:
+    """Submit after-call work; errors come back on the form, nothing half-saved."""
+    agent = _agent(request)
+    desk_now = selectors.agent_desk(agent=agent)
+    entry = desk_now["entry"]
+    if agent.state != AgentProfile.State.WRAP_UP or entry is None:
+        return _render_desk(request, agent, "desk-call")
+    form = WrapUpForm(request.POST, entry=entry, customer=desk_now["customer"])
+    if form.is_valid():
+        try:
+            services.wrap_up_submit(agent=agent, entry=entry, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            agent.refresh_from_db()
+            return _render_desk(request, agent, "desk-call")
+    return _render_desk(request, agent, "desk-call", wrap_up_form=form)

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from types import SimpleNamespace
+
 import pytest
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.db import connections
 from django.urls import reverse
+from django.utils import timezone
 
 from callcenter.asgi import application
 from crm import services as crm_services
 from telephony import acd
-from telephony.models import AgentProfile, Call, Queue, QueueEntry
+from telephony.models import AgentProfile, Call, Disposition, Queue, QueueEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -105,3 +109,111 @@ async def test_desk_hears_of_its_own_state_changes(desk_agent):
     assert await communicator.receive_json_from(timeout=2) == {"event": "desk-changed"}
     await communicator.disconnect()
     await sync_to_async(connections.close_all)()
+
+
+@pytest.fixture
+def wrapping_up(desk_agent):
+    """Alex has just finished a billing call with Ava (agent, entry, ava, sale)."""
+    ava = crm_services.customer_create(
+        name="Ava Chen", account_number="AC-100042", phone_numbers=[{"number": "4155550142"}]
+    )
+    queue = Queue.objects.create(name="Billing", wrap_up_seconds=30)
+    sale = Disposition.objects.create(code="resolved", label="Resolved")
+    queue.dispositions.add(sale)
+    Disposition.objects.create(code="other-queue", label="Not for this queue")
+    call = Call.objects.create(
+        sid="CA" + "2" * 32,
+        direction="inbound",
+        from_number="+14155550142",
+        to_number="+18005550100",
+        customer=ava,
+    )
+    entry = QueueEntry.objects.create(queue=queue, call=call, customer=ava)
+    acd.agent_set_state(agent=desk_agent, state="available")
+    acd.route()
+    acd.offer_accepted(entry_id=entry.pk)
+    acd.conversation_ended(entry_id=entry.pk)
+    desk_agent.refresh_from_db()
+    return SimpleNamespace(agent=desk_agent, entry=entry, ava=ava, sale=sale)
+
+
+def test_wrap_up_form_is_shown_after_the_call(client_as, wrapping_up):
+    w = wrapping_up
+    page = client_as(w.agent.user).get(DESK).content.decode()
+    assert "Wrap-up" in page and 'id="wrap-up"' in page
+    assert "Resolved" in page and "Not for this queue" not in page
+
+
+def test_wrap_up_records_disposition_note_case_and_callback(client_as, wrapping_up):
+    w = wrapping_up
+    case = crm_services.case_create(customer=w.ava, actor=None, subject="Refund")
+    crm_services.case_transition(case=case, actor=w.agent.user, status="open")
+    response = client_as(w.agent.user).post(
+        reverse("telephony:desk_wrap_up"),
+        {
+            "disposition": w.sale.pk,
+            "notes": "Explained the refund timing",
+            "case_subject": "Follow up on refund",
+            "case": case.pk,
+            "case_status": "resolved",
+            "case_resolution": "Refund confirmed",
+            "callback_at": "2099-01-05T10:00",
+            "next_state": "not_ready",
+            "reason": "break",
+        },
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    w.agent.refresh_from_db()
+    assert (w.agent.state, w.agent.reason) == ("not_ready", "break")
+    assert Call.objects.get(pk=w.entry.call_id).disposition == "resolved"
+    assert w.ava.interactions.filter(kind="note", body="Explained the refund timing").exists()
+    assert w.ava.cases.filter(subject="Follow up on refund", owner=w.agent.user).exists()
+    case.refresh_from_db()
+    assert case.status == "resolved"
+    callback = QueueEntry.objects.get(kind="callback")
+    assert callback.callback_number == "+14155550142"
+    assert callback.not_before.year == 2099
+
+
+def test_bad_wrap_up_saves_nothing(client_as, wrapping_up):
+    w = wrapping_up
+    other = Disposition.objects.get(code="other-queue")
+    response = client_as(w.agent.user).post(
+        reverse("telephony:desk_wrap_up"),
+        {
+            "disposition": other.pk,
+            "notes": "x",
+            "callback_at": "2001-01-01T10:00",
+            "next_state": "available",
+        },
+        headers={"HX-Request": "true"},
+    )
+    assert 'class="errorlist' in response.content.decode()
+    w.agent.refresh_from_db()
+    assert w.agent.state == "wrap_up"
+    assert not w.ava.interactions.filter(kind="note").exists()
+    assert not QueueEntry.objects.filter(kind="callback").exists()
+
+
+def test_wrap_up_time_running_out_makes_the_agent_available(wrapping_up):
+    w = wrapping_up
+    acd.wrap_up_expired(agent_id=w.agent.pk, entry_id=w.entry.pk)
+    w.agent.refresh_from_db()
+    assert w.agent.state == "available"
+
+
+def test_a_scheduled_callback_waits_for_its_time(desk_agent, wrapping_up):
+    w = wrapping_up
+    later = QueueEntry.objects.create(
+        queue=w.entry.queue,
+        customer=w.ava,
+        kind="callback",
+        callback_number="+14155550142",
+        not_before=timezone.now() + dt.timedelta(hours=1),
+    )
+    acd.wrap_up_expired(agent_id=w.agent.pk, entry_id=w.entry.pk)
+    assert acd.route() == []
+    later.not_before = timezone.now() - dt.timedelta(seconds=1)
+    later.save()
+    assert [p.entry_id for p in acd.route()] == [later.pk]

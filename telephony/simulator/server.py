@@ -1,0 +1,255 @@
+"""The simulator as a live HTTP service (`manage.py run_simulator`).
+
+- `/2010-04-01/...`: Twilio's REST dialect, Basic auth, for the app's SDK client
+  (`client.api.base_url = "http://127.0.0.1:8010"`). Recording media at the
+  RecordingUrl (with or without .wav/.mp3) is a silent WAV of the right length.
+- `/sim/...`: a JSON control API for the staff dev phone: start an interactive call,
+  press digits, speak, hang up, read the transcript and the TwiML exchanged, send SMS.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import json
+import logging
+import re
+import threading
+import wave
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from .parties import CallerScript
+from .simulator import Simulator
+from .state import SimCall, SimMessage
+
+logger = logging.getLogger(__name__)
+
+MEDIA = re.compile(r"/2010-04-01/Accounts/\w+/Recordings/(?P<sid>RE\w+)(?:\.(?:wav|mp3))?")
+CALL = re.compile(r"/sim/calls/(?P<sid>CA\w+)(?:/(?P<action>digits|speech|hangup))?")
+MAX_MEDIA_SECONDS = 60
+RECENT_CALLS = 50
+
+
+def iso(when: Any) -> str | None:
+    return when.isoformat() if when else None
+
+
+def call_state(call: SimCall) -> dict[str, Any]:
+    """Everything the dev phone shows about a call (JSON-ready; read under the lock)."""
+    return {
+        "sid": call.sid,
+        "from": call.from_,
+        "to": call.to,
+        "direction": call.direction,
+        "status": call.status,
+        "activity": call.activity,
+        "awaiting_input": call.gather is not None or call.record is not None,
+        "parent_sid": call.parent_sid,
+        "started_at": iso(call.started_at),
+        "answered_at": iso(call.answered_at),
+        "ended_at": iso(call.ended_at),
+        "duration": call.duration,
+        "transcript": [
+            {
+                "at": iso(entry.at),
+                "offset": round((entry.at - call.started_at).total_seconds(), 1),
+                "kind": entry.kind,
+                "text": entry.text,
+                "attrs": entry.attrs,
+            }
+            for entry in call.transcript
+        ],
+        "trace": [
+            {
+                "at": iso(exchange.at),
+                "purpose": exchange.purpose,
+                "method": exchange.method,
+                "url": exchange.url,
+                "params": exchange.params,
+                "status": exchange.status,
+                "body": exchange.body,
+                "error": exchange.error,
+            }
+            for exchange in call.trace
+        ],
+        "application_errors": [
+            {**error, "at": iso(error["at"])} for error in call.application_errors
+        ],
+    }
+
+
+def message_state(message: SimMessage) -> dict[str, Any]:
+    return {
+        "sid": message.sid,
+        "from": message.from_,
+        "to": message.to,
+        "body": message.body,
+        "direction": message.direction,
+        "status": message.status,
+        "replies": [message_state(reply) for reply in message.replies],
+        "errors": message.errors,
+    }
+
+
+def silent_wav(seconds: int) -> bytes:
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as audio:
+        audio.setnchannels(1)
+        audio.setsampwidth(2)
+        audio.setframerate(8000)
+        audio.writeframes(b"\x00\x00" * 8000 * max(1, min(seconds, MAX_MEDIA_SECONDS)))
+    return buffer.getvalue()
+
+
+def basic_auth(header: str | None) -> tuple[str, str] | None:
+    if not header or not header.startswith("Basic "):
+        return None
+    try:
+        user, _, password = base64.b64decode(header[6:]).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return user, password
+
+
+class SimulatorRequestHandler(BaseHTTPRequestHandler):
+    simulator: Simulator
+    server_version = "TwilioSimulator/1.0"
+
+    def do_GET(self) -> None:
+        self.dispatch("GET")
+
+    def do_POST(self) -> None:
+        self.dispatch("POST")
+
+    def do_DELETE(self) -> None:
+        self.dispatch("DELETE")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        logger.debug("%s %s", self.address_string(), format % args)
+
+    def dispatch(self, method: str) -> None:
+        parts = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            if parts.path.startswith("/2010-04-01/"):
+                self.rest(method, parts.path, parts.query, raw)
+            elif parts.path.startswith("/sim/"):
+                self.control(method, parts.path, raw)
+            else:
+                self.send_json(404, {"error": "not found"})
+        except Exception:
+            logger.exception("Simulator request failed: %s %s", method, self.path)
+            self.send_json(500, {"error": "simulator error"})
+
+    def rest(self, method: str, path: str, query: str, raw: bytes) -> None:
+        media = MEDIA.fullmatch(path)
+        if method == "GET" and media and not path.endswith(".json"):
+            recording = self.simulator.recordings.get(media["sid"])
+            if recording is None:
+                self.send_json(404, {"code": 20404, "message": "not found", "status": 404})
+            else:
+                self.send_body(200, silent_wav(recording.duration), "audio/wav")
+            return
+        params = parse_qs(query, keep_blank_values=True)
+        for name, values in parse_qs(raw.decode(), keep_blank_values=True).items():
+            params.setdefault(name, []).extend(values)
+        auth = basic_auth(self.headers.get("Authorization"))
+        status, payload = self.simulator.handle_rest(method, path, params, auth)
+        if status == 204:
+            self.send_body(204, b"", "application/json")
+        else:
+            self.send_json(status, payload)
+
+    def control(self, method: str, path: str, raw: bytes) -> None:
+        sim = self.simulator
+        try:
+            body = json.loads(raw or b"{}")
+        except json.JSONDecodeError:
+            self.send_json(400, {"error": "JSON body expected"})
+            return
+        if path == "/sim/calls" and method == "POST":
+            call = sim.dial_in(
+                from_=body.get("from", "+15555550100"),
+                to=body["to"],
+                script=CallerScript(interactive=True),
+            )
+            self.send_json(201, sim.locked(lambda: call_state(call)))
+        elif path == "/sim/calls" and method == "GET":
+
+            def recent() -> list[dict[str, Any]]:
+                calls = sorted(sim.calls.values(), key=lambda c: c.started_at, reverse=True)
+                return [call_state(c) for c in calls[:RECENT_CALLS]]
+
+            self.send_json(200, {"calls": sim.locked(recent)})
+        elif path == "/sim/sms" and method == "POST":
+            message = sim.receive_sms(from_=body["from"], to=body["to"], body=body.get("body", ""))
+            self.send_json(201, sim.locked(lambda: message_state(message)))
+        elif match := CALL.fullmatch(path):
+            self.call_action(method, match["sid"], match["action"], body)
+        else:
+            self.send_json(404, {"error": "not found"})
+
+    def call_action(self, method: str, sid: str, action: str | None, body: dict[str, Any]) -> None:
+        sim = self.simulator
+        call = sim.calls.get(sid)
+        if call is None:
+            self.send_json(404, {"error": f"no call {sid}"})
+            return
+        if method == "POST" and action == "digits":
+            sim.press(sid, str(body.get("digits", "")))
+        elif method == "POST" and action == "speech":
+            sim.speak(sid, str(body.get("text", "")), float(body.get("confidence", 0.9)))
+        elif method == "POST" and action == "hangup":
+            sim.hang_up(sid)
+        elif method != "GET" or action is not None:
+            self.send_json(405, {"error": "method not allowed"})
+            return
+        self.send_json(200, sim.locked(lambda: call_state(call)))
+
+    def send_json(self, status: int, payload: Any) -> None:
+        self.send_body(status, json.dumps(payload).encode(), "application/json")
+
+    def send_body(self, status: int, body: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class SimulatorServer:
+    """HTTP front of a live simulator: `start()` in the background or `serve_forever()`."""
+
+    def __init__(self, simulator: Simulator, host: str = "127.0.0.1", port: int = 8010) -> None:
+        self.simulator = simulator
+        handler = type("BoundHandler", (SimulatorRequestHandler,), {"simulator": simulator})
+        self.httpd = ThreadingHTTPServer((host, port), handler)
+        self.httpd.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> None:
+        self.simulator.start()
+        self._thread = threading.Thread(
+            target=self.httpd.serve_forever, name="twilio-simulator-http", daemon=True
+        )
+        self._thread.start()
+
+    def serve_forever(self) -> None:
+        self.simulator.start()
+        self.httpd.serve_forever()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self.simulator.stop()

@@ -1,0 +1,218 @@
+"""`Simulator`: the offline Twilio, one object to configure, drive and inspect.
+
+In tests it runs on a `VirtualClock` (call `run()`/`advance()`), delivers webhooks
+through `DjangoClientTransport` and serves the SDK through `sdk_http_client()`; live,
+it runs on a `RealClock` in a background thread (`start()`), with `HttpTransport` and
+the HTTP server in server.py. Every public method takes the engine lock, so the live
+server's threads and the engine thread never see half-made changes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from .clock import Clock, VirtualClock
+from .engine import Engine
+from .messaging import Messaging
+from .parties import CalledParty, CallerScript, Speech
+from .rest import Params, RestApi
+from .sdk import SimulatorHttpClient
+from .state import (
+    CallbackChaos,
+    NumberConfig,
+    SimCall,
+    SimConference,
+    SimMessage,
+    SimQueue,
+    SimRecording,
+)
+from .transport import Transport
+from .voice import Voice
+
+T = TypeVar("T")
+FOUR_HOURS = 4 * 3600.0
+
+
+class Simulator:
+    """Twilio for one account: numbers, calls, queues, conferences, recordings, messages."""
+
+    def __init__(
+        self,
+        *,
+        account_sid: str,
+        auth_token: str,
+        transport: Transport,
+        clock: Clock | None = None,
+        seed: int = 0,
+        base_url: str = "http://127.0.0.1:8010",
+        default_number: NumberConfig | None = None,
+        default_party: CalledParty | None = None,
+        callback_chaos: CallbackChaos | None = None,
+        webhook_timeout: float = 15.0,
+        max_run_seconds: float = FOUR_HOURS,
+    ) -> None:
+        self.account_sid = account_sid
+        self.auth_token = auth_token
+        self.base_url = base_url.rstrip("/")
+        self.engine = Engine(
+            clock=clock or VirtualClock(),
+            transport=transport,
+            auth_token=auth_token,
+            seed=seed,
+            webhook_timeout=webhook_timeout,
+            max_run_seconds=max_run_seconds,
+        )
+        self.voice = Voice(
+            self.engine,
+            account_sid=account_sid,
+            base_url=self.base_url,
+            default_number=default_number or NumberConfig(),
+            default_party=default_party or CalledParty(),
+            chaos=callback_chaos,
+        )
+        self.messaging = Messaging(
+            self.engine, account_sid=account_sid, numbers=self.voice.number_config
+        )
+        self.rest = RestApi(
+            account_sid=account_sid,
+            auth_token=auth_token,
+            voice=self.voice,
+            messaging=self.messaging,
+        )
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- inspection (plain reads: dicts are only replaced under the lock) -----------
+
+    @property
+    def clock(self) -> Clock:
+        return self.engine.clock
+
+    @property
+    def calls(self) -> dict[str, SimCall]:
+        return self.voice.calls
+
+    @property
+    def queues(self) -> dict[str, SimQueue]:
+        return self.voice.queues
+
+    @property
+    def conferences(self) -> dict[str, SimConference]:
+        return self.voice.conferences
+
+    @property
+    def recordings(self) -> dict[str, SimRecording]:
+        return self.voice.recordings
+
+    @property
+    def messages(self) -> dict[str, SimMessage]:
+        return self.messaging.messages
+
+    def queue_named(self, name: str) -> SimQueue | None:
+        return self.voice.queue_named(name)
+
+    def conference_named(self, name: str) -> SimConference | None:
+        return self.voice.conference_named(name)
+
+    def locked(self, read: Callable[[], T]) -> T:
+        """Run `read` under the engine lock (consistent snapshots from other threads)."""
+        with self.engine.lock:
+            return read()
+
+    # -- configuration ------------------------------------------------------------
+
+    def configure_number(self, number: str, config: NumberConfig) -> None:
+        with self.engine.lock:
+            self.voice.numbers[number] = config
+
+    def register_client(self, identity: str, party: CalledParty) -> None:
+        """An agent endpoint reachable as `<Dial><Client>identity</Client></Dial>`."""
+        with self.engine.lock:
+            self.voice.clients[identity] = party
+
+    def set_party(self, number: str, party: CalledParty) -> None:
+        """How `number` answers when dialled (REST calls, `<Dial><Number>`, participants)."""
+        with self.engine.lock:
+            self.voice.parties[number] = party
+
+    # -- driving ------------------------------------------------------------------
+
+    def dial_in(self, *, from_: str, to: str, script: CallerScript | None = None) -> SimCall:
+        """A caller dials one of our numbers (`from_` may be "anonymous")."""
+        with self.engine.lock:
+            return self.voice.dial_in(from_=from_, to=to, script=script or CallerScript())
+
+    def receive_sms(self, *, from_: str, to: str, body: str) -> SimMessage:
+        with self.engine.lock:
+            return self.messaging.receive(from_=from_, to=to, body=body)
+
+    def press(self, call_sid: str, digits: str) -> None:
+        with self.engine.lock:
+            self.voice.press(self._live(call_sid), digits)
+
+    def speak(self, call_sid: str, text: str, confidence: float = 0.9) -> None:
+        with self.engine.lock:
+            self.voice.speak(self._live(call_sid), Speech(text, confidence))
+
+    def hang_up(self, call_sid: str) -> None:
+        with self.engine.lock:
+            self.voice.hang_up(self._live(call_sid), "caller hung up")
+
+    def replay_status_callback(self, call_sid: str, index: int) -> None:
+        """Deliver an already-fired status callback again, as Twilio's retries may."""
+        with self.engine.lock:
+            call = self.voice.calls[call_sid]
+            record = call.status_callbacks[index]
+            self.engine.at(0, lambda: self.voice.deliver_status(call, record))
+
+    def _live(self, call_sid: str) -> SimCall:
+        call = self.voice.calls.get(call_sid)
+        if call is None:
+            raise KeyError(f"No call {call_sid}")
+        return call
+
+    # -- time ---------------------------------------------------------------------
+
+    def run(self, seconds: float | None = None) -> None:
+        """Virtual time: process events for `seconds`, or until nothing is left to do.
+
+        Raises `SimulatorStuck` when still busy after `max_run_seconds` (e.g. a caller
+        waiting forever on a looping waitUrl: pass `seconds` for those).
+        """
+        with self.engine.lock:
+            self.engine.run(seconds)
+
+    def advance(self, seconds: float) -> None:
+        self.run(seconds)
+
+    def start(self) -> None:
+        """Live mode: process events in wall time on a background thread."""
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(
+            target=self.engine.serve, args=(self._stop,), name="twilio-simulator", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread is None:
+            return
+        self._stop.set()
+        self.engine.wake()
+        self._thread.join(timeout=5)
+        self._thread = None
+
+    # -- REST ---------------------------------------------------------------------
+
+    def handle_rest(
+        self, method: str, path: str, params: Params, auth: tuple[str, str] | None
+    ) -> tuple[int, dict[str, Any]]:
+        """One request in Twilio's REST dialect: (status, JSON body)."""
+        with self.engine.lock:
+            return self.rest.handle(method, path, params, auth)
+
+    def sdk_http_client(self) -> SimulatorHttpClient:
+        return SimulatorHttpClient(self)
