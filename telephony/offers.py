@@ -219,7 +219,7 @@ def wait_announcement(entry: QueueEntry, *, language: str) -> VoiceResponse:
     response = VoiceResponse()
     gather = response.gather(
         num_digits=1,
-        timeout=1,
+        timeout=3,
         action=twiml.webhook_url("acd_callback_request", entry.pk),
         method="POST",
     )
@@ -240,7 +240,9 @@ def wait_announcement(entry: QueueEntry, *, language: str) -> VoiceResponse:
 @transaction.atomic
 def callback_requested(*, entry_id: int, digits: str, language: str) -> VoiceResponse:
     """Press 1 while waiting: the entry becomes a callback request with the same place."""
-    entry = QueueEntry.objects.select_for_update().select_related("call").get(pk=entry_id)
+    entry = (
+        QueueEntry.objects.select_for_update(of=("self",)).select_related("call").get(pk=entry_id)
+    )
     response = VoiceResponse()
     number = entry.call.from_number if entry.call_id else ""
     callback_number = try_normalize_phone(number)

@@ -76,6 +76,13 @@ def _voice_apology(request: HttpRequest) -> HttpResponse:
         return _xml(twiml.last_resort())
 
 
+def _keep_waiting(request: HttpRequest) -> HttpResponse:
+    """Inside a queue's wait document only a few verbs are allowed: apologize, keep waiting."""
+    response = VoiceResponse()
+    twiml.say(response, "Sorry, that did not work. Please keep holding.", language="en-US")
+    return _xml(response)
+
+
 def _no_content(request: HttpRequest) -> HttpResponse:
     # Status callbacks answer 2xx whatever happens, or Twilio retries them.
     return HttpResponse(status=204)
@@ -193,7 +200,7 @@ def recording_status(request: HttpRequest) -> HttpResponse:
     return HttpResponse(status=204)
 
 
-@twilio_webhook(on_error=_voice_apology)
+@twilio_webhook(on_error=_keep_waiting)
 def queue_wait(request: HttpRequest, queue_id: int) -> HttpResponse:
     """Played to callers waiting in a queue, again and again."""
     queue = Queue.objects.filter(pk=queue_id).first()
@@ -254,7 +261,7 @@ def acd_caller_done(request: HttpRequest, entry_id: int) -> HttpResponse:
     return _xml(response)
 
 
-@twilio_webhook(on_error=_voice_apology)
+@twilio_webhook(on_error=_keep_waiting)
 def acd_callback_request(request: HttpRequest, entry_id: int) -> HttpResponse:
     """A key pressed while waiting (1: call me back, keeping my place)."""
     call = _call(request)

@@ -7,13 +7,16 @@ from django.apps import apps as django_apps
 from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
 
-from callcenter import roles
+from callcenter import celery_app, roles
 from callcenter.roles import sync_role_groups
 from tests.factories import UserFactory
 
+# The Celery app reads its configuration once: tasks run in-process in every test.
+celery_app.conf.task_always_eager = True
+
 
 @pytest.fixture(autouse=True)
-def _fast_and_isolated(settings, tmp_path):
+def _fast_and_isolated(settings):
     # Test settings only override: quick hashing, plain static files, no shared state.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {

@@ -3,9 +3,10 @@
 `CallCore` is the base of `voice.Voice`; the subject mixins (dialing, queues,
 conferences) build on it. The rules that keep the engine sound:
 
-- A "flow" timer belongs to the document being executed: it is dropped when the call
-  ends or moves on (REST redirect, dequeue, new document), by comparing `call.epoch`.
-- Party timers (a caller's patience, a callee's talk time) outlive documents.
+- A "flow" timer belongs to the document being executed: `bump` voids it when the call
+  moves on (REST redirect, dequeue, new document) or ends.
+- Party timers (a caller's patience, a callee's talk time) outlive documents; they are
+  void once the call ends.
 - `finish`, `unwind` and `proceed` only change state and schedule: they may run inside
   a REST request, which must never wait on a webhook. Webhooks are delivered from
   events, in order.
@@ -21,7 +22,7 @@ from typing import Any
 from xml.etree.ElementTree import Element
 
 from . import twiml
-from .engine import Engine, error_code
+from .engine import Engine, Timer, error_code
 from .parties import CalledParty, CallerInput, CallerScript, Speech
 from .state import (
     API_VERSION,
@@ -96,8 +97,11 @@ class CallCore:
         default_number: NumberConfig,
         default_party: CalledParty,
         chaos: CallbackChaos | None,
+        calls_per_second: float | None,
     ) -> None:
         self.engine = engine
+        self.calls_per_second = calls_per_second
+        self.next_dial_at: datetime | None = None
         self.account_sid = account_sid
         self.base_url = base_url.rstrip("/")
         self.default_number = default_number
@@ -179,7 +183,9 @@ class CallCore:
         self.note(call, "answer")
         self.status_event(call, "answered")
         if isinstance(call.party, CalledParty):
-            self.engine.at(call.party.talk_seconds, lambda: self.hang_up(call, "party hung up"))
+            self.party_timer(
+                call, call.party.talk_seconds, lambda: self.hang_up(call, "party hung up")
+            )
 
     # -- executing documents ------------------------------------------------------
 
@@ -188,14 +194,29 @@ class CallCore:
         epoch = call.epoch
 
         def fire() -> None:
+            call.flow_timers.discard(timer)
             if not call.ended and call.epoch == epoch:
                 action()
 
-        self.engine.at(delay, fire)
+        timer = self.engine.at(delay, fire)
+        call.flow_timers.add(timer)
+
+    def bump(self, call: SimCall) -> None:
+        """The call leaves its current document: its pending flow timers are void."""
+        call.epoch += 1
+        for timer in call.flow_timers:
+            timer.cancel()
+        call.flow_timers.clear()
+
+    def party_timer(self, call: SimCall, delay: float, action: Callable[[], None]) -> Timer:
+        """A timer of the people on the line (patience, talk time): void once the call ends."""
+        timer = self.engine.at(delay, action)
+        call.party_timers.append(timer)
+        return timer
 
     def run_cursor(self, call: SimCall, cursor: Cursor) -> None:
         call.cursor = cursor
-        call.epoch += 1
+        self.bump(call)
         self.flow(call, 0, lambda: self.step(call))
 
     def step(self, call: SimCall) -> None:
@@ -242,6 +263,8 @@ class CallCore:
             if call.ended or call.epoch != epoch:
                 return None
         if cursor is None:
+            if context == "main" and call.answered_at is None:
+                self.answer(call)  # Twilio picks up to play its error message
             self.application_error(call, code, message, url)
             self.fetch_failed(call, context)
         return cursor
@@ -310,7 +333,7 @@ class CallCore:
             if url:
                 self.engine.at(0, lambda: self.post_ignored(call, url, method, params, purpose))
             return
-        call.epoch += 1
+        self.bump(call)
 
         def go() -> None:
             if url:
@@ -347,7 +370,9 @@ class CallCore:
             return
         call.status = status
         call.ended_at = self.now()
-        call.epoch += 1
+        self.bump(call)
+        for timer in call.party_timers:
+            timer.cancel()
         self.note(call, "hangup", cause, status=status)
         self.unwind(call, hangup=True)
         self.status_event(call, "completed")

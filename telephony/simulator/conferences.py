@@ -72,10 +72,13 @@ class Conferencing(Dialing):
 
     def join(self, conference: SimConference, participant: SimParticipant) -> None:
         call = participant.call
-        if conference.status == "completed":
-            self.leave_conference(participant, "conference already ended")
-            return
         conference.pending.pop(call.sid, None)
+        if conference.status == "completed":
+            # Answered too late: nothing left to join, the participant's call is dropped.
+            participant.status = "complete"
+            call.participant = None
+            self.hang_up(call, "conference already ended")
+            return
         conference.participants[call.sid] = participant
         participant.status = "connected"
         participant.joined_at = self.now()
@@ -219,8 +222,9 @@ class Conferencing(Dialing):
             self.answer(call)
             self.join(conference, participant)
 
-        self.engine.at(
-            0,
+        self.party_timer(
+            call,
+            self.dial_slot(),
             lambda: self.place(
                 call, timeout, answered, lambda status: self.finish(call, status, status)
             ),
@@ -229,10 +233,11 @@ class Conferencing(Dialing):
 
     def update_participant(self, participant: SimParticipant, changes: dict[str, object]) -> None:
         call, conference = participant.call, participant.conference
+        before = {name: getattr(participant, name) for name in changes}
         for name, value in changes.items():
-            before = getattr(participant, name)
             setattr(participant, name, value)
-            if before == value:
+        for name, value in changes.items():
+            if before[name] == value:
                 continue
             if name == "hold":
                 self.note(call, "hold" if value else "unhold", participant.hold_url or "")

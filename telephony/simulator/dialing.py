@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from xml.etree.ElementTree import Element
 
 from . import twiml
 from .calls import CallCore, callback_spec
+from .engine import Timer
 from .parties import CalledParty
 from .state import CallbackSpec, Cursor, SimCall, SimQueue, whole_seconds
 
@@ -56,6 +57,7 @@ class DialState:
     queue_method: str = "POST"
     waiting_on: SimQueue | None = None
     finished: bool = False
+    timer: Timer | None = None
 
 
 @dataclass(eq=False)
@@ -67,6 +69,7 @@ class Bridge:
     b: SimCall
     dial: DialState
     connected_at: datetime | None = None
+    limit: Timer | None = None
 
 
 class Dialing(CallCore):
@@ -74,6 +77,16 @@ class Dialing(CallCore):
         if to.startswith("client:"):
             return self.clients.get(to.removeprefix("client:"))
         return self.parties.get(to, self.default_party)
+
+    def dial_slot(self) -> float:
+        """Seconds until the account may start another REST call: Twilio queues the excess
+        over its calls-per-second limit (1 by default) instead of failing it."""
+        if not self.calls_per_second:
+            return 0.0
+        now = self.now()
+        start = max(now, self.next_dial_at or now)
+        self.next_dial_at = start + timedelta(seconds=1 / self.calls_per_second)
+        return (start - now).total_seconds()
 
     def place(
         self,
@@ -83,6 +96,8 @@ class Dialing(CallCore):
         on_fail: Callable[[str], None],
     ) -> None:
         """Ring the far end of an outbound leg; it answers, fails or rings out later."""
+        if call.ended:
+            return  # canceled while still queued
         party = call.party
         # An unregistered client is not online: nothing picks up until the timeout.
         kind = party.pick(self.engine.rng) if isinstance(party, CalledParty) else "no-answer"
@@ -109,7 +124,7 @@ class Dialing(CallCore):
             else:
                 on_fail(outcome)
 
-        self.engine.at(delay, ring_end)
+        self.party_timer(call, delay, ring_end)
 
     # -- REST-created calls -------------------------------------------------------
 
@@ -128,8 +143,9 @@ class Dialing(CallCore):
         call.outbound = spec
         call.status_callback = status_callback
         call.fallback = fallback
-        self.engine.at(
-            0,
+        self.party_timer(
+            call,
+            self.dial_slot(),
             lambda: self.place(
                 call,
                 spec.timeout,
@@ -167,7 +183,7 @@ class Dialing(CallCore):
         if spec.async_amd:
             # The document runs at once; the verdict arrives on its own callback later.
             self.start_document(call)
-            self.engine.at(seconds, lambda: None if call.ended else detected())
+            self.party_timer(call, seconds, detected)
         else:
             # Synchronous detection listens before fetching the Url: silence on the line.
             self.flow(call, seconds, detected)
@@ -278,7 +294,9 @@ class Dialing(CallCore):
                 self.finish(other, "canceled", "answered elsewhere")
         self.note(call, "bridge", leg.to, sid=leg.sid)
         self.note(leg, "bridge", call.from_, sid=call.sid)
-        self.engine.at(dial.time_limit, lambda: self.end_bridge(bridge, leaving=None))
+        bridge.limit = self.engine.at(
+            dial.time_limit, lambda: self.end_bridge(bridge, leaving=None)
+        )
 
     def leg_gone(self, dial: DialState, leg: SimCall) -> None:
         """A ringing leg ended; when none is left, the Dial is over unanswered."""
@@ -303,6 +321,8 @@ class Dialing(CallCore):
     def dial_abandon(self, call: SimCall, dial: DialState, *, hangup: bool) -> None:
         """The dialling call leaves (hangs up or is redirected) before any bridge."""
         call.dial = None
+        if dial.timer is not None:
+            dial.timer.cancel()
         for leg in dial.legs:
             self.finish(leg, "canceled", "caller left")
         if dial.waiting_on is not None and dial in dial.waiting_on.waiting:
@@ -316,6 +336,8 @@ class Dialing(CallCore):
         """The Dial is over: its action (or the next verb) decides what the call does."""
         if call.dial is dial:
             call.dial = None
+        if dial.timer is not None:
+            dial.timer.cancel()
         if dial.finished:
             return
         dial.finished = True
@@ -328,6 +350,8 @@ class Dialing(CallCore):
         if a.bridge is not bridge:
             return
         a.bridge = b.bridge = None
+        if bridge.limit is not None:
+            bridge.limit.cancel()
         connected = bridge.connected_at is not None
         seconds = whole_seconds(bridge.connected_at, self.now()) if bridge.connected_at else 0
         for side, other in ((a, b), (b, a)):
@@ -351,12 +375,12 @@ class Dialing(CallCore):
                 RecordingSid=recording.sid,
                 RecordingDuration=str(seconds),
             )
-        if bridge.kind == "dial":
-            self.hang_up(b, "bridge ended")
         if leaving is a and not hangup:
             a.dial = None  # redirected: the new TwiML wins, no Dial action
         else:
             self.dial_done(a, dial, params)
+        if bridge.kind == "dial" and leaving is not b:
+            self.hang_up(b, "bridge ended")  # the callee's line drops with the caller's side
         if bridge.kind == "queue":
             if leaving is b and not hangup:
                 self.enqueue_done(b, b.enqueue, "redirected-from-bridged", ignore=True)

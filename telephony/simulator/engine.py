@@ -40,6 +40,19 @@ class SimulatorStuck(RuntimeError):
     """The simulation did not settle: a loop at one instant, or busy past the time cap."""
 
 
+class Timer:
+    """A scheduled callback; a cancelled one neither runs nor keeps the engine busy."""
+
+    __slots__ = ("callback", "cancelled")
+
+    def __init__(self, callback: Callable[[], None]) -> None:
+        self.callback = callback
+        self.cancelled = False
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
 class Engine:
     """Virtual or real time, events, randomness and webhook delivery."""
 
@@ -62,7 +75,7 @@ class Engine:
         self.chaos_rng = random.Random(f"chaos:{seed}")
         self._sid_rng = random.Random(f"sids:{seed}")
         self._validator = RequestValidator(auth_token)
-        self._heap: list[tuple[datetime, int, Callable[[], None]]] = []
+        self._heap: list[tuple[datetime, int, Timer]] = []
         self._seq = itertools.count()
         self.lock = threading.Lock()
         self._wakeup = threading.Condition(self.lock)
@@ -73,15 +86,19 @@ class Engine:
     def sid(self, prefix: str) -> str:
         return f"{prefix}{self._sid_rng.getrandbits(128):032x}"
 
-    def at(self, delay: float, callback: Callable[[], None]) -> None:
+    def at(self, delay: float, callback: Callable[[], None]) -> Timer:
         """Run `callback` `delay` seconds from now (call with the lock held)."""
         when = self.now() + timedelta(seconds=max(0.0, delay))
-        heapq.heappush(self._heap, (when, next(self._seq), callback))
+        timer = Timer(callback)
+        heapq.heappush(self._heap, (when, next(self._seq), timer))
         self._wakeup.notify()
+        return timer
 
-    @property
-    def idle(self) -> bool:
-        return not self._heap
+    def _next(self) -> tuple[datetime, int, Timer] | None:
+        """The earliest live event, dropping cancelled ones on the way."""
+        while self._heap and self._heap[0][2].cancelled:
+            heapq.heappop(self._heap)
+        return self._heap[0] if self._heap else None
 
     def run(self, seconds: float | None) -> None:
         """Process events for `seconds` of virtual time, or until idle (lock held)."""
@@ -89,15 +106,15 @@ class Engine:
             raise RuntimeError("run() drives a VirtualClock; the live service uses start().")
         limit = self.now() + timedelta(seconds=self.max_run_seconds if seconds is None else seconds)
         last, same_instant = None, 0
-        while self._heap and self._heap[0][0] <= limit:
-            when, _, callback = heapq.heappop(self._heap)
+        while (head := self._next()) is not None and head[0] <= limit:
+            when, _, timer = heapq.heappop(self._heap)
             same_instant = same_instant + 1 if when == last else 0
             if same_instant > MAX_EVENTS_PER_INSTANT:
                 raise SimulatorStuck(f"More than {MAX_EVENTS_PER_INSTANT} events at {when}.")
             last = when
             self.clock.advance_to(when)
-            callback()
-        if seconds is None and self._heap:
+            timer.callback()
+        if seconds is None and self._next() is not None:
             raise SimulatorStuck(
                 f"Still busy after {self.max_run_seconds:.0f} s of virtual time; "
                 "pass seconds= to run a bounded slice (e.g. a caller waiting forever)."
@@ -109,16 +126,16 @@ class Engine:
         """Process events in wall time until `stop` is set (the live service's thread)."""
         with self.lock:
             while not stop.is_set():
-                now = self.now()
-                if self._heap and self._heap[0][0] <= now:
-                    _, _, callback = heapq.heappop(self._heap)
+                now, head = self.now(), self._next()
+                if head is not None and head[0] <= now:
+                    heapq.heappop(self._heap)
                     try:
-                        callback()
+                        head[2].callback()
                     except Exception:
                         # One broken event must not stop the service for every call.
                         logger.exception("Simulator event failed")
                     continue
-                wait = (self._heap[0][0] - now).total_seconds() if self._heap else 0.5
+                wait = (head[0] - now).total_seconds() if head is not None else 0.5
                 self._wakeup.wait(timeout=min(max(wait, 0.0), 0.5))
 
     def wake(self) -> None:

@@ -9,6 +9,7 @@ StatusCallback.
 from __future__ import annotations
 
 from collections.abc import Callable
+from xml.etree.ElementTree import Element
 
 from . import twiml
 from .engine import Engine
@@ -96,7 +97,7 @@ class Messaging:
             url = redirect
         message.errors.append({"url": url, "error": "too many <Redirect>s"})
 
-    def reply(self, message: SimMessage, verb: twiml.ET.Element) -> None:
+    def reply(self, message: SimMessage, verb: Element) -> None:
         body_element = verb.find("Body")
         body = twiml.text_of(body_element if body_element is not None else verb)
         reply = self.new_message(

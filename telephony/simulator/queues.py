@@ -16,6 +16,7 @@ from xml.etree.ElementTree import Element
 
 from . import twiml
 from .dialing import Bridge, Dialing, DialState
+from .engine import Timer
 from .state import Cursor, QueueMember, SimCall, SimQueue, whole_seconds
 
 DEFAULT_MAX_SIZE = 1000
@@ -37,6 +38,7 @@ class EnqueueState:
     left_at: datetime | None = None
     in_queue: bool = False
     last_wait: datetime | None = None
+    patience: Timer | None = None
 
 
 class Queueing(Dialing):
@@ -73,7 +75,7 @@ class Queueing(Dialing):
         self.note(call, "enqueue", name, position=len(queue.members), queue_sid=queue.sid)
         patience = getattr(call.party, "patience", None)
         if patience is not None:
-            self.engine.at(patience, lambda: self.abandon(call, state))
+            state.patience = self.party_timer(call, patience, lambda: self.abandon(call, state))
         if queue.waiting:
             # An agent's <Dial><Queue> was waiting for the queue to fill: this caller is it.
             dial = queue.waiting.pop(0)
@@ -132,6 +134,8 @@ class Queueing(Dialing):
         if call.enqueue is state:
             call.enqueue = None
         queue, now = state.queue, self.now()
+        if state.patience is not None:
+            state.patience.cancel()
         if state.in_queue:
             queue.members = [m for m in queue.members if m.call is not call]
             queue.updated_at = now
@@ -142,7 +146,9 @@ class Queueing(Dialing):
             call.queue_seconds = waited
             params.update(QueueSid=queue.sid, QueueTime=str(waited))
         self.note(call, "queue-result", result, queue=queue.friendly_name)
-        self.proceed(call, state.action, state.method, params, state.cursor, ignore=ignore)
+        self.proceed(
+            call, state.action, state.method, params, state.cursor, purpose="enqueue", ignore=ignore
+        )
 
     def dequeue_member(self, call: SimCall, url: str, method: str) -> None:
         """REST member update: the caller leaves the queue (redirected) for `url` at once."""
@@ -163,7 +169,7 @@ class Queueing(Dialing):
         else:
             dial.waiting_on = queue
             queue.waiting.append(dial)
-            self.engine.at(dial.timeout, lambda: self.dial_queue_timeout(dial, queue))
+            dial.timer = self.engine.at(dial.timeout, lambda: self.dial_queue_timeout(dial, queue))
 
     def dial_queue_timeout(self, dial: DialState, queue: SimQueue) -> None:
         if dial in queue.waiting:
@@ -184,9 +190,13 @@ class Queueing(Dialing):
         now = self.now()
         queue.members.remove(member)
         queue.updated_at = now
+        if state.patience is not None:
+            state.patience.cancel()
         state.in_queue, state.left_at = False, now
         dial.waiting_on = None
-        caller.epoch += 1  # the wait document stops
+        if dial.timer is not None:
+            dial.timer.cancel()
+        self.bump(caller)  # the wait document stops
         caller.gather = None
         bridge = Bridge("queue", agent, caller, dial)
         agent.bridge = caller.bridge = bridge
@@ -214,7 +224,9 @@ class Queueing(Dialing):
         if bridge is None or bridge.connected_at is not None or bridge.a.bridge is not bridge:
             return
         bridge.connected_at = self.now()
-        bridge.b.epoch += 1
+        self.bump(bridge.b)
         self.note(bridge.a, "bridge", bridge.b.from_, sid=bridge.b.sid)
         self.note(bridge.b, "bridge", bridge.a.to, sid=bridge.a.sid)
-        self.engine.at(bridge.dial.time_limit, lambda: self.end_bridge(bridge, leaving=None))
+        bridge.limit = self.engine.at(
+            bridge.dial.time_limit, lambda: self.end_bridge(bridge, leaving=None)
+        )

@@ -171,7 +171,9 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
         except json.JSONDecodeError:
             self.send_json(400, {"error": "JSON body expected"})
             return
-        if path == "/sim/calls" and method == "POST":
+        if path in ("/sim/calls", "/sim/sms") and method == "POST" and not body.get("to"):
+            self.send_json(400, {"error": '"to" is required'})
+        elif path == "/sim/calls" and method == "POST":
             call = sim.dial_in(
                 from_=body.get("from", "+15555550100"),
                 to=body["to"],
@@ -186,7 +188,9 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
 
             self.send_json(200, {"calls": sim.locked(recent)})
         elif path == "/sim/sms" and method == "POST":
-            message = sim.receive_sms(from_=body["from"], to=body["to"], body=body.get("body", ""))
+            message = sim.receive_sms(
+                from_=body.get("from", "+15555550100"), to=body["to"], body=body.get("body", "")
+            )
             self.send_json(201, sim.locked(lambda: message_state(message)))
         elif match := CALL.fullmatch(path):
             self.call_action(method, match["sid"], match["action"], body)
@@ -239,7 +243,10 @@ class SimulatorServer:
     def start(self) -> None:
         self.simulator.start()
         self._thread = threading.Thread(
-            target=self.httpd.serve_forever, name="twilio-simulator-http", daemon=True
+            target=self.httpd.serve_forever,
+            kwargs={"poll_interval": 0.1},  # a prompt stop() in tests
+            name="twilio-simulator-http",
+            daemon=True,
         )
         self._thread.start()
 

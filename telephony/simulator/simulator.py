@@ -50,6 +50,7 @@ class Simulator:
         default_number: NumberConfig | None = None,
         default_party: CalledParty | None = None,
         callback_chaos: CallbackChaos | None = None,
+        calls_per_second: float | None = 1.0,
         webhook_timeout: float = 15.0,
         max_run_seconds: float = FOUR_HOURS,
     ) -> None:
@@ -71,6 +72,7 @@ class Simulator:
             default_number=default_number or NumberConfig(),
             default_party=default_party or CalledParty(),
             chaos=callback_chaos,
+            calls_per_second=calls_per_second,
         )
         self.messaging = Messaging(
             self.engine, account_sid=account_sid, numbers=self.voice.number_config

@@ -150,6 +150,8 @@ class SimCall:
     inputs_used: int = field(default=0, repr=False)
     sequence: int = field(default=0, repr=False)
     queue_seconds: int = field(default=0, repr=False)
+    flow_timers: set[Any] = field(default_factory=set, repr=False)
+    party_timers: list[Any] = field(default_factory=list, repr=False)
 
     @property
     def ended(self) -> bool:

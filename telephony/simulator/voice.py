@@ -104,7 +104,9 @@ class Voice(Queueing, Conferencing):
             call.fallback = (number.voice_fallback_url, number.voice_fallback_method)
         self.note(call, "ringing", to)
         if script.hang_up_after is not None:
-            self.engine.at(script.hang_up_after, lambda: self.hang_up(call, "caller hung up"))
+            self.party_timer(
+                call, script.hang_up_after, lambda: self.hang_up(call, "caller hung up")
+            )
         self.engine.at(0, lambda: self.start_inbound(call, number))
         return call
 
@@ -128,7 +130,7 @@ class Voice(Queueing, Conferencing):
         """REST update with Url/Twiml (or a member dequeue): leave everything, run that."""
         self.note(call, "redirect", url or "(inline TwiML)", source="rest")
         self.unwind(call, hangup=False)
-        call.epoch += 1
+        self.bump(call)
         if twiml_text is not None:
             self.flow(call, 0, lambda: self.run_inline(call, twiml_text))
         elif url:
@@ -140,6 +142,8 @@ class Voice(Queueing, Conferencing):
 
     def press(self, call: SimCall, digits: str) -> None:
         """Keys pressed on a live call (dev phone); outside a Gather or Record they are lost."""
+        if call.ended:
+            return
         if call.gather is not None:
             self.gather_digits(call, call.gather, digits)
         elif call.record is not None:
@@ -148,6 +152,8 @@ class Voice(Queueing, Conferencing):
             self.note(call, "digits", digits, ignored=True)
 
     def speak(self, call: SimCall, speech: Speech) -> None:
+        if call.ended:
+            return
         if call.gather is not None:
             self.gather_speech(call, call.gather, speech)
         else:

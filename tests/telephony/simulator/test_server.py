@@ -1,0 +1,89 @@
+"""The live service: real HTTP, wall-clock time, the real SDK over the network, dev-phone API."""
+
+from __future__ import annotations
+
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+
+import pytest
+from twilio.rest import Client
+
+from telephony.simulator import (
+    CalledParty,
+    FunctionTransport,
+    NumberConfig,
+    RealClock,
+    Simulator,
+    SimulatorControl,
+    SimulatorServer,
+)
+
+from .conftest import ACCOUNT_SID, APP, AUTH_TOKEN, CALLER, OUR_NUMBER, FakeApp, twiml
+
+CUSTOMER = "+12125550199"
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 3.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting for the simulator"
+        time.sleep(0.02)
+
+
+@pytest.fixture
+def live(app: FakeApp) -> Iterator[SimulatorServer]:
+    sim = Simulator(
+        account_sid=ACCOUNT_SID,
+        auth_token=AUTH_TOKEN,
+        transport=FunctionTransport(app),
+        clock=RealClock(),
+        default_number=NumberConfig(voice_url=f"{APP}/voice", sms_url=f"{APP}/sms"),
+    )
+    server = SimulatorServer(sim, "127.0.0.1", 0)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_sdk_over_http_and_dev_phone_control(live, app):
+    sim = live.simulator
+    sim.set_party(CUSTOMER, CalledParty(ring_seconds=0.1, talk_seconds=0.3))
+    app.routes["/outbound"] = twiml('<Pause length="5"/>')
+    app.routes["/voice"] = twiml(
+        f'<Gather numDigits="1" action="{APP}/menu"><Say>Hi</Say></Gather>'
+    )
+    app.routes["/menu"] = lambda p: twiml(f"<Say>Pressed {p['Digits']}</Say>")
+    client = Client(ACCOUNT_SID, AUTH_TOKEN)
+    client.api.base_url = live.url
+    control = SimulatorControl(live.url)
+
+    created = client.calls.create(to=CUSTOMER, from_=OUR_NUMBER, url=f"{APP}/outbound")
+    started = control.start_call(from_=CALLER, to=OUR_NUMBER)
+    wait_until(lambda: control.call(started["sid"])["awaiting_input"])
+    pressed = control.press(started["sid"], "1")
+    wait_until(lambda: control.call(started["sid"])["status"] == "completed")
+    wait_until(lambda: client.calls(created.sid).fetch().status == "completed")
+
+    state = control.call(started["sid"])
+    assert created.status == "queued"
+    assert pressed["sid"] == started["sid"]
+    assert [e["text"] for e in state["transcript"] if e["kind"] == "say"] == ["Hi", "Pressed 1"]
+    assert [t["purpose"] for t in state["trace"]][:2] == ["voice", "gather"]
+    assert state["application_errors"] == []
+    assert {c["sid"] for c in control.calls()} == {created.sid, started["sid"]}
+
+
+def test_control_sms_and_rest_auth(live, app):
+    app.routes["/sms"] = twiml("<Message>pong</Message>")
+    control = SimulatorControl(live.url)
+
+    message = control.send_sms(from_=CALLER, to=OUR_NUMBER, body="ping")
+    wait_until(lambda: bool(live.simulator.messages[message["sid"]].replies))
+
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        urllib.request.urlopen(f"{live.url}/2010-04-01/Accounts/{ACCOUNT_SID}/Calls.json")
+    assert missing.value.code == 401

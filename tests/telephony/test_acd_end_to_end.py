@@ -1,0 +1,114 @@
+"""Callers through the IVR into the ACD and to an agent, all through the simulator."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+
+from crm import services as crm_services
+from telephony.models import AgentProfile, Call, QueueEntry
+from telephony.simulator import CalledParty, CallerScript
+from telephony.tasks import acd_route
+from tests.factories import UserFactory
+from tests.telephony.conftest import OUR_NUMBER
+
+# Routing and ringing run after commit, as in production: these tests commit.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+NEW_YORK = dt.timezone(dt.timedelta(hours=-5))
+MONDAY_10AM = dt.datetime(2026, 11, 23, 10, 0, tzinfo=NEW_YORK)
+
+
+@pytest.fixture
+def ava():
+    return crm_services.customer_create(
+        name="Ava Chen", account_number="AC-100042", phone_numbers=[{"number": "4155550142"}]
+    )
+
+
+def _agent(name: str, state: str = "available") -> AgentProfile:
+    return AgentProfile.objects.create(
+        user=UserFactory(username=name),
+        client_identity=name,
+        state=state,
+        idle_since=dt.datetime(2026, 11, 23, 14, 0, tzinfo=dt.UTC),
+    )
+
+
+def _run(simulator, script: CallerScript, seconds: float, caller: str = "+14155550142"):
+    with time_machine.travel(MONDAY_10AM, tick=False):
+        sim_call = simulator.dial_in(from_=caller, to=OUR_NUMBER, script=script)
+        simulator.run(seconds)
+    assert sim_call.application_errors == []
+    return sim_call, Call.objects.get(sid=sim_call.sid)
+
+
+def test_caller_reaches_a_free_agent_who_talks_then_wraps_up(simulator, support_line, ava):
+    alex = _agent("alex")
+    simulator.register_client("alex", CalledParty(answer="human", ring_seconds=3, talk_seconds=60))
+    sim_call, call = _run(simulator, CallerScript(inputs=["1"]), 600)
+    entry = QueueEntry.objects.get(call=call)
+    assert entry.served_by == alex
+    assert entry.status == "done"
+    call.refresh_from_db()
+    assert call.answered_at is not None
+    alex.refresh_from_db()
+    # Wrap-up ran its course (Celery runs at once in tests) and Alex is free again.
+    assert [c.state for c in alex.state_changes.all()] == [
+        "offered",
+        "on_call",
+        "wrap_up",
+        "available",
+    ]
+    assert any(e.kind == "conference" for e in sim_call.transcript)
+
+
+def test_caller_hears_position_and_wait_while_no_agent_is_free(simulator, support_line, ava):
+    sim_call, call = _run(simulator, CallerScript(inputs=["1"], patience=70), 200)
+    assert "You are number 1 in line." in sim_call.said
+    entry = QueueEntry.objects.get(call=call)
+    assert entry.status == "abandoned"
+    assert call.queue_result == "hangup"
+
+
+def test_missed_offer_requeues_at_the_head_and_the_next_agent_answers(simulator, support_line, ava):
+    slow = _agent("slow")
+    simulator.register_client("slow", CalledParty(answer="no-answer"))
+    _sim_call, call = _run(simulator, CallerScript(inputs=["1"], patience=120), 60)
+    slow.refresh_from_db()
+    assert (slow.state, slow.reason) == ("not_ready", "missed")
+    entry = QueueEntry.objects.get(call=call)
+    assert entry.status == "waiting" and entry.missed_offers == 1
+    fast = _agent("fast")
+    simulator.register_client("fast", CalledParty(answer="human", talk_seconds=20))
+    with time_machine.travel(MONDAY_10AM + dt.timedelta(minutes=1), tick=False):
+        acd_route()
+        simulator.run(200)
+    entry.refresh_from_db()
+    assert entry.served_by == fast
+
+
+def test_callback_request_keeps_the_place_and_is_dialled_when_its_turn_comes(
+    simulator, support_line, ava
+):
+    sim_call, call = _run(simulator, CallerScript(inputs=["1", "1"]), 120)
+    assert "We will call you back" in sim_call.said
+    entry = QueueEntry.objects.get(call=call)
+    assert (entry.kind, entry.callback_number) == ("callback", "+14155550142")
+    assert entry.status == "waiting"
+    _agent("alex")
+    simulator.register_client("alex", CalledParty(answer="human", talk_seconds=30))
+    simulator.set_party("+14155550142", CalledParty(answer="human", talk_seconds=30))
+    with time_machine.travel(MONDAY_10AM + dt.timedelta(minutes=5), tick=False):
+        acd_route()
+        simulator.run(200)
+    entry.refresh_from_db()
+    assert entry.served_by is not None and entry.status == "done"
+    callback_legs = [
+        c
+        for c in simulator.calls.values()
+        if c.to == "+14155550142" and c.direction == "outbound-api"
+    ]
+    assert len(callback_legs) == 1
