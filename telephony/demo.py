@@ -10,17 +10,51 @@ from __future__ import annotations
 import datetime as dt
 
 from .models import (
+    AgentProfile,
+    AgentSkill,
     BusinessHours,
+    Disposition,
     InboundNumber,
     IvrFlow,
     IvrMenuOption,
     IvrNode,
     OpeningPeriod,
     Queue,
+    QueueSkill,
+    Skill,
 )
 
 SUPPORT_NUMBER = "+18005550100"
 SALES_NUMBER = "+12125550199"
+
+
+DEMO_SKILLS = {  # agent username: skill levels
+    "agent": {"billing": 8, "technical": 4},
+    "agent2": {"billing": 5, "spanish": 9},
+    "agent3": {"technical": 9},
+    "agent4": {"billing": 3, "sales": 7},
+    "agent5": {"technical": 6, "spanish": 5},
+}
+DISPOSITIONS = [
+    ("resolved", "Resolved", True),
+    ("follow-up", "Needs follow-up", False),
+    ("escalated", "Escalated", False),
+    ("wrong-number", "Wrong number", True),
+]
+
+
+def seed_agents(users: dict) -> None:
+    """Agent profiles with skills for the demo agents, offline until they sign in."""
+    for username, levels in DEMO_SKILLS.items():
+        user = users.get(username)
+        if user is None:
+            continue
+        profile, _ = AgentProfile.objects.get_or_create(
+            user=user, defaults={"client_identity": username}
+        )
+        for name, level in levels.items():
+            skill, _ = Skill.objects.get_or_create(name=name)
+            AgentSkill.objects.get_or_create(agent=profile, skill=skill, defaults={"level": level})
 
 
 def seed() -> InboundNumber:
@@ -34,8 +68,18 @@ def seed() -> InboundNumber:
                 hours=hours, weekday=weekday, opens=dt.time(8), closes=dt.time(20)
             )
         OpeningPeriod.objects.create(hours=hours, weekday=5, opens=dt.time(9), closes=dt.time(13))
-    billing, _ = Queue.objects.get_or_create(name="Billing")
-    Queue.objects.get_or_create(name="General", defaults={"is_default": True})
+    billing, created = Queue.objects.get_or_create(name="Billing")
+    general, _ = Queue.objects.get_or_create(name="General", defaults={"is_default": True})
+    if created:
+        QueueSkill.objects.create(
+            queue=billing, skill=Skill.objects.get_or_create(name="billing")[0], min_level=3
+        )
+    for code, label, resolves in DISPOSITIONS:
+        disposition, _ = Disposition.objects.get_or_create(
+            code=code, defaults={"label": label, "resolves_contact": resolves}
+        )
+        billing.dispositions.add(disposition)
+        general.dispositions.add(disposition)
     flow, _ = IvrFlow.objects.get_or_create(
         name="Main support", defaults={"description": "The demo support line."}
     )

@@ -6,8 +6,9 @@ from django import forms
 
 from crm.forms import DateTimeLocalInput
 from crm.models import Case, Customer
+from crm.phones import PhoneNumberFormField
 
-from .models import AgentProfile, Disposition, QueueEntry
+from .models import AgentProfile, Disposition, InboundNumber, QueueEntry
 
 
 class PresenceForm(forms.Form):
@@ -72,3 +73,12 @@ class WrapUpForm(forms.Form):
         if cleaned.get("case_status") and not cleaned.get("case"):
             self.add_error("case", "Choose the case to update.")
         return cleaned
+
+
+class DevPhoneForm(forms.Form):
+    caller = PhoneNumberFormField(initial="+14155550100", help_text="Call as this number.")
+    line = forms.ModelChoiceField(queryset=InboundNumber.objects.none(), empty_label=None)
+
+    def __init__(self, *args, lines, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["line"].queryset = lines

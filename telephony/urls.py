@@ -34,4 +34,7 @@ urlpatterns = [
     path("desk/", views.desk, name="desk"),
     path("desk/presence/", views.desk_presence, name="desk_presence"),
     path("desk/wrap-up/", views.desk_wrap_up, name="desk_wrap_up"),
+    path("dev-phone/", views.dev_phone, name="dev_phone"),
+    path("dev-phone/dial/", views.dev_phone_dial, name="dev_phone_dial"),
+    path("dev-phone/<str:sid>/", views.dev_phone_action, name="dev_phone_action"),
 ]

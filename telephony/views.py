@@ -1,7 +1,8 @@
-"""Agent desktop pages. Each view parses input, calls one service or selector, renders."""
+"""Agent desktop and dev phone pages. Each view parses input, calls one service, renders."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -11,8 +12,9 @@ from django.views.decorators.http import require_GET, require_POST
 from crm.forms import add_service_errors
 
 from . import acd, selectors, services
-from .forms import PresenceForm, WrapUpForm
-from .models import AgentProfile
+from .forms import DevPhoneForm, PresenceForm, WrapUpForm
+from .models import AgentProfile, InboundNumber
+from .simulator import SimulatorControl, SimulatorControlError
 
 
 def _agent(request: HttpRequest) -> AgentProfile:
@@ -77,3 +79,80 @@ def desk_wrap_up(request: HttpRequest) -> HttpResponse:
             agent.refresh_from_db()
             return _render_desk(request, agent, "desk-call")
     return _render_desk(request, agent, "desk-call", wrap_up_form=form)
+
+
+# --- Dev phone (staff, simulator mode) --------------------------------------------------
+
+
+def _staff(request: HttpRequest) -> None:
+    if not request.user.is_staff:
+        raise PermissionDenied("The dev phone is for staff.")
+
+
+def _dev_phone(request: HttpRequest, **context) -> HttpResponse:
+    partial = "phone-call" if request.htmx and "call" in context else None
+    name = f"telephony/dev_phone.html#{partial}" if partial else "telephony/dev_phone.html"
+    lines = InboundNumber.objects.order_by("number")
+    return render(
+        request,
+        name,
+        {
+            "form": context.pop("form", None) or DevPhoneForm(lines=lines),
+            "simulated": settings.TWILIO_SIMULATED,
+            "keys": "123456789*0#",
+            **context,
+        },
+    )
+
+
+def _control() -> SimulatorControl:
+    return SimulatorControl(settings.SIMULATOR_URL)
+
+
+@require_GET
+@login_required
+def dev_phone(request: HttpRequest) -> HttpResponse:
+    """Call our numbers from the browser through the simulator: hear, key, trace."""
+    _staff(request)
+    sid = request.GET.get("call", "")
+    if not sid:
+        return _dev_phone(request)
+    try:
+        return _dev_phone(request, call=_control().call(sid))
+    except SimulatorControlError as error:
+        return _dev_phone(request, error=str(error))
+
+
+@require_POST
+@login_required
+def dev_phone_dial(request: HttpRequest) -> HttpResponse:
+    _staff(request)
+    form = DevPhoneForm(request.POST, lines=InboundNumber.objects.all())
+    if not form.is_valid():
+        return _dev_phone(request, form=form)
+    try:
+        call = _control().start_call(
+            from_=form.cleaned_data["caller"], to=form.cleaned_data["line"].number
+        )
+    except SimulatorControlError as error:
+        return _dev_phone(request, form=form, error=str(error))
+    return _dev_phone(request, form=form, call=call)
+
+
+@require_POST
+@login_required
+def dev_phone_action(request: HttpRequest, sid: str) -> HttpResponse:
+    """Press keys, say words or hang up on a dev-phone call."""
+    _staff(request)
+    control = _control()
+    try:
+        if "hangup" in request.POST:
+            call = control.hang_up(sid)
+        elif request.POST.get("speech", "").strip():
+            call = control.speak(sid, request.POST["speech"].strip()[:200])
+        else:
+            digits = "".join(c for c in request.POST.get("digits", "") if c in "0123456789*#")
+            call = control.press(sid, digits[:32]) if digits else control.call(sid)
+    except SimulatorControlError as error:
+        return _dev_phone(request, error=str(error))
+    return _dev_phone(request, call=call)

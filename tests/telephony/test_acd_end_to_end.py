@@ -8,7 +8,7 @@ import pytest
 import time_machine
 
 from crm import services as crm_services
-from telephony.models import AgentProfile, Call, QueueEntry
+from telephony.models import AgentProfile, AgentSkill, Call, QueueEntry, Skill
 from telephony.simulator import CalledParty, CallerScript
 from telephony.tasks import acd_route
 from tests.factories import UserFactory
@@ -29,12 +29,15 @@ def ava():
 
 
 def _agent(name: str, state: str = "available") -> AgentProfile:
-    return AgentProfile.objects.create(
+    """An agent with the billing skill the demo's Billing queue asks for."""
+    agent = AgentProfile.objects.create(
         user=UserFactory(username=name),
         client_identity=name,
         state=state,
         idle_since=dt.datetime(2026, 11, 23, 14, 0, tzinfo=dt.UTC),
     )
+    AgentSkill.objects.create(agent=agent, skill=Skill.objects.get(name="billing"), level=5)
+    return agent
 
 
 def _run(simulator, script: CallerScript, seconds: float, caller: str = "+14155550142"):

@@ -26,8 +26,12 @@ class Command(BaseCommand):
         agents = [users[name] for name, *_rest, role in crm_demo.DEMO_USERS if role == roles.AGENT]
         created = crm_demo.seed_customers(customers, agents)
         line = telephony_demo.seed()
+        telephony_demo.seed_agents(users)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new customers)."))
-        self.stdout.write(f"Support line: {line.number} ({line.name}); call it from the dev phone.")
+        self.stdout.write(
+            f"Support line: {line.number} ({line.name}). Agents take calls at /telephony/desk/; "
+            "staff call in from /telephony/dev-phone/."
+        )
         self.stdout.write(f"Logins (password for all: {crm_demo.DEMO_PASSWORD}):")
         for username, *_names, role in crm_demo.DEMO_USERS:
             self.stdout.write(f"  {role:<11} {username}")

@@ -1,0 +1,35 @@
+import datetime as dt
+
+import pytest
+import time_machine
+from django.core.management import CommandError, call_command
+
+from telephony.models import AgentProfile, AgentSkill, Call, QueueEntry, Skill
+from tests.factories import UserFactory
+
+# Routing runs after commit, as in production.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_traffic_flows_through_ivr_and_acd_without_errors(support_line, capsys):
+    ann = AgentProfile.objects.create(
+        user=UserFactory(username="ann"), client_identity="ann", state="available"
+    )
+    AgentSkill.objects.create(agent=ann, skill=Skill.objects.get(name="billing"), level=5)
+    # Monday 10:00 in New York: the demo line is open.
+    with time_machine.travel(dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC), tick=False):
+        call_command("simulate_traffic", calls=12, per_minute=6, mix="1:1", hang_up_rate=0, seed=3)
+    assert "application errors: 0" in capsys.readouterr().out
+    assert Call.objects.filter(direction="inbound").count() == 12
+    served = QueueEntry.objects.filter(served_by__client_identity="ann")
+    assert served.exists()
+
+
+def test_bad_mix_is_a_clear_error(support_line):
+    with pytest.raises(CommandError, match="choice:weight"):
+        call_command("simulate_traffic", mix="1-50")
+
+
+def test_needs_a_line(db):
+    with pytest.raises(CommandError, match="No inbound number"):
+        call_command("simulate_traffic", calls=1)
