@@ -38,10 +38,18 @@ _CRM_WORK = [
 
 # "app_label.*" grants every permission of that app.
 _CALL_RECORDS = ["telephony.view_call", "telephony.view_recording", "telephony.view_smsmessage"]
+_ACD_READ = ["telephony.view_agentprofile", "telephony.view_queue"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    AGENT: _CRM_WORK,
-    SUPERVISOR: [*_CRM_WORK, "crm.assign_case", *_CALL_RECORDS, "telephony.view_callevent"],
+    AGENT: [*_CRM_WORK, *_ACD_READ],
+    SUPERVISOR: [
+        *_CRM_WORK,
+        "crm.assign_case",
+        *_CALL_RECORDS,
+        *_ACD_READ,
+        "telephony.view_callevent",
+        "telephony.change_agentprofile",
+    ],
     QA_ANALYST: [*_CRM_READ, *_CALL_RECORDS],
     MANAGER: [
         "crm.*",

@@ -6,6 +6,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from crm import api as crm_api
+from telephony import api as telephony_api
 
 from . import views
 
@@ -13,6 +14,9 @@ router = DefaultRouter()
 router.register("customers", crm_api.CustomerViewSet, basename="customer")
 router.register("cases", crm_api.CaseViewSet, basename="case")
 router.register("interactions", crm_api.InteractionViewSet, basename="interaction")
+router.register("agents", telephony_api.AgentViewSet, basename="agent")
+router.register("queues", telephony_api.QueueViewSet, basename="queue")
+router.register("calls", telephony_api.CallViewSet, basename="call")
 
 urlpatterns = [
     path("", views.home, name="home"),

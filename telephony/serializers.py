@@ -1,0 +1,107 @@
+"""API representations of agents, queues and calls."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Min
+from django.utils import timezone
+from rest_framework import serializers
+
+from .models import AgentProfile, AgentSkill, Call, Queue, QueueEntry
+
+
+class AgentSkillSerializer(serializers.ModelSerializer):
+    skill = serializers.CharField(source="skill.name")
+
+    class Meta:
+        model = AgentSkill
+        fields = ["skill", "level"]
+
+
+class AgentSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username", read_only=True)
+    name = serializers.CharField(source="__str__", read_only=True)
+    skills = AgentSkillSerializer(source="agent_skills", many=True, read_only=True)
+
+    class Meta:
+        model = AgentProfile
+        fields = [
+            "id",
+            "username",
+            "name",
+            "client_identity",
+            "state",
+            "reason",
+            "state_since",
+            "idle_since",
+            "skills",
+        ]
+        read_only_fields = fields
+
+
+class AgentStateSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=AgentProfile.State.choices)
+    reason = serializers.ChoiceField(
+        choices=AgentProfile.Reason.choices, required=False, allow_blank=True, default=""
+    )
+
+
+class QueueSerializer(serializers.ModelSerializer):
+    """A queue with what is happening in it now."""
+
+    live = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Queue
+        fields = [
+            "id",
+            "name",
+            "priority",
+            "is_default",
+            "service_level_seconds",
+            "service_level_percent",
+            "wrap_up_seconds",
+            "live",
+        ]
+
+    def get_live(self, queue: Queue) -> dict:
+        waiting = QueueEntry.objects.filter(queue=queue, status=QueueEntry.Status.WAITING)
+        oldest = waiting.aggregate(oldest=Min("waiting_since"))["oldest"]
+        required = list(queue.required_skills.values_list("skill_id", "min_level"))
+        agents = AgentProfile.objects.all()
+        for skill_id, level in required:
+            agents = agents.filter(agent_skills__skill_id=skill_id, agent_skills__level__gte=level)
+        by_state = dict(agents.values_list("state").annotate(n=Count("id")))
+        return {
+            "waiting": waiting.count(),
+            "longest_wait_seconds": int((timezone.now() - oldest).total_seconds()) if oldest else 0,
+            "agents_by_state": {
+                state: by_state.get(state, 0) for state in AgentProfile.State.values
+            },
+        }
+
+
+class CallSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Call
+        fields = [
+            "id",
+            "sid",
+            "direction",
+            "from_number",
+            "to_number",
+            "customer",
+            "state",
+            "twilio_status",
+            "queue",
+            "queue_result",
+            "ivr_path",
+            "ivr_inputs",
+            "identified_by",
+            "created_at",
+            "queued_at",
+            "answered_at",
+            "ended_at",
+            "duration_seconds",
+            "disposition",
+        ]
+        read_only_fields = fields
