@@ -233,6 +233,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "state"; each gets a schema enum named after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "AgentStateEnum": "telephony.models.AgentProfile.State",
+        "CallStateEnum": "telephony.models.Call.State",
+    },
 }
 
 # --- Security ----------------------------------------------------------------------------
