@@ -250,7 +250,10 @@ def queue_wait(call: Call | None, queue: Queue, params: Mapping[str, str]) -> Vo
     language = language_for(call) if call is not None else "en-US"
     entry = offers.note_queue_sid(call=call, params=params)
     if entry is not None:
-        return offers.wait_announcement(entry, language=language)
+        queue_time = params.get("QueueTime", "0")
+        return offers.wait_announcement(
+            entry, language=language, queue_time=int(queue_time) if queue_time.isdigit() else 0
+        )
     response = VoiceResponse()
     twiml.say(response, "Please stay on the line.", language=language)
     response.pause(length=queue.announcement_interval_seconds)
@@ -263,6 +266,8 @@ def queue_result(call: Call | None, params: Mapping[str, str]) -> VoiceResponse:
     if call is not None:
         services.call_queue_left(call=call, result=result)
         offers.caller_left_queue(call=call, result=result)
+    if result == "leave" and call is not None and offers.left_for_voicemail(call):
+        return offers.max_wait_voicemail(language=language_for(call))
     if result in {"queue-full", "error", "system-error", "leave"}:
         return safe_route(None, apology="Sorry, we cannot take your call right now.")
     response = VoiceResponse()

@@ -560,6 +560,9 @@ class QueueEntry(models.Model):
     not_before = models.DateTimeField(
         null=True, blank=True, help_text="A scheduled callback waits until then."
     )
+    moved_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the caller overflowed to this queue."
+    )
     twilio_queue_sid = models.CharField(max_length=34, blank=True)
     agent_call_sid = models.CharField(
         max_length=34, blank=True, help_text="The leg ringing or connecting the agent."

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 from django.db import transaction
 from django.db.models import Avg, F, Q
+from django.utils import timezone
 from twilio.twiml.voice_response import VoiceResponse
 
 from crm.phones import try_normalize_phone
@@ -212,8 +213,15 @@ def position_and_wait(entry: QueueEntry) -> tuple[int, int]:
     return ahead + 1, int((ahead + 1) * handle / max(1, staffed))
 
 
-def wait_announcement(entry: QueueEntry, *, language: str) -> VoiceResponse:
-    """Position, expected wait, the callback offer, then hold music until the next round."""
+def wait_announcement(entry: QueueEntry, *, language: str, queue_time: int) -> VoiceResponse:
+    """Position, expected wait, the callback offer, then hold music until the next round.
+
+    Past the queue's maximum wait (Twilio's QueueTime: time on hold so far), the queue's
+    rule applies instead: overflow (once per caller), voicemail or callback.
+    """
+    limit = entry.queue.max_wait_seconds
+    if limit is not None and queue_time >= limit and entry.moved_at is None:
+        return _max_wait_reached(entry, language=language)
     position, wait = position_and_wait(entry)
     minutes = max(1, round(wait / 60))
     response = VoiceResponse()
@@ -237,24 +245,13 @@ def wait_announcement(entry: QueueEntry, *, language: str) -> VoiceResponse:
     return response
 
 
-@transaction.atomic
-def callback_requested(*, entry_id: int, digits: str, language: str) -> VoiceResponse:
-    """Press 1 while waiting: the entry becomes a callback request with the same place."""
-    entry = (
-        QueueEntry.objects.select_for_update(of=("self",)).select_related("call").get(pk=entry_id)
-    )
-    response = VoiceResponse()
-    number = entry.call.from_number if entry.call_id else ""
-    callback_number = try_normalize_phone(number)
-    if digits != "1" or entry.status != QueueEntry.Status.WAITING or callback_number is None:
-        if digits == "1" and callback_number is None:
-            twiml.say(response, "Sorry, we cannot call back a hidden number.", language=language)
-        response.redirect(twiml.webhook_url("queue_wait", entry.queue_id), method="POST")
-        return response
+def _become_callback(entry: QueueEntry, number: str, language: str) -> VoiceResponse:
+    """The entry keeps its place as a callback request; the caller is told and hung up on."""
     entry.kind = QueueEntry.Kind.CALLBACK
-    entry.callback_number = callback_number
+    entry.callback_number = number
     entry.priority += acd.CALLBACK_BONUS
     entry.save(update_fields=["kind", "callback_number", "priority"])
+    response = VoiceResponse()
     twiml.say(
         response,
         "Thank you. We will call you back at the number you are calling from, "
@@ -263,6 +260,78 @@ def callback_requested(*, entry_id: int, digits: str, language: str) -> VoiceRes
     )
     response.hangup()
     return response
+
+
+def _locked_entry(entry_id: int) -> QueueEntry:
+    return (
+        QueueEntry.objects.select_for_update(of=("self",))
+        .select_related("call", "queue", "customer")
+        .get(pk=entry_id)
+    )
+
+
+@transaction.atomic
+def callback_requested(*, entry_id: int, digits: str, language: str) -> VoiceResponse:
+    """Press 1 while waiting: the entry becomes a callback request with the same place."""
+    entry = _locked_entry(entry_id)
+    number = try_normalize_phone(entry.call.from_number) if entry.call_id else None
+    if digits == "1" and entry.status == QueueEntry.Status.WAITING and number is not None:
+        return _become_callback(entry, number, language)
+    response = VoiceResponse()
+    if digits == "1" and number is None:
+        twiml.say(response, "Sorry, we cannot call back a hidden number.", language=language)
+    response.redirect(twiml.webhook_url("queue_wait", entry.queue_id), method="POST")
+    return response
+
+
+@transaction.atomic
+def _max_wait_reached(entry: QueueEntry, *, language: str) -> VoiceResponse:
+    entry = _locked_entry(entry.pk)
+    rule = entry.queue.on_max_wait
+    overflow = entry.queue.overflow_queue
+    response = VoiceResponse()
+    if rule == entry.queue.OnMaxWait.OVERFLOW and overflow is not None:
+        tier = entry.customer.tier if entry.customer_id else 0
+        entry.queue, entry.moved_at = overflow, timezone.now()
+        entry.priority = acd.entry_priority(
+            queue_priority=overflow.priority,
+            tier=tier,
+            is_callback=entry.kind == QueueEntry.Kind.CALLBACK,
+        )
+        entry.save(update_fields=["queue", "moved_at", "priority"])
+        schedule_routing()
+        twiml.say(
+            response,
+            "We are passing your call to another team. Please stay on the line.",
+            language=language,
+        )
+        response.pause(length=overflow.announcement_interval_seconds)
+        return response
+    number = try_normalize_phone(entry.call.from_number) if entry.call_id else None
+    if rule == entry.queue.OnMaxWait.CALLBACK and number is not None:
+        return _become_callback(entry, number, language)
+    entry.status, entry.ended_at = QueueEntry.Status.OVERFLOWED, timezone.now()
+    entry.save(update_fields=["status", "ended_at"])
+    # Leaving the queue fires its action, which sees the overflowed entry: voicemail.
+    response.leave()
+    return response
+
+
+def left_for_voicemail(call: Call) -> bool:
+    """Did this caller leave the queue because they waited too long for voicemail?"""
+    latest = QueueEntry.objects.filter(call=call).order_by("-id").first()
+    return latest is not None and latest.status == QueueEntry.Status.OVERFLOWED
+
+
+def max_wait_voicemail(*, language: str) -> VoiceResponse:
+    return twiml.voicemail(
+        VoiceResponse(),
+        language=language,
+        prompt="Sorry to keep you waiting. Please leave a message after the tone "
+        "and we will get back to you.",
+        max_seconds=120,
+        node_id=None,
+    )
 
 
 def wrap_up_done(*, agent_id: int, entry_id: int) -> None:

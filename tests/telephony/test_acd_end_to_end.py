@@ -8,7 +8,7 @@ import pytest
 import time_machine
 
 from crm import services as crm_services
-from telephony.models import AgentProfile, AgentSkill, Call, QueueEntry, Skill
+from telephony.models import AgentProfile, AgentSkill, Call, Queue, QueueEntry, Skill
 from telephony.simulator import CalledParty, CallerScript
 from telephony.tasks import acd_route
 from tests.factories import UserFactory
@@ -115,3 +115,33 @@ def test_callback_request_keeps_the_place_and_is_dialled_when_its_turn_comes(
         if c.to == "+14155550142" and c.direction == "outbound-api"
     ]
     assert len(callback_legs) == 1
+
+
+def _billing(**rules) -> Queue:
+    Queue.objects.filter(name="Billing").update(max_wait_seconds=60, **rules)
+    return Queue.objects.get(name="Billing")
+
+
+def test_past_the_maximum_wait_callers_overflow_to_another_queue(simulator, support_line, ava):
+    general = Queue.objects.get(name="General")
+    _billing(on_max_wait="overflow", overflow_queue=general)
+    sim_call, call = _run(simulator, CallerScript(inputs=["1"], patience=150), 200)
+    assert "We are passing your call to another team." in sim_call.said
+    entry = QueueEntry.objects.get(call=call)
+    assert entry.queue == general and entry.moved_at is not None
+
+
+def test_past_the_maximum_wait_callers_leave_voicemail(simulator, support_line, ava):
+    _billing(on_max_wait="voicemail")
+    sim_call, call = _run(simulator, CallerScript(inputs=["1"], speak_seconds=5), 300)
+    assert "Sorry to keep you waiting." in sim_call.said
+    assert QueueEntry.objects.get(call=call).status == "overflowed"
+    assert ava.cases.filter(subject__startswith="Voicemail").exists()
+
+
+def test_past_the_maximum_wait_callers_are_called_back(simulator, support_line, ava):
+    _billing(on_max_wait="callback")
+    sim_call, call = _run(simulator, CallerScript(inputs=["1"]), 200)
+    assert "We will call you back" in sim_call.said
+    entry = QueueEntry.objects.get(call=call)
+    assert (entry.kind, entry.status) == ("callback", "waiting")
