@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from crm.forms import add_service_errors
 
-from . import acd, selectors, services
+from . import acd, offers, selectors, services
 from .forms import DevPhoneForm, PresenceForm, WrapUpForm
 from .models import AgentProfile, InboundNumber
 from .simulator import SimulatorControl, SimulatorControlError
@@ -57,6 +57,8 @@ def desk_presence(request: HttpRequest) -> HttpResponse:
             add_service_errors(form, error)
         else:
             form = PresenceForm()
+            if agent.state == AgentProfile.State.AVAILABLE:
+                offers.schedule_routing()
     return _render_desk(request, agent, "desk-state", presence_form=form)
 
 

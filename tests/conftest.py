@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import pytest
 from django.apps import apps as django_apps
+from django.conf import settings
 from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
 
 from callcenter import celery_app, roles
 from callcenter.roles import sync_role_groups
+from telephony import gateway, twiml
+from telephony.simulator import DjangoClientTransport, NumberConfig, Simulator
 from tests.factories import UserFactory
+from tests.twiml_schema import assert_valid_twiml
 
 # The Celery app reads its configuration once: tasks run in-process in every test.
 celery_app.conf.task_always_eager = True
@@ -90,3 +94,32 @@ def api_as(api_client):
         return api_client
 
     return sign_in
+
+
+class SchemaCheckedTransport(DjangoClientTransport):
+    """The simulator's way into the app, checking every voice TwiML answer on the way."""
+
+    def send(self, method, url, params, signature):
+        response = super().send(method, url, params, signature)
+        is_voice = "/sms/" not in url
+        if is_voice and response.status == 200 and "xml" in response.content_type:
+            assert_valid_twiml(response.body)
+        return response
+
+
+@pytest.fixture
+def simulator(db):
+    """Offline Twilio in-process: it calls the app's webhooks, the gateway calls it."""
+    sim = Simulator(
+        account_sid=settings.TWILIO_ACCOUNT_SID,
+        auth_token=settings.TWILIO_AUTH_TOKEN,
+        transport=SchemaCheckedTransport(),
+        default_number=NumberConfig(
+            voice_url=twiml.webhook_url("voice_incoming"),
+            voice_fallback_url=twiml.webhook_url("voice_fallback"),
+            status_callback=twiml.webhook_url("voice_status"),
+            sms_url=twiml.webhook_url("sms_incoming"),
+        ),
+    )
+    with gateway.using(gateway.build_client(http_client=sim.sdk_http_client())):
+        yield sim

@@ -8,8 +8,7 @@ import pytest
 from django.conf import settings
 from twilio.request_validator import RequestValidator
 
-from telephony import demo, gateway, twiml
-from telephony.simulator import DjangoClientTransport, NumberConfig, Simulator
+from telephony import demo
 from tests.twiml_schema import assert_valid_twiml
 
 OUR_NUMBER = demo.SUPPORT_NUMBER
@@ -62,32 +61,3 @@ def voice_params(call_sid: str, **extra: str) -> dict[str, str]:
 def support_line(db):
     """The demo support line (telephony.demo): see its docstring for the flow."""
     return demo.seed()
-
-
-class SchemaCheckedTransport(DjangoClientTransport):
-    """The simulator's way into the app, checking every voice TwiML answer on the way."""
-
-    def send(self, method, url, params, signature):
-        response = super().send(method, url, params, signature)
-        is_voice = "/sms/" not in url
-        if is_voice and response.status == 200 and "xml" in response.content_type:
-            assert_valid_twiml(response.body)
-        return response
-
-
-@pytest.fixture
-def simulator(db):
-    """Offline Twilio in-process: it calls the app's webhooks, the gateway calls it."""
-    sim = Simulator(
-        account_sid=settings.TWILIO_ACCOUNT_SID,
-        auth_token=settings.TWILIO_AUTH_TOKEN,
-        transport=SchemaCheckedTransport(),
-        default_number=NumberConfig(
-            voice_url=twiml.webhook_url("voice_incoming"),
-            voice_fallback_url=twiml.webhook_url("voice_fallback"),
-            status_callback=twiml.webhook_url("voice_status"),
-            sms_url=twiml.webhook_url("sms_incoming"),
-        ),
-    )
-    with gateway.using(gateway.build_client(http_client=sim.sdk_http_client())):
-        yield sim

@@ -10,7 +10,8 @@ from django.conf import settings as django_settings
 from telephony import twiml
 from telephony.models import InboundNumber
 from telephony.simulator import NumberConfig, RealClock, Simulator, SimulatorServer
-from tests.telephony.conftest import OUR_NUMBER, SchemaCheckedTransport
+from tests.conftest import SchemaCheckedTransport
+from tests.telephony.conftest import OUR_NUMBER
 
 # The simulator's thread has its own database connection: the test data must be committed.
 pytestmark = pytest.mark.django_db(transaction=True)
