@@ -32,6 +32,17 @@ def conference_name(entry: QueueEntry) -> str:
     return f"entry-{entry.pk}"
 
 
+def _join_conference(dial, entry: QueueEntry, response: VoiceResponse) -> VoiceResponse:
+    """Either side joins the entry's conference; whoever leaves ends it for both."""
+    dial.conference(
+        conference_name(entry),
+        start_conference_on_enter=True,
+        end_conference_on_exit=True,
+        beep=False,
+    )
+    return response
+
+
 def enqueue_entry(*, call: Call, queue) -> QueueEntry:
     """Put the caller in line (once per queue visit) and have the router look at once."""
     entry = QueueEntry.objects.filter(
@@ -90,14 +101,7 @@ def agent_answered(*, entry_id: int) -> VoiceResponse:
         return response
     entry = QueueEntry.objects.select_related("call").get(pk=entry_id)
     transaction.on_commit(lambda: _bring_caller(entry))
-    dial = response.dial()
-    dial.conference(
-        conference_name(entry),
-        start_conference_on_enter=True,
-        end_conference_on_exit=True,
-        beep=False,
-    )
-    return response
+    return _join_conference(response.dial(), entry, response)
 
 
 def _bring_caller(entry: QueueEntry) -> None:
@@ -122,13 +126,7 @@ def caller_join(*, entry_id: int) -> VoiceResponse:
     entry = QueueEntry.objects.get(pk=entry_id)
     response = VoiceResponse()
     dial = response.dial(action=twiml.webhook_url("acd_caller_done", entry.pk), method="POST")
-    dial.conference(
-        conference_name(entry),
-        start_conference_on_enter=True,
-        end_conference_on_exit=True,
-        beep=False,
-    )
-    return response
+    return _join_conference(dial, entry, response)
 
 
 @transaction.atomic
