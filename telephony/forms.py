@@ -8,7 +8,7 @@ from crm.forms import DateTimeLocalInput
 from crm.models import Case, Customer
 from crm.phones import PhoneNumberFormField
 
-from .models import AgentProfile, Disposition, InboundNumber, QueueEntry
+from .models import AgentProfile, Disposition, InboundNumber, Queue, QueueEntry
 
 
 class PresenceForm(forms.Form):
@@ -82,3 +82,23 @@ class DevPhoneForm(forms.Form):
     def __init__(self, *args, lines, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["line"].queryset = lines
+
+
+class CallControlForm(forms.Form):
+    """Hold, mute and cold transfer, from the desk."""
+
+    action = forms.ChoiceField(
+        choices=[(a, a) for a in ("hold", "resume", "mute", "unmute", "transfer")]
+    )
+    to_number = PhoneNumberFormField(required=False, label="Transfer to number")
+    to_queue = forms.ModelChoiceField(
+        queryset=Queue.objects.all(), required=False, label="Transfer to queue"
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("action") == "transfer" and not (
+            cleaned.get("to_number") or cleaned.get("to_queue")
+        ):
+            raise forms.ValidationError("Choose a number or a queue to transfer to.")
+        return cleaned

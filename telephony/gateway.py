@@ -105,3 +105,22 @@ def recording_fetch(*, sid: str) -> dict[str, Any]:
         "status": recording.status,
         "uri": recording.uri,
     }
+
+
+def _conference_sid(name: str) -> str:
+    conferences = client().conferences.list(friendly_name=name, status="in-progress", limit=1)
+    if not conferences:
+        raise LookupError(f"No conference {name} in progress.")
+    return conferences[0].sid
+
+
+def participant_update(
+    *, conference: str, call_sid: str, hold: bool | None = None, muted: bool | None = None
+) -> None:
+    """Hold or mute one leg of the named conference."""
+    changes: dict[str, Any] = {}
+    if hold is not None:
+        changes["hold"] = hold
+    if muted is not None:
+        changes["muted"] = muted
+    client().conferences(_conference_sid(conference)).participants(call_sid).update(**changes)

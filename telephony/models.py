@@ -567,6 +567,11 @@ class QueueEntry(models.Model):
     agent_call_sid = models.CharField(
         max_length=34, blank=True, help_text="The leg ringing or connecting the agent."
     )
+    caller_call_sid = models.CharField(
+        max_length=34, blank=True, help_text="The caller's leg in the conference."
+    )
+    on_hold = models.BooleanField(default=False)
+    agent_muted = models.BooleanField(default=False)
     offered_at = models.DateTimeField(null=True, blank=True)
     connected_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Avg, F, Q
 from django.utils import timezone
@@ -337,3 +338,50 @@ def wrap_up_done(*, agent_id: int, entry_id: int) -> None:
     agent = acd.wrap_up_expired(agent_id=agent_id, entry_id=entry_id)
     if agent is not None:
         schedule_routing()
+
+
+# --- In the call: hold, mute, transfer --------------------------------------------------
+
+
+def _connected_entry(agent: AgentProfile) -> QueueEntry:
+    entry = QueueEntry.objects.filter(agent=agent, status=QueueEntry.Status.CONNECTED).first()
+    if entry is None or not entry.caller_call_sid:
+        raise ValidationError({"__all__": ["You are not on a call."]})
+    return entry
+
+
+def call_hold(*, agent: AgentProfile, on: bool) -> QueueEntry:
+    """Put the caller on hold (they hear hold music) or take them off it."""
+    entry = _connected_entry(agent)
+    gateway.participant_update(
+        conference=conference_name(entry), call_sid=entry.caller_call_sid, hold=on
+    )
+    QueueEntry.objects.filter(pk=entry.pk).update(on_hold=on)
+    entry.on_hold = on
+    return entry
+
+
+def call_mute(*, agent: AgentProfile, on: bool) -> QueueEntry:
+    """Mute or unmute the agent's own microphone in the call."""
+    entry = _connected_entry(agent)
+    gateway.participant_update(
+        conference=conference_name(entry), call_sid=entry.agent_call_sid, muted=on
+    )
+    QueueEntry.objects.filter(pk=entry.pk).update(agent_muted=on)
+    entry.agent_muted = on
+    return entry
+
+
+def call_transfer(*, agent: AgentProfile, to_number: str = "", to_queue=None) -> QueueEntry:
+    """Cold transfer: the caller goes to a number or into a queue; the agent wraps up."""
+    entry = _connected_entry(agent)
+    if to_queue is not None:
+        url = twiml.webhook_url("acd_transfer_queue", entry.pk, queue=to_queue.pk)
+    elif to_number:
+        url = twiml.webhook_url("acd_transfer_number", entry.pk, to=to_number.lstrip("+"))
+    else:
+        raise ValidationError({"__all__": ["Choose a number or a queue to transfer to."]})
+    # The caller's leg leaves the conference for the new TwiML; the conference then ends,
+    # which ends the agent's leg and starts their wrap-up.
+    gateway.call_redirect(sid=entry.caller_call_sid, url=url)
+    return entry

@@ -30,10 +30,21 @@ urlpatterns = [
         webhooks.acd_callback_request,
         name="acd_callback_request",
     ),
+    path(
+        "voice/acd/<int:entry_id>/transfer/number/",
+        webhooks.acd_transfer_number,
+        name="acd_transfer_number",
+    ),
+    path(
+        "voice/acd/<int:entry_id>/transfer/queue/",
+        webhooks.acd_transfer_queue,
+        name="acd_transfer_queue",
+    ),
     # Agent pages.
     path("desk/", views.desk, name="desk"),
     path("desk/presence/", views.desk_presence, name="desk_presence"),
     path("desk/wrap-up/", views.desk_wrap_up, name="desk_wrap_up"),
+    path("desk/call/", views.desk_call_control, name="desk_call_control"),
     path("dev-phone/", views.dev_phone, name="dev_phone"),
     path("dev-phone/dial/", views.dev_phone_dial, name="dev_phone_dial"),
     path("dev-phone/<str:sid>/", views.dev_phone_action, name="dev_phone_action"),

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from crm.forms import add_service_errors
 
 from . import acd, offers, selectors, services
-from .forms import DevPhoneForm, PresenceForm, WrapUpForm
+from .forms import CallControlForm, DevPhoneForm, PresenceForm, WrapUpForm
 from .models import AgentProfile, InboundNumber
 from .simulator import SimulatorControl, SimulatorControlError
 
@@ -27,7 +27,11 @@ def _agent(request: HttpRequest) -> AgentProfile:
 def _render_desk(
     request: HttpRequest, agent: AgentProfile, partial: str | None = None, **extra
 ) -> HttpResponse:
-    context = {**selectors.agent_desk(agent=agent), "presence_form": PresenceForm()}
+    context = {
+        **selectors.agent_desk(agent=agent),
+        "presence_form": PresenceForm(),
+        "control_form": CallControlForm(),
+    }
     if agent.state == AgentProfile.State.WRAP_UP and context["entry"] is not None:
         context["wrap_up_form"] = WrapUpForm(entry=context["entry"], customer=context["customer"])
     context.update(extra)
@@ -81,6 +85,31 @@ def desk_wrap_up(request: HttpRequest) -> HttpResponse:
             agent.refresh_from_db()
             return _render_desk(request, agent, "desk-call")
     return _render_desk(request, agent, "desk-call", wrap_up_form=form)
+
+
+@require_POST
+@login_required
+def desk_call_control(request: HttpRequest) -> HttpResponse:
+    """Hold, resume, mute, unmute or transfer the call in hand."""
+    agent = _agent(request)
+    form = CallControlForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        action = data["action"]
+        try:
+            if action in ("hold", "resume"):
+                offers.call_hold(agent=agent, on=action == "hold")
+            elif action in ("mute", "unmute"):
+                offers.call_mute(agent=agent, on=action == "mute")
+            else:
+                offers.call_transfer(
+                    agent=agent, to_number=data["to_number"] or "", to_queue=data["to_queue"]
+                )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            form = CallControlForm()
+    return _render_desk(request, agent, "desk-call", control_form=form)
 
 
 # --- Dev phone (staff, simulator mode) --------------------------------------------------

@@ -245,6 +245,7 @@ def acd_caller_join(request: HttpRequest, entry_id: int) -> HttpResponse:
     """The caller (or the called-back customer) is brought to the agent."""
     call = _call(request)
     services.call_connected(call=call)
+    QueueEntry.objects.filter(pk=entry_id).update(caller_call_sid=call.sid)
     return _xml(offers.caller_join(entry_id=entry_id))
 
 
@@ -273,3 +274,30 @@ def acd_callback_request(request: HttpRequest, entry_id: int) -> HttpResponse:
             language=ivr.language_for(call),
         )
     )
+
+
+@twilio_webhook(on_error=_voice_apology)
+def acd_transfer_number(request: HttpRequest, entry_id: int) -> HttpResponse:
+    """The agent sent the caller on to an outside number."""
+    call = _call(request)
+    services.event_log(kind="transfer", params=request.POST.dict(), call=call)
+    number = "+" + "".join(c for c in request.GET.get("to", "") if c.isdigit())
+    response = VoiceResponse()
+    twiml.say(response, "Please hold while we transfer your call.", language=ivr.language_for(call))
+    response.dial(number, timeout=30)
+    return _xml(response)
+
+
+@twilio_webhook(on_error=_voice_apology)
+def acd_transfer_queue(request: HttpRequest, entry_id: int) -> HttpResponse:
+    """The agent sent the caller to another queue: they wait there like any caller."""
+    call = _call(request)
+    services.event_log(kind="transfer", params=request.POST.dict(), call=call)
+    queue_id = request.GET.get("queue", "")
+    queue = Queue.objects.filter(pk=queue_id).first() if queue_id.isdigit() else None
+    if queue is None:
+        return _xml(ivr.safe_route(call))
+    services.call_enqueue(call=call, queue=queue)
+    response = VoiceResponse()
+    twiml.say(response, "Please hold while we transfer your call.", language=ivr.language_for(call))
+    return _xml(twiml.enqueue(response, queue_id=queue.pk, queue_name=queue.name))

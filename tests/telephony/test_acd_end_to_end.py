@@ -6,8 +6,10 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 
 from crm import services as crm_services
+from telephony import offers
 from telephony.models import AgentProfile, AgentSkill, Call, Queue, QueueEntry, Skill
 from telephony.simulator import CalledParty, CallerScript
 from telephony.tasks import acd_route
@@ -145,3 +147,67 @@ def test_past_the_maximum_wait_callers_are_called_back(simulator, support_line, 
     assert "We will call you back" in sim_call.said
     entry = QueueEntry.objects.get(call=call)
     assert (entry.kind, entry.status) == ("callback", "waiting")
+
+
+@pytest.fixture
+def in_a_call(simulator, support_line, ava):
+    """Alex is talking with Ava (a long call), 40 s in."""
+    alex = _agent("alex")
+    simulator.register_client("alex", CalledParty(answer="human", ring_seconds=2, talk_seconds=600))
+    with time_machine.travel(MONDAY_10AM, tick=False):
+        sim_call = simulator.dial_in(
+            from_="+14155550142", to=OUR_NUMBER, script=CallerScript(inputs=["1"])
+        )
+        simulator.run(40)
+    entry = QueueEntry.objects.get(call__sid=sim_call.sid)
+    assert entry.status == "connected" and entry.caller_call_sid
+    return alex, entry, sim_call
+
+
+def _participant(simulator, call_sid: str):
+    for conference in simulator.conferences.values():
+        for participant in conference.participants.values():
+            if participant.call.sid == call_sid:
+                return participant
+    return None
+
+
+def test_hold_and_mute_act_on_the_conference(simulator, in_a_call):
+    alex, entry, _sim_call = in_a_call
+    offers.call_hold(agent=alex, on=True)
+    offers.call_mute(agent=alex, on=True)
+    assert _participant(simulator, entry.caller_call_sid).hold
+    assert _participant(simulator, entry.agent_call_sid).muted
+    offers.call_hold(agent=alex, on=False)
+    assert not _participant(simulator, entry.caller_call_sid).hold
+    entry.refresh_from_db()
+    assert (entry.on_hold, entry.agent_muted) == (False, True)
+
+
+def test_cold_transfer_to_a_number(simulator, in_a_call):
+    alex, _entry, sim_call = in_a_call
+    simulator.set_party("+12125550123", CalledParty(answer="human", talk_seconds=30))
+    offers.call_transfer(agent=alex, to_number="+12125550123")
+    with time_machine.travel(MONDAY_10AM + dt.timedelta(minutes=1), tick=False):
+        simulator.run(120)
+    assert sim_call.application_errors == []
+    assert "Please hold while we transfer your call." in sim_call.said
+    assert any(c.to == "+12125550123" for c in simulator.calls.values())
+    alex.refresh_from_db()
+    assert alex.state in ("wrap_up", "available")
+
+
+def test_cold_transfer_to_another_queue(simulator, in_a_call):
+    alex, entry, sim_call = in_a_call
+    general = Queue.objects.get(name="General")
+    offers.call_transfer(agent=alex, to_queue=general)
+    with time_machine.travel(MONDAY_10AM + dt.timedelta(minutes=1), tick=False):
+        simulator.run(30)
+    assert sim_call.application_errors == []
+    assert QueueEntry.objects.filter(call=entry.call, queue=general).exists()
+
+
+def test_controls_need_a_call(simulator, support_line):
+    idle = _agent("idle")
+    with pytest.raises(ValidationError):
+        offers.call_hold(agent=idle, on=True)

@@ -217,3 +217,17 @@ def test_a_scheduled_callback_waits_for_its_time(desk_agent, wrapping_up):
     later.not_before = timezone.now() - dt.timedelta(seconds=1)
     later.save()
     assert [p.entry_id for p in acd.route()] == [later.pk]
+
+
+def test_call_controls_without_a_call_are_form_errors(client_as, desk_agent):
+    client = client_as(desk_agent.user)
+    hold = client.post(
+        reverse("telephony:desk_call_control"), {"action": "hold"}, headers={"HX-Request": "true"}
+    ).content.decode()
+    assert "You are not on a call." in hold
+    transfer = client.post(
+        reverse("telephony:desk_call_control"),
+        {"action": "transfer"},
+        headers={"HX-Request": "true"},
+    ).content.decode()
+    assert "Choose a number or a queue to transfer to." in transfer
