@@ -91,8 +91,7 @@ class Pairing:
 def _eligible_agents(entry: QueueEntry, now: datetime):
     """Free agents with the entry's required skills, best first, locked for this router."""
     requirements = list(entry.queue.required_skills.values_list("skill_id", "min_level"))
-    widen = entry.queue.widen_after_seconds
-    if widen is not None and entry.waiting_since <= now - timedelta(seconds=widen):
+    if _widened(entry, now):
         requirements = [
             (skill_id, 1) for skill_id in entry.queue.overflow_skills.values_list("id", flat=True)
         ] or requirements
@@ -142,12 +141,19 @@ def _pick_agent(entry: QueueEntry, now: datetime) -> AgentProfile | None:
     return agents.select_for_update(skip_locked=True, of=("self",)).first()
 
 
+def _widened(entry: QueueEntry, now: datetime) -> bool:
+    widen = entry.queue.widen_after_seconds
+    return widen is not None and entry.waiting_since <= now - timedelta(seconds=widen)
+
+
 @transaction.atomic
 def route_one() -> Pairing | None:
     """Offer the best waiting entry that has an eligible free agent to the best such agent.
 
-    Entries are taken in order (priority, then time waited); one whose skills no free
-    agent has is passed over for the next, never dropped. Returns None when nothing pairs.
+    Entries are taken in order (priority, then time waited), SCAN at a time; one whose
+    skills no free agent has is passed over for the next, never dropped, and once a queue
+    has no free agent its other entries are not asked again in this pass. Returns None
+    when nothing pairs.
     """
     now = timezone.now()
     waiting = (
@@ -155,18 +161,31 @@ def route_one() -> Pairing | None:
         .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
         .select_related("queue")
         .order_by("-priority", "waiting_since", "id")
-        .select_for_update(skip_locked=True, of=("self",))[:SCAN]
+        .select_for_update(skip_locked=True, of=("self",))
     )
-    for entry in waiting:
-        agent = _pick_agent(entry, now)
-        if agent is None:
-            continue
-        entry.status, entry.offered_at = QueueEntry.Status.OFFERED, now
-        entry.save(update_fields=["status", "offered_at"])
-        agent.current_entry = entry
-        _move(agent, State.OFFERED, at=now)
-        agent.save()
-        return Pairing(entry_id=entry.pk, agent_id=agent.pk)
+    # (queue, widened) pairs known to have no free agent: skills decide, not the caller.
+    unserved: set[tuple[int, bool]] = set()
+    seen: list[int] = []
+    while batch := list(
+        waiting.exclude(pk__in=seen).exclude(
+            queue_id__in=[queue for queue, widened in unserved if not widened]
+        )[:SCAN]
+    ):
+        for entry in batch:
+            key = (entry.queue_id, _widened(entry, now))
+            if key in unserved:
+                continue
+            agent = _pick_agent(entry, now)
+            if agent is None:
+                unserved.add(key)
+                continue
+            entry.status, entry.offered_at = QueueEntry.Status.OFFERED, now
+            entry.save(update_fields=["status", "offered_at"])
+            agent.current_entry = entry
+            _move(agent, State.OFFERED, at=now)
+            agent.save()
+            return Pairing(entry_id=entry.pk, agent_id=agent.pk)
+        seen.extend(entry.pk for entry in batch)
     return None
 
 

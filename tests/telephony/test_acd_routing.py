@@ -245,3 +245,13 @@ class TestPresence:
         ann = agent("ann", skills={}, state="not_ready", idle_minutes=60)
         ann = acd.agent_set_state(agent=ann, state="available")
         assert ann.idle_since > NOW
+
+
+def test_a_caller_deep_in_line_is_served_past_many_nobody_can_take():
+    agent("ann", skills={"billing": 5})
+    spanish = queue("Spanish", skills={"spanish": 1}, priority=5)
+    for minutes in range(acd.SCAN * 2 + 5):
+        wait(spanish, minutes=100 + minutes)
+    billing = wait(queue("Billing", skills={"billing": 1}), minutes=1)
+    assert len(acd.route()) == 1
+    assert offered_to(billing) == "ann"
