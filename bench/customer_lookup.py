@@ -37,9 +37,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import psycopg
+from _common import create_database_if_missing
 from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.conninfo import conninfo_to_dict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/callcenter_bench"
@@ -109,17 +109,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 # --- Setup ------------------------------------------------------------------------------
 
 
-def create_database_if_missing(database_url: str) -> None:
-    """CREATE DATABASE through the maintenance database `postgres` (it cannot run in itself)."""
-    name = conninfo_to_dict(database_url)["dbname"]
-    maintenance = make_conninfo(database_url, dbname="postgres")
-    with psycopg.connect(maintenance, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-        if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-            print(f"created database {name}")
-
-
 def setup_django(database_url: str) -> None:
     # Run from anywhere (make runs `python bench/customer_lookup.py`, so sys.path[0] is bench/).
     sys.path.insert(0, str(PROJECT_ROOT))
@@ -168,11 +157,11 @@ def load(customers: int) -> None:
             customer_copy = (
                 "COPY crm_customer (id, name, account_number, tier, preferred_language,"
                 " time_zone, email, consent_recording, consent_marketing_calls, created_at,"
-                " updated_at) FROM STDIN"
+                " updated_at, is_lead) FROM STDIN"
             )
             with cur.copy(customer_copy) as copy:
                 for row in customer_rows(rng, customers, now):
-                    copy.write_row(row)
+                    copy.write_row((*row, False))
             with cur.copy(
                 "COPY crm_phonenumber (id, customer_id, number, label, is_primary) FROM STDIN"
             ) as copy:

@@ -68,8 +68,8 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from _common import create_database_if_missing
+from psycopg.conninfo import conninfo_to_dict
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/, for _routing_sql
 
@@ -165,17 +165,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 # --- Setup ------------------------------------------------------------------------------
-
-
-def create_database_if_missing(database_url: str) -> None:
-    """CREATE DATABASE through the maintenance database `postgres` (it cannot run in itself)."""
-    name = conninfo_to_dict(database_url)["dbname"]
-    maintenance = make_conninfo(database_url, dbname="postgres")
-    with psycopg.connect(maintenance, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-        if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-            print(f"created database {name}")
 
 
 def setup_django(database_url: str) -> None:

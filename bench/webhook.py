@@ -65,9 +65,8 @@ from pathlib import Path
 from typing import IO
 from urllib.parse import urlencode
 
-import psycopg
-from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from _common import create_database_if_missing
+from psycopg.conninfo import conninfo_to_dict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = PROJECT_ROOT / "bench"
@@ -263,17 +262,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 # --- Setup ------------------------------------------------------------------------------
-
-
-def create_database_if_missing(database_url: str) -> None:
-    """CREATE DATABASE through the maintenance database `postgres` (it cannot run in itself)."""
-    name = conninfo_to_dict(database_url)["dbname"]
-    maintenance = make_conninfo(database_url, dbname="postgres")
-    with psycopg.connect(maintenance, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-        if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-            print(f"created database {name}")
 
 
 def bench_environment(database_url: str) -> dict[str, str]:
