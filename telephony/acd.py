@@ -88,13 +88,17 @@ class Pairing:
     agent_id: int
 
 
-def _eligible_agents(entry: QueueEntry, now: datetime):
-    """Free agents with the entry's required skills, best first, locked for this router."""
+def _requirements(entry: QueueEntry, widened: bool) -> list[tuple[int, int]]:
+    """(skill, minimum level) pairs an agent needs for this entry; overflow skills once widened."""
     requirements = list(entry.queue.required_skills.values_list("skill_id", "min_level"))
-    if _widened(entry, now):
-        requirements = [
-            (skill_id, 1) for skill_id in entry.queue.overflow_skills.values_list("id", flat=True)
-        ] or requirements
+    if widened:
+        overflow = entry.queue.overflow_skills.values_list("id", flat=True)
+        requirements = [(skill_id, 1) for skill_id in overflow] or requirements
+    return requirements
+
+
+def _eligible_agents(requirements: list[tuple[int, int]]):
+    """Free agents with these skills, best first (highest levels, then longest idle)."""
     agents = AgentProfile.objects.filter(state=State.AVAILABLE, current_entry__isnull=True)
     for skill_id, min_level in requirements:
         agents = agents.filter(
@@ -130,8 +134,8 @@ def _sticky_agent_id(entry: QueueEntry) -> int | None:
     )
 
 
-def _pick_agent(entry: QueueEntry, now: datetime) -> AgentProfile | None:
-    agents = _eligible_agents(entry, now)
+def _pick_agent(entry: QueueEntry, requirements: list[tuple[int, int]]) -> AgentProfile | None:
+    agents = _eligible_agents(requirements)
     sticky = _sticky_agent_id(entry)
     if sticky is not None:
         preferred = agents.filter(pk=sticky).select_for_update(skip_locked=True, of=("self",))
@@ -165,6 +169,7 @@ def route_one() -> Pairing | None:
     )
     # (queue, widened) pairs known to have no free agent: skills decide, not the caller.
     unserved: set[tuple[int, bool]] = set()
+    requirements: dict[tuple[int, bool], list[tuple[int, int]]] = {}
     seen: list[int] = []
     while batch := list(
         waiting.exclude(pk__in=seen).exclude(
@@ -175,7 +180,9 @@ def route_one() -> Pairing | None:
             key = (entry.queue_id, _widened(entry, now))
             if key in unserved:
                 continue
-            agent = _pick_agent(entry, now)
+            if key not in requirements:
+                requirements[key] = _requirements(entry, widened=key[1])
+            agent = _pick_agent(entry, requirements[key])
             if agent is None:
                 unserved.add(key)
                 continue
@@ -183,7 +190,7 @@ def route_one() -> Pairing | None:
             entry.save(update_fields=["status", "offered_at"])
             agent.current_entry = entry
             _move(agent, State.OFFERED, at=now)
-            agent.save()
+            agent.save(update_fields=["current_entry", "state", "reason", "state_since"])
             return Pairing(entry_id=entry.pk, agent_id=agent.pk)
         seen.extend(entry.pk for entry in batch)
     return None
