@@ -96,6 +96,7 @@ class CallCore:
         base_url: str,
         default_number: NumberConfig,
         default_party: CalledParty,
+        default_client: CalledParty | None,
         chaos: CallbackChaos | None,
         calls_per_second: float | None,
     ) -> None:
@@ -113,6 +114,8 @@ class CallCore:
         self.recordings: dict[str, SimRecording] = {}
         self.numbers: dict[str, NumberConfig] = {}
         self.clients: dict[str, CalledParty] = {}
+        # How a client nobody registered answers: None is Twilio's (offline, no answer).
+        self.default_client: CalledParty | None = default_client
         self.parties: dict[str, CalledParty] = {}
 
     # -- records ------------------------------------------------------------------
@@ -182,7 +185,8 @@ class CallCore:
         call.answered_at = self.now()
         self.note(call, "answer")
         self.status_event(call, "answered")
-        if isinstance(call.party, CalledParty):
+        call.pick_up = None
+        if isinstance(call.party, CalledParty) and call.party.answer != "person":
             self.party_timer(
                 call, call.party.talk_seconds, lambda: self.hang_up(call, "party hung up")
             )

@@ -40,6 +40,13 @@ class SimulatorControl:
     def hang_up(self, sid: str) -> dict[str, Any]:
         return self._request("POST", f"/sim/calls/{sid}/hangup", {})
 
+    def answer(self, sid: str) -> dict[str, Any]:
+        """Pick up a leg ringing at a softphone (the agent desk's Accept)."""
+        return self._request("POST", f"/sim/calls/{sid}/answer", {})
+
+    def reject(self, sid: str) -> dict[str, Any]:
+        return self._request("POST", f"/sim/calls/{sid}/reject", {})
+
     def send_sms(self, *, from_: str, to: str, body: str) -> dict[str, Any]:
         return self._request("POST", "/sim/sms", {"from": from_, "to": to, "body": body})
 

@@ -75,7 +75,7 @@ class Bridge:
 class Dialing(CallCore):
     def party_for(self, to: str) -> CalledParty | None:
         if to.startswith("client:"):
-            return self.clients.get(to.removeprefix("client:"))
+            return self.clients.get(to.removeprefix("client:"), self.default_client)
         return self.parties.get(to, self.default_party)
 
     def dial_slot(self) -> float:
@@ -111,10 +111,12 @@ class Dialing(CallCore):
             ring = party.ring_seconds if isinstance(party, CalledParty) else timeout
             if kind == "busy":
                 delay, outcome = min(BUSY_SECONDS, timeout), "busy"
-            elif kind == "no-answer" or ring >= timeout:
+            elif kind in ("no-answer", "person") or ring >= timeout:
                 delay, outcome = float(timeout), "no-answer"
             else:
                 delay, outcome = ring, kind
+            if kind == "person":
+                call.pick_up = lambda: on_answer("human")
 
         def ring_end() -> None:
             if call.status not in ("queued", "ringing"):

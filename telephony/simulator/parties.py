@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-ANSWERS = ("human", "machine", "busy", "no-answer", "failed")
+ANSWERS = ("human", "machine", "busy", "no-answer", "failed", "person")
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,10 @@ class CalledParty:
     """How a dialled endpoint answers.
 
     `answer` is one of human, machine, busy, no-answer, failed; `probabilities` (weights
-    by the same names) replaces it with a seeded random pick per call. An answering party
+    by the same names) replaces it with a seeded random pick per call. `person` is
+    someone at a softphone (an agent's desk in simulator mode): it rings until
+    `Simulator.answer` or `Simulator.reject`, or until the dialler gives up, and once
+    answered it stays on the line until someone hangs up. An answering party
     rings `ring_seconds` first, stays `talk_seconds` after answering, then hangs up.
     A machine's greeting lasts `greeting_seconds` (answering-machine detection waits for
     its beep with DetectMessageEnd). `script` answers Gathers the far end meets (an

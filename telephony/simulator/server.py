@@ -4,7 +4,8 @@
   (`client.api.base_url = "http://127.0.0.1:8010"`). Recording media at the
   RecordingUrl (with or without .wav/.mp3) is a silent WAV of the right length.
 - `/sim/...`: a JSON control API for the staff dev phone: start an interactive call,
-  press digits, speak, hang up, read the transcript and the TwiML exchanged, send SMS.
+  press digits, speak, hang up, read the transcript and the TwiML exchanged, send SMS;
+  and for the agent desk, answer or reject a leg ringing at a softphone.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from .state import SimCall, SimMessage
 logger = logging.getLogger(__name__)
 
 MEDIA = re.compile(r"/2010-04-01/Accounts/\w+/Recordings/(?P<sid>RE\w+)(?:\.(?:wav|mp3))?")
-CALL = re.compile(r"/sim/calls/(?P<sid>CA\w+)(?:/(?P<action>digits|speech|hangup))?")
+CALL = re.compile(r"/sim/calls/(?P<sid>CA\w+)(?:/(?P<action>digits|speech|hangup|answer|reject))?")
 MAX_MEDIA_SECONDS = 60
 RECENT_CALLS = 50
 
@@ -209,6 +210,12 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
             sim.speak(sid, str(body.get("text", "")), float(body.get("confidence", 0.9)))
         elif method == "POST" and action == "hangup":
             sim.hang_up(sid)
+        elif method == "POST" and action in ("answer", "reject"):
+            try:
+                (sim.answer if action == "answer" else sim.reject)(sid)
+            except ValueError as error:
+                self.send_json(409, {"error": str(error)})
+                return
         elif method != "GET" or action is not None:
             self.send_json(405, {"error": "method not allowed"})
             return

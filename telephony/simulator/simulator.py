@@ -49,6 +49,7 @@ class Simulator:
         base_url: str = "http://127.0.0.1:8010",
         default_number: NumberConfig | None = None,
         default_party: CalledParty | None = None,
+        default_client: CalledParty | None = None,
         callback_chaos: CallbackChaos | None = None,
         calls_per_second: float | None = 1.0,
         webhook_timeout: float = 15.0,
@@ -71,6 +72,7 @@ class Simulator:
             base_url=self.base_url,
             default_number=default_number or NumberConfig(),
             default_party=default_party or CalledParty(),
+            default_client=default_client,
             chaos=callback_chaos,
             calls_per_second=calls_per_second,
         )
@@ -161,6 +163,22 @@ class Simulator:
     def hang_up(self, call_sid: str) -> None:
         with self.engine.lock:
             self.voice.hang_up(self._live(call_sid), "caller hung up")
+
+    def answer(self, call_sid: str) -> None:
+        """The person at a ringing softphone picks up."""
+        with self.engine.lock:
+            call = self._live(call_sid)
+            if call.status != "ringing" or call.pick_up is None:
+                raise ValueError(f"{call_sid} is not ringing at a person.")
+            call.pick_up()
+
+    def reject(self, call_sid: str) -> None:
+        """The person at a ringing softphone declines: the caller hears busy."""
+        with self.engine.lock:
+            call = self._live(call_sid)
+            if call.status != "ringing" or call.pick_up is None:
+                raise ValueError(f"{call_sid} is not ringing at a person.")
+            self.voice.finish(call, "busy", "rejected")
 
     def replay_status_callback(self, call_sid: str, index: int) -> None:
         """Deliver an already-fired status callback again, as Twilio's retries may."""

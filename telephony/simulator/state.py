@@ -7,6 +7,7 @@ after the `# runtime` markers are the engine's working state, not part of the co
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import format_datetime
@@ -152,6 +153,8 @@ class SimCall:
     queue_seconds: int = field(default=0, repr=False)
     flow_timers: set[Any] = field(default_factory=set, repr=False)
     party_timers: list[Any] = field(default_factory=list, repr=False)
+    # A leg ringing at a `person`: what answering it does (Simulator.answer).
+    pick_up: Callable[[], None] | None = field(default=None, repr=False)
 
     @property
     def ended(self) -> bool:

@@ -13,7 +13,14 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from telephony.simulator import HttpTransport, NumberConfig, RealClock, Simulator, SimulatorServer
+from telephony.simulator import (
+    CalledParty,
+    HttpTransport,
+    NumberConfig,
+    RealClock,
+    Simulator,
+    SimulatorServer,
+)
 
 DEV_ACCOUNT_SID = "AC" + "5" * 32
 DEV_AUTH_TOKEN = "simulator-auth-token"
@@ -49,6 +56,8 @@ class Command(BaseCommand):
             seed=seed,
             base_url=f"http://{host}:{port}",
             default_number=default_number(public_base_url),
+            # Agents' softphones are their desks: a ringing client waits for Accept.
+            default_client=CalledParty(answer="person"),
         )
         server = SimulatorServer(simulator, host, port)
         self.stdout.write(

@@ -115,6 +115,47 @@ def test_dial_unregistered_client_rings_out(sim, app):
     assert app.to("/dial-done")[0]["DialCallStatus"] == "no-answer"
 
 
+def test_person_at_a_softphone_rings_until_answered_then_stays(make_sim, app):
+    sim = make_sim(default_client=CalledParty(answer="person"))
+    app.routes["/voice"] = twiml(
+        f'<Dial timeout="30" action="{APP}/dial-done"><Client>agent-alex</Client></Dial>'
+    )
+    app.routes["/dial-done"] = twiml("<Hangup/>")
+
+    call = sim.dial_in(from_=CALLER, to=OUR_NUMBER)
+    sim.run(10)
+    leg = next(c for c in sim.calls.values() if c.to == "client:agent-alex")
+    assert leg.status == "ringing"
+    sim.answer(leg.sid)
+    sim.run(3600)  # a person never hangs up by themselves
+
+    assert leg.status == "in-progress"
+    assert not app.to("/dial-done")
+    sim.hang_up(call.sid)
+    sim.run()
+    assert app.to("/dial-done")[0]["DialCallStatus"] == "completed"
+
+
+@pytest.mark.parametrize(("act", "status"), [("reject", "busy"), (None, "no-answer")])
+def test_person_at_a_softphone_rejects_or_lets_it_ring_out(make_sim, app, act, status):
+    sim = make_sim(default_client=CalledParty(answer="person"))
+    app.routes["/voice"] = twiml(
+        f'<Dial timeout="20" action="{APP}/dial-done"><Client>agent-alex</Client></Dial>'
+    )
+    app.routes["/dial-done"] = twiml("<Hangup/>")
+
+    sim.dial_in(from_=CALLER, to=OUR_NUMBER)
+    sim.run(5)
+    leg = next(c for c in sim.calls.values() if c.to == "client:agent-alex")
+    if act:
+        getattr(sim, act)(leg.sid)
+    sim.run()
+
+    assert app.to("/dial-done")[0]["DialCallStatus"] == status
+    with pytest.raises(ValueError, match="not ringing"):
+        sim.answer(leg.sid)
+
+
 def test_simultaneous_dial_first_answer_wins(sim, app):
     app.routes["/voice"] = twiml(
         f'<Dial action="{APP}/dial-done"><Number>+15550000001</Number>'

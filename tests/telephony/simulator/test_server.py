@@ -17,6 +17,7 @@ from telephony.simulator import (
     RealClock,
     Simulator,
     SimulatorControl,
+    SimulatorControlError,
     SimulatorServer,
 )
 
@@ -87,3 +88,31 @@ def test_control_sms_and_rest_auth(live, app):
     with pytest.raises(urllib.error.HTTPError) as missing:
         urllib.request.urlopen(f"{live.url}/2010-04-01/Accounts/{ACCOUNT_SID}/Calls.json")
     assert missing.value.code == 401
+
+
+def test_control_answers_a_softphone_leg(app):
+    sim = Simulator(
+        account_sid=ACCOUNT_SID,
+        auth_token=AUTH_TOKEN,
+        transport=FunctionTransport(app),
+        clock=RealClock(),
+        default_client=CalledParty(answer="person"),
+    )
+    server = SimulatorServer(sim, "127.0.0.1", 0)
+    server.start()
+    try:
+        app.routes["/agent"] = twiml('<Pause length="30"/>')
+        client = Client(ACCOUNT_SID, AUTH_TOKEN)
+        client.api.base_url = server.url
+        control = SimulatorControl(server.url)
+        created = client.calls.create(to="client:alex", from_=OUR_NUMBER, url=f"{APP}/agent")
+        wait_until(lambda: control.call(created.sid)["status"] == "ringing")
+
+        answered = control.answer(created.sid)
+        with pytest.raises(SimulatorControlError, match="409"):
+            control.reject(created.sid)
+    finally:
+        server.stop()
+
+    assert answered["status"] == "in-progress"
+    assert app.to("/agent")
