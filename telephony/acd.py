@@ -214,9 +214,13 @@ def offer_missed(*, entry_id: int) -> None:
     if entry.status != QueueEntry.Status.OFFERED:
         return  # already answered, abandoned or handled: a late timeout
     agent = AgentProfile.objects.select_for_update().filter(current_entry=entry).first()
-    entry.status = QueueEntry.Status.WAITING
+    # A caller goes back to their place; a transfer's caller never left the first agent.
+    if entry.transferred_from_id is None:
+        entry.status = QueueEntry.Status.WAITING
+    else:
+        entry.status, entry.ended_at = QueueEntry.Status.DONE, timezone.now()
     entry.missed_offers += 1
-    entry.save(update_fields=["status", "missed_offers"])
+    entry.save(update_fields=["status", "ended_at", "missed_offers"])
     if agent is not None:
         agent.current_entry = None
         _move(agent, State.NOT_READY, AgentProfile.Reason.MISSED)
@@ -279,4 +283,52 @@ def wrap_up_expired(*, agent_id: int, entry_id: int) -> AgentProfile | None:
         return None
     _move(agent, State.AVAILABLE)
     agent.save()
+    return agent
+
+
+@transaction.atomic
+def transfer_offer(
+    *, entry: QueueEntry, to_agent: AgentProfile, kind: str, conference: str
+) -> QueueEntry:
+    """Offer a connected call to one named agent: a new entry, offered to them directly.
+
+    The agent chose the colleague, so skills do not apply; the colleague must be free.
+    """
+    target = AgentProfile.objects.select_for_update().get(pk=to_agent.pk)
+    if target.state != State.AVAILABLE or target.current_entry_id is not None:
+        raise ValidationError({"to_agent": [f"{target} is not available."]})
+    now = timezone.now()
+    transfer = QueueEntry.objects.create(
+        queue=entry.queue,
+        call=entry.call,
+        customer=entry.customer,
+        status=QueueEntry.Status.OFFERED,
+        priority=entry.priority,
+        waiting_since=entry.waiting_since,
+        offered_at=now,
+        caller_call_sid=entry.caller_call_sid,
+        on_hold=True,
+        transferred_from=entry,
+        transfer_kind=kind,
+        conference=conference,
+    )
+    target.current_entry = transfer
+    _move(target, State.OFFERED, at=now)
+    target.save(update_fields=["current_entry", "state", "reason", "state_since"])
+    return transfer
+
+
+@transaction.atomic
+def transfer_withdrawn(*, entry_id: int) -> AgentProfile | None:
+    """The first agent called a transfer off: the colleague is free again, not at fault."""
+    entry = QueueEntry.objects.select_for_update().get(pk=entry_id)
+    if entry.status not in (QueueEntry.Status.OFFERED, QueueEntry.Status.CONNECTED):
+        return None
+    agent = AgentProfile.objects.select_for_update().filter(current_entry=entry).first()
+    entry.status, entry.ended_at = QueueEntry.Status.DONE, timezone.now()
+    entry.save(update_fields=["status", "ended_at"])
+    if agent is not None:
+        agent.current_entry = None
+        _move(agent, State.AVAILABLE)
+        agent.save(update_fields=["current_entry", "state", "reason", "state_since", "idle_since"])
     return agent

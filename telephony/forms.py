@@ -84,21 +84,48 @@ class DevPhoneForm(forms.Form):
         self.fields["line"].queryset = lines
 
 
-class CallControlForm(forms.Form):
-    """Hold, mute and cold transfer, from the desk."""
+class OfferForm(forms.Form):
+    """Accept or reject the call ringing on the desk."""
 
-    action = forms.ChoiceField(
-        choices=[(a, a) for a in ("hold", "resume", "mute", "unmute", "transfer")]
+    action = forms.ChoiceField(choices=[("accept", "Accept"), ("reject", "Reject")])
+
+
+class CallControlForm(forms.Form):
+    """The controls of the call in hand: hold, mute, hang up, and transfers.
+
+    `transfer` is cold (to a colleague, a number or a queue); `consult` starts a warm
+    transfer (to a colleague or a number), which `complete` hands over or `cancel` drops.
+    """
+
+    ACTIONS = ("hold", "resume", "mute", "unmute", "hangup")
+    TRANSFERS = ("transfer", "consult", "complete", "cancel")
+
+    action = forms.ChoiceField(choices=[(a, a) for a in ACTIONS + TRANSFERS])
+    to_agent = forms.ModelChoiceField(
+        queryset=AgentProfile.objects.filter(state=AgentProfile.State.AVAILABLE),
+        required=False,
+        label="Transfer to colleague",
+        empty_label="Colleague…",
     )
     to_number = PhoneNumberFormField(required=False, label="Transfer to number")
     to_queue = forms.ModelChoiceField(
-        queryset=Queue.objects.all(), required=False, label="Transfer to queue"
+        queryset=Queue.objects.all(),
+        required=False,
+        label="Transfer to queue",
+        empty_label="Queue…",
     )
+
+    def __init__(self, *args, agent: AgentProfile | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if agent is not None:
+            self.fields["to_agent"].queryset = self.fields["to_agent"].queryset.exclude(pk=agent.pk)
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("action") == "transfer" and not (
-            cleaned.get("to_number") or cleaned.get("to_queue")
-        ):
-            raise forms.ValidationError("Choose a number or a queue to transfer to.")
+        targets = [name for name in ("to_agent", "to_number", "to_queue") if cleaned.get(name)]
+        action = cleaned.get("action")
+        if action == "transfer" and len(targets) != 1:
+            raise forms.ValidationError("Choose one colleague, number or queue to transfer to.")
+        if action == "consult" and (len(targets) != 1 or targets == ["to_queue"]):
+            raise forms.ValidationError("Choose one colleague or number to talk to first.")
         return cleaned

@@ -115,12 +115,41 @@ def _conference_sid(name: str) -> str:
 
 
 def participant_update(
-    *, conference: str, call_sid: str, hold: bool | None = None, muted: bool | None = None
+    *,
+    conference: str,
+    call_sid: str,
+    hold: bool | None = None,
+    muted: bool | None = None,
+    end_conference_on_exit: bool | None = None,
 ) -> None:
-    """Hold or mute one leg of the named conference."""
-    changes: dict[str, Any] = {}
-    if hold is not None:
-        changes["hold"] = hold
-    if muted is not None:
-        changes["muted"] = muted
+    """Hold or mute one leg of the named conference, or change whether it ends it."""
+    changes = {
+        name: value
+        for name, value in (
+            ("hold", hold),
+            ("muted", muted),
+            ("end_conference_on_exit", end_conference_on_exit),
+        )
+        if value is not None
+    }
     client().conferences(_conference_sid(conference)).participants(call_sid).update(**changes)
+
+
+def participant_add(*, conference: str, to: str, from_: str, status_callback: str) -> str:
+    """Dial `to` into the named conference (a consultation); returns the new leg's CallSid.
+
+    The consulted party does not end the conference by leaving, until it is handed over.
+    """
+    participant = (
+        client()
+        .conferences(_conference_sid(conference))
+        .participants.create(
+            from_=from_,
+            to=to,
+            end_conference_on_exit=False,
+            status_callback=status_callback,
+            status_callback_method="POST",
+            status_callback_event=["answered", "completed"],
+        )
+    )
+    return participant.call_sid

@@ -545,6 +545,10 @@ class QueueEntry(models.Model):
         OVERFLOWED = "overflowed", "Moved on"
         DONE = "done", "Done"
 
+    class TransferKind(models.TextChoices):
+        COLD = "cold", "Cold: handed over on answer"
+        WARM = "warm", "Warm: the agents talk first"
+
     queue = models.ForeignKey(Queue, on_delete=models.PROTECT, related_name="entries")
     call = models.ForeignKey(
         Call, on_delete=models.CASCADE, null=True, blank=True, related_name="queue_entries"
@@ -583,6 +587,18 @@ class QueueEntry(models.Model):
         blank=True,
         related_name="+",
         help_text="The agent who took the call (for sticky routing and reports).",
+    )
+    # A transfer to a named agent is an entry of its own (that agent's offer), joining
+    # the conference of the entry it came from; it never waits in line.
+    transferred_from = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="transfers"
+    )
+    transfer_kind = models.CharField(max_length=4, choices=TransferKind.choices, blank=True)
+    conference = models.CharField(
+        max_length=64, blank=True, help_text="The conference joined, when not this entry's own."
+    )
+    consult_call_sid = models.CharField(
+        max_length=34, blank=True, help_text="An outside number being consulted (warm transfer)."
     )
 
     class Meta:

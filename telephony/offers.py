@@ -18,9 +18,10 @@ from django.db.models import Avg, F, Q
 from django.utils import timezone
 from twilio.twiml.voice_response import VoiceResponse
 
+from callcenter import live
 from crm.phones import try_normalize_phone
 
-from . import acd, gateway, twiml
+from . import acd, gateway, softphone, twiml
 from .models import AgentProfile, Call, QueueEntry
 
 logger = logging.getLogger(__name__)
@@ -30,15 +31,17 @@ DEFAULT_HANDLE_SECONDS = 180
 
 
 def conference_name(entry: QueueEntry) -> str:
-    return f"entry-{entry.pk}"
+    """Each call's conference is named after its first entry; transfers join that one."""
+    return entry.conference or f"entry-{entry.pk}"
 
 
 def _join_conference(dial, entry: QueueEntry, response: VoiceResponse) -> VoiceResponse:
-    """Either side joins the entry's conference; whoever leaves ends it for both."""
+    """Either side joins the entry's conference; whoever leaves ends it for both, except a
+    colleague consulted in a warm transfer, until the call is handed over to them."""
     dial.conference(
         conference_name(entry),
         start_conference_on_enter=True,
-        end_conference_on_exit=True,
+        end_conference_on_exit=entry.transfer_kind != QueueEntry.TransferKind.WARM,
         beep=False,
     )
     return response
@@ -86,8 +89,7 @@ def ring_agent(*, entry_id: int) -> None:
         )
     except Exception:
         logger.exception("Could not ring agent %s for entry %s", agent.pk, entry.pk)
-        acd.offer_missed(entry_id=entry.pk)
-        schedule_routing()
+        _missed(entry)
         return
     QueueEntry.objects.filter(pk=entry.pk).update(agent_call_sid=sid)
 
@@ -100,8 +102,11 @@ def agent_answered(*, entry_id: int) -> VoiceResponse:
         twiml.say(response, "Sorry, the caller is no longer there.", language="en-US")
         response.hangup()
         return response
-    entry = QueueEntry.objects.select_related("call").get(pk=entry_id)
-    transaction.on_commit(lambda: _bring_caller(entry))
+    entry = QueueEntry.objects.select_related("call", "transferred_from").get(pk=entry_id)
+    if entry.transferred_from is None:
+        transaction.on_commit(lambda: _bring_caller(entry))
+    elif entry.transfer_kind == QueueEntry.TransferKind.COLD:
+        transaction.on_commit(lambda: _hand_over(entry.transferred_from))
     return _join_conference(response.dial(), entry, response)
 
 
@@ -136,10 +141,20 @@ def agent_leg_status(*, entry_id: int, params: Mapping[str, str]) -> None:
     status = params.get("CallStatus", "")
     entry = QueueEntry.objects.select_for_update().get(pk=entry_id)
     if status in FAILED_LEG and entry.status == QueueEntry.Status.OFFERED:
-        acd.offer_missed(entry_id=entry.pk)
-        schedule_routing()
+        _missed(entry)
     elif status == "completed" and entry.status == QueueEntry.Status.CONNECTED:
         finish_conversation(entry=entry)
+        first = entry.transferred_from
+        if first is not None and first.status == QueueEntry.Status.CONNECTED:
+            _transfer_failed(first)  # the colleague left before taking the call over
+
+
+def _missed(entry: QueueEntry) -> None:
+    """An offer went unanswered: a caller back in line, or a transfer back to its agent."""
+    acd.offer_missed(entry_id=entry.pk)
+    if entry.transferred_from_id is not None:
+        _transfer_failed(entry.transferred_from)
+    schedule_routing()
 
 
 def finish_conversation(*, entry: QueueEntry) -> None:
@@ -340,7 +355,36 @@ def wrap_up_done(*, agent_id: int, entry_id: int) -> None:
         schedule_routing()
 
 
-# --- In the call: hold, mute, transfer --------------------------------------------------
+# --- The offer on the desk: accept or reject ---------------------------------------------
+
+
+def _offered_entry(agent: AgentProfile) -> QueueEntry:
+    entry = QueueEntry.objects.filter(agent=agent, status=QueueEntry.Status.OFFERED).first()
+    if entry is None or not entry.agent_call_sid:
+        raise ValidationError({"__all__": ["No call is ringing for you."]})
+    return entry
+
+
+def offer_accept(*, agent: AgentProfile) -> QueueEntry:
+    """Accept on the desk (simulator mode): the softphone picks up; the answer webhook
+    then bridges the caller, as when a real softphone answers."""
+    entry = _offered_entry(agent)
+    try:
+        softphone.simulated_answer(entry.agent_call_sid)
+    except ConnectionError as error:
+        raise ValidationError({"__all__": [f"The softphone could not answer: {error}"]}) from None
+    return entry
+
+
+def offer_reject(*, agent: AgentProfile) -> QueueEntry:
+    """Reject: stop the ringing. Its status callback makes it a missed offer (not ready,
+    the caller keeps their place), exactly as when the ringing runs out."""
+    entry = _offered_entry(agent)
+    gateway.call_hang_up(sid=entry.agent_call_sid)
+    return entry
+
+
+# --- In the call: hold, mute, transfer, hang up -----------------------------------------
 
 
 def _connected_entry(agent: AgentProfile) -> QueueEntry:
@@ -372,16 +416,160 @@ def call_mute(*, agent: AgentProfile, on: bool) -> QueueEntry:
     return entry
 
 
-def call_transfer(*, agent: AgentProfile, to_number: str = "", to_queue=None) -> QueueEntry:
-    """Cold transfer: the caller goes to a number or into a queue; the agent wraps up."""
+def call_transfer(
+    *,
+    agent: AgentProfile,
+    to_number: str = "",
+    to_queue=None,
+    to_agent: AgentProfile | None = None,
+) -> QueueEntry:
+    """Cold transfer: the caller goes to a colleague, a number or a queue; the agent wraps
+    up. A colleague is rung first while the caller holds; they get the caller on answer."""
     entry = _connected_entry(agent)
+    _no_consultation(entry)
+    if to_agent is not None:
+        return _offer_transfer(entry, to_agent, QueueEntry.TransferKind.COLD)
     if to_queue is not None:
         url = twiml.webhook_url("acd_transfer_queue", entry.pk, queue=to_queue.pk)
     elif to_number:
         url = twiml.webhook_url("acd_transfer_number", entry.pk, to=to_number.lstrip("+"))
     else:
-        raise ValidationError({"__all__": ["Choose a number or a queue to transfer to."]})
+        raise ValidationError(
+            {"__all__": ["Choose a colleague, a number or a queue to transfer to."]}
+        )
     # The caller's leg leaves the conference for the new TwiML; the conference then ends,
     # which ends the agent's leg and starts their wrap-up.
     gateway.call_redirect(sid=entry.caller_call_sid, url=url)
     return entry
+
+
+def call_hang_up(*, agent: AgentProfile) -> QueueEntry:
+    """The agent ends the call: their leg leaving ends the conference for the caller too,
+    and the leg's status callback starts the wrap-up."""
+    entry = _connected_entry(agent)
+    gateway.call_hang_up(sid=entry.agent_call_sid)
+    return entry
+
+
+# --- Transfers to a colleague, and warm transfers ---------------------------------------
+
+
+def _consultation(entry: QueueEntry) -> QueueEntry | None:
+    """The colleague's entry of a transfer under way from `entry`, if any."""
+    return entry.transfers.filter(
+        status__in=[QueueEntry.Status.OFFERED, QueueEntry.Status.CONNECTED]
+    ).first()
+
+
+def _no_consultation(entry: QueueEntry) -> None:
+    if entry.consult_call_sid or _consultation(entry) is not None:
+        raise ValidationError({"__all__": ["Finish or cancel the transfer under way first."]})
+
+
+def _set_hold(entry: QueueEntry, on: bool) -> None:
+    gateway.participant_update(
+        conference=conference_name(entry), call_sid=entry.caller_call_sid, hold=on
+    )
+    QueueEntry.objects.filter(pk=entry.pk).update(on_hold=on)
+    entry.on_hold = on
+
+
+def _offer_transfer(entry: QueueEntry, to_agent: AgentProfile, kind: str) -> QueueEntry:
+    if to_agent.pk == entry.served_by_id:
+        raise ValidationError({"to_agent": ["Choose a colleague, not yourself."]})
+    transfer = acd.transfer_offer(
+        entry=entry, to_agent=to_agent, kind=kind, conference=conference_name(entry)
+    )
+    _set_hold(entry, True)
+    transaction.on_commit(lambda: ring_agent(entry_id=transfer.pk))
+    return entry
+
+
+def call_consult(
+    *, agent: AgentProfile, to_agent: AgentProfile | None = None, to_number: str = ""
+) -> QueueEntry:
+    """Warm transfer, first step: the caller holds while the agent talks to a colleague or
+    an outside number in the same conference."""
+    entry = _connected_entry(agent)
+    _no_consultation(entry)
+    if to_agent is not None:
+        return _offer_transfer(entry, to_agent, QueueEntry.TransferKind.WARM)
+    if not to_number:
+        raise ValidationError({"__all__": ["Choose a colleague or a number to consult."]})
+    _set_hold(entry, True)
+    sid = gateway.participant_add(
+        conference=conference_name(entry),
+        to=to_number,
+        from_=entry.call.to_number,
+        status_callback=twiml.webhook_url("acd_consult_status", entry.pk),
+    )
+    QueueEntry.objects.filter(pk=entry.pk).update(consult_call_sid=sid)
+    entry.consult_call_sid = sid
+    return entry
+
+
+def consult_complete(*, agent: AgentProfile) -> QueueEntry:
+    """Warm transfer, last step: the agent leaves; the caller stays with the colleague."""
+    entry = _connected_entry(agent)
+    colleague = _consultation(entry)
+    if colleague is not None and colleague.status == QueueEntry.Status.CONNECTED:
+        _hand_over(entry, to_leg=colleague.agent_call_sid)
+    elif entry.consult_call_sid:
+        _hand_over(entry, to_leg=entry.consult_call_sid)
+        QueueEntry.objects.filter(pk=entry.pk).update(consult_call_sid="")
+    else:
+        raise ValidationError({"__all__": ["Nobody has answered the transfer yet."]})
+    return entry
+
+
+def consult_cancel(*, agent: AgentProfile) -> QueueEntry:
+    """Call the transfer off: the colleague's leg hangs up; the caller is back with us."""
+    entry = _connected_entry(agent)
+    colleague = _consultation(entry)
+    if colleague is not None:
+        acd.transfer_withdrawn(entry_id=colleague.pk)
+        schedule_routing()
+        leg = colleague.agent_call_sid
+    else:
+        leg = entry.consult_call_sid
+    if not leg:
+        raise ValidationError({"__all__": ["No transfer is under way."]})
+    QueueEntry.objects.filter(pk=entry.pk).update(consult_call_sid="")
+    gateway.call_hang_up(sid=leg)
+    _set_hold(entry, False)
+    return entry
+
+
+def _hand_over(entry: QueueEntry, *, to_leg: str = "") -> None:
+    """The first agent leaves the conference without ending it; whoever takes over (the
+    consulted `to_leg`; a cold transfer's colleague joins that way) ends it by leaving,
+    and the caller comes off hold. The first agent's leg ending starts their wrap-up
+    through its status callback."""
+    name = conference_name(entry)
+    gateway.participant_update(
+        conference=name, call_sid=entry.agent_call_sid, end_conference_on_exit=False
+    )
+    if to_leg:
+        gateway.participant_update(conference=name, call_sid=to_leg, end_conference_on_exit=True)
+    gateway.participant_update(conference=name, call_sid=entry.caller_call_sid, hold=False)
+    entry.transfers.filter(status=QueueEntry.Status.CONNECTED).update(on_hold=False)
+    gateway.call_hang_up(sid=entry.agent_call_sid)
+
+
+def _transfer_failed(entry: QueueEntry) -> None:
+    """The colleague did not answer: the caller comes off hold, back with the first agent."""
+    if entry.status == QueueEntry.Status.CONNECTED:
+        transaction.on_commit(lambda: _set_hold(entry, False))
+    live.notify(acd.desk_group(entry.served_by_id), "desk-changed")
+
+
+@transaction.atomic
+def consult_leg_status(*, entry_id: int, params: Mapping[str, str]) -> None:
+    """The consulted number's leg ended or never answered: back to the caller."""
+    entry = QueueEntry.objects.select_for_update().get(pk=entry_id)
+    if params.get("CallSid") != entry.consult_call_sid:
+        return  # a leg already handed over or called off
+    if params.get("CallStatus") in FAILED_LEG | {"completed"}:
+        entry.consult_call_sid = ""
+        entry.save(update_fields=["consult_call_sid"])
+        _transfer_failed(entry)

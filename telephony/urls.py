@@ -40,8 +40,15 @@ urlpatterns = [
         webhooks.acd_transfer_queue,
         name="acd_transfer_queue",
     ),
+    path(
+        "voice/acd/<int:entry_id>/consult-status/",
+        webhooks.acd_consult_status,
+        name="acd_consult_status",
+    ),
     # Agent pages.
     path("desk/", views.desk, name="desk"),
+    path("desk/offer/", views.desk_offer, name="desk_offer"),
+    path("desk/softphone-token/", views.softphone_token, name="softphone_token"),
     path("desk/presence/", views.desk_presence, name="desk_presence"),
     path("desk/wrap-up/", views.desk_wrap_up, name="desk_wrap_up"),
     path("desk/call/", views.desk_call_control, name="desk_call_control"),

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
 from crm.forms import add_service_errors
 
-from . import acd, offers, selectors, services
-from .forms import CallControlForm, DevPhoneForm, PresenceForm, WrapUpForm
+from . import acd, offers, selectors, services, softphone
+from .forms import CallControlForm, DevPhoneForm, OfferForm, PresenceForm, WrapUpForm
 from .models import AgentProfile, InboundNumber
 from .simulator import SimulatorControl, SimulatorControlError
 
@@ -30,7 +30,8 @@ def _render_desk(
     context = {
         **selectors.agent_desk(agent=agent),
         "presence_form": PresenceForm(),
-        "control_form": CallControlForm(),
+        "control_form": CallControlForm(agent=agent),
+        "softphone": softphone.mode(),
     }
     if agent.state == AgentProfile.State.WRAP_UP and context["entry"] is not None:
         context["wrap_up_form"] = WrapUpForm(entry=context["entry"], customer=context["customer"])
@@ -89,27 +90,67 @@ def desk_wrap_up(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def desk_call_control(request: HttpRequest) -> HttpResponse:
-    """Hold, resume, mute, unmute or transfer the call in hand."""
+def desk_offer(request: HttpRequest) -> HttpResponse:
+    """Accept (simulator mode; with Twilio the browser's softphone answers) or reject."""
     agent = _agent(request)
-    form = CallControlForm(request.POST)
+    form = OfferForm(request.POST)
     if form.is_valid():
-        data = form.cleaned_data
-        action = data["action"]
         try:
-            if action in ("hold", "resume"):
-                offers.call_hold(agent=agent, on=action == "hold")
-            elif action in ("mute", "unmute"):
-                offers.call_mute(agent=agent, on=action == "mute")
+            if form.cleaned_data["action"] == "accept":
+                offers.offer_accept(agent=agent)
             else:
-                offers.call_transfer(
-                    agent=agent, to_number=data["to_number"] or "", to_queue=data["to_queue"]
-                )
+                offers.offer_reject(agent=agent)
+        except ValidationError as error:
+            add_service_errors(form, error)
+    return _render_desk(request, agent, "desk-call", offer_form=form)
+
+
+CALL_CONTROLS = {
+    "hold": lambda agent, data: offers.call_hold(agent=agent, on=True),
+    "resume": lambda agent, data: offers.call_hold(agent=agent, on=False),
+    "mute": lambda agent, data: offers.call_mute(agent=agent, on=True),
+    "unmute": lambda agent, data: offers.call_mute(agent=agent, on=False),
+    "hangup": lambda agent, data: offers.call_hang_up(agent=agent),
+    "transfer": lambda agent, data: offers.call_transfer(
+        agent=agent,
+        to_agent=data["to_agent"],
+        to_number=data["to_number"] or "",
+        to_queue=data["to_queue"],
+    ),
+    "consult": lambda agent, data: offers.call_consult(
+        agent=agent, to_agent=data["to_agent"], to_number=data["to_number"] or ""
+    ),
+    "complete": lambda agent, data: offers.consult_complete(agent=agent),
+    "cancel": lambda agent, data: offers.consult_cancel(agent=agent),
+}
+
+
+@require_POST
+@login_required
+def desk_call_control(request: HttpRequest) -> HttpResponse:
+    """Hold, mute, hang up or transfer the call in hand."""
+    agent = _agent(request)
+    form = CallControlForm(request.POST, agent=agent)
+    if form.is_valid():
+        try:
+            CALL_CONTROLS[form.cleaned_data["action"]](agent, form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            form = CallControlForm()
+            form = CallControlForm(agent=agent)
     return _render_desk(request, agent, "desk-call", control_form=form)
+
+
+@require_GET
+@login_required
+def softphone_token(request: HttpRequest) -> JsonResponse:
+    """A Voice access token for the agent's browser softphone (Twilio mode)."""
+    agent = _agent(request)
+    try:
+        token = softphone.access_token(agent)
+    except ImproperlyConfigured as error:
+        return JsonResponse({"detail": str(error)}, status=503)
+    return JsonResponse({"identity": agent.client_identity, "token": token})
 
 
 # --- Dev phone (staff, simulator mode) --------------------------------------------------

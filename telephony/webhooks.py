@@ -240,6 +240,14 @@ def acd_agent_status(request: HttpRequest, entry_id: int) -> HttpResponse:
     return HttpResponse(status=204)
 
 
+@twilio_webhook(on_error=_no_content)
+def acd_consult_status(request: HttpRequest, entry_id: int) -> HttpResponse:
+    """Progress of an outside number consulted before a warm transfer."""
+    services.event_log(kind="consult-status", params=request.POST.dict(), call=_call(request))
+    offers.consult_leg_status(entry_id=entry_id, params=request.POST)
+    return HttpResponse(status=204)
+
+
 @twilio_webhook(on_error=_voice_apology)
 def acd_caller_join(request: HttpRequest, entry_id: int) -> HttpResponse:
     """The caller (or the called-back customer) is brought to the agent."""

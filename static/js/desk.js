@@ -11,3 +11,51 @@
   setInterval(tick, 1000);
   document.addEventListener("DOMContentLoaded", tick);
 })();
+
+// With Twilio, the browser is the agent's phone (Twilio Voice JS SDK, vendored): it
+// registers as the agent's client and its Accept button answers the ringing offer. In
+// simulator mode the server answers instead, so none of this runs.
+(function () {
+  function start() {
+    const status = document.querySelector("[data-softphone=twilio]");
+    if (!status) return;
+    if (!window.Twilio || !window.Twilio.Device) {
+      status.textContent = "Softphone: the voice library did not load.";
+      return;
+    }
+    let incoming = null;
+    const showAccept = () => document.querySelectorAll("[data-softphone-accept]").forEach((b) => {
+      b.hidden = !incoming;
+    });
+    const refresh = () => {
+      showAccept();
+      if (window.htmx) window.htmx.trigger(document.body, "desk-changed");
+    };
+    const token = () => fetch(status.dataset.tokenUrl, { credentials: "same-origin" }).then((r) =>
+      r.json().then((body) => {
+        if (!r.ok) throw new Error(body.detail || r.statusText);
+        return body.token;
+      }));
+    token().then((first) => {
+      const device = new window.Twilio.Device(first, { closeProtection: true });
+      device.on("registered", () => { status.textContent = "Softphone: ready."; });
+      device.on("error", (error) => { status.textContent = `Softphone: ${error.message}`; });
+      device.on("tokenWillExpire", () => token().then((next) => device.updateToken(next)));
+      device.on("incoming", (call) => {
+        incoming = call;
+        const gone = () => { incoming = null; refresh(); };
+        call.on("cancel", gone);
+        call.on("reject", gone);
+        call.on("disconnect", gone);
+        refresh();
+      });
+      device.register();
+    }).catch((error) => { status.textContent = `Softphone: ${error.message}`; });
+    document.addEventListener("click", (event) => {
+      if (incoming && event.target.closest("[data-softphone-accept]")) incoming.accept();
+    });
+    // The call panel is re-rendered by htmx: show Accept again on the new one.
+    document.body.addEventListener("htmx:afterSwap", showAccept);
+  }
+  document.addEventListener("DOMContentLoaded", start);
+})();

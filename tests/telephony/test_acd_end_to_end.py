@@ -7,9 +7,10 @@ import datetime as dt
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from crm import services as crm_services
-from telephony import offers
+from telephony import offers, softphone
 from telephony.models import AgentProfile, AgentSkill, Call, Queue, QueueEntry, Skill
 from telephony.simulator import CalledParty, CallerScript
 from telephony.tasks import acd_route
@@ -211,3 +212,177 @@ def test_controls_need_a_call(simulator, support_line):
     idle = _agent("idle")
     with pytest.raises(ValidationError):
         offers.call_hold(agent=idle, on=True)
+
+
+def _later(simulator, seconds: float, at_minute: int = 1) -> None:
+    with time_machine.travel(MONDAY_10AM + dt.timedelta(minutes=at_minute), tick=False):
+        simulator.run(seconds)
+
+
+def _colleague(simulator, name: str = "bea", **party) -> AgentProfile:
+    bea = _agent(name)
+    options = {"answer": "human", "ring_seconds": 3, "talk_seconds": 600} | party
+    simulator.register_client(name, CalledParty(**options))
+    return bea
+
+
+def test_cold_transfer_to_a_colleague_hands_the_caller_over_on_answer(simulator, in_a_call):
+    alex, entry, sim_call = in_a_call
+    bea = _colleague(simulator)
+    offers.call_transfer(agent=alex, to_agent=bea)
+    assert _participant(simulator, entry.caller_call_sid).hold  # music while Bea rings
+    _later(simulator, 30)
+
+    assert sim_call.application_errors == []
+    transfer = QueueEntry.objects.get(transferred_from=entry)
+    assert (transfer.status, transfer.served_by, transfer.transfer_kind) == (
+        "connected",
+        bea,
+        "cold",
+    )
+    caller = _participant(simulator, entry.caller_call_sid)
+    assert not caller.hold
+    assert _participant(simulator, transfer.agent_call_sid).conference is caller.conference
+    assert _participant(simulator, entry.agent_call_sid) is None
+    entry.refresh_from_db()
+    alex.refresh_from_db()
+    assert entry.status == "done" and alex.state in ("wrap_up", "available")
+
+
+def test_warm_transfer_to_a_colleague_talks_first_then_hands_over(simulator, in_a_call):
+    alex, entry, sim_call = in_a_call
+    bea = _colleague(simulator)
+    offers.call_consult(agent=alex, to_agent=bea)
+    _later(simulator, 20)
+    transfer = QueueEntry.objects.get(transferred_from=entry)
+    assert transfer.status == "connected"
+    assert _participant(simulator, entry.caller_call_sid).hold
+    assert _participant(simulator, entry.agent_call_sid) is not None  # Alex still there
+    # Bea hanging up now would not cut the caller off: only the taker ends the call.
+    assert not _participant(simulator, transfer.agent_call_sid).end_conference_on_exit
+
+    offers.consult_complete(agent=alex)
+    _later(simulator, 10, at_minute=2)
+
+    assert sim_call.application_errors == []
+    caller = _participant(simulator, entry.caller_call_sid)
+    assert caller is not None and not caller.hold
+    assert _participant(simulator, transfer.agent_call_sid).end_conference_on_exit
+    assert _participant(simulator, entry.agent_call_sid) is None
+    entry.refresh_from_db()
+    transfer.refresh_from_db()
+    assert (entry.status, transfer.status, transfer.on_hold) == ("done", "connected", False)
+
+
+def test_cancelled_warm_transfer_frees_the_colleague_and_resumes_the_caller(simulator, in_a_call):
+    alex, entry, _sim_call = in_a_call
+    bea = _colleague(simulator)
+    offers.call_consult(agent=alex, to_agent=bea)
+    _later(simulator, 20)
+    offers.consult_cancel(agent=alex)
+    _later(simulator, 10, at_minute=2)
+
+    bea.refresh_from_db()
+    assert (bea.state, bea.reason) == ("available", "")
+    assert QueueEntry.objects.get(transferred_from=entry).status == "done"
+    entry.refresh_from_db()
+    assert (entry.status, entry.on_hold) == ("connected", False)
+    assert not _participant(simulator, entry.caller_call_sid).hold
+
+
+def test_transfer_to_a_colleague_who_does_not_answer_returns_the_caller(simulator, in_a_call):
+    alex, entry, _sim_call = in_a_call
+    bea = _colleague(simulator, answer="no-answer")
+    offers.call_transfer(agent=alex, to_agent=bea)
+    _later(simulator, 60)
+
+    bea.refresh_from_db()
+    assert (bea.state, bea.reason) == ("not_ready", "missed")
+    transfer = QueueEntry.objects.get(transferred_from=entry)
+    assert transfer.status == "done"  # never back in line: the caller is still with Alex
+    entry.refresh_from_db()
+    assert (entry.status, entry.on_hold) == ("connected", False)
+    assert not _participant(simulator, entry.caller_call_sid).hold
+
+
+def test_warm_transfer_to_a_number(simulator, in_a_call):
+    alex, entry, sim_call = in_a_call
+    simulator.set_party("+12125550123", CalledParty(answer="human", talk_seconds=60))
+    offers.call_consult(agent=alex, to_number="+12125550123")
+    _later(simulator, 10)
+    entry.refresh_from_db()
+    outside = _participant(simulator, entry.consult_call_sid)
+    assert outside is not None and not outside.end_conference_on_exit
+
+    offers.consult_complete(agent=alex)
+    _later(simulator, 5, at_minute=2)
+    assert _participant(simulator, entry.agent_call_sid) is None
+    assert outside.end_conference_on_exit
+    assert not _participant(simulator, entry.caller_call_sid).hold
+    # The outside party hangs up after talking: that ends the caller's call too.
+    _later(simulator, 120, at_minute=3)
+    assert sim_call.status == "completed"
+    assert sim_call.application_errors == []
+
+
+def test_transfers_need_a_free_colleague_and_one_at_a_time(simulator, in_a_call):
+    alex, _entry, _sim_call = in_a_call
+    busy = _agent("busy", state="not_ready")
+    with pytest.raises(ValidationError, match="not available"):
+        offers.call_transfer(agent=alex, to_agent=busy)
+    bea = _colleague(simulator)
+    offers.call_consult(agent=alex, to_agent=bea)
+    with pytest.raises(ValidationError, match="Finish or cancel"):
+        offers.call_transfer(agent=alex, to_number="+12125550123")
+
+
+def _ringing_at_the_desk(simulator, monkeypatch, name: str = "alex"):
+    """Alex's softphone is the desk (simulator mode): the caller is offered and ringing."""
+    alex = _agent(name)
+    simulator.register_client(name, CalledParty(answer="person"))
+    monkeypatch.setattr(softphone, "simulated_answer", simulator.answer)
+    sim_call, call = _run(simulator, CallerScript(inputs=["1"]), 15)
+    entry = QueueEntry.objects.get(call=call)
+    assert entry.status == "offered" and simulator.calls[entry.agent_call_sid].status == "ringing"
+    return alex, entry, sim_call
+
+
+def test_agent_accepts_on_the_desk_then_hangs_up(
+    simulator, support_line, ava, client_as, monkeypatch
+):
+    alex, entry, sim_call = _ringing_at_the_desk(simulator, monkeypatch)
+    desk = client_as(alex.user)
+    assert 'value="accept"' in desk.get(reverse("telephony:desk")).content.decode()
+
+    desk.post(reverse("telephony:desk_offer"), {"action": "accept"})
+    _later(simulator, 10)
+    entry.refresh_from_db()
+    assert entry.status == "connected"
+    assert 'value="hangup"' in desk.get(reverse("telephony:desk")).content.decode()
+
+    desk.post(reverse("telephony:desk_call_control"), {"action": "hangup"})
+    _later(simulator, 10, at_minute=2)
+    entry.refresh_from_db()
+    alex.refresh_from_db()
+    assert entry.status == "done" and alex.state in ("wrap_up", "available")
+    assert sim_call.status == "completed" and sim_call.application_errors == []
+
+
+def test_agent_rejects_on_the_desk_and_the_caller_keeps_their_place(
+    simulator, support_line, ava, client_as, monkeypatch
+):
+    alex, entry, _sim_call = _ringing_at_the_desk(simulator, monkeypatch)
+    client_as(alex.user).post(reverse("telephony:desk_offer"), {"action": "reject"})
+    _later(simulator, 5)
+    alex.refresh_from_db()
+    entry.refresh_from_db()
+    assert (alex.state, alex.reason) == ("not_ready", "missed")
+    assert (entry.status, entry.missed_offers) == ("waiting", 1)
+
+
+def test_accept_without_a_ringing_offer_is_a_form_error(simulator, support_line, client_as):
+    idle = _agent("idle")
+    response = client_as(idle.user).post(
+        reverse("telephony:desk_offer"), {"action": "accept"}, headers={"HX-Request": "true"}
+    )
+    assert "No call is ringing for you." in response.content.decode()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from types import SimpleNamespace
 
+import jwt
 import pytest
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
@@ -230,4 +231,34 @@ def test_call_controls_without_a_call_are_form_errors(client_as, desk_agent):
         {"action": "transfer"},
         headers={"HX-Request": "true"},
     ).content.decode()
-    assert "Choose a number or a queue to transfer to." in transfer
+    assert "Choose one colleague, number or queue to transfer to." in transfer
+
+
+def test_softphone_token_lets_the_agents_browser_take_calls(client_as, desk_agent, settings):
+    settings.TWILIO_SIMULATED = False
+    settings.TWILIO_API_KEY_SID = "SK" + "1" * 32
+    settings.TWILIO_API_KEY_SECRET = "an-api-key-secret-of-32-bytes-at-least"
+    response = client_as(desk_agent.user).get(reverse("telephony:softphone_token"))
+    assert response.status_code == 200
+    claims = jwt.decode(
+        response.json()["token"], "an-api-key-secret-of-32-bytes-at-least", algorithms=["HS256"]
+    )
+    assert claims["iss"] == settings.TWILIO_API_KEY_SID
+    assert claims["sub"] == settings.TWILIO_ACCOUNT_SID
+    assert claims["grants"] == {"identity": "alex", "voice": {"incoming": {"allow": True}}}
+    assert claims["exp"] - claims["nbf"] == 3600
+    page = client_as(desk_agent.user).get(DESK).content.decode()
+    assert "twilio-voice-sdk-2.18.5.min.js" in page and 'data-softphone="twilio"' in page
+
+
+def test_softphone_token_without_an_api_key_says_what_to_set(client_as, desk_agent, settings):
+    settings.TWILIO_API_KEY_SID = ""
+    response = client_as(desk_agent.user).get(reverse("telephony:softphone_token"))
+    assert response.status_code == 503
+    assert "TWILIO_API_KEY_SID" in response.json()["detail"]
+
+
+def test_simulator_mode_desk_answers_with_its_own_button(client_as, desk_agent):
+    page = client_as(desk_agent.user).get(DESK).content.decode()
+    assert "twilio-voice-sdk" not in page
+    assert "Softphone: simulated" in page
