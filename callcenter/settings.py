@@ -7,6 +7,7 @@ Production sets DATABASE_URL, REDIS_URL, SECRET_KEY, ALLOWED_HOSTS and PUBLIC_BA
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import environ
@@ -111,6 +112,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "transaction_mode": "IMMEDIATE",
     }
+    # Tests get a file too (not shared-cache memory, which locks whole tables), so the
+    # browser tests' server threads and the live simulator behave as in `make run`; one
+    # per test run, so runs side by side do not share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -133,10 +138,16 @@ if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # Notices from the worker reach the web process's websockets through a SQLite file.
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "callcenter.layers.RelayedInMemoryChannelLayer",
+            "CONFIG": {"path": str(VAR_DIR / "channel-layer.sqlite3")},
+        }
+    }
     # kombu's filesystem transport: a broker that needs no server, shared through var/.
     _broker_dir = VAR_DIR / "celery-broker"
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -144,6 +155,7 @@ else:
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
+        "control_folder": str(_broker_dir / "control"),
     }
 
 # --- Twilio ------------------------------------------------------------------------------
@@ -177,6 +189,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Routing runs whenever a caller arrives or an agent frees up; this pass catches
     # anything a lost message or a crashed worker left waiting.
     "acd-route": {"task": "telephony.tasks.acd_route", "schedule": 5.0},
+    # Wrap-up limits end within a few seconds of their deadline.
+    "wrap-up-sweep": {"task": "telephony.tasks.wrap_up_sweep", "schedule": 5.0},
 }
 
 # --- Auth --------------------------------------------------------------------------------

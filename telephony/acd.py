@@ -260,30 +260,39 @@ def entry_abandoned(*, entry_id: int) -> None:
 @transaction.atomic
 def conversation_ended(*, entry_id: int) -> AgentProfile | None:
     """Caller and agent are done talking: the entry is done, the agent in wrap-up."""
-    entry = QueueEntry.objects.select_for_update().get(pk=entry_id)
+    entry = QueueEntry.objects.select_for_update().select_related("queue").get(pk=entry_id)
     if entry.status != QueueEntry.Status.CONNECTED:
         return None
     agent = AgentProfile.objects.select_for_update().filter(current_entry=entry).first()
-    entry.status, entry.ended_at = QueueEntry.Status.DONE, timezone.now()
+    now = timezone.now()
+    entry.status, entry.ended_at = QueueEntry.Status.DONE, now
     entry.save(update_fields=["status", "ended_at"])
     if agent is None:
         return None
     agent.current_entry = None
-    _move(agent, State.WRAP_UP)
+    agent.wrap_up_until = now + timedelta(seconds=entry.queue.wrap_up_seconds)
+    _move(agent, State.WRAP_UP, at=now)
     agent.save()
     return agent
 
 
 @transaction.atomic
-def wrap_up_expired(*, agent_id: int, entry_id: int) -> AgentProfile | None:
-    """The queue's wrap-up time is over: an agent still wrapping up that call is available."""
-    agent = AgentProfile.objects.select_for_update().get(pk=agent_id)
-    last_served = QueueEntry.objects.filter(served_by=agent).order_by("-ended_at").first()
-    if agent.state != State.WRAP_UP or last_served is None or last_served.pk != entry_id:
-        return None
-    _move(agent, State.AVAILABLE)
-    agent.save()
-    return agent
+def wrap_ups_expired() -> int:
+    """Agents whose wrap-up time is over are available again; returns how many.
+
+    A deadline on the agent, swept by a periodic task, rather than a delayed message per
+    call: it survives worker restarts, and an agent who already moved on is not matched.
+    """
+    now = timezone.now()
+    agents = AgentProfile.objects.select_for_update(skip_locked=True).filter(
+        state=State.WRAP_UP, wrap_up_until__lte=now
+    )
+    moved = 0
+    for agent in agents:
+        _move(agent, State.AVAILABLE, at=now)
+        agent.save(update_fields=["state", "reason", "state_since", "idle_since"])
+        moved += 1
+    return moved
 
 
 @transaction.atomic

@@ -84,6 +84,20 @@ class DevPhoneForm(forms.Form):
         self.fields["line"].queryset = lines
 
 
+class CallerQuickCreateForm(forms.Form):
+    """An unknown caller, made a customer from the screen-pop."""
+
+    name = forms.CharField(max_length=200)
+    phone = PhoneNumberFormField(label="Phone")
+    email = forms.EmailField(required=False)
+
+
+class CallNotesForm(forms.Form):
+    notes = forms.CharField(
+        required=False, max_length=10_000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
 class OfferForm(forms.Form):
     """Accept or reject the call ringing on the desk."""
 

@@ -600,6 +600,9 @@ class QueueEntry(models.Model):
     consult_call_sid = models.CharField(
         max_length=34, blank=True, help_text="An outside number being consulted (warm transfer)."
     )
+    notes = models.TextField(
+        blank=True, max_length=10_000, help_text="Taken during the call; wrap-up starts from them."
+    )
 
     class Meta:
         ordering = ["-priority", "waiting_since", "id"]
@@ -654,6 +657,9 @@ class AgentProfile(models.Model):
     state_since = models.DateTimeField(default=timezone.now)
     idle_since = models.DateTimeField(
         null=True, blank=True, help_text="When they last became free; the longest idle goes first."
+    )
+    wrap_up_until = models.DateTimeField(
+        null=True, blank=True, help_text="When after-call work ends by itself (the queue's limit)."
     )
     # One column for the offer or call in hand: unique, so the database itself refuses to
     # give an agent two calls or a call two agents.

@@ -158,15 +158,9 @@ def _missed(entry: QueueEntry) -> None:
 
 
 def finish_conversation(*, entry: QueueEntry) -> None:
-    """The conversation ended: the agent wraps up, for at most the queue's wrap-up time."""
-    agent = acd.conversation_ended(entry_id=entry.pk)
-    if agent is not None:
-        from .tasks import wrap_up_expire
-
-        seconds = entry.queue.wrap_up_seconds
-        transaction.on_commit(
-            lambda: wrap_up_expire.apply_async(args=[agent.pk, entry.pk], countdown=seconds)
-        )
+    """The conversation ended: the agent wraps up, for at most the queue's wrap-up time
+    (`acd.wrap_ups_expired`, swept by a periodic task, ends it)."""
+    acd.conversation_ended(entry_id=entry.pk)
 
 
 def caller_left_queue(*, call: Call | None, result: str) -> None:
@@ -348,11 +342,12 @@ def max_wait_voicemail(*, language: str) -> VoiceResponse:
     )
 
 
-def wrap_up_done(*, agent_id: int, entry_id: int) -> None:
-    """The wrap-up time ran out: back to available, unless the agent already moved on."""
-    agent = acd.wrap_up_expired(agent_id=agent_id, entry_id=entry_id)
-    if agent is not None:
+def wrap_ups_done() -> int:
+    """Agents whose wrap-up time ran out are available: route callers to them."""
+    moved = acd.wrap_ups_expired()
+    if moved:
         schedule_routing()
+    return moved
 
 
 # --- The offer on the desk: accept or reject ---------------------------------------------
@@ -440,6 +435,14 @@ def call_transfer(
     # The caller's leg leaves the conference for the new TwiML; the conference then ends,
     # which ends the agent's leg and starts their wrap-up.
     gateway.call_redirect(sid=entry.caller_call_sid, url=url)
+    return entry
+
+
+def call_notes_save(*, agent: AgentProfile, notes: str) -> QueueEntry:
+    """Keep what the agent writes during the call; the wrap-up form starts from it."""
+    entry = _connected_entry(agent)
+    QueueEntry.objects.filter(pk=entry.pk).update(notes=notes)
+    entry.notes = notes
     return entry
 
 

@@ -186,6 +186,28 @@ def call_identify(*, call: Call, customer: Customer, by: str) -> Call:
 
 
 @transaction.atomic
+def caller_quick_create(*, agent: AgentProfile, name: str, phone: str, email: str = "") -> Customer:
+    """The agent creates the unknown caller in hand as a customer, tied to the call."""
+    entry = (
+        QueueEntry.objects.select_for_update(of=("self",))
+        .filter(agent=agent)
+        .select_related("call")
+        .first()
+    )
+    if entry is None or entry.call is None:
+        raise ValidationError({"__all__": ["You have no caller to create."]})
+    if entry.customer_id or entry.call.customer_id:
+        raise ValidationError({"__all__": ["This caller is already a known customer."]})
+    customer = crm_services.customer_create(
+        name=name, email=email, phone_numbers=[{"number": phone}]
+    )
+    call_identify(call=entry.call, customer=customer, by="agent")
+    entry.customer = customer
+    entry.save(update_fields=["customer"])
+    return customer
+
+
+@transaction.atomic
 def call_enqueue(*, call: Call, queue: Queue) -> Call:
     """The caller now waits in `queue`."""
     call = Call.objects.select_for_update().get(pk=call.pk)

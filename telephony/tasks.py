@@ -17,5 +17,6 @@ def acd_route() -> int:
 
 
 @shared_task(ignore_result=True)
-def wrap_up_expire(agent_id: int, entry_id: int) -> None:
-    offers.wrap_up_done(agent_id=agent_id, entry_id=entry_id)
+def wrap_up_sweep() -> int:
+    """End the wrap-ups whose time is over."""
+    return offers.wrap_ups_done()

@@ -48,6 +48,8 @@ urlpatterns = [
     # Agent pages.
     path("desk/", views.desk, name="desk"),
     path("desk/offer/", views.desk_offer, name="desk_offer"),
+    path("desk/caller/", views.desk_caller_create, name="desk_caller_create"),
+    path("desk/notes/", views.desk_call_notes, name="desk_call_notes"),
     path("desk/softphone-token/", views.softphone_token, name="softphone_token"),
     path("desk/presence/", views.desk_presence, name="desk_presence"),
     path("desk/wrap-up/", views.desk_wrap_up, name="desk_wrap_up"),

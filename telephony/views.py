@@ -12,7 +12,15 @@ from django.views.decorators.http import require_GET, require_POST
 from crm.forms import add_service_errors
 
 from . import acd, offers, selectors, services, softphone
-from .forms import CallControlForm, DevPhoneForm, OfferForm, PresenceForm, WrapUpForm
+from .forms import (
+    CallControlForm,
+    CallerQuickCreateForm,
+    CallNotesForm,
+    DevPhoneForm,
+    OfferForm,
+    PresenceForm,
+    WrapUpForm,
+)
 from .models import AgentProfile, InboundNumber
 from .simulator import SimulatorControl, SimulatorControlError
 
@@ -33,8 +41,16 @@ def _render_desk(
         "control_form": CallControlForm(agent=agent),
         "softphone": softphone.mode(),
     }
+    if context["entry"] is not None and context["customer"] is None and context["call"]:
+        context["caller_form"] = CallerQuickCreateForm(
+            initial={"phone": context["call"].from_number}
+        )
     if agent.state == AgentProfile.State.WRAP_UP and context["entry"] is not None:
-        context["wrap_up_form"] = WrapUpForm(entry=context["entry"], customer=context["customer"])
+        context["wrap_up_form"] = WrapUpForm(
+            entry=context["entry"],
+            customer=context["customer"],
+            initial={"notes": context["entry"].notes},
+        )
     context.update(extra)
     name = f"telephony/desk.html#{partial}" if partial and request.htmx else "telephony/desk.html"
     return render(request, name, context)
@@ -103,6 +119,39 @@ def desk_offer(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
     return _render_desk(request, agent, "desk-call", offer_form=form)
+
+
+@require_POST
+@login_required
+def desk_caller_create(request: HttpRequest) -> HttpResponse:
+    """Quick-create the unknown caller on the screen-pop as a customer."""
+    agent = _agent(request)
+    if not request.user.has_perm("crm.add_customer"):
+        raise PermissionDenied
+    form = CallerQuickCreateForm(request.POST)
+    if form.is_valid():
+        try:
+            services.caller_quick_create(agent=agent, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return _render_desk(request, agent, "desk-call")
+    return _render_desk(request, agent, "desk-call", caller_form=form)
+
+
+@require_POST
+@login_required
+def desk_call_notes(request: HttpRequest) -> HttpResponse:
+    """Save in-call notes as the agent types (the panel itself is not re-rendered)."""
+    agent = _agent(request)
+    form = CallNotesForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(form.errors["notes"].as_text(), status=400)
+    try:
+        offers.call_notes_save(agent=agent, notes=form.cleaned_data["notes"])
+    except ValidationError as error:
+        return HttpResponse(" ".join(error.messages), status=400)
+    return HttpResponse("Saved.")
 
 
 CALL_CONTROLS = {

@@ -52,7 +52,7 @@ def test_embedded_default_needs_no_server(tmp_path):
     assert values["db"] == "django.db.backends.sqlite3"
     assert values["name"].startswith(str(tmp_path))
     assert values["broker"] == "filesystem://"
-    assert values["layer"] == "channels.layers.InMemoryChannelLayer"
+    assert values["layer"] == "callcenter.layers.RelayedInMemoryChannelLayer"
     assert values["cache"].endswith("LocMemCache")
     assert values["debug"] is True
 

@@ -20,6 +20,12 @@ NOW = timezone.now()
 _names = itertools.count()
 
 
+@pytest.fixture(autouse=True)
+def _clock_starts_at_now(time_machine):
+    """Each test starts at NOW (fixed at import), however long the suite ran before."""
+    time_machine.move_to(NOW, tick=True)
+
+
 def _skill(name: str) -> Skill:
     return Skill.objects.get_or_create(name=name)[0]
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from callcenter.asgi import application
 from crm import services as crm_services
+from crm.models import Customer
 from telephony import acd
 from telephony.models import AgentProfile, Call, Disposition, Queue, QueueEntry
 
@@ -197,11 +198,25 @@ def test_bad_wrap_up_saves_nothing(client_as, wrapping_up):
     assert not QueueEntry.objects.filter(kind="callback").exists()
 
 
-def test_wrap_up_time_running_out_makes_the_agent_available(wrapping_up):
+def test_wrap_up_time_running_out_makes_the_agent_available(wrapping_up, time_machine):
     w = wrapping_up
-    acd.wrap_up_expired(agent_id=w.agent.pk, entry_id=w.entry.pk)
+    w.entry.refresh_from_db()
+    assert w.agent.wrap_up_until == w.entry.ended_at + dt.timedelta(seconds=30)
+    time_machine.move_to(w.agent.wrap_up_until - dt.timedelta(seconds=1))
+    assert acd.wrap_ups_expired() == 0
+    time_machine.move_to(w.agent.wrap_up_until)
+    assert acd.wrap_ups_expired() == 1
     w.agent.refresh_from_db()
     assert w.agent.state == "available"
+
+
+def test_wrap_up_sweep_leaves_agents_who_moved_on(wrapping_up, time_machine):
+    w = wrapping_up
+    acd.agent_set_state(agent=w.agent, state="not_ready", reason="break")
+    time_machine.move_to(w.agent.wrap_up_until + dt.timedelta(minutes=5))
+    assert acd.wrap_ups_expired() == 0
+    w.agent.refresh_from_db()
+    assert (w.agent.state, w.agent.reason) == ("not_ready", "break")
 
 
 def test_a_scheduled_callback_waits_for_its_time(desk_agent, wrapping_up):
@@ -213,7 +228,7 @@ def test_a_scheduled_callback_waits_for_its_time(desk_agent, wrapping_up):
         callback_number="+14155550142",
         not_before=timezone.now() + dt.timedelta(hours=1),
     )
-    acd.wrap_up_expired(agent_id=w.agent.pk, entry_id=w.entry.pk)
+    acd.agent_set_state(agent=w.agent, state="available")
     assert acd.route() == []
     later.not_before = timezone.now() - dt.timedelta(seconds=1)
     later.save()
@@ -262,3 +277,79 @@ def test_simulator_mode_desk_answers_with_its_own_button(client_as, desk_agent):
     page = client_as(desk_agent.user).get(DESK).content.decode()
     assert "twilio-voice-sdk" not in page
     assert "Softphone: simulated" in page
+
+
+@pytest.fixture
+def unknown_caller_offered(desk_agent):
+    call = Call.objects.create(
+        sid="CA" + "4" * 32,
+        direction="inbound",
+        from_number="+14155550177",
+        to_number="+18005550100",
+    )
+    entry = QueueEntry.objects.create(queue=Queue.objects.create(name="Billing"), call=call)
+    acd.agent_set_state(agent=desk_agent, state="available")
+    acd.route()
+    return entry
+
+
+def test_unknown_caller_is_made_a_customer_from_the_screen_pop(
+    client_as, desk_agent, unknown_caller_offered
+):
+    client = client_as(desk_agent.user)
+    page = client.get(DESK).content.decode()
+    assert "Unknown caller" in page and 'value="+14155550177"' in page
+    response = client.post(
+        reverse("telephony:desk_caller_create"),
+        {"name": "Noor Haddad", "phone": "+14155550177", "email": ""},
+        headers={"HX-Request": "true"},
+    ).content.decode()
+    assert "Noor Haddad" in response and "Unknown caller" not in response
+    unknown_caller_offered.refresh_from_db()
+    call = unknown_caller_offered.call
+    call.refresh_from_db()
+    assert unknown_caller_offered.customer == call.customer
+    assert call.customer.name == "Noor Haddad" and call.identified_by == "agent"
+    assert call.customer.phone_numbers.get().number == "+14155550177"
+
+
+def test_quick_create_errors_stay_on_the_form_and_save_nothing(
+    client_as, desk_agent, unknown_caller_offered
+):
+    response = (
+        client_as(desk_agent.user)
+        .post(
+            reverse("telephony:desk_caller_create"),
+            {"name": "", "phone": "not a number"},
+            headers={"HX-Request": "true"},
+        )
+        .content.decode()
+    )
+    assert "This field is required." in response
+    assert "is not a phone number" in response
+    assert not Customer.objects.exists()
+
+
+def test_notes_taken_during_the_call_start_the_wrap_up(client_as, desk_agent):
+    queue = Queue.objects.create(name="Billing")
+    call = Call.objects.create(
+        sid="CA" + "5" * 32, direction="inbound", from_number="+14155550177", to_number="+1800"
+    )
+    entry = QueueEntry.objects.create(queue=queue, call=call, caller_call_sid=call.sid)
+    acd.agent_set_state(agent=desk_agent, state="available")
+    acd.route()
+    acd.offer_accepted(entry_id=entry.pk)
+    client = client_as(desk_agent.user)
+    assert 'name="notes"' in client.get(DESK).content.decode()
+
+    saved = client.post(reverse("telephony:desk_call_notes"), {"notes": "Wants a refund"})
+    assert saved.content == b"Saved."
+    acd.conversation_ended(entry_id=entry.pk)
+    page = client.get(DESK).content.decode()
+    assert 'id="wrap-up"' in page and "Wants a refund</textarea>" in page
+
+
+def test_notes_need_a_call(client_as, desk_agent):
+    response = client_as(desk_agent.user).post(reverse("telephony:desk_call_notes"), {"notes": "x"})
+    assert response.status_code == 400
+    assert b"You are not on a call." in response.content

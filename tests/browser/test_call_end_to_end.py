@@ -1,0 +1,151 @@
+"""A whole inbound call, as in `make run`: the live simulator and the app talk real HTTP.
+
+A caller dials the support line, picks billing in the IVR and waits, hearing their place
+in line; the agent, in headless Chromium, sees the screen-pop, clicks Accept (the
+simulated softphone answers), talks, hangs up, wraps up with a disposition and a case,
+and is available again. The simulator runs in wall time, so this test takes a while.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import pytest
+from django.conf import settings as django_settings
+from playwright.sync_api import expect
+
+from crm import services as crm_services
+from telephony import demo, gateway, twiml
+from telephony.demo import SUPPORT_NUMBER
+from telephony.models import (
+    AgentProfile,
+    AgentSkill,
+    BusinessHours,
+    Call,
+    OpeningPeriod,
+    QueueEntry,
+    Skill,
+)
+from telephony.simulator import (
+    CalledParty,
+    CallerScript,
+    HttpTransport,
+    NumberConfig,
+    RealClock,
+    Simulator,
+    SimulatorServer,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CALLER = "+14155550142"
+
+
+@pytest.fixture
+def open_all_day():
+    """The demo support line, open whatever the day and hour the test runs."""
+    line = demo.seed()
+    hours = BusinessHours.objects.get(name="Office hours")
+    hours.periods.all().delete()
+    hours.holidays.all().delete()
+    OpeningPeriod.objects.bulk_create(
+        OpeningPeriod(hours=hours, weekday=day, opens=dt.time(0), closes=dt.time(23, 59, 59))
+        for day in range(7)
+    )
+    return line
+
+
+@pytest.fixture
+def live_twilio(settings, live_server):
+    """The simulator as `make run` serves it, calling this test's live server."""
+    settings.PUBLIC_BASE_URL = live_server.url
+    sim = Simulator(
+        account_sid=django_settings.TWILIO_ACCOUNT_SID,
+        auth_token=django_settings.TWILIO_AUTH_TOKEN,
+        transport=HttpTransport(timeout=15),
+        clock=RealClock(),
+        default_number=NumberConfig(
+            voice_url=twiml.webhook_url("voice_incoming"),
+            status_callback=twiml.webhook_url("voice_status"),
+        ),
+        default_client=CalledParty(answer="person"),
+    )
+    server = SimulatorServer(sim, "127.0.0.1", 0)
+    server.start()
+    settings.SIMULATOR_URL = settings.TWILIO_API_BASE_URL = server.url
+    try:
+        with gateway.using(gateway.build_client()):
+            yield sim
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def alex(agent):
+    profile = AgentProfile.objects.create(user=agent, client_identity="alex", state="offline")
+    AgentSkill.objects.create(agent=profile, skill=Skill.objects.get(name="billing"), level=7)
+    return profile
+
+
+def _refresh_until(page, selector: str, text: str, timeout: float = 40.0) -> None:
+    """Fire the desk's change event (as its websocket would) until `selector` shows `text`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        page.evaluate("htmx.trigger(document.body, 'desk-changed')")
+        try:
+            expect(page.locator(selector)).to_contain_text(text, timeout=1000)
+            return
+        except AssertionError:
+            continue
+    expect(page.locator(selector)).to_contain_text(text)
+
+
+@pytest.fixture
+def ava():
+    customer = crm_services.customer_create(
+        name="Ava Chen", account_number="AC-100042", phone_numbers=[{"number": CALLER}]
+    )
+    crm_services.case_create(customer=customer, actor=None, subject="Router drops")
+    return customer
+
+
+def test_caller_through_ivr_and_queue_to_an_agent_who_accepts_and_wraps_up(
+    open_all_day, live_twilio, alex, ava, sign_in
+):
+    page = sign_in(alex.user)
+    page.get_by_role("link", name="Desk").click()
+    page.locator("#desk-state select[name=state]").select_option("available")
+    page.locator("#desk-state").get_by_role("button", name="Change").click()
+    expect(page.locator("#agent-state")).to_contain_text("Available")
+
+    caller = live_twilio.dial_in(from_=CALLER, to=SUPPORT_NUMBER, script=CallerScript(["1"]))
+    _refresh_until(page, "#desk-call", "Incoming call")
+    call_panel = page.locator("#desk-call")
+    expect(call_panel).to_contain_text("Ava Chen")
+    expect(call_panel).to_contain_text("Billing")
+    expect(call_panel).to_contain_text("Router drops")
+
+    # The caller hears their place in line while Alex's softphone rings.
+    deadline = time.monotonic() + 10
+    while "You are number 1 in line." not in caller.said:
+        assert time.monotonic() < deadline, caller.said
+        time.sleep(0.1)
+    page.get_by_role("button", name="Accept").click()
+    _refresh_until(page, "#desk-call", "On a call")
+    entry = QueueEntry.objects.get(call__sid=caller.sid)
+    assert entry.status == "connected" and entry.served_by == alex
+
+    page.get_by_role("button", name="Hang up").click()
+    _refresh_until(page, "#desk-call", "Wrap-up")
+    page.get_by_label("Disposition").select_option(label="Resolved")
+    page.get_by_label("Notes").fill("Explained the invoice")
+    page.get_by_label("Open a new case").fill("Send a corrected invoice")
+    page.get_by_role("button", name="Finish wrap-up").click()
+    expect(page.locator("#desk-call")).to_contain_text("No call")
+    _refresh_until(page, "#agent-state", "Available")
+
+    call = Call.objects.get(sid=caller.sid)
+    assert call.disposition == "resolved" and call.ended_at is not None
+    assert ava.cases.filter(subject="Send a corrected invoice").exists()
+    assert caller.application_errors == []
