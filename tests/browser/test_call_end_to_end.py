@@ -3,7 +3,8 @@
 A caller dials the support line, picks billing in the IVR and waits, hearing their place
 in line; the agent, in headless Chromium, sees the screen-pop, clicks Accept (the
 simulated softphone answers), talks, hangs up, wraps up with a disposition and a case,
-and is available again. The simulator runs in wall time, so this test takes a while.
+and is available again. Another call is handed to a colleague by a warm transfer. The
+simulator runs in wall time, so these tests take a while.
 """
 
 from __future__ import annotations
@@ -81,11 +82,37 @@ def live_twilio(settings, live_server):
         server.stop()
 
 
-@pytest.fixture
-def alex(agent):
-    profile = AgentProfile.objects.create(user=agent, client_identity="alex", state="offline")
+def _billing_agent(user, identity: str, state: str = "offline") -> AgentProfile:
+    profile = AgentProfile.objects.create(user=user, client_identity=identity, state=state)
     AgentSkill.objects.create(agent=profile, skill=Skill.objects.get(name="billing"), level=7)
     return profile
+
+
+@pytest.fixture
+def alex(open_all_day, agent):
+    return _billing_agent(agent, "alex")
+
+
+@pytest.fixture
+def bea(open_all_day, other_agent):
+    """A colleague, busy with paperwork (not ready), so callers go to Alex."""
+    return _billing_agent(other_agent, "bea", state="not_ready")
+
+
+def _desk(page, user, password: str = "s3cret-pass"):
+    """Sign in on `page` and open the desk."""
+    page.goto("/login/")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/")
+    page.get_by_role("link", name="Desk").click()
+    return page
+
+
+def _set_state(page, state: str) -> None:
+    page.locator("#desk-state select[name=state]").select_option(state)
+    page.locator("#desk-state").get_by_role("button", name="Change").click()
 
 
 def _refresh_until(page, selector: str, text: str, timeout: float = 40.0) -> None:
@@ -111,12 +138,10 @@ def ava():
 
 
 def test_caller_through_ivr_and_queue_to_an_agent_who_accepts_and_wraps_up(
-    open_all_day, live_twilio, alex, ava, sign_in
+    live_twilio, alex, ava, page
 ):
-    page = sign_in(alex.user)
-    page.get_by_role("link", name="Desk").click()
-    page.locator("#desk-state select[name=state]").select_option("available")
-    page.locator("#desk-state").get_by_role("button", name="Change").click()
+    page = _desk(page, alex.user)
+    _set_state(page, "available")
     expect(page.locator("#agent-state")).to_contain_text("Available")
 
     caller = live_twilio.dial_in(from_=CALLER, to=SUPPORT_NUMBER, script=CallerScript(["1"]))
@@ -149,3 +174,35 @@ def test_caller_through_ivr_and_queue_to_an_agent_who_accepts_and_wraps_up(
     assert call.disposition == "resolved" and call.ended_at is not None
     assert ava.cases.filter(subject="Send a corrected invoice").exists()
     assert caller.application_errors == []
+
+
+def test_warm_transfer_from_one_desk_to_another(live_twilio, alex, bea, ava, page, live_server):
+    alex_page = _desk(page, alex.user)
+    other = page.context.browser.new_context(base_url=live_server.url)
+    bea_page = _desk(other.new_page(), bea.user)
+    _set_state(alex_page, "available")
+    expect(alex_page.locator("#agent-state")).to_contain_text("Available")
+
+    caller = live_twilio.dial_in(from_=CALLER, to=SUPPORT_NUMBER, script=CallerScript(["1"]))
+    _refresh_until(alex_page, "#desk-call", "Incoming call")
+    alex_page.get_by_role("button", name="Accept").click()
+    _refresh_until(alex_page, "#desk-call", "On a call")
+
+    _set_state(bea_page, "available")
+    expect(bea_page.locator("#agent-state")).to_contain_text("Available")
+    _refresh_until(alex_page, "#desk-call", "Bea")  # Bea is now a colleague to choose
+    alex_page.locator("#call-controls select[name=to_agent]").select_option(label=str(bea))
+    alex_page.get_by_role("button", name="Talk first").click()
+    _refresh_until(bea_page, "#desk-call", "transferred by")
+    expect(bea_page.locator("#desk-call")).to_contain_text("Ava Chen")
+    bea_page.get_by_role("button", name="Accept").click()
+    _refresh_until(alex_page, "#transfer-status", "on the line")
+
+    alex_page.get_by_role("button", name="Complete transfer").click()
+    _refresh_until(alex_page, "#desk-call", "Wrap-up")
+    _refresh_until(bea_page, "#desk-call", "On a call")
+    first = QueueEntry.objects.get(call__sid=caller.sid, transferred_from=None)
+    transfer = QueueEntry.objects.get(transferred_from=first)
+    assert (first.status, transfer.status, transfer.served_by) == ("done", "connected", bea)
+    assert caller.status == "in-progress" and caller.application_errors == []
+    other.close()
