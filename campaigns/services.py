@@ -46,6 +46,15 @@ def _by(user: AbstractBaseUser | None) -> AbstractBaseUser | None:
 
 # --- Campaign status ----------------------------------------------------------------------
 
+# What supervisors press, and the status each leads to; campaign_transition decides
+# whether the move is legal from where the campaign is.
+CONTROLS = {
+    "start": Campaign.Status.RUNNING,
+    "pause": Campaign.Status.PAUSED,
+    "resume": Campaign.Status.RUNNING,
+    "stop": Campaign.Status.STOPPED,
+}
+
 
 @transaction.atomic
 def campaign_transition(
