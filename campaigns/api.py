@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, parsers, status, viewsets
 from rest_framework.decorators import action
@@ -45,6 +46,10 @@ class CampaignViewSet(viewsets.ReadOnlyModelViewSet):
             "leads_import": "campaigns.add_leadimport",
         }.get(self.action)
         return [requires(needs)()] if needs else super().get_permissions()
+
+    def _campaign(self) -> Campaign:
+        # Not get_object(): the lead filters (?status=) are not the campaign list's filters.
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
 
     def _control(self, request: Request, verb: str) -> Response:
         campaign = services.campaign_transition(
@@ -90,7 +95,7 @@ class CampaignViewSet(viewsets.ReadOnlyModelViewSet):
     )
     def leads(self, request: Request, pk: str | None = None) -> Response:
         """The campaign's leads (an agent sees those they called or must call back)."""
-        campaign = self.get_object()
+        campaign = self._campaign()
         leads = selectors.leads_visible_to(request.user, campaign=campaign)
         form = LeadFilterSerializer(data=request.query_params)
         form.is_valid(raise_exception=True)
@@ -103,7 +108,7 @@ class CampaignViewSet(viewsets.ReadOnlyModelViewSet):
     def leads_import(self, request: Request, pk: str | None = None) -> Response:
         """Upload a CSV or Excel lead file with its column mapping; it imports in the
         background: follow it at /api/lead-imports/{id}/."""
-        campaign = self.get_object()
+        campaign = self._campaign()
         form = LeadUploadSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         lead_import = services.lead_import_create(

@@ -151,6 +151,8 @@ class DncEntrySerializer(serializers.ModelSerializer):
         model = DncEntry
         fields = ["id", "dnc_list", "phone", "source", "reason", "added_at", "added_by"]
         read_only_fields = ["id", "source", "added_at", "added_by"]
+        # Adding a number already listed is not an error: dnc_add returns the entry.
+        validators: list = []
 
 
 class DncRemoveSerializer(serializers.Serializer):
