@@ -19,6 +19,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from phonenumbers import timezone as phone_timezone
 
@@ -146,20 +147,11 @@ def dnc_add(
         by=_by(by),
     )
     # Leads not yet dialled stop here; one in flight is the dialer's to finish.
-    Lead.objects.filter(phone=number, status__in=[Lead.Status.NEW, Lead.Status.SCHEDULED]).filter(
-        campaign__in=_campaigns_bound_by(dnc_list)
-    ).update(status=Lead.Status.DO_NOT_CALL, updated_at=timezone.now())
-    return entry
-
-
-def _campaigns_bound_by(dnc_list: DncList):
-    if dnc_list.kind in (DncList.Kind.INTERNAL, DncList.Kind.NATIONAL):
-        return Campaign.objects.all()
+    leads = Lead.objects.filter(phone=number, status__in=[Lead.Status.NEW, Lead.Status.SCHEDULED])
     if dnc_list.kind == DncList.Kind.CAMPAIGN:
-        return Campaign.objects.filter(pk=dnc_list.campaign_id) | Campaign.objects.filter(
-            dnc_lists=dnc_list
-        )
-    return Campaign.objects.filter(dnc_lists=dnc_list)
+        leads = leads.filter(Q(campaign_id=dnc_list.campaign_id) | Q(campaign__dnc_lists=dnc_list))
+    leads.update(status=Lead.Status.DO_NOT_CALL, updated_at=timezone.now())
+    return entry
 
 
 @transaction.atomic

@@ -111,3 +111,13 @@ def test_a_finished_attempt_lands_on_the_customer_timeline():
     entry = ava.interactions.get()
     assert (entry.kind, entry.direction, entry.source) == ("call", "outbound", attempt)
     assert entry.summary == f"Campaign {attempt.campaign.name}: Completed, sale"
+
+
+def test_a_dialled_campaign_cannot_be_deleted():
+    from django.db.models import ProtectedError
+
+    attempt = CallAttemptFactory()
+    with pytest.raises(ProtectedError):
+        attempt.campaign.delete()
+    untouched = LeadFactory().campaign
+    untouched.delete()  # never dialled: nothing to keep
