@@ -24,11 +24,11 @@ from django.utils import timezone
 from phonenumbers import timezone as phone_timezone
 
 from crm import services as crm_services
-from crm.models import Customer, Interaction, PhoneNumber
+from crm.models import Customer, PhoneNumber
 from crm.phones import normalize_phone
 
 from . import importing, selectors
-from .models import CallAttempt, Campaign, DncChange, DncEntry, DncList, DncSource, Lead, LeadImport
+from .models import Campaign, DncChange, DncEntry, DncList, DncSource, Lead, LeadImport
 
 logger = logging.getLogger(__name__)
 
@@ -84,24 +84,6 @@ def campaign_transition(
     campaign.save(update_fields=["status", "started_at", "stopped_at"])
     logger.info("Campaign %s is now %s (by %s)", campaign.pk, status, _by(by))
     return campaign
-
-
-def attempt_to_timeline(*, attempt: CallAttempt, actor: AbstractBaseUser | None = None) -> None:
-    """Put a finished attempt on the lead's customer's timeline (the dialer calls this)."""
-    customer = attempt.lead.customer
-    if customer is None:
-        return
-    outcome = attempt.get_outcome_display()
-    details = f", {attempt.disposition}" if attempt.disposition else ""
-    crm_services.interaction_record(
-        customer=customer,
-        kind=Interaction.Kind.CALL,
-        direction=Interaction.Direction.OUTBOUND,
-        summary=f"Campaign {attempt.campaign.name}: {outcome}{details}"[:255],
-        actor=actor,
-        source=attempt,
-        occurred_at=attempt.placed_at or attempt.created_at,
-    )
 
 
 # --- Do-Not-Call --------------------------------------------------------------------------

@@ -99,20 +99,6 @@ def test_legal_status_moves():
     assert Campaign.TRANSITIONS["stopped"] == ()
 
 
-def test_a_finished_attempt_lands_on_the_customer_timeline():
-    from campaigns.services import attempt_to_timeline
-    from crm import services as crm_services
-
-    ava = crm_services.customer_create(name="Ava Chen", phone_numbers=[{"number": "4155550142"}])
-    attempt = CallAttemptFactory(
-        lead__customer=ava, outcome="completed", disposition="sale", placed_at=timezone.now()
-    )
-    attempt_to_timeline(attempt=attempt)
-    entry = ava.interactions.get()
-    assert (entry.kind, entry.direction, entry.source) == ("call", "outbound", attempt)
-    assert entry.summary == f"Campaign {attempt.campaign.name}: Completed, sale"
-
-
 def test_a_dialled_campaign_cannot_be_deleted():
     from django.db.models import ProtectedError
 

@@ -121,7 +121,7 @@ def test_counters_are_computed_from_attempts(
     campaign.dispositions.add(sale)
     now = timezone.now()
     ended = {"placed_at": now, "ended_at": now}
-    human = {"answered_by": "human", **ended}
+    human = {"answered_by": "human", "answered_at": now, **ended}
     for _ in range(3):
         CallAttemptFactory(
             campaign=campaign,
@@ -162,7 +162,8 @@ def test_counters_are_computed_from_attempts(
         campaign=campaign,
         lead=LeadFactory(campaign=campaign, status="dialing"),
         outcome="connected",
-        answered_by="human",
+        answered_by="",  # no machine detection in this mode: still a live answer
+        answered_at=now,
         placed_at=now,
     )
     old = CallAttemptFactory(
@@ -172,7 +173,7 @@ def test_counters_are_computed_from_attempts(
         is_abandoned=True,
         **human,
     )
-    CallAttempt.objects.filter(pk=old.pk).update(created_at=now - dt.timedelta(days=31))
+    CallAttempt.objects.filter(pk=old.pk).update(answered_at=now - dt.timedelta(days=31))
     LeadFactory(campaign=campaign)  # not dialled yet
 
     from campaigns.selectors import campaign_counters
