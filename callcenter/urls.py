@@ -31,8 +31,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
     path("api/", include(router.urls)),
-    path("telephony/", include("telephony.urls")),
     path("campaigns/", include("campaigns.urls")),
+    path("telephony/", include("telephony.urls")),
     path("", include("crm.urls")),
 ]
 
