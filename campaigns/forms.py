@@ -36,6 +36,7 @@ class LeadMappingForm(forms.Form):
             self.fields[f"column_{i}"] = forms.ChoiceField(
                 label=column, choices=choices, required=False, initial=guessed.get(column, "")
             )
+        self.order_fields([*(f"column_{i}" for i in range(len(columns))), "default_time_zone"])
 
     def mapping(self) -> dict[str, str]:
         return {
