@@ -112,14 +112,15 @@ def dnc_add(
     """
     number = normalize_phone(phone)
     dnc_list = dnc_list or dnc_internal_list()
-    existing = DncEntry.objects.filter(dnc_list=dnc_list, phone=number).first()
-    if existing is not None:
-        return existing
-    entry = DncEntry(
-        dnc_list=dnc_list, phone=number, source=source, reason=reason, added_by=_by(by)
+    fields = {"source": source, "reason": reason, "added_by": _by(by)}
+    DncEntry(dnc_list=dnc_list, phone=number, **fields).full_clean(validate_constraints=False)
+    # get_or_create, not a check then an insert: two requests adding the same number at
+    # once (an IVR caller and their agent) end with one entry and one audit line.
+    entry, created = DncEntry.objects.get_or_create(
+        dnc_list=dnc_list, phone=number, defaults=fields
     )
-    entry.full_clean()
-    entry.save()
+    if not created:
+        return entry
     DncChange.objects.create(
         dnc_list=dnc_list,
         phone=number,
@@ -177,7 +178,8 @@ def dnc_registry_import(
     Lines are `AAA,NNNNNNN` or ten digits. The file's area codes are replaced as a whole,
     so numbers that left the registry leave our copy too; then the list is dated `as_of`.
     Rows go in batches with one INSERT each, because a registry copy holds millions of
-    numbers. Returns counts for the report.
+    numbers; one transaction, so checks never see an area code half loaded. Returns counts
+    for the report.
     """
     if dnc_list.kind != DncList.Kind.NATIONAL:
         raise ValidationError({"dnc_list": ["Registry files go into a national list."]})
@@ -186,8 +188,9 @@ def dnc_registry_import(
     lines = skipped = 0
     with transaction.atomic():
         for area in area_codes:
-            prefix = f"+1{area.decode()}"
-            DncEntry.objects.filter(dnc_list=dnc_list, phone__startswith=prefix).delete()
+            # A range, not LIKE: the (list, phone) index serves it under any collation.
+            first, last = f"+1{area.decode()}0000000", f"+1{area.decode()}9999999"
+            DncEntry.objects.filter(dnc_list=dnc_list, phone__range=(first, last)).delete()
         batch: list[DncEntry] = []
         for line in handle:
             match = _REGISTRY_LINE.match(line)
