@@ -39,9 +39,23 @@ _CRM_WORK = [
 # "app_label.*" grants every permission of that app.
 _CALL_RECORDS = ["telephony.view_call", "telephony.view_recording", "telephony.view_smsmessage"]
 _ACD_READ = ["telephony.view_agentprofile", "telephony.view_queue"]
+# Agents see only the campaigns and leads they work on (campaigns.selectors narrows it).
+_CAMPAIGN_AGENT = ["campaigns.view_campaign", "campaigns.view_lead", "campaigns.add_dncentry"]
+_CAMPAIGN_SUPERVISE = [
+    "campaigns.view_campaign",
+    "campaigns.control_campaign",
+    "campaigns.view_lead",
+    "campaigns.view_callattempt",
+    "campaigns.view_callingrule",
+    "campaigns.view_leadimport",
+    "campaigns.add_leadimport",
+    "campaigns.view_dnclist",
+    "campaigns.view_dncentry",
+    "campaigns.add_dncentry",
+]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    AGENT: [*_CRM_WORK, *_ACD_READ],
+    AGENT: [*_CRM_WORK, *_ACD_READ, *_CAMPAIGN_AGENT],
     SUPERVISOR: [
         *_CRM_WORK,
         "crm.assign_case",
@@ -49,6 +63,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_ACD_READ,
         "telephony.view_callevent",
         "telephony.change_agentprofile",
+        *_CAMPAIGN_SUPERVISE,
     ],
     QA_ANALYST: [*_CRM_READ, *_CALL_RECORDS],
     MANAGER: [

@@ -242,19 +242,29 @@ def offer_accepted(*, entry_id: int) -> AgentProfile | None:
     return agent
 
 
-@transaction.atomic
-def entry_abandoned(*, entry_id: int) -> None:
-    """The caller hung up while waiting (or ringing): free any agent it was offered to."""
+def _end_entry(entry_id: int, *, if_in: tuple[str, ...], status: str) -> AgentProfile | None:
+    """End an entry still in one of the `if_in` states; an agent it was with is free."""
     entry = QueueEntry.objects.select_for_update().get(pk=entry_id)
-    if entry.status not in (QueueEntry.Status.WAITING, QueueEntry.Status.OFFERED):
-        return
+    if entry.status not in if_in:
+        return None
     agent = AgentProfile.objects.select_for_update().filter(current_entry=entry).first()
-    entry.status, entry.ended_at = QueueEntry.Status.ABANDONED, timezone.now()
+    entry.status, entry.ended_at = status, timezone.now()
     entry.save(update_fields=["status", "ended_at"])
     if agent is not None:
         agent.current_entry = None
         _move(agent, State.AVAILABLE)
-        agent.save()
+        agent.save(update_fields=["current_entry", "state", "reason", "state_since", "idle_since"])
+    return agent
+
+
+@transaction.atomic
+def entry_abandoned(*, entry_id: int) -> None:
+    """The caller hung up while waiting (or ringing): free any agent it was offered to."""
+    _end_entry(
+        entry_id,
+        if_in=(QueueEntry.Status.WAITING, QueueEntry.Status.OFFERED),
+        status=QueueEntry.Status.ABANDONED,
+    )
 
 
 @transaction.atomic
@@ -330,14 +340,8 @@ def transfer_offer(
 @transaction.atomic
 def transfer_withdrawn(*, entry_id: int) -> AgentProfile | None:
     """The first agent called a transfer off: the colleague is free again, not at fault."""
-    entry = QueueEntry.objects.select_for_update().get(pk=entry_id)
-    if entry.status not in (QueueEntry.Status.OFFERED, QueueEntry.Status.CONNECTED):
-        return None
-    agent = AgentProfile.objects.select_for_update().filter(current_entry=entry).first()
-    entry.status, entry.ended_at = QueueEntry.Status.DONE, timezone.now()
-    entry.save(update_fields=["status", "ended_at"])
-    if agent is not None:
-        agent.current_entry = None
-        _move(agent, State.AVAILABLE)
-        agent.save(update_fields=["current_entry", "state", "reason", "state_since", "idle_since"])
-    return agent
+    return _end_entry(
+        entry_id,
+        if_in=(QueueEntry.Status.OFFERED, QueueEntry.Status.CONNECTED),
+        status=QueueEntry.Status.DONE,
+    )

@@ -11,6 +11,9 @@ from collections.abc import Iterable, Mapping
 from django.utils import timezone
 from twilio.twiml.voice_response import VoiceResponse
 
+from campaigns import services as campaign_services
+from campaigns.models import DncSource
+from crm.phones import try_normalize_phone
 from crm.selectors import customer_open_cases
 
 from . import offers, services, twiml
@@ -18,6 +21,8 @@ from .models import Call, IvrMenuOption, IvrNode, Queue
 from .selectors import business_hours_open
 
 MAX_CASES_READ = 5
+DNC_ADDED = "Your number has been added to our do-not-call list. Goodbye."
+DNC_NO_NUMBER = "Sorry, we cannot see your number, so we could not add it to our do-not-call list."
 
 
 def language_for(call: Call, node: IvrNode | None = None) -> str:
@@ -139,6 +144,19 @@ def _render_hours(call: Call, node: IvrNode, response: VoiceResponse, attempt: i
     return _continue(call, node.next_node if is_open else node.closed_node, response)
 
 
+def _render_do_not_call(call: Call, node: IvrNode, response: VoiceResponse, attempt: int):
+    number = try_normalize_phone(call.from_number)
+    if number is None:
+        # Anonymous or unreadable caller ID: nothing to add, and the caller should know.
+        _message(response, call, node, DNC_NO_NUMBER)
+    else:
+        campaign_services.dnc_add(
+            phone=number, source=DncSource.IVR_REQUEST, reason=f"Asked in the IVR ({node.key})"
+        )
+        _message(response, call, node, "" if node.message or node.play_url else DNC_ADDED)
+    return _continue(call, node.next_node, response)
+
+
 def _render_hangup(call: Call, node: IvrNode, response: VoiceResponse, attempt: int):
     _message(response, call, node)
     response.hangup()
@@ -153,6 +171,7 @@ _RENDERERS = {
     IvrNode.Kind.VOICEMAIL: _render_voicemail,
     IvrNode.Kind.SELF_SERVICE: _render_self_service,
     IvrNode.Kind.HOURS: _render_hours,
+    IvrNode.Kind.DO_NOT_CALL: _render_do_not_call,
     IvrNode.Kind.HANGUP: _render_hangup,
 }
 
@@ -287,7 +306,7 @@ def _edges(node: IvrNode, options: list[IvrMenuOption]) -> list[int | None]:
         return [node.next_node_id, node.closed_node_id]
     if kind == IvrNode.Kind.SELF_SERVICE:
         return [node.next_node_id, node.default_node_id]
-    if kind == IvrNode.Kind.SAY:
+    if kind in (IvrNode.Kind.SAY, IvrNode.Kind.DO_NOT_CALL):
         return [node.next_node_id]
     return []
 
@@ -296,7 +315,8 @@ def _ends(node: IvrNode) -> bool:
     """Nodes where a caller's way through the IVR can end without going elsewhere."""
     if node.kind in IvrNode.TERMINAL_KINDS:
         return True
-    if node.kind in (IvrNode.Kind.SAY, IvrNode.Kind.SELF_SERVICE) and not node.next_node_id:
+    ends_after_message = (IvrNode.Kind.SAY, IvrNode.Kind.SELF_SERVICE, IvrNode.Kind.DO_NOT_CALL)
+    if node.kind in ends_after_message and not node.next_node_id:
         return True  # they hang up after the message
     # A menu with no default sends callers to the safe route after the last attempt.
     return node.kind == IvrNode.Kind.MENU and not node.default_node_id

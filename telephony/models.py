@@ -99,6 +99,15 @@ class Disposition(models.Model):
         default=True,
         help_text="The caller's need was met (counts towards first-contact resolution).",
     )
+    adds_to_dnc = models.BooleanField(
+        "adds to Do-Not-Call",
+        default=False,
+        help_text="The called party asked not to be called: their number goes on the "
+        "company's Do-Not-Call list at wrap-up.",
+    )
+    is_conversion = models.BooleanField(
+        default=False, help_text="Counts as a conversion (e.g. a sale) in campaign figures."
+    )
 
     class Meta:
         ordering = ["label"]
@@ -215,6 +224,7 @@ class IvrNode(models.Model):
         VOICEMAIL = "voicemail", "Voicemail"
         SELF_SERVICE = "self_service", "Self-service: case status"
         HOURS = "hours", "Business-hours branch"
+        DO_NOT_CALL = "do_not_call", "Do-Not-Call request: add the caller's number"
         HANGUP = "hangup", "Hang up"
 
     # Kinds that end the caller's way through the IVR.
@@ -242,7 +252,8 @@ class IvrNode(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        help_text="Say, self-service: what follows (blank: hang up). Hours: the open branch.",
+        help_text="Say, self-service, Do-Not-Call: what follows (blank: hang up). Hours: the "
+        "open branch.",
     )
     # Menu and keyed input.
     timeout = models.PositiveSmallIntegerField(

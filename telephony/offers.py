@@ -353,11 +353,21 @@ def wrap_ups_done() -> int:
 # --- The offer on the desk: accept or reject ---------------------------------------------
 
 
-def _offered_entry(agent: AgentProfile) -> QueueEntry:
-    entry = QueueEntry.objects.filter(agent=agent, status=QueueEntry.Status.OFFERED).first()
-    if entry is None or not entry.agent_call_sid:
-        raise ValidationError({"__all__": ["No call is ringing for you."]})
+def _entry_in_hand(agent: AgentProfile, status: str, *, leg: str, missing: str) -> QueueEntry:
+    """The agent's entry in `status` whose `leg` is known, or `missing` as the error."""
+    entry = QueueEntry.objects.filter(agent=agent, status=status).first()
+    if entry is None or not getattr(entry, leg):
+        raise ValidationError({"__all__": [missing]})
     return entry
+
+
+def _offered_entry(agent: AgentProfile) -> QueueEntry:
+    return _entry_in_hand(
+        agent,
+        QueueEntry.Status.OFFERED,
+        leg="agent_call_sid",
+        missing="No call is ringing for you.",
+    )
 
 
 def offer_accept(*, agent: AgentProfile) -> QueueEntry:
@@ -383,10 +393,9 @@ def offer_reject(*, agent: AgentProfile) -> QueueEntry:
 
 
 def _connected_entry(agent: AgentProfile) -> QueueEntry:
-    entry = QueueEntry.objects.filter(agent=agent, status=QueueEntry.Status.CONNECTED).first()
-    if entry is None or not entry.caller_call_sid:
-        raise ValidationError({"__all__": ["You are not on a call."]})
-    return entry
+    return _entry_in_hand(
+        agent, QueueEntry.Status.CONNECTED, leg="caller_call_sid", missing="You are not on a call."
+    )
 
 
 def call_hold(*, agent: AgentProfile, on: bool) -> QueueEntry:

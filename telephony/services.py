@@ -18,6 +18,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from campaigns import services as campaign_services
+from campaigns.models import DncSource
 from crm import services as crm_services
 from crm.models import Case, Customer, Interaction
 from crm.phones import format_phone, try_normalize_phone
@@ -462,9 +464,19 @@ def wrap_up_submit(
     )
     if sms_text and not sms_to:
         raise ValidationError({"sms_text": ["The customer has no number to text."]})
+    dnc_number = _other_party(entry) if disposition.adds_to_dnc else None
+    if disposition.adds_to_dnc and not dnc_number:
+        raise ValidationError({"disposition": ["There is no number to put on Do-Not-Call."]})
 
     if entry.call_id:
         Call.objects.filter(pk=entry.call_id).update(disposition=disposition.code)
+    if dnc_number:
+        campaign_services.dnc_add(
+            phone=dnc_number,
+            source=DncSource.DISPOSITION,
+            reason=f"Disposition “{disposition.label}”",
+            by=agent.user,
+        )
     if notes:
         crm_services.note_add(customer=customer, author=agent.user, body=notes)
     if case_subject:
@@ -494,6 +506,17 @@ def wrap_up_submit(
     acd.agent_set_state(agent=agent, state=next_state, reason=reason)
     if next_state == AgentProfile.State.AVAILABLE:
         offers.schedule_routing()
+
+
+def _other_party(entry: QueueEntry) -> str | None:
+    """The customer's number on this entry's call: who called in, or whom we called."""
+    if entry.callback_number:
+        return entry.callback_number
+    if entry.call_id is None:
+        return None
+    call = entry.call
+    number = call.from_number if call.direction == Call.Direction.INBOUND else call.to_number
+    return try_normalize_phone(number)
 
 
 def _sms_confirmation(

@@ -66,20 +66,29 @@ def desk(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _submitted(form, operation) -> bool:
+    """Run the service `operation(cleaned_data)` for a valid form; what it refuses comes
+    back as errors on the form (nothing is half-saved: services are transactions)."""
+    if not form.is_valid():
+        return False
+    try:
+        operation(form.cleaned_data)
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return False
+    return True
+
+
 @require_POST
 @login_required
 def desk_presence(request: HttpRequest) -> HttpResponse:
     agent = _agent(request)
     form = PresenceForm(request.POST)
-    if form.is_valid():
-        try:
-            agent = acd.agent_set_state(agent=agent, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            form = PresenceForm()
-            if agent.state == AgentProfile.State.AVAILABLE:
-                offers.schedule_routing()
+    if _submitted(form, lambda data: acd.agent_set_state(agent=agent, **data)):
+        form = PresenceForm()
+        agent.refresh_from_db()
+        if agent.state == AgentProfile.State.AVAILABLE:
+            offers.schedule_routing()
     return _render_desk(request, agent, "desk-state", presence_form=form)
 
 
@@ -93,14 +102,9 @@ def desk_wrap_up(request: HttpRequest) -> HttpResponse:
     if agent.state != AgentProfile.State.WRAP_UP or entry is None:
         return _render_desk(request, agent, "desk-call")
     form = WrapUpForm(request.POST, entry=entry, customer=desk_now["customer"])
-    if form.is_valid():
-        try:
-            services.wrap_up_submit(agent=agent, entry=entry, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            agent.refresh_from_db()
-            return _render_desk(request, agent, "desk-call")
+    if _submitted(form, lambda data: services.wrap_up_submit(agent=agent, entry=entry, **data)):
+        agent.refresh_from_db()
+        return _render_desk(request, agent, "desk-call")
     return _render_desk(request, agent, "desk-call", wrap_up_form=form)
 
 
@@ -110,14 +114,12 @@ def desk_offer(request: HttpRequest) -> HttpResponse:
     """Accept (simulator mode; with Twilio the browser's softphone answers) or reject."""
     agent = _agent(request)
     form = OfferForm(request.POST)
-    if form.is_valid():
-        try:
-            if form.cleaned_data["action"] == "accept":
-                offers.offer_accept(agent=agent)
-            else:
-                offers.offer_reject(agent=agent)
-        except ValidationError as error:
-            add_service_errors(form, error)
+    _submitted(
+        form,
+        lambda data: (offers.offer_accept if data["action"] == "accept" else offers.offer_reject)(
+            agent=agent
+        ),
+    )
     return _render_desk(request, agent, "desk-call", offer_form=form)
 
 
@@ -129,13 +131,8 @@ def desk_caller_create(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("crm.add_customer"):
         raise PermissionDenied
     form = CallerQuickCreateForm(request.POST)
-    if form.is_valid():
-        try:
-            services.caller_quick_create(agent=agent, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            return _render_desk(request, agent, "desk-call")
+    if _submitted(form, lambda data: services.caller_quick_create(agent=agent, **data)):
+        return _render_desk(request, agent, "desk-call")
     return _render_desk(request, agent, "desk-call", caller_form=form)
 
 
@@ -180,13 +177,8 @@ def desk_call_control(request: HttpRequest) -> HttpResponse:
     """Hold, mute, hang up or transfer the call in hand."""
     agent = _agent(request)
     form = CallControlForm(request.POST, agent=agent)
-    if form.is_valid():
-        try:
-            CALL_CONTROLS[form.cleaned_data["action"]](agent, form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            form = CallControlForm(agent=agent)
+    if _submitted(form, lambda data: CALL_CONTROLS[data["action"]](agent, data)):
+        form = CallControlForm(agent=agent)
     return _render_desk(request, agent, "desk-call", control_form=form)
 
 

@@ -41,3 +41,35 @@ class PhoneNumberFactory(factory.django.DjangoModelFactory):
         lambda n: f"+1{AREA_CODES[n // 100 % len(AREA_CODES)]}555{100 + n % 100:04d}"
     )
     is_primary = True
+
+
+class CampaignFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "campaigns.Campaign"
+
+    name = factory.Sequence(lambda n: f"Campaign {n}")
+    caller_id = "+18005550100"
+    safe_harbor_message = (
+        "This is Example Co at 800 555 0100 with a telemarketing call. "
+        "Press 9 to be added to our do-not-call list."
+    )
+
+
+class LeadFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "campaigns.Lead"
+
+    campaign = factory.SubFactory(CampaignFactory)
+    phone = factory.Sequence(
+        lambda n: f"+1{AREA_CODES[n // 100 % len(AREA_CODES)]}555{200 + n % 100:04d}"
+    )
+    name = factory.Faker("name")
+    time_zones = ["America/New_York"]
+
+
+class CallAttemptFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "campaigns.CallAttempt"
+
+    lead = factory.SubFactory(LeadFactory)
+    campaign = factory.SelfAttribute("lead.campaign")

@@ -7,9 +7,11 @@ except in CI (CI=true), where a missing browser is a failure: .ci/run installs i
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 # Flags for a root user on a machine with no outside network.
@@ -60,3 +62,22 @@ def sign_in(page):
         return page
 
     return sign_in_as
+
+
+def refresh_until(page, selector: str, text: str, timeout: float = 40.0) -> None:
+    """Fire the desk's change event (as its websocket would) until `selector` shows `text`.
+
+    The live test server speaks plain HTTP, so the test plays the websocket's part. Each
+    round waits until no refresh is in flight, so a slow, older answer never lands after
+    the check (and wipes what the test then types).
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        page.evaluate("htmx.trigger(document.body, 'desk-changed')")
+        page.wait_for_function("!document.querySelector('.htmx-request')")
+        try:
+            expect(page.locator(selector)).to_contain_text(text, timeout=500)
+            return
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise

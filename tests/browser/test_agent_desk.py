@@ -12,20 +12,9 @@ from playwright.sync_api import expect
 from crm import services as crm_services
 from telephony import acd
 from telephony.models import AgentProfile, Call, Disposition, Queue, QueueEntry
+from tests.browser.conftest import refresh_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _notify_until(page, selector: str, text: str) -> None:
-    """Fire the desk's change event (as its websocket would) until the panel shows `text`."""
-    for _ in range(20):
-        page.evaluate("htmx.trigger(document.body, 'desk-changed')")
-        try:
-            expect(page.locator(selector)).to_contain_text(text, timeout=500)
-            return
-        except AssertionError:
-            continue
-    expect(page.locator(selector)).to_contain_text(text)
 
 
 def _elsewhere(work) -> None:
@@ -68,7 +57,7 @@ def test_agent_takes_a_call_from_screen_pop_to_wrap_up(
     page.locator("#desk-state select[name=state]").select_option("available")
     page.locator("#desk-state").get_by_role("button", name="Change").click()
     # Going available routed the waiting caller to Alex and rang Alex's softphone.
-    _notify_until(page, "#desk-call", "Incoming call")
+    refresh_until(page, "#desk-call", "Incoming call")
     call_panel = page.locator("#desk-call")
     expect(call_panel).to_contain_text("Ava Chen")
     expect(call_panel).to_contain_text("Billing")
@@ -80,14 +69,14 @@ def test_agent_takes_a_call_from_screen_pop_to_wrap_up(
         acd.conversation_ended(entry_id=billing_call.pk)
 
     _elsewhere(talk_and_hang_up)
-    _notify_until(page, "#desk-call", "Wrap-up")
+    refresh_until(page, "#desk-call", "Wrap-up")
     expect(page.locator("#wrap-up")).to_be_visible()
     page.get_by_label("Disposition").select_option(label="Resolved")
     page.get_by_label("Notes").fill("Explained the invoice")
     page.get_by_label("Open a new case").fill("Send a corrected invoice")
     page.get_by_role("button", name="Finish wrap-up").click()
     expect(page.locator("#desk-call")).to_contain_text("No call")
-    _notify_until(page, "#agent-state", "Available")
+    refresh_until(page, "#agent-state", "Available")
 
     desk_agent.refresh_from_db()
     assert desk_agent.state == "available"

@@ -37,6 +37,7 @@ from telephony.simulator import (
     Simulator,
     SimulatorServer,
 )
+from tests.browser.conftest import refresh_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -115,19 +116,6 @@ def _set_state(page, state: str) -> None:
     page.locator("#desk-state").get_by_role("button", name="Change").click()
 
 
-def _refresh_until(page, selector: str, text: str, timeout: float = 40.0) -> None:
-    """Fire the desk's change event (as its websocket would) until `selector` shows `text`."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        page.evaluate("htmx.trigger(document.body, 'desk-changed')")
-        try:
-            expect(page.locator(selector)).to_contain_text(text, timeout=1000)
-            return
-        except AssertionError:
-            continue
-    expect(page.locator(selector)).to_contain_text(text)
-
-
 @pytest.fixture
 def ava():
     customer = crm_services.customer_create(
@@ -145,7 +133,7 @@ def test_caller_through_ivr_and_queue_to_an_agent_who_accepts_and_wraps_up(
     expect(page.locator("#agent-state")).to_contain_text("Available")
 
     caller = live_twilio.dial_in(from_=CALLER, to=SUPPORT_NUMBER, script=CallerScript(["1"]))
-    _refresh_until(page, "#desk-call", "Incoming call")
+    refresh_until(page, "#desk-call", "Incoming call")
     call_panel = page.locator("#desk-call")
     expect(call_panel).to_contain_text("Ava Chen")
     expect(call_panel).to_contain_text("Billing")
@@ -157,18 +145,18 @@ def test_caller_through_ivr_and_queue_to_an_agent_who_accepts_and_wraps_up(
         assert time.monotonic() < deadline, caller.said
         time.sleep(0.1)
     page.get_by_role("button", name="Accept").click()
-    _refresh_until(page, "#desk-call", "On a call")
+    refresh_until(page, "#desk-call", "On a call")
     entry = QueueEntry.objects.get(call__sid=caller.sid)
     assert entry.status == "connected" and entry.served_by == alex
 
     page.get_by_role("button", name="Hang up").click()
-    _refresh_until(page, "#desk-call", "Wrap-up")
+    refresh_until(page, "#desk-call", "Wrap-up")
     page.get_by_label("Disposition").select_option(label="Resolved")
     page.get_by_label("Notes").fill("Explained the invoice")
     page.get_by_label("Open a new case").fill("Send a corrected invoice")
     page.get_by_role("button", name="Finish wrap-up").click()
     expect(page.locator("#desk-call")).to_contain_text("No call")
-    _refresh_until(page, "#agent-state", "Available")
+    refresh_until(page, "#agent-state", "Available")
 
     call = Call.objects.get(sid=caller.sid)
     assert call.disposition == "resolved" and call.ended_at is not None
@@ -184,23 +172,23 @@ def test_warm_transfer_from_one_desk_to_another(live_twilio, alex, bea, ava, pag
     expect(alex_page.locator("#agent-state")).to_contain_text("Available")
 
     caller = live_twilio.dial_in(from_=CALLER, to=SUPPORT_NUMBER, script=CallerScript(["1"]))
-    _refresh_until(alex_page, "#desk-call", "Incoming call")
+    refresh_until(alex_page, "#desk-call", "Incoming call")
     alex_page.get_by_role("button", name="Accept").click()
-    _refresh_until(alex_page, "#desk-call", "On a call")
+    refresh_until(alex_page, "#desk-call", "On a call")
 
     _set_state(bea_page, "available")
     expect(bea_page.locator("#agent-state")).to_contain_text("Available")
-    _refresh_until(alex_page, "#desk-call", "Bea")  # Bea is now a colleague to choose
+    refresh_until(alex_page, "#desk-call", "Bea")  # Bea is now a colleague to choose
     alex_page.locator("#call-controls select[name=to_agent]").select_option(label=str(bea))
     alex_page.get_by_role("button", name="Talk first").click()
-    _refresh_until(bea_page, "#desk-call", "transferred by")
+    refresh_until(bea_page, "#desk-call", "transferred by")
     expect(bea_page.locator("#desk-call")).to_contain_text("Ava Chen")
     bea_page.get_by_role("button", name="Accept").click()
-    _refresh_until(alex_page, "#transfer-status", "on the line")
+    refresh_until(alex_page, "#transfer-status", "on the line")
 
     alex_page.get_by_role("button", name="Complete transfer").click()
-    _refresh_until(alex_page, "#desk-call", "Wrap-up")
-    _refresh_until(bea_page, "#desk-call", "On a call")
+    refresh_until(alex_page, "#desk-call", "Wrap-up")
+    refresh_until(bea_page, "#desk-call", "On a call")
     first = QueueEntry.objects.get(call__sid=caller.sid, transferred_from=None)
     transfer = QueueEntry.objects.get(transferred_from=first)
     assert (first.status, transfer.status, transfer.served_by) == ("done", "connected", bea)

@@ -11,10 +11,11 @@ import threading
 from collections import Counter
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from telephony import acd
 from telephony.models import AgentProfile, Queue, QueueEntry
+from tests.concurrency import run_at_once
 from tests.factories import UserFactory
 
 pytestmark = [
@@ -27,25 +28,6 @@ pytestmark = [
 
 ROUNDS = 3
 THREADS = 8
-
-
-def _run(workers) -> None:
-    errors: list[BaseException] = []
-
-    def guard(work):
-        try:
-            work()
-        except BaseException as error:  # surfaced below, so the test fails loudly
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=guard, args=(w,)) for w in workers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors, errors
 
 
 def test_many_routers_never_double_offer_and_skip_no_one():
@@ -84,7 +66,7 @@ def test_many_routers_never_double_offer_and_skip_no_one():
         return work
 
     for _ in range(ROUNDS):
-        _run(
+        run_at_once(
             [arrivals(20) for _ in range(3)]
             + [router for _ in range(THREADS)]
             + [flapper(a) for a in agents[:5]]
@@ -136,7 +118,7 @@ def test_missed_offers_and_abandons_racing_the_router_keep_the_books_straight():
             if agent.state == "not_ready":
                 acd.agent_set_state(agent=agent, state="available")
 
-    _run([misser, abandoner, router, router, returner, router])
+    run_at_once([misser, abandoner, router, router, returner, router])
     for agent in AgentProfile.objects.all():
         holding = agent.current_entry
         if holding is not None:

@@ -1,0 +1,562 @@
+"""Outbound campaigns: what is dialled (leads), how (campaign settings), what happened
+(attempts), and whom we must never call (Do-Not-Call lists).
+
+Writes go through campaigns.services; reads through campaigns.selectors.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from crm.models import Customer, validate_time_zone
+from crm.phones import PhoneNumberField, format_phone
+
+_AREA_CODE = re.compile(r"^\d{3}$")
+_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+def split_area_codes(text: str) -> list[str]:
+    """Area codes written comma- or space-separated, as a list."""
+    return [code for code in _SEPARATORS.split(text or "") if code]
+
+
+class CallingRule(models.Model):
+    """When the called party may be rung, as data: the federal rule and stricter states.
+
+    A rule applies to every number of its country, or only to its area codes. The dialer
+    applies the strictest of all matching rules and the campaign's own window, in the
+    called party's local time.
+    """
+
+    name = models.CharField(max_length=100, unique=True)
+    country = models.CharField(
+        max_length=2, default="US", help_text="ISO region of the numbers, e.g. US."
+    )
+    area_codes = models.TextField(
+        blank=True,
+        help_text="Comma- or space-separated area codes (e.g. a state's). Blank: the whole "
+        "country.",
+    )
+    window_start = models.TimeField(default=datetime.time(8, 0))
+    window_end = models.TimeField(default=datetime.time(21, 0))
+    max_attempts_per_day = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Calls to the same number per 24 hours (blank: no limit)."
+    )
+    allow_sunday = models.BooleanField(default=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["country", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def area_code_list(self) -> list[str]:
+        return split_area_codes(self.area_codes)
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.window_start and self.window_end and self.window_end <= self.window_start:
+            errors["window_end"] = "The window must end after it starts."
+        bad = [code for code in self.area_code_list() if not _AREA_CODE.match(code)]
+        if bad:
+            errors["area_codes"] = f"Not three-digit area codes: {', '.join(bad)}."
+        if errors:
+            raise ValidationError(errors)
+
+
+class Campaign(models.Model):
+    class Kind(models.TextChoices):
+        SALES = "sales", "Sales"
+        SURVEY = "survey", "Survey"
+        REMINDER = "reminder", "Reminder"
+        COLLECTIONS = "collections", "Collections"
+
+    class DialMode(models.TextChoices):
+        PREVIEW = "preview", "Preview (agent sees the lead, then dials)"
+        PROGRESSIVE = "progressive", "Progressive (one line per free agent)"
+        PREDICTIVE = "predictive", "Predictive (paced lines per agent)"
+        AGENTLESS = "agentless", "Agentless (recorded message)"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        RUNNING = "running", "Running"
+        PAUSED = "paused", "Paused"
+        STOPPED = "stopped", "Stopped"
+        COMPLETED = "completed", "Completed"
+
+    class MachineHandling(models.TextChoices):
+        HANG_UP = "hang_up", "Hang up"
+        LEAVE_MESSAGE = "leave_message", "Leave the machine message"
+
+    # The legal moves; stopped and completed are final.
+    TRANSITIONS: dict[str, tuple[str, ...]] = {
+        Status.DRAFT: (Status.RUNNING,),
+        Status.RUNNING: (Status.PAUSED, Status.STOPPED, Status.COMPLETED),
+        Status.PAUSED: (Status.RUNNING, Status.STOPPED, Status.COMPLETED),
+        Status.STOPPED: (),
+        Status.COMPLETED: (),
+    }
+    # Modes that connect an answered call to an agent only after it is answered, so a
+    # caller may hear the safe-harbor message when nobody is free within 2 seconds.
+    PACED_MODES = (DialMode.PROGRESSIVE, DialMode.PREDICTIVE)
+
+    name = models.CharField(max_length=100, unique=True)
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.SALES)
+    dial_mode = models.CharField(max_length=12, choices=DialMode.choices, default=DialMode.PREVIEW)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    caller_id = PhoneNumberField(help_text="The number called parties see (one of ours).")
+    queue = models.ForeignKey(
+        "telephony.Queue",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="campaigns",
+        help_text="Answered calls go to this queue's agents.",
+    )
+    agents = models.ManyToManyField("telephony.AgentProfile", blank=True, related_name="campaigns")
+    blend_max_inbound_waiting = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="An agent who also serves inbound queues gets outbound calls only while "
+        "their inbound queues have at most this many callers waiting.",
+    )
+    starts_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True)
+    window_start = models.TimeField(
+        default=datetime.time(9, 0), help_text="Daily, in the lead's local time."
+    )
+    window_end = models.TimeField(default=datetime.time(20, 0))
+    dispositions = models.ManyToManyField("telephony.Disposition", blank=True, related_name="+")
+    script = models.TextField(blank=True, max_length=20_000, help_text="Shown to agents.")
+    record_calls = models.BooleanField(default=False)
+    max_attempts = models.PositiveSmallIntegerField(
+        default=3, validators=[MinValueValidator(1), MaxValueValidator(50)]
+    )
+    retry_busy_minutes = models.PositiveIntegerField(default=15)
+    retry_no_answer_minutes = models.PositiveIntegerField(default=120)
+    retry_machine_minutes = models.PositiveIntegerField(default=240)
+    retry_failed_minutes = models.PositiveIntegerField(default=60)
+    machine_handling = models.CharField(
+        max_length=14, choices=MachineHandling.choices, default=MachineHandling.HANG_UP
+    )
+    machine_message = models.TextField(blank=True, max_length=2000)
+    abandonment_target_percent = models.DecimalField(
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("3.00"),
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("3.00"))],
+        help_text="Abandoned calls as a share of live-answered calls, per 30 days (legal "
+        "maximum 3%).",
+    )
+    safe_harbor_message = models.TextField(
+        blank=True,
+        max_length=1000,
+        help_text="Played when no agent is free within 2 seconds: the seller's name and "
+        "phone number, that the call is for telemarketing, and the opt-out key.",
+    )
+    ring_seconds = models.PositiveSmallIntegerField(
+        default=25, validators=[MinValueValidator(15), MaxValueValidator(120)]
+    )
+    max_lines_per_agent = models.DecimalField(
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("3.00"),
+        validators=[MinValueValidator(Decimal("1.00")), MaxValueValidator(Decimal("10.00"))],
+        help_text="Predictive: the most lines dialled per free agent.",
+    )
+    dial_level = models.FloatField(
+        default=1.0, help_text="Current predictive lines per agent; the pacer adjusts it."
+    )
+    agentless_message = models.TextField(
+        blank=True,
+        max_length=2000,
+        help_text="Agentless: what is said, e.g. press 1 to confirm, 2 to speak to someone, "
+        "9 to stop these calls.",
+    )
+    dnc_lists = models.ManyToManyField(
+        "DncList",
+        blank=True,
+        related_name="+",
+        help_text="Further lists to scrub against; the internal and national lists always apply.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        permissions = [("control_campaign", "Can start, pause, resume and stop campaigns")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "running", "paused", "stopped", "completed"]),
+                name="campaign_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(abandonment_target_percent__gt=0)
+                & Q(abandonment_target_percent__lte=Decimal("3.00")),
+                name="campaign_abandonment_target_legal",
+            ),
+            models.CheckConstraint(
+                condition=Q(ring_seconds__gte=15), name="campaign_rings_at_least_15s"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("campaigns:campaign_detail", args=[self.pk])
+
+    def allowed_transitions(self) -> tuple[str, ...]:
+        return self.TRANSITIONS[self.status]
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.RUNNING
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.window_start and self.window_end and self.window_end <= self.window_start:
+            errors["window_end"] = "The window must end after it starts."
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            errors["ends_on"] = "The campaign must end on or after its first day."
+        if self.dial_mode in self.PACED_MODES and not self.safe_harbor_message.strip():
+            errors["safe_harbor_message"] = (
+                "Progressive and predictive campaigns need a safe-harbor message."
+            )
+        if self.dial_mode == self.DialMode.AGENTLESS and not self.agentless_message.strip():
+            errors["agentless_message"] = "An agentless campaign needs its message."
+        if self.machine_handling == self.MachineHandling.LEAVE_MESSAGE and not (
+            self.machine_message.strip()
+        ):
+            errors["machine_message"] = "Write the message to leave on machines."
+        # Agents are many-to-many, so only known once the campaign exists: drafts may be
+        # unstaffed, but a campaign that dials needs somebody to take the calls.
+        if (
+            self.dial_mode != self.DialMode.AGENTLESS
+            and self.status in (self.Status.RUNNING, self.Status.PAUSED)
+            and self.queue_id is None
+            and not (self.pk and self.agents.exists())
+        ):
+            errors["queue"] = "Choose a queue or agents to take the answered calls."
+        if errors:
+            raise ValidationError(errors)
+
+
+class DncList(models.Model):
+    """A Do-Not-Call list: the company's own, a campaign's, or a copy of a national registry."""
+
+    class Kind(models.TextChoices):
+        INTERNAL = "internal", "Internal (company)"
+        CAMPAIGN = "campaign", "Campaign"
+        NATIONAL = "national", "National registry"
+
+    name = models.CharField(max_length=100, unique=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    campaign = models.ForeignKey(
+        Campaign,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="own_dnc_lists",
+        help_text="Campaign lists only.",
+    )
+    as_of = models.DateField(
+        null=True, blank=True, help_text="National lists: the date of the registry copy."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        verbose_name = "Do-Not-Call list"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind"], condition=Q(kind="internal"), name="one_internal_dnc_list"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="campaign", campaign__isnull=False)
+                | (~Q(kind="campaign") & Q(campaign__isnull=True)),
+                name="dnc_list_campaign_iff_campaign_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.kind == self.Kind.CAMPAIGN and self.campaign_id is None:
+            raise ValidationError({"campaign": "A campaign list belongs to a campaign."})
+        if self.kind != self.Kind.CAMPAIGN and self.campaign_id is not None:
+            raise ValidationError({"campaign": "Only campaign lists belong to a campaign."})
+        if self.kind == self.Kind.NATIONAL and self.as_of is None:
+            raise ValidationError({"as_of": "Give the date of the registry copy."})
+
+
+class DncSource(models.TextChoices):
+    MANUAL = "manual", "Entered by hand"
+    IMPORT = "import", "File import"
+    REGISTRY = "registry", "National registry"
+    AGENTLESS_OPT_OUT = "agentless_opt_out", "Opt-out key in an automated call"
+    IVR_REQUEST = "ivr_request", "Asked in the IVR"
+    DISPOSITION = "disposition", "Agent's disposition"
+    API = "api", "API"
+
+
+class DncEntry(models.Model):
+    """One number on one list. Internal entries are kept (at least five years, never expire)."""
+
+    dnc_list = models.ForeignKey(DncList, on_delete=models.CASCADE, related_name="entries")
+    phone = PhoneNumberField()
+    source = models.CharField(max_length=20, choices=DncSource.choices)
+    reason = models.CharField(max_length=255, blank=True)
+    added_at = models.DateTimeField(auto_now_add=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-added_at", "-id"]
+        verbose_name = "Do-Not-Call entry"
+        verbose_name_plural = "Do-Not-Call entries"
+        constraints = [
+            models.UniqueConstraint(fields=["dnc_list", "phone"], name="dnc_number_once_per_list"),
+        ]
+        indexes = [models.Index(fields=["phone"], name="dnc_entry_phone")]
+
+    def __str__(self) -> str:
+        return f"{self.phone} on {self.dnc_list}"
+
+    @property
+    def display(self) -> str:
+        return format_phone(self.phone)
+
+
+class DncChange(models.Model):
+    """The audit trail of additions to and removals from Do-Not-Call lists."""
+
+    class Action(models.TextChoices):
+        ADD = "add", "Added"
+        REMOVE = "remove", "Removed"
+
+    dnc_list = models.ForeignKey(DncList, on_delete=models.PROTECT, related_name="changes")
+    phone = PhoneNumberField()
+    action = models.CharField(max_length=6, choices=Action.choices)
+    source = models.CharField(max_length=20, choices=DncSource.choices)
+    reason = models.CharField(max_length=255, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = "Do-Not-Call change"
+        indexes = [models.Index(fields=["phone", "-at"], name="dnc_change_phone")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.phone} ({self.dnc_list})"
+
+
+class LeadImport(models.Model):
+    """One uploaded lead file, its column mapping, progress and result."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for its mapping or a worker"
+        RUNNING = "running", "Importing"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="imports")
+    file = models.FileField(upload_to="lead-imports/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    # {"column header": "phone" | "name" | "time_zone" | "account_number" | "email"};
+    # columns not mapped are kept in each lead's data.
+    mapping = models.JSONField(default=dict, blank=True)
+    default_time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text="Used when a row gives none and the number does not tell.",
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    imported = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    # [{"row": 7, "phone": "...", "reason": "..."}]: duplicates and rejections, as reported.
+    report = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True, help_text="Why the import failed as a whole.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} → {self.campaign}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("campaigns:import_detail", args=[self.pk])
+
+    @property
+    def percent_done(self) -> int:
+        if not self.total_rows:
+            return 100 if self.status == self.Status.DONE else 0
+        return min(100, self.processed_rows * 100 // self.total_rows)
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class Lead(models.Model):
+    """A number to call for a campaign, and where it stands."""
+
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        SCHEDULED = "scheduled", "Scheduled (retry or callback due at next attempt)"
+        DIALING = "dialing", "Dialing"
+        COMPLETED = "completed", "Completed"
+        DO_NOT_CALL = "do_not_call", "Do not call"
+        EXHAUSTED = "exhausted", "Attempts exhausted"
+        INVALID = "invalid", "Invalid"
+
+    # Leads the dialer may still call.
+    OPEN_STATUSES = (Status.NEW, Status.SCHEDULED, Status.DIALING)
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="leads")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="leads"
+    )
+    phone = PhoneNumberField()
+    name = models.CharField(max_length=200, blank=True)
+    # IANA names from the number, or the one the file gave. Several: the number does not
+    # tell which, so dialing allows only the intersection of their windows.
+    time_zones = models.JSONField(default=list, blank=True)
+    data = models.JSONField(default=dict, blank=True, help_text="Other columns of the file.")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.NEW)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_outcome = models.CharField(max_length=20, blank=True)
+    disposition = models.CharField(max_length=50, blank=True)
+    callback_agent = models.ForeignKey(
+        "telephony.AgentProfile",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="A callback promised by this agent.",
+    )
+    import_batch = models.ForeignKey(
+        LeadImport, on_delete=models.SET_NULL, null=True, blank=True, related_name="leads"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "phone"], name="lead_number_once"),
+        ]
+        indexes = [
+            models.Index(fields=["campaign", "status", "next_attempt_at"], name="lead_claim_order"),
+            models.Index(fields=["phone"], name="lead_phone"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name or self.display} ({self.campaign})"
+
+    @property
+    def display(self) -> str:
+        return format_phone(self.phone)
+
+    def clean(self) -> None:
+        if not isinstance(self.time_zones, list) or not all(
+            isinstance(zone, str) for zone in self.time_zones
+        ):
+            raise ValidationError({"time_zones": "A list of IANA time zone names."})
+        for zone in self.time_zones:
+            validate_time_zone(zone)
+
+
+class CallAttempt(models.Model):
+    """One dial of a lead: claimed, placed, answered, connected, ended."""
+
+    class AnsweredBy(models.TextChoices):
+        HUMAN = "human", "Human"
+        MACHINE = "machine", "Machine"
+        FAX = "fax", "Fax"
+        UNKNOWN = "unknown", "Unknown"
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RINGING = "ringing", "Ringing"
+        HUMAN = "human", "Answered by a person"
+        MACHINE = "machine", "Answered by a machine"
+        BUSY = "busy", "Busy"
+        NO_ANSWER = "no_answer", "No answer"
+        FAILED = "failed", "Failed"
+        ABANDONED = "abandoned", "Abandoned (no agent in time)"
+        CONNECTED = "connected", "Connected to an agent"
+        COMPLETED = "completed", "Completed"
+        SKIPPED_DNC = "skipped_dnc", "Skipped: on Do-Not-Call"
+        SKIPPED_HOURS = "skipped_hours", "Skipped: outside calling hours"
+
+    # Call records are kept five years (DOMAIN): a campaign or lead that was dialled cannot
+    # be deleted; stop the campaign instead.
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="attempts")
+    lead = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="call_attempts")
+    agent = models.ForeignKey(
+        "telephony.AgentProfile",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="call_attempts",
+    )
+    call = models.ForeignKey(
+        "telephony.Call",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="campaign_attempts",
+    )
+    call_sid = models.CharField(max_length=34, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True, help_text="When the lead was claimed.")
+    placed_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    connected_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.CharField(max_length=8, choices=AnsweredBy.choices, blank=True)
+    outcome = models.CharField(max_length=14, choices=Outcome.choices, default=Outcome.PENDING)
+    is_abandoned = models.BooleanField(default=False)
+    disposition = models.CharField(max_length=50, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # The database itself refuses to dial a lead twice at once.
+            models.UniqueConstraint(
+                fields=["lead"],
+                condition=Q(ended_at__isnull=True),
+                name="one_open_attempt_per_lead",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["campaign", "created_at"], name="attempt_campaign_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lead} #{self.pk} ({self.get_outcome_display()})"

@@ -1,0 +1,153 @@
+"""Campaign reads: Do-Not-Call checks, what a user may see, and a campaign's live figures."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, Max, Q, QuerySet
+from django.utils import timezone
+
+from telephony.models import Disposition
+
+from .models import CallAttempt, Campaign, DncEntry, DncList, Lead
+
+# Who sees every campaign (supervisors, managers): the right to see call attempts, which
+# agents lack. Agents see the campaigns they are on.
+SUPERVISE = "campaigns.view_callattempt"
+# DOMAIN: scrub against a copy of the national registry no older than this.
+NATIONAL_DNC_MAX_AGE_DAYS = 31
+ABANDONMENT_PERIOD_DAYS = 30
+# A live answer: a person picked up (machines and faxes are not live answers, TSR), whether
+# or not an agent was free in time.
+_LIVE_OUTCOMES = (
+    CallAttempt.Outcome.HUMAN,
+    CallAttempt.Outcome.ABANDONED,
+    CallAttempt.Outcome.CONNECTED,
+    CallAttempt.Outcome.COMPLETED,
+)
+LIVE_ANSWER = Q(outcome__in=_LIVE_OUTCOMES) & ~Q(answered_by__in=["machine", "fax"])
+
+
+def _dnc_lists_applying(campaign: Campaign | None) -> Q:
+    """Lists that bind a campaign (as a condition on DncEntry): the internal and national
+    lists always, the campaign's own lists and the extra lists it names."""
+    condition = Q(dnc_list__kind__in=[DncList.Kind.INTERNAL, DncList.Kind.NATIONAL])
+    if campaign is not None:
+        condition |= Q(dnc_list__campaign=campaign) | Q(
+            dnc_list__in=Campaign.dnc_lists.through.objects.filter(campaign=campaign).values(
+                "dnclist_id"
+            )
+        )
+    return condition
+
+
+def is_on_dnc(phone: str, campaign: Campaign | None = None) -> bool:
+    """Whether an E.164 number may not be called (for this campaign): one indexed query."""
+    return DncEntry.objects.filter(_dnc_lists_applying(campaign), phone=phone).exists()
+
+
+def dnc_numbers_among(phones: list[str], campaign: Campaign | None = None) -> set[str]:
+    """Which of these E.164 numbers are on a list binding the campaign (one query)."""
+    return set(
+        DncEntry.objects.filter(_dnc_lists_applying(campaign), phone__in=phones).values_list(
+            "phone", flat=True
+        )
+    )
+
+
+def dnc_lists_with(*, phone: str) -> list[DncList]:
+    """Every list an E.164 number is on, whatever campaign they bind."""
+    return list(DncList.objects.filter(entries__phone=phone).order_by("kind", "name"))
+
+
+def national_dnc_as_of() -> datetime.date | None:
+    """The date of the newest national registry copy loaded, if any."""
+    return DncList.objects.filter(kind=DncList.Kind.NATIONAL).aggregate(newest=Max("as_of"))[
+        "newest"
+    ]
+
+
+def national_dnc_warning(*, today: datetime.date | None = None) -> str:
+    """Why the national registry copy cannot be trusted for scrubbing, or ""."""
+    as_of = national_dnc_as_of()
+    if as_of is None:
+        return "No copy of the national Do-Not-Call registry is loaded."
+    age = ((today or timezone.localdate()) - as_of).days
+    if age > NATIONAL_DNC_MAX_AGE_DAYS:
+        return (
+            f"The national Do-Not-Call registry copy is {age} days old (from {as_of:%Y-%m-%d}); "
+            f"load one no older than {NATIONAL_DNC_MAX_AGE_DAYS} days."
+        )
+    return ""
+
+
+def campaigns_visible_to(user: AbstractBaseUser) -> QuerySet[Campaign]:
+    """All campaigns for those who supervise them; an agent's own campaigns for agents."""
+    campaigns = Campaign.objects.select_related("queue")
+    if user.has_perm(SUPERVISE):
+        return campaigns
+    profile = getattr(user, "agent_profile", None)
+    if profile is None:
+        return campaigns.none()
+    return campaigns.filter(agents=profile)
+
+
+def leads_visible_to(user: AbstractBaseUser, *, campaign: Campaign) -> QuerySet[Lead]:
+    """A campaign's leads for supervisors; for an agent, those they dialled or must call back."""
+    leads = campaign.leads.all()
+    if user.has_perm(SUPERVISE):
+        return leads
+    profile = getattr(user, "agent_profile", None)
+    if profile is None:
+        return leads.none()
+    return leads.filter(Q(callback_agent=profile) | Q(call_attempts__agent=profile)).distinct()
+
+
+def campaign_counters(
+    *, campaign: Campaign, now: datetime.datetime | None = None
+) -> dict[str, Any]:
+    """The supervisor's live figures, each an aggregate over indexed rows (two queries).
+
+    The abandonment rate is abandoned ÷ live-answered attempts answered in the last 30
+    days (a younger campaign has no older answers, so that is its life).
+    """
+    now = now or timezone.now()
+    since = now - datetime.timedelta(days=ABANDONMENT_PERIOD_DAYS)
+    outcome = CallAttempt.Outcome
+    recent_live = Q(answered_at__gte=since) & LIVE_ANSWER
+    conversions = Disposition.objects.filter(is_conversion=True).values("code")
+    attempts = campaign.attempts.aggregate(
+        dialed=Count("id", filter=Q(placed_at__isnull=False)),
+        ringing=Count(
+            "id", filter=Q(ended_at__isnull=True, outcome__in=[outcome.PENDING, outcome.RINGING])
+        ),
+        connected=Count("id", filter=Q(ended_at__isnull=True, outcome=outcome.CONNECTED)),
+        abandoned=Count("id", filter=Q(is_abandoned=True)),
+        contacts=Count("id", filter=LIVE_ANSWER),
+        conversions=Count("id", filter=Q(disposition__in=conversions)),
+        recent_live=Count("id", filter=recent_live),
+        recent_abandoned=Count("id", filter=recent_live & Q(is_abandoned=True)),
+    )
+    leads = campaign.leads.aggregate(
+        total=Count("id"), left=Count("id", filter=Q(status__in=Lead.OPEN_STATUSES))
+    )
+    rate = None
+    if attempts["recent_live"]:
+        rate = (
+            Decimal(attempts["recent_abandoned"] * 100) / Decimal(attempts["recent_live"])
+        ).quantize(Decimal("0.01"))
+    return {
+        "dialed": attempts["dialed"],
+        "ringing": attempts["ringing"],
+        "connected": attempts["connected"],
+        "abandoned": attempts["abandoned"],
+        "abandonment_rate": rate,
+        "abandonment_over_target": rate is not None and rate > campaign.abandonment_target_percent,
+        "contacts": attempts["contacts"],
+        "conversions": attempts["conversions"],
+        "leads_total": leads["total"],
+        "leads_left": leads["left"],
+    }

@@ -1,0 +1,465 @@
+"""Campaign business operations: status moves, Do-Not-Call lists and lead imports.
+
+Each function validates before it writes and runs in one transaction, except the import
+and registry loads, which commit batch by batch so progress shows and nothing is redone.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import logging
+import re
+from typing import IO, Any
+
+import phonenumbers
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from phonenumbers import timezone as phone_timezone
+
+from crm import services as crm_services
+from crm.models import Customer, PhoneNumber, known_time_zones
+from crm.phones import normalize_phone
+
+from . import importing, selectors
+from .models import Campaign, DncChange, DncEntry, DncList, DncSource, Lead, LeadImport
+
+logger = logging.getLogger(__name__)
+
+IMPORT_BATCH_SIZE = 500
+REGISTRY_BATCH_SIZE = 5000
+REASON_MISSING_PHONE = "missing phone number"
+REASON_ON_DNC = "on DNC"
+REASON_DUPLICATE_IN_FILE = "duplicate in the file"
+REASON_ALREADY_IN_CAMPAIGN = "already in the campaign"
+REASON_NO_TIME_ZONE = "time zone unknown (give one in the file or a default)"
+
+
+def _by(user: AbstractBaseUser | None) -> AbstractBaseUser | None:
+    return user if user is not None and user.is_authenticated else None
+
+
+# --- Campaign status ----------------------------------------------------------------------
+
+# What supervisors press, and the status each leads to; campaign_transition decides
+# whether the move is legal from where the campaign is.
+CONTROLS = {
+    "start": Campaign.Status.RUNNING,
+    "pause": Campaign.Status.PAUSED,
+    "resume": Campaign.Status.RUNNING,
+    "stop": Campaign.Status.STOPPED,
+}
+
+
+@transaction.atomic
+def campaign_transition(
+    *, campaign: Campaign, status: str, by: AbstractBaseUser | None = None
+) -> Campaign:
+    """Move a campaign to `status` (start, pause, resume, stop, complete) if the move is legal.
+
+    Starting or resuming validates the whole campaign (a dialling campaign needs people to
+    take its calls) and refuses a sales campaign while the national registry copy is
+    missing or older than 31 days: scrubbing against it is the law for telemarketing.
+    """
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if status not in campaign.allowed_transitions():
+        current = campaign.get_status_display().lower()
+        raise ValidationError({"status": [f"A {current} campaign cannot move to “{status}”."]})
+    now = timezone.now()
+    if status == Campaign.Status.RUNNING:
+        warning = selectors.national_dnc_warning()
+        if warning and campaign.kind == Campaign.Kind.SALES:
+            raise ValidationError({"status": [f"{warning} Sales campaigns cannot start."]})
+        campaign.started_at = campaign.started_at or now
+    if status in (Campaign.Status.STOPPED, Campaign.Status.COMPLETED):
+        campaign.stopped_at = now
+    campaign.status = status
+    campaign.full_clean()
+    campaign.save(update_fields=["status", "started_at", "stopped_at"])
+    logger.info("Campaign %s is now %s (by %s)", campaign.pk, status, _by(by))
+    return campaign
+
+
+# --- Do-Not-Call --------------------------------------------------------------------------
+
+
+def dnc_internal_list() -> DncList:
+    """The company's own list (created by a migration; recreated if someone deleted it)."""
+    dnc_list, _ = DncList.objects.get_or_create(
+        kind=DncList.Kind.INTERNAL, defaults={"name": "Internal (company)"}
+    )
+    return dnc_list
+
+
+@transaction.atomic
+def dnc_add(
+    *,
+    phone: str,
+    source: str,
+    reason: str = "",
+    by: AbstractBaseUser | None = None,
+    dnc_list: DncList | None = None,
+) -> DncEntry:
+    """Put a number (any format) on a list, the internal one by default; effective at once.
+
+    Adding a number already there changes nothing and is not audited twice.
+    """
+    number = normalize_phone(phone)
+    dnc_list = dnc_list or dnc_internal_list()
+    fields = {"source": source, "reason": reason, "added_by": _by(by)}
+    DncEntry(dnc_list=dnc_list, phone=number, **fields).full_clean(validate_constraints=False)
+    # get_or_create, not a check then an insert: two requests adding the same number at
+    # once (an IVR caller and their agent) end with one entry and one audit line.
+    entry, created = DncEntry.objects.get_or_create(
+        dnc_list=dnc_list, phone=number, defaults=fields
+    )
+    if not created:
+        return entry
+    DncChange.objects.create(
+        dnc_list=dnc_list,
+        phone=number,
+        action=DncChange.Action.ADD,
+        source=source,
+        reason=reason,
+        by=_by(by),
+    )
+    # Leads not yet dialled stop here; one in flight is the dialer's to finish.
+    leads = Lead.objects.filter(phone=number, status__in=[Lead.Status.NEW, Lead.Status.SCHEDULED])
+    if dnc_list.kind == DncList.Kind.CAMPAIGN:
+        leads = leads.filter(Q(campaign_id=dnc_list.campaign_id) | Q(campaign__dnc_lists=dnc_list))
+    leads.update(status=Lead.Status.DO_NOT_CALL, updated_at=timezone.now())
+    return entry
+
+
+@transaction.atomic
+def dnc_remove(
+    *,
+    phone: str,
+    reason: str,
+    by: AbstractBaseUser | None,
+    source: str = DncSource.API,
+    dnc_list: DncList | None = None,
+) -> None:
+    """Take a number off a list (the internal one by default); needs a reason, is audited.
+
+    Leads already marked do-not-call stay so: calling them again is a campaign decision.
+    """
+    if not (reason or "").strip():
+        raise ValidationError({"reason": ["Say why the number may be called again."]})
+    number = normalize_phone(phone)
+    dnc_list = dnc_list or dnc_internal_list()
+    deleted, _ = DncEntry.objects.filter(dnc_list=dnc_list, phone=number).delete()
+    if not deleted:
+        raise ValidationError({"phone": [f"{number} is not on {dnc_list}."]})
+    DncChange.objects.create(
+        dnc_list=dnc_list,
+        phone=number,
+        action=DncChange.Action.REMOVE,
+        source=source,
+        reason=reason.strip(),
+        by=_by(by),
+    )
+
+
+_REGISTRY_LINE = re.compile(rb"^\s*(\d{3})\s*,?\s*-?\s*(\d{7})\s*$")
+
+
+def dnc_registry_import(
+    *, dnc_list: DncList, handle: IO[bytes], as_of: datetime.date
+) -> dict[str, int]:
+    """Load a national registry copy (files per area code) into a national list.
+
+    Lines are `AAA,NNNNNNN` or ten digits. The file's area codes are replaced as a whole,
+    so numbers that left the registry leave our copy too; then the list is dated `as_of`.
+    Rows go in batches with one INSERT each, because a registry copy holds millions of
+    numbers; one transaction, so checks never see an area code half loaded. Returns counts
+    for the report.
+    """
+    if dnc_list.kind != DncList.Kind.NATIONAL:
+        raise ValidationError({"dnc_list": ["Registry files go into a national list."]})
+    area_codes = {match[1] for match in map(_REGISTRY_LINE.match, handle) if match}
+    handle.seek(0)
+    lines = skipped = 0
+    with transaction.atomic():
+        for area in area_codes:
+            # A range, not LIKE: the (list, phone) index serves it under any collation.
+            first, last = f"+1{area.decode()}0000000", f"+1{area.decode()}9999999"
+            DncEntry.objects.filter(dnc_list=dnc_list, phone__range=(first, last)).delete()
+        batch: list[DncEntry] = []
+        for line in handle:
+            match = _REGISTRY_LINE.match(line)
+            if not match:
+                skipped += bool(line.strip())
+                continue
+            phone = f"+1{match[1].decode()}{match[2].decode()}"
+            batch.append(DncEntry(dnc_list=dnc_list, phone=phone, source=DncSource.REGISTRY))
+            lines += 1
+            if len(batch) >= REGISTRY_BATCH_SIZE:
+                DncEntry.objects.bulk_create(batch, ignore_conflicts=True)
+                batch = []
+        DncEntry.objects.bulk_create(batch, ignore_conflicts=True)
+        DncList.objects.filter(pk=dnc_list.pk).update(as_of=as_of)
+    logger.info("National DNC list %s: %s numbers as of %s", dnc_list.pk, lines, as_of)
+    return {"area_codes": len(area_codes), "lines": lines, "skipped": skipped}
+
+
+# --- Lead import --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def lead_import_create(
+    *,
+    campaign: Campaign,
+    file: UploadedFile,
+    by: AbstractBaseUser | None,
+    mapping: dict[str, str] | None = None,
+    default_time_zone: str = "",
+) -> LeadImport:
+    """Keep an uploaded lead file; with a mapping the import starts at once.
+
+    Without one it waits for lead_import_start, once a person has mapped the columns.
+    """
+    kind = importing.kind_of(file.name or "")
+    file.seek(0)
+    importing.read(file, kind=kind)  # refuses unreadable or header-less files now
+    file.seek(0)
+    lead_import = LeadImport(
+        campaign=campaign,
+        file=file,
+        original_name=(file.name or "leads")[:255],
+        default_time_zone=default_time_zone,
+        created_by=_by(by),
+    )
+    lead_import.full_clean(exclude=["file"])
+    lead_import.save()
+    if mapping is not None:
+        try:
+            lead_import_start(
+                lead_import=lead_import, mapping=mapping, default_time_zone=default_time_zone
+            )
+        except ValidationError:
+            # The row is rolled back; the stored file would be left behind without this.
+            lead_import.file.delete(save=False)
+            raise
+    return lead_import
+
+
+def lead_import_columns(*, lead_import: LeadImport) -> list[str]:
+    """The stored file's column names."""
+    with lead_import.file.open("rb") as handle:
+        columns, _ = importing.read(handle, kind=importing.kind_of(lead_import.file.name))
+    return columns
+
+
+@transaction.atomic
+def lead_import_start(
+    *, lead_import: LeadImport, mapping: dict[str, str], default_time_zone: str = ""
+) -> LeadImport:
+    """Fix the column mapping and queue the import (a Celery task, after commit)."""
+    from . import tasks
+
+    lead_import = LeadImport.objects.select_for_update().get(pk=lead_import.pk)
+    if lead_import.status != LeadImport.Status.PENDING or lead_import.mapping:
+        raise ValidationError({"__all__": ["This import has already started."]})
+    lead_import.mapping = importing.check_mapping(
+        mapping, lead_import_columns(lead_import=lead_import)
+    )
+    lead_import.default_time_zone = default_time_zone
+    lead_import.full_clean(exclude=["file"])
+    lead_import.save(update_fields=["mapping", "default_time_zone"])
+    pk = lead_import.pk
+    transaction.on_commit(lambda: tasks.lead_import_run.delay(pk))
+    return lead_import
+
+
+def _time_zones(number: str, given: str, default: str) -> list[str]:
+    """The lead's possible zones: a valid IANA name from the file, else the number's, else
+    the import's default."""
+    if given and given in known_time_zones():
+        return [given]
+    zones = [
+        zone
+        for zone in phone_timezone.time_zones_for_number(phonenumbers.parse(number))
+        if zone != "Etc/Unknown"
+    ]
+    if zones:
+        return sorted(zones)
+    return [default] if default else []
+
+
+def _customer_for(
+    row: dict[str, str], number: str, zones: list[str], known: dict[str, Customer]
+) -> Customer:
+    """The CRM customer a lead is: by account number, else by phone, else a new lead."""
+    account = row.get("account_number", "").upper()
+    if account and account in known:
+        return known[account]
+    if number in known:
+        return known[number]
+    email = row.get("email", "")
+    customer = crm_services.customer_create(
+        name=row.get("name") or f"Lead {number}",
+        is_lead=True,
+        time_zone=zones[0] if len(zones) == 1 else "",
+        email=email if "@" in email else "",
+        phone_numbers=[{"number": number}],
+    )
+    known[number] = customer
+    return customer
+
+
+def _known_customers(rows: list[dict[str, str]], numbers: list[str]) -> dict[str, Customer]:
+    """Customers of a batch, keyed by account number and by E.164, in two queries."""
+    accounts = [row["account_number"].upper() for row in rows if row.get("account_number")]
+    known: dict[str, Customer] = {
+        c.account_number: c for c in Customer.objects.filter(account_number__in=accounts)
+    }
+    for phone in PhoneNumber.objects.filter(number__in=numbers).select_related("customer"):
+        # The primary number's owner wins, as in caller-ID lookup.
+        if phone.number not in known or phone.is_primary:
+            known[phone.number] = phone.customer
+    return known
+
+
+# One parsed row: its number in the file, its values, mapped fields, other columns (the
+# lead's data), E.164 number ("" when unusable) and why it is unusable.
+_Row = tuple[int, list[str], dict[str, str], dict[str, str], str, str]
+
+
+def _reject(lead_import: LeadImport, row_number: int, values: list[str], reason: str) -> None:
+    lead_import.report.append({"row": row_number, "reason": reason, "values": values})
+
+
+@transaction.atomic
+def _import_batch(lead_import: LeadImport, batch: list[_Row], seen: dict[str, int]) -> None:
+    """Write one batch of rows: each becomes a lead or a line of the report."""
+    campaign = Campaign.objects.select_for_update().get(pk=lead_import.campaign_id)
+    numbers = [row[4] for row in batch if row[4]]
+    on_dnc = selectors.dnc_numbers_among(numbers, campaign)
+    in_campaign = set(campaign.leads.filter(phone__in=numbers).values_list("phone", flat=True))
+    known = _known_customers([row[2] for row in batch], numbers)
+    leads = []
+    for row_number, values, fields, data, number, error in batch:
+        lead_import.processed_rows += 1
+        if not number:
+            lead_import.rejected += 1
+            _reject(lead_import, row_number, values, error)
+        elif number in seen:
+            lead_import.duplicates += 1
+            reason = f"{REASON_DUPLICATE_IN_FILE} (row {seen[number]})"
+            _reject(lead_import, row_number, values, reason)
+        elif number in in_campaign:
+            lead_import.duplicates += 1
+            _reject(lead_import, row_number, values, REASON_ALREADY_IN_CAMPAIGN)
+        elif number in on_dnc:
+            lead_import.rejected += 1
+            _reject(lead_import, row_number, values, REASON_ON_DNC)
+        else:
+            seen[number] = row_number
+            zones = _time_zones(number, fields.get("time_zone", ""), lead_import.default_time_zone)
+            if not zones:
+                lead_import.rejected += 1
+                _reject(lead_import, row_number, values, REASON_NO_TIME_ZONE)
+                continue
+            leads.append(
+                Lead(
+                    campaign=campaign,
+                    customer=_customer_for(fields, number, zones, known),
+                    phone=number,
+                    name=fields.get("name", "")[:200],
+                    time_zones=zones,
+                    data=data,
+                    import_batch=lead_import,
+                )
+            )
+            lead_import.imported += 1
+        if number:
+            seen.setdefault(number, row_number)
+    # Numbers are E.164 and zones valid by construction; the campaign lock above keeps two
+    # imports of one campaign from racing on the unique (campaign, phone) constraint.
+    Lead.objects.bulk_create(leads)
+    lead_import.save(
+        update_fields=["processed_rows", "imported", "duplicates", "rejected", "report"]
+    )
+
+
+def _parse_row(row_number: int, values: list[str], columns: list[str], mapping: dict) -> _Row:
+    """One row read through the mapping, its number normalised."""
+    fields: dict[str, str] = {}
+    data: dict[str, str] = {}
+    for column, value in zip(columns, values, strict=False):
+        field = mapping.get(column)
+        if field:
+            fields[field] = value
+            if field in ("account_number", "email") and value:
+                data[field] = value
+        elif value:
+            data[column] = value
+    raw = fields.get("phone", "")
+    if not raw:
+        return row_number, values, fields, data, "", REASON_MISSING_PHONE
+    try:
+        return row_number, values, fields, data, normalize_phone(raw), ""
+    except ValidationError as error:
+        return row_number, values, fields, data, "", f"bad number: {error.messages[0]}"
+
+
+def lead_import_run(*, lead_import_id: int) -> LeadImport:
+    """Import every row of a mapped file, batch by batch (the Celery task's body).
+
+    A row becomes a lead or a report line with its reason; rows are never silently
+    dropped. Run twice, the second run adds nothing: every number is then a duplicate.
+    """
+    with transaction.atomic():
+        lead_import = LeadImport.objects.select_for_update().get(pk=lead_import_id)
+        if lead_import.status != LeadImport.Status.PENDING or not lead_import.mapping:
+            return lead_import  # a redelivered task, or nothing mapped yet
+        lead_import.status = LeadImport.Status.RUNNING
+        lead_import.save(update_fields=["status"])
+    kind = importing.kind_of(lead_import.file.name)
+    try:
+        # Counted first, in a pass of its own, so the progress bar knows where the end is.
+        with lead_import.file.open("rb") as handle:
+            lead_import.total_rows = sum(1 for _ in importing.read(handle, kind=kind)[1])
+        lead_import.save(update_fields=["total_rows"])
+        with lead_import.file.open("rb") as handle:
+            columns, reader = importing.read(handle, kind=kind)
+            seen: dict[str, int] = {}
+            batch: list[_Row] = []
+            # Row 1 is the header; blank rows are skipped and not numbered.
+            for row_number, values in enumerate(reader, start=2):
+                batch.append(_parse_row(row_number, values, columns, lead_import.mapping))
+                if len(batch) >= IMPORT_BATCH_SIZE:
+                    _import_batch(lead_import, batch, seen)
+                    batch = []
+            _import_batch(lead_import, batch, seen)
+    except Exception as error:
+        logger.exception("Lead import %s failed", lead_import.pk)
+        lead_import.status = LeadImport.Status.FAILED
+        lead_import.error = str(error)[:2000]
+    else:
+        lead_import.status = LeadImport.Status.DONE
+    lead_import.finished_at = timezone.now()
+    lead_import.save(update_fields=["status", "error", "finished_at"])
+    return lead_import
+
+
+def lead_import_report_csv(*, lead_import: LeadImport) -> str:
+    """The rows that did not become leads, with their reason and original values, as CSV."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    columns: list[Any] = []
+    if lead_import.report:
+        try:
+            columns = lead_import_columns(lead_import=lead_import)
+        except (OSError, ValidationError):
+            columns = []  # the stored file is gone; the values still say everything
+    writer.writerow(["row", "reason", *columns])
+    for line in lead_import.report:
+        writer.writerow([line["row"], line["reason"], *line["values"]])
+    return out.getvalue()
