@@ -11,7 +11,10 @@ import time
 from pathlib import Path
 
 import pytest
+from django.db import connections
 from playwright.sync_api import expect
+
+from tests.concurrency import run_at_once
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 # Flags for a root user on a machine with no outside network.
@@ -49,6 +52,8 @@ def page(transactional_db, live_server, monkeypatch):
         context.set_default_timeout(10_000)
         yield context.new_page()
         browser.close()
+        # The test body ran beside Playwright's loop, with a connection of its own.
+        connections.close_all()
 
 
 @pytest.fixture
@@ -81,3 +86,9 @@ def refresh_until(page, selector: str, text: str, timeout: float = 40.0) -> None
         except AssertionError:
             if time.monotonic() > deadline:
                 raise
+
+
+def elsewhere(work) -> None:
+    """Run `work` on another thread with its own connection, as a worker process would
+    (and away from Playwright's event loop)."""
+    run_at_once([work])

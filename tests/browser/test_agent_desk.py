@@ -4,24 +4,15 @@ The live test server speaks plain HTTP, so the test fires the same htmx event th
 websocket would; the websocket itself is covered by the consumer tests.
 """
 
-import threading
-
 import pytest
 from playwright.sync_api import expect
 
 from crm import services as crm_services
 from telephony import acd
 from telephony.models import AgentProfile, Call, Disposition, Queue, QueueEntry
-from tests.browser.conftest import refresh_until
+from tests.browser.conftest import elsewhere, refresh_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _elsewhere(work) -> None:
-    """Run `work` on another thread, as the router's worker process would."""
-    thread = threading.Thread(target=work)
-    thread.start()
-    thread.join()
 
 
 @pytest.fixture
@@ -68,7 +59,7 @@ def test_agent_takes_a_call_from_screen_pop_to_wrap_up(
         acd.offer_accepted(entry_id=billing_call.pk)
         acd.conversation_ended(entry_id=billing_call.pk)
 
-    _elsewhere(talk_and_hang_up)
+    elsewhere(talk_and_hang_up)
     refresh_until(page, "#desk-call", "Wrap-up")
     expect(page.locator("#wrap-up")).to_be_visible()
     page.get_by_label("Disposition").select_option(label="Resolved")

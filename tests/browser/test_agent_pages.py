@@ -4,13 +4,12 @@ Data the page needs is made by fixtures listed before `sign_in`, so it exists be
 browser (and its event loop) starts.
 """
 
-import threading
-
 import pytest
 from playwright.sync_api import expect
 
 from crm import services
 from crm.models import Case
+from tests.browser.conftest import elsewhere
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -51,19 +50,12 @@ def test_a_bad_note_shows_an_error_in_place(agent, ava, sign_in):
     assert not ava.interactions.exists()
 
 
-def _elsewhere(work) -> None:
-    """Run `work` on another thread, as another process would (away from Playwright's loop)."""
-    thread = threading.Thread(target=work)
-    thread.start()
-    thread.join()
-
-
 def test_timeline_updates_live_when_a_colleague_adds_a_note(agent, other_agent, ava, sign_in):
     page = sign_in(agent)
     page.goto(ava.get_absolute_url())
     # The live server speaks plain HTTP (no websockets); the page's refresh path is the
     # same one a websocket notice triggers.
-    _elsewhere(lambda: services.note_add(customer=ava, author=other_agent, body="Colleague's note"))
+    elsewhere(lambda: services.note_add(customer=ava, author=other_agent, body="Colleague's note"))
     page.evaluate("htmx.trigger(document.body, 'timeline-changed')")
     expect(page.locator("#timeline")).to_contain_text("Colleague's note")
 
