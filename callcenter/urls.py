@@ -28,6 +28,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
     path("api/", include(router.urls)),
     path("telephony/", include("telephony.urls")),
+    path("campaigns/voice/", include("campaigns.dialer.urls")),
     path("", include("crm.urls")),
 ]
 

@@ -280,3 +280,27 @@ def wrap_up_expired(*, agent_id: int, entry_id: int) -> AgentProfile | None:
     _move(agent, State.AVAILABLE)
     agent.save()
     return agent
+
+
+# --- Outbound campaigns: an answered lead goes to the agent who owns it ------------------
+
+
+@transaction.atomic
+def offer_to_agent(*, entry_id: int, agent_id: int) -> Pairing | None:
+    """Offer a waiting entry to one particular agent if they are free (preview dialing,
+    a callback an agent promised); None leaves the entry to normal routing."""
+    entry = QueueEntry.objects.select_for_update().get(pk=entry_id)
+    agent = (
+        AgentProfile.objects.select_for_update(skip_locked=True)
+        .filter(pk=agent_id, state=State.AVAILABLE, current_entry__isnull=True)
+        .first()
+    )
+    if entry.status != QueueEntry.Status.WAITING or agent is None:
+        return None
+    now = timezone.now()
+    entry.status, entry.offered_at = QueueEntry.Status.OFFERED, now
+    entry.save(update_fields=["status", "offered_at"])
+    agent.current_entry = entry
+    _move(agent, State.OFFERED, at=now)
+    agent.save(update_fields=["current_entry", "state", "reason", "state_since"])
+    return Pairing(entry_id=entry.pk, agent_id=agent.pk)

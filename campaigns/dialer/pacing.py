@@ -1,0 +1,84 @@
+"""How many lines to dial: pure functions of what the pacer measured (tested as tables).
+
+Progressive dials one line per free agent. Predictive expects some lines to be busy, ring
+out or reach machines, so it dials `dial_level` lines per agent expected free in the next
+ring window; a slow controller on the campaign's rolling 30-day abandonment keeps it under
+the legal target, and a fast one halves it on a burst of drops (DOMAIN §7-8).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+# Near the target, predictive drops to one line per agent (no more drops than progressive).
+HARD_BACK_OFF_SHARE = 0.8
+# From this share of the target on, the ceiling tapers linearly down to 1.0.
+TAPER_FROM_SHARE = 0.5
+# How far one tick moves the dial level towards its aim (smooths noisy answer rates).
+STEP = 0.5
+# A "burst": recent drops at more than this multiple of the target rate.
+BURST_MULTIPLE = 2.0
+
+
+@dataclass(frozen=True)
+class Staffing:
+    """The campaign's agents as the pacer sees them at one tick."""
+
+    free: int  # available now, eligible for outbound (blending rule passed)
+    soon_free: float  # expected to free up within the ring window
+    lines_in_flight: int  # dialled, not yet answered or ended
+    answered_waiting: int  # answered, waiting for an agent
+
+
+def progressive_lines(staffing: Staffing) -> int:
+    """One line per free agent, less those already ringing or waiting for them."""
+    return max(0, staffing.free - staffing.lines_in_flight - staffing.answered_waiting)
+
+
+def predictive_lines(staffing: Staffing, *, dial_level: float, max_lines_per_agent: float) -> int:
+    """Lines for the agents expected free, at `dial_level` lines each, less those in flight."""
+    expected = staffing.free + staffing.soon_free - staffing.answered_waiting
+    if expected <= 0:
+        return 0
+    level = min(max(1.0, dial_level), max_lines_per_agent)
+    return max(0, math.floor(expected * level + 0.5) - staffing.lines_in_flight)
+
+
+def dial_level_ceiling(*, abandon_rate: float, target_rate: float, max_lines_per_agent: float):
+    """The most lines per agent the rolling abandonment rate allows."""
+    if abandon_rate >= HARD_BACK_OFF_SHARE * target_rate:
+        return 1.0
+    taper_from = TAPER_FROM_SHARE * target_rate
+    if abandon_rate <= taper_from:
+        return max_lines_per_agent
+    room = (HARD_BACK_OFF_SHARE * target_rate - abandon_rate) / (
+        (HARD_BACK_OFF_SHARE - TAPER_FROM_SHARE) * target_rate
+    )
+    return 1.0 + (max_lines_per_agent - 1.0) * room
+
+
+def next_dial_level(
+    *,
+    current: float,
+    answer_rate: float,
+    abandon_rate: float,
+    recent_drop_rate: float,
+    target_rate: float,
+    max_lines_per_agent: float,
+) -> float:
+    """The adapted dial level for the next tick.
+
+    The aim is the lines per agent that yield one live answer each (1 / answer rate), under
+    the abandonment ceiling. A burst of recent drops halves the level at once.
+    """
+    ceiling = dial_level_ceiling(
+        abandon_rate=abandon_rate,
+        target_rate=target_rate,
+        max_lines_per_agent=max_lines_per_agent,
+    )
+    if recent_drop_rate > BURST_MULTIPLE * target_rate:
+        return max(1.0, min(ceiling, current / 2))
+    aim = min(ceiling, 1.0 / answer_rate if answer_rate > 0 else max_lines_per_agent)
+    level = current + STEP * (aim - current)
+    return round(min(max(1.0, level), ceiling), 3)

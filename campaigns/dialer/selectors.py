@@ -1,0 +1,149 @@
+"""What the pacer reads: who can take a call, what is in flight, how calls have gone."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db.models import Avg, Count, F, Q
+from django.utils import timezone
+
+from telephony.models import AgentProfile, AgentSkill, Queue, QueueEntry
+
+from ..models import CallAttempt, Campaign
+from . import pacing
+
+State = AgentProfile.State
+Outcome = CallAttempt.Outcome
+
+ABANDONMENT_PERIOD = dt.timedelta(days=30)
+# The window of "recent" drops for the fast controller, and of the live-answer rate.
+RECENT = dt.timedelta(minutes=10)
+DEFAULT_HANDLE_SECONDS = 180
+# Machines and faxes are not live answers (TSR): they never count as abandoned calls.
+NOT_LIVE = ("machine", "fax")
+_LIVE_OUTCOMES = (Outcome.HUMAN, Outcome.ABANDONED, Outcome.CONNECTED, Outcome.COMPLETED)
+
+
+def campaign_agents(campaign: Campaign):
+    """The campaign's agents: its own list, else whoever has its queue's skills."""
+    if campaign.agents.exists():
+        return campaign.agents.all()
+    requirements = (
+        list(campaign.queue.required_skills.values_list("skill_id", "min_level"))
+        if campaign.queue_id
+        else []
+    )
+    agents = AgentProfile.objects.all()
+    for skill_id, min_level in requirements:
+        agents = agents.filter(agent_skills__skill_id=skill_id, agent_skills__level__gte=min_level)
+    return agents.distinct()
+
+
+def agents_logged_in(campaign: Campaign) -> bool:
+    """Is any of the campaign's agents signed in to take calls (not offline)?"""
+    return campaign_agents(campaign).exclude(state=State.OFFLINE).exists()
+
+
+def _inbound_queues_of(agent: AgentProfile, queues: Iterable[Queue]) -> list[int]:
+    """The inbound queues whose skill requirements the agent meets."""
+    levels = dict(AgentSkill.objects.filter(agent=agent).values_list("skill_id", "level"))
+    return [
+        queue.pk
+        for queue in queues
+        if all(
+            levels.get(requirement.skill_id, 0) >= requirement.min_level
+            for requirement in queue.required_skills.all()
+        )
+    ]
+
+
+def outbound_ready_agents(campaign: Campaign) -> list[AgentProfile]:
+    """Free campaign agents that the blending rule lets take outbound calls now.
+
+    An agent who also serves inbound queues gets outbound work only while those queues
+    have at most `blend_max_inbound_waiting` callers waiting.
+    """
+    free = list(campaign_agents(campaign).filter(state=State.AVAILABLE, current_entry__isnull=True))
+    if not free:
+        return []
+    inbound = list(
+        Queue.objects.exclude(campaigns__isnull=False).prefetch_related("required_skills")
+    )
+    waiting = dict(
+        QueueEntry.objects.filter(status=QueueEntry.Status.WAITING, queue__in=inbound)
+        .filter(Q(not_before__isnull=True) | Q(not_before__lte=timezone.now()))
+        .values("queue")
+        .annotate(n=Count("id"))
+        .values_list("queue", "n")
+    )
+    limit = campaign.blend_max_inbound_waiting
+    return [
+        agent
+        for agent in free
+        if sum(waiting.get(queue_id, 0) for queue_id in _inbound_queues_of(agent, inbound)) <= limit
+    ]
+
+
+def _mean_handle_seconds(campaign: Campaign) -> float:
+    recent = (
+        CallAttempt.objects.filter(campaign=campaign, connected_at__isnull=False)
+        .filter(ended_at__isnull=False)
+        .order_by("-ended_at")[:50]
+        .aggregate(handle=Avg(F("ended_at") - F("connected_at")))["handle"]
+    )
+    return recent.total_seconds() if recent else DEFAULT_HANDLE_SECONDS
+
+
+def staffing(campaign: Campaign) -> pacing.Staffing:
+    """Free and soon-free agents, lines ringing and answered calls waiting, for one tick.
+
+    Soon free: agents in wrap-up, and agents whose call has lasted longer than the mean
+    handle time less one ring window; each counts half (they may still run over).
+    """
+    now = timezone.now()
+    agents = campaign_agents(campaign)
+    ring = dt.timedelta(seconds=campaign.ring_seconds)
+    handle = dt.timedelta(seconds=_mean_handle_seconds(campaign))
+    wrapping = agents.filter(state=State.WRAP_UP).count()
+    finishing = agents.filter(state=State.ON_CALL, state_since__lte=now - handle + ring).count()
+    open_attempts = CallAttempt.objects.filter(campaign=campaign, ended_at__isnull=True)
+    return pacing.Staffing(
+        free=len(outbound_ready_agents(campaign)),
+        soon_free=0.5 * (wrapping + finishing),
+        lines_in_flight=open_attempts.filter(answered_at__isnull=True).count(),
+        answered_waiting=open_attempts.filter(
+            answered_at__isnull=False, connected_at__isnull=True, is_abandoned=False
+        )
+        .exclude(answered_by__in=NOT_LIVE)
+        .count(),
+    )
+
+
+def _rate(numerator: int, denominator: int) -> float:
+    return numerator / denominator if denominator else 0.0
+
+
+def abandonment_rate(campaign: Campaign, *, since: dt.datetime) -> float:
+    """Abandoned ÷ live-answered calls of the campaign since `since` (0 with no answers)."""
+    live = CallAttempt.objects.filter(
+        campaign=campaign, answered_at__gte=since, outcome__in=_LIVE_OUTCOMES
+    ).exclude(answered_by__in=NOT_LIVE)
+    return _rate(live.filter(is_abandoned=True).count(), live.count())
+
+
+def rolling_abandonment_rate(campaign: Campaign) -> float:
+    """The legal measure: the last 30 days, or the campaign's life if shorter."""
+    return abandonment_rate(campaign, since=timezone.now() - ABANDONMENT_PERIOD)
+
+
+def live_answer_rate(campaign: Campaign) -> float:
+    """Live answers ÷ ended dials over the recent attempts (1.0 before any is known)."""
+    recent = CallAttempt.objects.filter(
+        campaign=campaign, placed_at__gte=timezone.now() - RECENT, ended_at__isnull=False
+    )
+    dialled = recent.count()
+    if not dialled:
+        return 1.0
+    live = recent.filter(outcome__in=_LIVE_OUTCOMES).exclude(answered_by__in=NOT_LIVE).count()
+    return max(_rate(live, dialled), 0.05)
