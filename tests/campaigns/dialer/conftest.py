@@ -81,8 +81,8 @@ def make_campaign(db, sales_queue):
             ring_seconds=15,
             safe_harbor_message="This is Example Co, 800 555 0100, a sales call. "
             "Press 9 to stop our calls.",
-            window_start=dt.time(8, 0),
-            window_end=dt.time(21, 0),
+            window_start=fields.pop("window_start", dt.time(8, 0)),
+            window_end=fields.pop("window_end", dt.time(21, 0)),
             **fields,
         )
         campaign.agents.set(agents)
