@@ -29,6 +29,7 @@ urlpatterns = [
     path("api/", include(router.urls)),
     path("telephony/", include("telephony.urls")),
     path("campaigns/voice/", include("campaigns.dialer.urls")),
+    path("campaigns/", include("campaigns.urls")),
     path("", include("crm.urls")),
 ]
 

@@ -14,8 +14,8 @@ import datetime as dt
 import logging
 from collections.abc import Mapping
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 from twilio.twiml.voice_response import VoiceResponse
 
@@ -47,8 +47,7 @@ SCAN_PER_LINE = 20
 REAP_MARGIN = dt.timedelta(minutes=2)
 # A claimed attempt not placed this long after its claim was lost with its worker.
 UNPLACED_AFTER = dt.timedelta(seconds=rate.HORIZON_SECONDS + 60)
-# Last outcome a disposition gives a lead to call back: such leads are dialled first.
-CALLBACK = "callback"
+CALLBACK = selectors.CALLBACK
 
 RETRY_MINUTES = {
     Outcome.BUSY: "retry_busy_minutes",
@@ -82,7 +81,8 @@ def lines_wanted(campaign: Campaign) -> int:
     now = timezone.now()
     level = pacing.next_dial_level(
         current=campaign.dial_level,
-        answer_rate=selectors.live_answer_rate(campaign),
+        agents=staffing.staffed,
+        answer_rate=selectors.answer_rate(campaign),
         abandon_rate=selectors.rolling_abandonment_rate(campaign),
         recent_drop_rate=selectors.abandonment_rate(campaign, since=now - selectors.RECENT),
         target_rate=float(campaign.abandonment_target_percent) / 100,
@@ -123,32 +123,6 @@ def _in_dates(campaign: Campaign, now: dt.datetime) -> bool:
     today = timezone.localdate(now)
     starts, ends = campaign.starts_on, campaign.ends_on
     return (starts is None or starts <= today) and (ends is None or today <= ends)
-
-
-def _due_leads(campaign: Campaign, now: dt.datetime):
-    """Leads to dial now, in order: due callbacks, then fewest attempts, then oldest.
-
-    A callback an agent promised waits until that agent is free.
-    """
-    free_owner = Q(
-        callback_agent__state=AgentProfile.State.AVAILABLE,
-        callback_agent__current_entry__isnull=True,
-    )
-    return (
-        Lead.objects.filter(campaign=campaign)
-        .filter(
-            Q(status=Lead.Status.NEW) | Q(status=Lead.Status.SCHEDULED, next_attempt_at__lte=now)
-        )
-        .filter(Q(callback_agent__isnull=True) | free_owner)
-        .annotate(
-            callback_first=Case(
-                When(last_outcome=CALLBACK, then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
-            )
-        )
-        .order_by("callback_first", "attempts", "id")
-    )
 
 
 def _skip(lead: Lead, campaign: Campaign, outcome: str, now: dt.datetime) -> None:
@@ -205,7 +179,7 @@ def leads_claim(
     if limit <= 0 or not _in_dates(campaign, now):
         return []
     rules = list(CallingRule.objects.filter(is_active=True))
-    due = _due_leads(campaign, now)
+    due = selectors.due_leads(campaign, now)
     if lead_id is not None:
         due = due.filter(pk=lead_id)
     claimed: list[CallAttempt] = []
@@ -665,3 +639,42 @@ def attempt_disposition(
     lead.full_clean()
     lead.save()
     return True
+
+
+# --- Preview dialing from the desk -----------------------------------------------------
+
+
+@transaction.atomic
+def preview_dial(*, agent: AgentProfile, lead: Lead) -> CallAttempt:
+    """The agent chose to dial the lead they previewed: claim it for them, then call.
+
+    The same checks as the pacer's apply (Do-Not-Call, hours, dates, not taken meanwhile).
+    """
+    if (
+        lead.campaign.dial_mode != Mode.PREVIEW
+        or not lead.campaign.agents.filter(pk=agent.pk).exists()
+    ):
+        raise ValidationError({"__all__": ["This lead is not yours to dial."]})
+    claimed = leads_claim(campaign=lead.campaign, limit=1, agent=agent, lead_id=lead.pk)
+    if not claimed:
+        raise ValidationError({"__all__": ["This lead cannot be dialled now."]})
+    from ..tasks import attempt_place
+
+    transaction.on_commit(lambda: attempt_place.delay(claimed[0].pk))
+    return claimed[0]
+
+
+@transaction.atomic
+def preview_skip(*, agent: AgentProfile, lead: Lead) -> Lead:
+    """The agent passed on a previewed lead: it goes to the back, not lost or counted."""
+    lead = Lead.objects.select_for_update().select_related("campaign").get(pk=lead.pk)
+    if lead.status not in (Lead.Status.NEW, Lead.Status.SCHEDULED):
+        raise ValidationError({"__all__": ["This lead is no longer waiting."]})
+    lead.status = Lead.Status.SCHEDULED
+    lead.next_attempt_at = timezone.now() + dt.timedelta(
+        minutes=lead.campaign.retry_no_answer_minutes
+    )
+    lead.last_outcome = "skipped"
+    lead.full_clean()
+    lead.save()
+    return lead

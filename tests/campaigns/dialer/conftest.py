@@ -94,12 +94,12 @@ def make_campaign(db, sales_queue):
 @pytest.fixture
 def make_lead(db):
     def make(campaign: Campaign, phone: str = NY_NUMBER, **fields) -> Lead:
-        customer = crm_services.customer_create(
-            name=fields.pop("name", "Ava Chen"), phone_numbers=[{"number": phone}]
-        )
+        name = fields.pop("name", "Ava Chen")
+        customer = crm_services.customer_create(name=name, phone_numbers=[{"number": phone}])
         return Lead.objects.create(
             campaign=campaign,
             customer=customer,
+            name=name,
             phone=phone,
             time_zones=fields.pop("time_zones", ["America/New_York"]),
             **fields,

@@ -26,6 +26,7 @@ def test_progressive_dials_one_line_per_free_agent(free, in_flight, waiting, lin
     [
         (0, 0.0, 0, 2.5, 0),
         (2, 0.0, 0, 1.0, 2),
+        (2, 1.0, 0, 1.0, 2),  # at 1.0 only agents free now count: progressive
         (2, 0.0, 0, 2.5, 5),
         (2, 1.0, 0, 2.5, 8),
         (2, 0.0, 3, 2.5, 2),
@@ -42,6 +43,33 @@ def test_predictive_dials_the_dial_level_per_expected_free_agent(
     assert pacing.predictive_lines(staffing, dial_level=level, max_lines_per_agent=3.0) == lines
 
 
+def test_expected_drops_follow_the_binomial_law():
+    assert pacing.expected_drops(2, 0.5, 1) == pytest.approx(0.25)
+    assert pacing.expected_drops(3, 0.5, 3) == 0
+    assert pacing.expected_drops(4, 1.0, 2) == pytest.approx(2.0)
+
+
+@pytest.mark.parametrize(
+    ("agents", "answer_rate", "level_range"),
+    [
+        (1, 0.35, (1.0, 1.0)),  # one agent: a second line risks too much
+        (5, 0.35, (1.2, 1.8)),
+        (20, 0.35, (1.8, 2.4)),  # many agents pool their luck
+        (50, 0.35, (2.1, 2.6)),
+        (20, 0.9, (1.0, 1.1)),  # nearly everyone answers: nothing to gain
+        (20, 0.2, (2.9, 3.0)),  # capped
+    ],
+)
+def test_the_safe_level_grows_with_the_team_and_falls_with_the_answer_rate(
+    agents, answer_rate, level_range
+):
+    level = pacing.safe_level(
+        agents=agents, answer_rate=answer_rate, drop_budget=0.015, max_level=3.0
+    )
+    low, high = level_range
+    assert low <= level <= high
+
+
 @pytest.mark.parametrize(
     ("abandon_rate", "ceiling"),
     [(0.0, 3.0), (0.015, 3.0), (0.0195, 2.0), (0.024, 1.0), (0.03, 1.0), (0.10, 1.0)],
@@ -52,9 +80,10 @@ def test_the_ceiling_backs_off_hard_as_abandonment_nears_the_target(abandon_rate
     ) == pytest.approx(ceiling)
 
 
-def _next(current, *, answer=0.4, abandon=0.0, recent=0.0):
+def _next(current, *, answer=0.35, abandon=0.0, recent=0.0, agents=20):
     return pacing.next_dial_level(
         current=current,
+        agents=agents,
         answer_rate=answer,
         abandon_rate=abandon,
         recent_drop_rate=recent,
@@ -63,12 +92,13 @@ def _next(current, *, answer=0.4, abandon=0.0, recent=0.0):
     )
 
 
-def test_the_dial_level_climbs_towards_one_live_answer_per_agent():
+def test_the_dial_level_climbs_towards_the_safe_level():
+    safe = pacing.safe_level(agents=20, answer_rate=0.35, drop_budget=0.015, max_level=3.0)
     levels = [1.0]
-    for _ in range(8):
-        levels.append(_next(levels[-1], answer=0.4))
+    for _ in range(10):
+        levels.append(_next(levels[-1]))
     assert levels == sorted(levels)
-    assert levels[-1] == pytest.approx(2.5, abs=0.01)
+    assert levels[-1] == pytest.approx(safe, abs=0.01)
 
 
 def test_the_dial_level_drops_to_one_near_the_target_and_halves_on_a_burst():
@@ -135,10 +165,10 @@ def test_predictive_backs_off_when_abandonment_nears_the_target(
                 ended_at=campaign.created_at,
             )
 
-    # 40% of dials reach a person: 2.5 lines per free agent keep them busy.
+    # 40% of dials reach a person: more than one line per free agent.
     attempts(60, "no_answer")
     attempts(40, "completed")
-    assert services.lines_wanted(campaign) == 10
+    assert services.lines_wanted(campaign) > 4
     attempts(1, "abandoned", abandoned=True)  # 1 in 41 live answers: 2.4%, near 3%
     assert services.lines_wanted(campaign) == 4
     campaign.refresh_from_db()
