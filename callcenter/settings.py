@@ -239,10 +239,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # Several models have a "state"; each gets a schema enum named after its model.
+    # Several models have a "state" or "status"; each gets a schema enum named after its model.
     "ENUM_NAME_OVERRIDES": {
         "AgentStateEnum": "telephony.models.AgentProfile.State",
         "CallStateEnum": "telephony.models.Call.State",
+        "CaseStatusEnum": "crm.models.Case.Status",
+        "CampaignStatusEnum": "campaigns.models.Campaign.Status",
+        "LeadStatusEnum": "campaigns.models.Lead.Status",
+        "LeadImportStatusEnum": "campaigns.models.LeadImport.Status",
     },
 }
 

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from campaigns import api as campaigns_api
 from crm import api as crm_api
 from telephony import api as telephony_api
 
@@ -17,6 +18,9 @@ router.register("interactions", crm_api.InteractionViewSet, basename="interactio
 router.register("agents", telephony_api.AgentViewSet, basename="agent")
 router.register("queues", telephony_api.QueueViewSet, basename="queue")
 router.register("calls", telephony_api.CallViewSet, basename="call")
+router.register("campaigns", campaigns_api.CampaignViewSet, basename="campaign")
+router.register("lead-imports", campaigns_api.LeadImportViewSet, basename="lead-import")
+router.register("dnc", campaigns_api.DncEntryViewSet, basename="dnc-entry")
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -27,9 +31,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
     path("api/", include(router.urls)),
-    path("telephony/", include("telephony.urls")),
     path("campaigns/voice/", include("campaigns.dialer.urls")),
     path("campaigns/", include("campaigns.urls")),
+    path("telephony/", include("telephony.urls")),
     path("", include("crm.urls")),
 ]
 

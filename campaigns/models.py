@@ -515,8 +515,10 @@ class CallAttempt(models.Model):
         SKIPPED_DNC = "skipped_dnc", "Skipped: on Do-Not-Call"
         SKIPPED_HOURS = "skipped_hours", "Skipped: outside calling hours"
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="attempts")
-    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="call_attempts")
+    # Call records are kept five years (DOMAIN): a campaign or lead that was dialled cannot
+    # be deleted; stop the campaign instead.
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="attempts")
+    lead = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="call_attempts")
     agent = models.ForeignKey(
         "telephony.AgentProfile",
         on_delete=models.SET_NULL,

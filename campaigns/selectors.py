@@ -17,6 +17,15 @@ from .models import CallAttempt, Campaign, DncEntry, DncList, Lead
 # DOMAIN: scrub against a copy of the national registry no older than this.
 NATIONAL_DNC_MAX_AGE_DAYS = 31
 ABANDONMENT_PERIOD_DAYS = 30
+# A live answer: a person picked up (machines and faxes are not live answers, TSR), whether
+# or not an agent was free in time.
+_LIVE_OUTCOMES = (
+    CallAttempt.Outcome.HUMAN,
+    CallAttempt.Outcome.ABANDONED,
+    CallAttempt.Outcome.CONNECTED,
+    CallAttempt.Outcome.COMPLETED,
+)
+LIVE_ANSWER = Q(outcome__in=_LIVE_OUTCOMES) & ~Q(answered_by__in=["machine", "fax"])
 
 
 def _dnc_lists_applying(campaign: Campaign | None) -> Q:
@@ -99,15 +108,13 @@ def campaign_counters(
 ) -> dict[str, Any]:
     """The supervisor's live figures, each an aggregate over indexed rows (two queries).
 
-    The abandonment rate is abandoned ÷ live-answered (human) attempts over the last 30
-    days (a younger campaign has no older attempts, so that is its life); machine answers
-    are not live answers.
+    The abandonment rate is abandoned ÷ live-answered attempts answered in the last 30
+    days (a younger campaign has no older answers, so that is its life).
     """
     now = now or timezone.now()
     since = now - datetime.timedelta(days=ABANDONMENT_PERIOD_DAYS)
     outcome = CallAttempt.Outcome
-    live = Q(answered_by=CallAttempt.AnsweredBy.HUMAN)
-    recent = Q(created_at__gte=since)
+    recent_live = Q(answered_at__gte=since) & LIVE_ANSWER
     conversions = Disposition.objects.filter(is_conversion=True).values("code")
     attempts = campaign.attempts.aggregate(
         dialed=Count("id", filter=Q(placed_at__isnull=False)),
@@ -116,10 +123,10 @@ def campaign_counters(
         ),
         connected=Count("id", filter=Q(ended_at__isnull=True, outcome=outcome.CONNECTED)),
         abandoned=Count("id", filter=Q(is_abandoned=True)),
-        contacts=Count("id", filter=live),
+        contacts=Count("id", filter=LIVE_ANSWER),
         conversions=Count("id", filter=Q(disposition__in=conversions)),
-        recent_live=Count("id", filter=recent & live),
-        recent_abandoned=Count("id", filter=recent & Q(is_abandoned=True)),
+        recent_live=Count("id", filter=recent_live),
+        recent_abandoned=Count("id", filter=recent_live & Q(is_abandoned=True)),
     )
     leads = campaign.leads.aggregate(
         total=Count("id"), left=Count("id", filter=Q(status__in=Lead.OPEN_STATUSES))

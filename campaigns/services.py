@@ -19,6 +19,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from phonenumbers import timezone as phone_timezone
 
@@ -45,6 +46,15 @@ def _by(user: AbstractBaseUser | None) -> AbstractBaseUser | None:
 
 
 # --- Campaign status ----------------------------------------------------------------------
+
+# What supervisors press, and the status each leads to; campaign_transition decides
+# whether the move is legal from where the campaign is.
+CONTROLS = {
+    "start": Campaign.Status.RUNNING,
+    "pause": Campaign.Status.PAUSED,
+    "resume": Campaign.Status.RUNNING,
+    "stop": Campaign.Status.STOPPED,
+}
 
 
 @transaction.atomic
@@ -102,14 +112,15 @@ def dnc_add(
     """
     number = normalize_phone(phone)
     dnc_list = dnc_list or dnc_internal_list()
-    existing = DncEntry.objects.filter(dnc_list=dnc_list, phone=number).first()
-    if existing is not None:
-        return existing
-    entry = DncEntry(
-        dnc_list=dnc_list, phone=number, source=source, reason=reason, added_by=_by(by)
+    fields = {"source": source, "reason": reason, "added_by": _by(by)}
+    DncEntry(dnc_list=dnc_list, phone=number, **fields).full_clean(validate_constraints=False)
+    # get_or_create, not a check then an insert: two requests adding the same number at
+    # once (an IVR caller and their agent) end with one entry and one audit line.
+    entry, created = DncEntry.objects.get_or_create(
+        dnc_list=dnc_list, phone=number, defaults=fields
     )
-    entry.full_clean()
-    entry.save()
+    if not created:
+        return entry
     DncChange.objects.create(
         dnc_list=dnc_list,
         phone=number,
@@ -119,20 +130,11 @@ def dnc_add(
         by=_by(by),
     )
     # Leads not yet dialled stop here; one in flight is the dialer's to finish.
-    Lead.objects.filter(phone=number, status__in=[Lead.Status.NEW, Lead.Status.SCHEDULED]).filter(
-        campaign__in=_campaigns_bound_by(dnc_list)
-    ).update(status=Lead.Status.DO_NOT_CALL, updated_at=timezone.now())
-    return entry
-
-
-def _campaigns_bound_by(dnc_list: DncList):
-    if dnc_list.kind in (DncList.Kind.INTERNAL, DncList.Kind.NATIONAL):
-        return Campaign.objects.all()
+    leads = Lead.objects.filter(phone=number, status__in=[Lead.Status.NEW, Lead.Status.SCHEDULED])
     if dnc_list.kind == DncList.Kind.CAMPAIGN:
-        return Campaign.objects.filter(pk=dnc_list.campaign_id) | Campaign.objects.filter(
-            dnc_lists=dnc_list
-        )
-    return Campaign.objects.filter(dnc_lists=dnc_list)
+        leads = leads.filter(Q(campaign_id=dnc_list.campaign_id) | Q(campaign__dnc_lists=dnc_list))
+    leads.update(status=Lead.Status.DO_NOT_CALL, updated_at=timezone.now())
+    return entry
 
 
 @transaction.atomic
@@ -176,7 +178,8 @@ def dnc_registry_import(
     Lines are `AAA,NNNNNNN` or ten digits. The file's area codes are replaced as a whole,
     so numbers that left the registry leave our copy too; then the list is dated `as_of`.
     Rows go in batches with one INSERT each, because a registry copy holds millions of
-    numbers. Returns counts for the report.
+    numbers; one transaction, so checks never see an area code half loaded. Returns counts
+    for the report.
     """
     if dnc_list.kind != DncList.Kind.NATIONAL:
         raise ValidationError({"dnc_list": ["Registry files go into a national list."]})
@@ -185,8 +188,9 @@ def dnc_registry_import(
     lines = skipped = 0
     with transaction.atomic():
         for area in area_codes:
-            prefix = f"+1{area.decode()}"
-            DncEntry.objects.filter(dnc_list=dnc_list, phone__startswith=prefix).delete()
+            # A range, not LIKE: the (list, phone) index serves it under any collation.
+            first, last = f"+1{area.decode()}0000000", f"+1{area.decode()}9999999"
+            DncEntry.objects.filter(dnc_list=dnc_list, phone__range=(first, last)).delete()
         batch: list[DncEntry] = []
         for line in handle:
             match = _REGISTRY_LINE.match(line)
@@ -235,9 +239,14 @@ def lead_import_create(
     lead_import.full_clean(exclude=["file"])
     lead_import.save()
     if mapping is not None:
-        lead_import_start(
-            lead_import=lead_import, mapping=mapping, default_time_zone=default_time_zone
-        )
+        try:
+            lead_import_start(
+                lead_import=lead_import, mapping=mapping, default_time_zone=default_time_zone
+            )
+        except ValidationError:
+            # The row is rolled back; the stored file would be left behind without this.
+            lead_import.file.delete(save=False)
+            raise
     return lead_import
 
 

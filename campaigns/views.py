@@ -1,18 +1,192 @@
-"""Campaign pages. Each view parses input, calls one service or selector, renders."""
+"""Supervisor pages of campaigns: the list, a campaign's controls and live figures, and
+lead imports (upload, column mapping, progress, result).
+
+The agent's desk also loads a campaign panel from here: the lead on the line with the
+script, or the next preview lead to dial or skip.
+
+Each view parses input, calls one service or selector, renders; HTMX requests get the
+named partial of the same template.
+"""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET, require_POST
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from crm.forms import add_service_errors
 from telephony.models import AgentProfile
 
+from . import api, selectors, services
 from .dialer import selectors as dialer_selectors
 from .dialer import services as dialer
-from .models import Lead
+from .forms import ControlForm, LeadMappingForm, LeadUploadForm
+from .models import Campaign, Lead, LeadImport
+
+# The supervisor pages show attempt figures, so they need what supervisors have and
+# agents lack: the right to see call attempts.
+SUPERVISE = "campaigns.view_callattempt"
+
+
+def _render(request: HttpRequest, template: str, partial: str, context: dict) -> HttpResponse:
+    """The whole page, or only `partial` of it for an HTMX request."""
+    name = f"{template}#{partial}" if request.htmx else template
+    return render(request, name, context)
+
+
+def _campaign(request: HttpRequest, pk: int) -> Campaign:
+    return get_object_or_404(selectors.campaigns_visible_to(request.user), pk=pk)
+
+
+def _campaign_context(campaign: Campaign, **extra) -> dict:
+    return {
+        "campaign": campaign,
+        "counters": selectors.campaign_counters(campaign=campaign),
+        "dnc_warning": selectors.national_dnc_warning(),
+        "controls": _controls(campaign),
+        "imports": campaign.imports.all()[:10],
+        **extra,
+    }
+
+
+def _controls(campaign: Campaign) -> list[str]:
+    """The buttons that make sense from the campaign's status ("resume" only when paused)."""
+    hidden = "start" if campaign.status == Campaign.Status.PAUSED else "resume"
+    allowed = campaign.allowed_transitions()
+    return [v for v, status in services.CONTROLS.items() if v != hidden and status in allowed]
+
+
+@require_GET
+@login_required
+@permission_required(SUPERVISE, raise_exception=True)
+def campaign_list(request: HttpRequest) -> HttpResponse:
+    campaigns = selectors.campaigns_visible_to(request.user)
+    return render(
+        request,
+        "campaigns/campaign_list.html",
+        {"campaigns": campaigns, "dnc_warning": selectors.national_dnc_warning()},
+    )
+
+
+@require_GET
+@login_required
+@permission_required(SUPERVISE, raise_exception=True)
+def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = _campaign(request, pk)
+    return render(request, "campaigns/campaign_detail.html", _campaign_context(campaign))
+
+
+@require_GET
+@login_required
+@permission_required(SUPERVISE, raise_exception=True)
+def campaign_counters(request: HttpRequest, pk: int) -> HttpResponse:
+    """The live figures alone; the page polls this."""
+    campaign = _campaign(request, pk)
+    return render(
+        request,
+        "campaigns/campaign_detail.html#counters",
+        {"campaign": campaign, "counters": selectors.campaign_counters(campaign=campaign)},
+    )
+
+
+@require_POST
+@login_required
+@permission_required("campaigns.control_campaign", raise_exception=True)
+def campaign_control(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = _campaign(request, pk)
+    form = ControlForm(request.POST)
+    if form.is_valid():
+        try:
+            campaign = services.campaign_transition(
+                campaign=campaign,
+                status=services.CONTROLS[form.cleaned_data["action"]],
+                by=request.user,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+    if not request.htmx:
+        for error in form.errors.values():
+            messages.error(request, " ".join(error))
+        return redirect(campaign)
+    return render(
+        request,
+        "campaigns/campaign_detail.html#campaign-panel",
+        _campaign_context(campaign, control_form=form),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required("campaigns.add_leadimport", raise_exception=True)
+def lead_import_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = _campaign(request, pk)
+    form = LeadUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            lead_import = services.lead_import_create(
+                campaign=campaign, file=form.cleaned_data["file"], by=request.user
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return redirect(lead_import)
+    return render(
+        request, "campaigns/lead_import_upload.html", {"campaign": campaign, "form": form}
+    )
+
+
+def _lead_import(request: HttpRequest, pk: int) -> LeadImport:
+    lead_import = get_object_or_404(LeadImport.objects.select_related("campaign"), pk=pk)
+    _campaign(request, lead_import.campaign_id)
+    return lead_import
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required("campaigns.view_leadimport", raise_exception=True)
+def lead_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mapping step while the file waits for one, then progress, then the result."""
+    lead_import = _lead_import(request, pk)
+    form = None
+    if lead_import.status == LeadImport.Status.PENDING and not lead_import.mapping:
+        try:
+            columns = services.lead_import_columns(lead_import=lead_import)
+        except (OSError, ValidationError):
+            columns = []  # the stored file is gone; the page says so
+        form = LeadMappingForm(request.POST or None, columns=columns)
+        if request.method == "POST":
+            if not request.user.has_perm("campaigns.add_leadimport"):
+                return HttpResponse(status=403)
+            if form.is_valid():
+                try:
+                    lead_import = services.lead_import_start(
+                        lead_import=lead_import,
+                        mapping=form.mapping(),
+                        default_time_zone=form.cleaned_data["default_time_zone"],
+                    )
+                except ValidationError as error:
+                    add_service_errors(form, error)
+                else:
+                    return redirect(lead_import)
+    return _render(
+        request,
+        "campaigns/lead_import_detail.html",
+        "import-progress",
+        {"lead_import": lead_import, "form": form},
+    )
+
+
+@require_GET
+@login_required
+@permission_required("campaigns.view_leadimport", raise_exception=True)
+def lead_import_report(request: HttpRequest, pk: int) -> HttpResponse:
+    return api.report_response(_lead_import(request, pk))
+
+
+# --- The agent's desk: campaign panel and preview dialing ------------------------------
 
 
 def _agent(request: HttpRequest) -> AgentProfile:

@@ -145,3 +145,14 @@ def test_national_copy_older_than_31_days_is_a_warning(national):
     assert "32 days old" in selectors.national_dnc_warning(today=today + dt.timedelta(days=32))
     DncList.objects.filter(kind="national").delete()
     assert "No copy" in selectors.national_dnc_warning()
+
+
+def test_a_campaign_list_stops_only_the_leads_it_binds():
+    mine, other, sharing = CampaignFactory(), CampaignFactory(), CampaignFactory()
+    own = DncList.objects.create(name="Mine", kind="campaign", campaign=mine)
+    sharing.dnc_lists.add(own)
+    leads = [LeadFactory(campaign=c, phone="+14155550142") for c in (mine, other, sharing)]
+    services.dnc_add(phone="4155550142", source="manual", dnc_list=own)
+    for lead in leads:
+        lead.refresh_from_db()
+    assert [lead.status for lead in leads] == ["do_not_call", "new", "do_not_call"]

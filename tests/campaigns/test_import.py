@@ -223,3 +223,19 @@ def test_excel_numbers_typed_as_numbers_are_read_as_phone_numbers(run, campaign,
         mapping={"Tel": "phone"},
     )
     assert result.imported == 2
+
+
+def test_a_refused_mapping_leaves_no_file_behind(campaign, supervisor):
+    from pathlib import Path
+
+    from django.core.files.storage import default_storage
+
+    with pytest.raises(ValidationError):
+        services.lead_import_create(
+            campaign=campaign,
+            file=csv_file(ROWS, name="orphan-check.csv"),
+            by=supervisor,
+            mapping={"Nope": "phone"},
+        )
+    assert not LeadImport.objects.exists()
+    assert not list(Path(default_storage.location).rglob("orphan-check*"))

@@ -97,3 +97,13 @@ def test_legal_status_moves():
     assert "paused" in Campaign.TRANSITIONS["running"]
     assert "running" in Campaign.TRANSITIONS["paused"]
     assert Campaign.TRANSITIONS["stopped"] == ()
+
+
+def test_a_dialled_campaign_cannot_be_deleted():
+    from django.db.models import ProtectedError
+
+    attempt = CallAttemptFactory()
+    with pytest.raises(ProtectedError):
+        attempt.campaign.delete()
+    untouched = LeadFactory().campaign
+    untouched.delete()  # never dialled: nothing to keep

@@ -10,12 +10,16 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from callcenter import roles
+from campaigns import demo as campaigns_demo
 from crm import demo as crm_demo
 from telephony import demo as telephony_demo
 
 
 class Command(BaseCommand):
-    help = "Load demo users (one per role), customers, cases and a support line. Safe to re-run."
+    help = (
+        "Load demo users (one per role), customers, cases, a support line and a campaign. "
+        "Safe to re-run."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--customers", type=int, default=60)
@@ -27,11 +31,13 @@ class Command(BaseCommand):
         created = crm_demo.seed_customers(customers, agents)
         line = telephony_demo.seed()
         telephony_demo.seed_agents(users)
+        campaign = campaigns_demo.seed()
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new customers)."))
         self.stdout.write(
             f"Support line: {line.number} ({line.name}). Agents take calls at /telephony/desk/; "
             "staff call in from /telephony/dev-phone/."
         )
+        self.stdout.write(f"Campaign: {campaign.name}, supervised at /campaigns/{campaign.pk}/.")
         self.stdout.write(f"Logins (password for all: {crm_demo.DEMO_PASSWORD}):")
         for username, *_names, role in crm_demo.DEMO_USERS:
             self.stdout.write(f"  {role:<11} {username}")

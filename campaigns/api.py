@@ -1,0 +1,192 @@
+"""REST API of campaigns: campaigns with live figures and controls, leads, lead imports,
+and Do-Not-Call entries."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, parsers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from callcenter.api import requires
+
+from . import selectors, services
+from .models import Campaign, DncEntry, DncSource, LeadImport
+from .serializers import (
+    CampaignSerializer,
+    DncCheckResultSerializer,
+    DncCheckSerializer,
+    DncEntrySerializer,
+    DncRemoveSerializer,
+    LeadFilterSerializer,
+    LeadImportSerializer,
+    LeadSerializer,
+    LeadUploadSerializer,
+)
+
+
+class CampaignViewSet(viewsets.ReadOnlyModelViewSet):
+    """Campaigns with their live figures; agents see the campaigns they work on."""
+
+    queryset = Campaign.objects.all()
+    serializer_class = CampaignSerializer
+    filterset_fields = ["status", "kind", "dial_mode"]
+
+    def get_queryset(self) -> QuerySet[Campaign]:
+        return selectors.campaigns_visible_to(self.request.user).prefetch_related("agents")
+
+    def get_permissions(self):
+        needs = {
+            **dict.fromkeys(services.CONTROLS, "campaigns.control_campaign"),
+            "leads": "campaigns.view_lead",
+            "leads_import": "campaigns.add_leadimport",
+        }.get(self.action)
+        return [requires(needs)()] if needs else super().get_permissions()
+
+    def _campaign(self) -> Campaign:
+        # Not get_object(): the lead filters (?status=) are not the campaign list's filters.
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+
+    def _control(self, request: Request, verb: str) -> Response:
+        campaign = services.campaign_transition(
+            campaign=self.get_object(), status=services.CONTROLS[verb], by=request.user
+        )
+        return Response(self.get_serializer(campaign).data)
+
+    @extend_schema(request=None, responses=CampaignSerializer)
+    @action(detail=True, methods=["post"])
+    def start(self, request: Request, pk: str | None = None) -> Response:
+        """Start dialling (draft → running)."""
+        return self._control(request, "start")
+
+    @extend_schema(request=None, responses=CampaignSerializer)
+    @action(detail=True, methods=["post"])
+    def pause(self, request: Request, pk: str | None = None) -> Response:
+        """Stop placing new calls for now; calls in progress finish."""
+        return self._control(request, "pause")
+
+    @extend_schema(request=None, responses=CampaignSerializer)
+    @action(detail=True, methods=["post"])
+    def resume(self, request: Request, pk: str | None = None) -> Response:
+        """Dial again after a pause."""
+        return self._control(request, "resume")
+
+    @extend_schema(request=None, responses=CampaignSerializer)
+    @action(detail=True, methods=["post"])
+    def stop(self, request: Request, pk: str | None = None) -> Response:
+        """End the campaign for good."""
+        return self._control(request, "stop")
+
+    @extend_schema(
+        responses=LeadSerializer(many=True),
+        parameters=[
+            OpenApiParameter("status", str, description="Lead status"),
+            OpenApiParameter("phone", str, description="Phone number, any format"),
+            OpenApiParameter("import_batch", int, description="Leads of one import"),
+        ],
+    )
+    # Multipart for the upload (mapped below); the route's parsers serve both methods.
+    @action(
+        detail=True, methods=["get"], parser_classes=[parsers.MultiPartParser, parsers.JSONParser]
+    )
+    def leads(self, request: Request, pk: str | None = None) -> Response:
+        """The campaign's leads (an agent sees those they called or must call back)."""
+        campaign = self._campaign()
+        leads = selectors.leads_visible_to(request.user, campaign=campaign)
+        form = LeadFilterSerializer(data=request.query_params)
+        form.is_valid(raise_exception=True)
+        leads = leads.filter(**form.validated_data)
+        page = self.paginate_queryset(leads.order_by("id"))
+        return self.get_paginated_response(LeadSerializer(page, many=True).data)
+
+    @extend_schema(request=LeadUploadSerializer, responses={202: LeadImportSerializer})
+    @leads.mapping.post
+    def leads_import(self, request: Request, pk: str | None = None) -> Response:
+        """Upload a CSV or Excel lead file with its column mapping; it imports in the
+        background: follow it at /api/lead-imports/{id}/."""
+        campaign = self._campaign()
+        form = LeadUploadSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        lead_import = services.lead_import_create(
+            campaign=campaign,
+            file=form.validated_data["file"],
+            mapping=form.validated_data["mapping"],
+            default_time_zone=form.validated_data["default_time_zone"],
+            by=request.user,
+        )
+        return Response(LeadImportSerializer(lead_import).data, status=status.HTTP_202_ACCEPTED)
+
+
+class LeadImportViewSet(viewsets.ReadOnlyModelViewSet):
+    """Lead imports with their progress and counts; `report` is the rejected rows as CSV."""
+
+    queryset = LeadImport.objects.all()
+    serializer_class = LeadImportSerializer
+    filterset_fields = ["campaign", "status"]
+
+    @extend_schema(responses={(200, "text/csv"): str})
+    @action(detail=True, methods=["get"])
+    def report(self, request: Request, pk: str | None = None) -> HttpResponse:
+        """Every row that did not become a lead, with its reason and original values."""
+        lead_import = self.get_object()
+        return report_response(lead_import)
+
+
+def report_response(lead_import: LeadImport) -> HttpResponse:
+    response = HttpResponse(
+        services.lead_import_report_csv(lead_import=lead_import), content_type="text/csv"
+    )
+    response["Content-Disposition"] = f'attachment; filename="import-{lead_import.pk}-report.csv"'
+    return response
+
+
+class DncEntryViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Do-Not-Call entries. Adding is effective at once; removing needs a reason (audited)."""
+
+    queryset = DncEntry.objects.select_related("dnc_list")
+    serializer_class = DncEntrySerializer
+    filterset_fields = ["dnc_list", "source"]
+
+    def get_permissions(self):
+        needs = {
+            "remove": "campaigns.delete_dncentry",
+            "check": "campaigns.view_dncentry",
+        }.get(self.action)
+        return [requires(needs)()] if needs else super().get_permissions()
+
+    def perform_create(self, serializer: DncEntrySerializer) -> None:
+        serializer.instance = services.dnc_add(
+            phone=serializer.validated_data["phone"],
+            source=DncSource.API,
+            reason=serializer.validated_data.get("reason", ""),
+            by=self.request.user,
+            dnc_list=serializer.validated_data.get("dnc_list"),
+        )
+
+    @extend_schema(request=DncRemoveSerializer, responses={204: None})
+    @action(detail=False, methods=["post"])
+    def remove(self, request: Request) -> Response:
+        """Take a number off a list (the internal one by default); say why."""
+        form = DncRemoveSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        services.dnc_remove(by=request.user, source=DncSource.API, **form.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(parameters=[DncCheckSerializer], responses=DncCheckResultSerializer)
+    @action(detail=False, methods=["get"])
+    def check(self, request: Request) -> Response:
+        """Whether a number (any format) may not be called, and which lists it is on."""
+        form = DncCheckSerializer(data=request.query_params)
+        form.is_valid(raise_exception=True)
+        phone = form.validated_data["phone"]
+        campaign = form.validated_data.get("campaign")
+        result = {
+            "phone": phone,
+            "on_dnc": selectors.is_on_dnc(phone, campaign),
+            "lists": selectors.dnc_lists_with(phone=phone),
+        }
+        return Response(DncCheckResultSerializer(result).data)

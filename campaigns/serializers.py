@@ -1,0 +1,178 @@
+"""API shapes of campaigns, leads, imports and Do-Not-Call entries."""
+
+from __future__ import annotations
+
+import json
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from crm.phones import normalize_phone
+
+from . import selectors
+from .models import Campaign, DncEntry, DncList, Lead, LeadImport
+
+
+class PhoneField(serializers.CharField):
+    """Any format in, E.164 out; a bad number is a field error."""
+
+    def to_internal_value(self, data):
+        text = super().to_internal_value(data)
+        try:
+            return normalize_phone(text)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from None
+
+
+class CountersSerializer(serializers.Serializer):
+    dialed = serializers.IntegerField()
+    ringing = serializers.IntegerField()
+    connected = serializers.IntegerField()
+    abandoned = serializers.IntegerField()
+    abandonment_rate = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
+    abandonment_over_target = serializers.BooleanField()
+    contacts = serializers.IntegerField()
+    conversions = serializers.IntegerField()
+    leads_total = serializers.IntegerField()
+    leads_left = serializers.IntegerField()
+
+
+class CampaignSerializer(serializers.ModelSerializer):
+    counters = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Campaign
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "dial_mode",
+            "status",
+            "caller_id",
+            "queue",
+            "agents",
+            "starts_on",
+            "ends_on",
+            "window_start",
+            "window_end",
+            "max_attempts",
+            "abandonment_target_percent",
+            "dial_level",
+            "created_at",
+            "started_at",
+            "stopped_at",
+            "counters",
+        ]
+        read_only_fields = fields
+
+    def get_counters(self, campaign: Campaign) -> dict:
+        return CountersSerializer(selectors.campaign_counters(campaign=campaign)).data
+
+
+class LeadSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Lead
+        fields = [
+            "id",
+            "campaign",
+            "customer",
+            "phone",
+            "name",
+            "time_zones",
+            "data",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "last_outcome",
+            "disposition",
+            "import_batch",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class LeadFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Lead.Status.choices, required=False)
+    phone = PhoneField(max_length=40, required=False)
+    import_batch = serializers.IntegerField(required=False)
+
+
+class LeadImportSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = LeadImport
+        fields = [
+            "id",
+            "campaign",
+            "original_name",
+            "mapping",
+            "default_time_zone",
+            "status",
+            "total_rows",
+            "processed_rows",
+            "imported",
+            "duplicates",
+            "rejected",
+            "error",
+            "created_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+
+class LeadUploadSerializer(serializers.Serializer):
+    """A lead file and how its columns map to lead fields."""
+
+    file = serializers.FileField()
+    mapping = serializers.JSONField(
+        help_text='{"column": "phone" | "name" | "time_zone" | "account_number" | "email"}; '
+        "as a JSON string in multipart requests."
+    )
+    default_time_zone = serializers.CharField(required=False, allow_blank=True, default="")
+
+    def validate_mapping(self, value):
+        # Multipart forms carry the mapping as text.
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                raise serializers.ValidationError("Give the mapping as a JSON object.") from None
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("Give the mapping as a JSON object.")
+        return value
+
+
+class DncEntrySerializer(serializers.ModelSerializer):
+    dnc_list = serializers.PrimaryKeyRelatedField(
+        queryset=DncList.objects.all(), required=False, help_text="Default: the internal list."
+    )
+    phone = PhoneField(max_length=40)
+
+    class Meta:
+        model = DncEntry
+        fields = ["id", "dnc_list", "phone", "source", "reason", "added_at", "added_by"]
+        read_only_fields = ["id", "source", "added_at", "added_by"]
+        # Adding a number already listed is not an error: dnc_add returns the entry.
+        validators: list = []
+
+
+class DncRemoveSerializer(serializers.Serializer):
+    phone = PhoneField(max_length=40)
+    reason = serializers.CharField(max_length=255)
+    dnc_list = serializers.PrimaryKeyRelatedField(queryset=DncList.objects.all(), required=False)
+
+
+class DncCheckSerializer(serializers.Serializer):
+    phone = PhoneField(max_length=40)
+    campaign = serializers.PrimaryKeyRelatedField(queryset=Campaign.objects.all(), required=False)
+
+
+class DncListBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DncList
+        fields = ["id", "name", "kind", "campaign", "as_of"]
+
+
+class DncCheckResultSerializer(serializers.Serializer):
+    phone = serializers.CharField()
+    on_dnc = serializers.BooleanField(help_text="May not be called (for the campaign, if given).")
+    lists = DncListBriefSerializer(many=True)
