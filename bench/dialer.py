@@ -29,7 +29,7 @@ from pathlib import Path
 
 # 10:00 on a Monday in New York, well inside calling hours for the whole run.
 START = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
-ANSWERS = {"human": 0.3, "machine": 0.15, "busy": 0.1, "no-answer": 0.45}
+ANSWERS = {"human": 0.15, "machine": 0.05, "busy": 0.1, "no-answer": 0.7}
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ def simulate(
         clock=VirtualClock(START),
         seed=seed,
         # Agents' legs share the account's rate with the dialer: leave them room.
-        calls_per_second=2.0,
+        calls_per_second=5.0,
         default_party=CalledParty(
             probabilities=ANSWERS, ring_seconds=6, talk_seconds=handle_seconds
         ),
@@ -113,13 +113,13 @@ def simulate(
     campaign.agents.set(team)
     Lead.objects.bulk_create(
         Lead(campaign=campaign, phone=f"+1212{seed % 10}{number:06d}", time_zones=[])
-        for number in range(agents * minutes * 2)
+        for number in range(agents * minutes * 12)
     )
 
     # Placements wait for their dialling slot, as the Celery countdown makes them wait.
     booked: list[tuple[dt.datetime, int]] = []
     with (
-        override_settings(TWILIO_CALLS_PER_SECOND=1.0),
+        override_settings(TWILIO_CALLS_PER_SECOND=3.0),
         gateway.using(gateway.build_client(http_client=sim.sdk_http_client())),
     ):
         for second in range(minutes * 60):

@@ -1,10 +1,11 @@
 """How many lines to dial: pure functions of what the pacer measured (tested as tables).
 
 Progressive dials one line per free agent. Predictive expects some lines to be busy, ring
-out or reach machines, so it dials `dial_level` lines per agent expected free by the time
-calls are answered. The level aims at what a binomial model of answers allows within half
-the abandonment target; a slow controller on the campaign's rolling 30-day abandonment
-caps it (down to 1.0 near the target), and a fast one halves it on a burst of drops.
+out or reach machines, so it keeps more lines in flight than agents expected free by the
+time calls are answered: as many as a binomial model of answers allows within part of the
+abandonment target, and at most `dial_level` per agent. A slow controller on the
+campaign's rolling 30-day abandonment moves the level (down to 1.0 near the target), and a
+fast one halves it on a burst of drops (DOMAIN §7-8).
 """
 
 from __future__ import annotations
@@ -40,22 +41,31 @@ def progressive_lines(staffing: Staffing) -> int:
     return max(0, staffing.free - staffing.lines_in_flight - staffing.answered_waiting)
 
 
-def predictive_lines(staffing: Staffing, *, dial_level: float, max_lines_per_agent: float) -> int:
-    """Lines for the agents expected free, at `dial_level` lines each, less those in flight.
+def predictive_lines(
+    staffing: Staffing, *, dial_level: float, answer_rate: float, drop_budget: float
+) -> int:
+    """Lines to add so that the lines in flight suit the agents expected free.
 
-    At a level of 1.0 (the start, or backed off near the target) only agents free now
-    count, which is progressive dialing: no more drops than it.
+    The lines in flight may reach `dial_level` per agent, as far as a binomial model of
+    answers keeps the expected drops within `drop_budget` of the answers. At a level of
+    1.0 (the start, or backed off near the target) only agents free now count, which is
+    progressive dialing: no more drops than it.
     """
-    level = min(max(1.0, dial_level), max_lines_per_agent)
-    soon = staffing.soon_free if level > 1.0 else 0.0
-    expected = staffing.free + soon - staffing.answered_waiting
-    if expected <= 0:
+    soon = staffing.soon_free if dial_level > 1.0 else 0.0
+    agents = math.floor(staffing.free + soon - staffing.answered_waiting)
+    if agents <= 0:
         return 0
-    return max(0, math.floor(expected * level + 0.5) - staffing.lines_in_flight)
+    lines = safe_lines(
+        agents=agents,
+        answer_rate=answer_rate,
+        drop_budget=drop_budget,
+        max_lines=math.floor(agents * max(1.0, dial_level)),
+    )
+    return max(0, lines - staffing.lines_in_flight)
 
 
 def expected_drops(lines: int, answer_rate: float, agents: int) -> float:
-    """Expected live answers beyond `agents` when `lines` are each answered at `answer_rate`."""
+    """Expected answers beyond `agents` when `lines` are each answered at `answer_rate`."""
     return sum(
         (answered - agents)
         * math.comb(lines, answered)
@@ -65,19 +75,16 @@ def expected_drops(lines: int, answer_rate: float, agents: int) -> float:
     )
 
 
-def safe_level(*, agents: float, answer_rate: float, drop_budget: float, max_level: float):
-    """The most lines per agent whose expected drops stay within `drop_budget` of answers.
-
-    Answers are binomial: few agents need a wide margin, many agents pool their luck.
-    """
-    count = max(1, round(agents))
-    level = 1.0
-    for lines in range(count + 1, math.floor(count * max_level) + 1):
-        answers = lines * answer_rate
-        if expected_drops(lines, answer_rate, count) > drop_budget * answers:
+def safe_lines(*, agents: int, answer_rate: float, drop_budget: float, max_lines: int) -> int:
+    """The most lines (one per agent at least) whose expected drops stay within
+    `drop_budget` of the expected answers: a lone agent gets one line, a team pools its
+    luck and gets more."""
+    lines = agents
+    for more in range(agents + 1, max_lines + 1):
+        if expected_drops(more, answer_rate, agents) > drop_budget * more * answer_rate:
             break
-        level = lines / count
-    return level
+        lines = more
+    return lines
 
 
 def dial_level_ceiling(*, abandon_rate: float, target_rate: float, max_lines_per_agent: float):
@@ -96,18 +103,15 @@ def dial_level_ceiling(*, abandon_rate: float, target_rate: float, max_lines_per
 def next_dial_level(
     *,
     current: float,
-    agents: float,
-    answer_rate: float,
     abandon_rate: float,
     recent_drop_rate: float,
     target_rate: float,
     max_lines_per_agent: float,
 ) -> float:
-    """The adapted dial level for the next tick.
+    """The adapted dial level (most lines per agent) for the next tick.
 
-    The aim is the level whose expected drops use half the target (the other half is
-    the margin for estimates), under the ceiling the rolling abandonment allows. A burst
-    of recent drops halves the level at once.
+    It climbs step by step towards the ceiling the rolling abandonment allows, drops to
+    it at once when the ceiling falls, and halves on a burst of recent drops.
     """
     ceiling = dial_level_ceiling(
         abandon_rate=abandon_rate,
@@ -116,11 +120,5 @@ def next_dial_level(
     )
     if recent_drop_rate > BURST_MULTIPLE * target_rate:
         return max(1.0, min(ceiling, current / 2))
-    aim = safe_level(
-        agents=agents,
-        answer_rate=answer_rate,
-        drop_budget=DROP_BUDGET_SHARE * target_rate,
-        max_level=ceiling,
-    )
-    level = current + STEP * (aim - current)
+    level = current + STEP * (ceiling - current)
     return round(min(max(1.0, level), ceiling), 3)

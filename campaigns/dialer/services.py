@@ -79,23 +79,24 @@ def lines_wanted(campaign: Campaign) -> int:
     if campaign.dial_mode == Mode.PROGRESSIVE:
         return pacing.progressive_lines(staffing)
     now = timezone.now()
+    target = float(campaign.abandonment_target_percent) / 100
     level = pacing.next_dial_level(
         current=campaign.dial_level,
-        agents=staffing.staffed,
-        answer_rate=selectors.answer_rate(campaign),
         abandon_rate=selectors.rolling_abandonment_rate(campaign),
         recent_drop_rate=selectors.abandonment_rate(campaign, since=now - selectors.RECENT),
-        target_rate=float(campaign.abandonment_target_percent) / 100,
+        target_rate=target,
         max_lines_per_agent=float(campaign.max_lines_per_agent),
     )
     if level != campaign.dial_level:
         Campaign.objects.filter(pk=campaign.pk).update(dial_level=level)
     return pacing.predictive_lines(
-        staffing, dial_level=level, max_lines_per_agent=float(campaign.max_lines_per_agent)
+        staffing,
+        dial_level=level,
+        answer_rate=selectors.answer_rate(campaign),
+        drop_budget=pacing.DROP_BUDGET_SHARE * target,
     )
 
 
-@transaction.atomic
 def campaign_pace(*, campaign_id: int) -> list[tuple[int, float]]:
     """One pacer tick: claim as many leads as lines are wanted and dialling slots free.
 

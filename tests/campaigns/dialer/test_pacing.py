@@ -10,6 +10,7 @@ from campaigns.models import CallAttempt, Campaign
 from telephony.models import Queue, QueueEntry
 
 TARGET = 0.03
+BUDGET = pacing.DROP_BUDGET_SHARE * TARGET
 
 
 @pytest.mark.parametrize(
@@ -21,26 +22,36 @@ def test_progressive_dials_one_line_per_free_agent(free, in_flight, waiting, lin
     assert pacing.progressive_lines(staffing) == lines
 
 
-@pytest.mark.parametrize(
-    ("free", "soon_free", "in_flight", "level", "lines"),
-    [
-        (0, 0.0, 0, 2.5, 0),
-        (2, 0.0, 0, 1.0, 2),
-        (2, 1.0, 0, 1.0, 2),  # at 1.0 only agents free now count: progressive
-        (2, 0.0, 0, 2.5, 5),
-        (2, 1.0, 0, 2.5, 8),
-        (2, 0.0, 3, 2.5, 2),
-        (2, 0.0, 0, 9.0, 6),  # capped at max_lines_per_agent
-        (2, 0.0, 0, 0.2, 2),  # never below one line per agent
-    ],
-)
-def test_predictive_dials_the_dial_level_per_expected_free_agent(
-    free, soon_free, in_flight, level, lines
-):
+def _predictive(free, soon_free=0.0, in_flight=0, *, level=3.0, answer_rate=0.2):
     staffing = Staffing(
         free=free, soon_free=soon_free, lines_in_flight=in_flight, answered_waiting=0
     )
-    assert pacing.predictive_lines(staffing, dial_level=level, max_lines_per_agent=3.0) == lines
+    return pacing.predictive_lines(
+        staffing, dial_level=level, answer_rate=answer_rate, drop_budget=BUDGET
+    )
+
+
+def test_predictive_keeps_more_lines_in_flight_than_free_agents():
+    assert _predictive(0) == 0
+    assert _predictive(1) == 1  # a lone agent: a second line risks a drop too often
+    assert _predictive(5) > 5
+    assert _predictive(5, in_flight=3) == _predictive(5) - 3
+    assert _predictive(5, soon_free=2.0) > _predictive(5)
+
+
+def test_predictive_at_level_one_is_progressive():
+    assert _predictive(5, level=1.0) == 5
+    assert _predictive(5, soon_free=2.0, level=1.0) == 5
+
+
+def test_predictive_never_passes_the_dial_level():
+    assert _predictive(10, level=1.5, answer_rate=0.05) == 15
+    assert _predictive(10, level=3.0, answer_rate=0.05) == 30
+
+
+def test_predictive_adds_fewer_lines_when_more_calls_are_answered():
+    assert _predictive(10, answer_rate=0.1) > _predictive(10, answer_rate=0.3)
+    assert _predictive(10, answer_rate=0.95) == 10
 
 
 def test_expected_drops_follow_the_binomial_law():
@@ -50,24 +61,16 @@ def test_expected_drops_follow_the_binomial_law():
 
 
 @pytest.mark.parametrize(
-    ("agents", "answer_rate", "level_range"),
-    [
-        (1, 0.35, (1.0, 1.0)),  # one agent: a second line risks too much
-        (5, 0.35, (1.2, 1.8)),
-        (20, 0.35, (1.8, 2.4)),  # many agents pool their luck
-        (50, 0.35, (2.1, 2.6)),
-        (20, 0.9, (1.0, 1.1)),  # nearly everyone answers: nothing to gain
-        (20, 0.2, (2.9, 3.0)),  # capped
-    ],
+    ("agents", "answer_rate", "lines"),
+    [(1, 0.2, 1), (3, 0.2, 5), (10, 0.2, 30), (3, 0.45, 3), (10, 0.45, 16), (10, 0.9, 10)],
 )
-def test_the_safe_level_grows_with_the_team_and_falls_with_the_answer_rate(
-    agents, answer_rate, level_range
-):
-    level = pacing.safe_level(
-        agents=agents, answer_rate=answer_rate, drop_budget=0.015, max_level=3.0
+def test_safe_lines_grow_with_the_team_and_fall_with_the_answer_rate(agents, answer_rate, lines):
+    assert (
+        pacing.safe_lines(
+            agents=agents, answer_rate=answer_rate, drop_budget=BUDGET, max_lines=3 * agents
+        )
+        == lines
     )
-    low, high = level_range
-    assert low <= level <= high
 
 
 @pytest.mark.parametrize(
@@ -80,11 +83,9 @@ def test_the_ceiling_backs_off_hard_as_abandonment_nears_the_target(abandon_rate
     ) == pytest.approx(ceiling)
 
 
-def _next(current, *, answer=0.35, abandon=0.0, recent=0.0, agents=20):
+def _next(current, *, abandon=0.0, recent=0.0):
     return pacing.next_dial_level(
         current=current,
-        agents=agents,
-        answer_rate=answer,
         abandon_rate=abandon,
         recent_drop_rate=recent,
         target_rate=TARGET,
@@ -92,13 +93,13 @@ def _next(current, *, answer=0.35, abandon=0.0, recent=0.0, agents=20):
     )
 
 
-def test_the_dial_level_climbs_towards_the_safe_level():
-    safe = pacing.safe_level(agents=20, answer_rate=0.35, drop_budget=0.015, max_level=3.0)
+def test_the_dial_level_climbs_step_by_step_while_abandonment_is_low():
     levels = [1.0]
-    for _ in range(10):
+    for _ in range(8):
         levels.append(_next(levels[-1]))
     assert levels == sorted(levels)
-    assert levels[-1] == pytest.approx(safe, abs=0.01)
+    assert levels[1] == 2.0
+    assert levels[-1] == pytest.approx(3.0, abs=0.01)
 
 
 def test_the_dial_level_drops_to_one_near_the_target_and_halves_on_a_burst():
