@@ -45,6 +45,9 @@ OPT_OUT_DIGIT = "9"
 SCAN_PER_LINE = 20
 # An attempt placed this long past its ring time with no word from Twilio is settled.
 REAP_MARGIN = dt.timedelta(minutes=2)
+MIN_RING = dt.timedelta(seconds=15)
+# Agentless calls need no agent; this bounds how many ring at once (and may ask for one).
+AGENTLESS_MAX_IN_FLIGHT = 10
 # A claimed attempt not placed this long after its claim was lost with its worker.
 UNPLACED_AFTER = dt.timedelta(seconds=rate.HORIZON_SECONDS + 60)
 CALLBACK = selectors.CALLBACK
@@ -72,7 +75,7 @@ def lines_wanted(campaign: Campaign) -> int:
     """How many new lines the campaign should dial now (the predictive level adapts here)."""
     if campaign.dial_mode == Mode.AGENTLESS:
         in_flight = CallAttempt.objects.filter(campaign=campaign, ended_at__isnull=True).count()
-        return max(0, int(rate.HORIZON_SECONDS * 2) - in_flight)
+        return max(0, AGENTLESS_MAX_IN_FLIGHT - in_flight)
     if campaign.dial_mode == Mode.PREVIEW or not selectors.agents_logged_in(campaign):
         return 0
     staffing = selectors.staffing(campaign)
@@ -97,6 +100,7 @@ def lines_wanted(campaign: Campaign) -> int:
     )
 
 
+@transaction.atomic
 def campaign_pace(*, campaign_id: int) -> list[tuple[int, float]]:
     """One pacer tick: claim as many leads as lines are wanted and dialling slots free.
 
@@ -404,7 +408,14 @@ def attempt_hold(*, attempt_id: int, call: Call | None, params: Mapping[str, str
         return response
     attempt.outcome, attempt.is_abandoned = Outcome.ABANDONED, True
     attempt.save(update_fields=["outcome", "is_abandoned"])
-    # For the ACD it is as if the caller hung up: any agent being rung is released.
+    if entry.status == QueueEntry.Status.OFFERED:
+        # The agent rung for it did not answer in time: a missed offer like any other (not
+        # ready), or the pacer would keep dialling for someone who is not answering.
+        ringing = entry.agent_call_sid
+        acd.offer_missed(entry_id=entry.pk)
+        if ringing:
+            transaction.on_commit(lambda: gateway.call_hang_up(sid=ringing))
+    # For the ACD it is as if the caller hung up.
     offers.caller_left_queue(call=call, result="hangup")
     response.leave()
     return response
@@ -572,7 +583,9 @@ def attempts_reap() -> int:
         :500
     ].values_list("pk", flat=True):
         reaped += _unclaim(attempt_id)
-    for attempt in open_.filter(placed_at__isnull=False).select_related("campaign")[:500]:
+    # Campaigns ring at least 15 s: younger attempts cannot be due yet.
+    placed = open_.filter(placed_at__lt=now - MIN_RING - REAP_MARGIN).order_by("placed_at")
+    for attempt in placed.select_related("campaign")[:500]:
         ring = dt.timedelta(seconds=attempt.campaign.ring_seconds)
         if attempt.placed_at < now - ring - REAP_MARGIN:
             attempt_end(attempt_id=attempt.pk, outcome=Outcome.FAILED)

@@ -118,3 +118,20 @@ def test_the_reaper_racing_late_workers_never_lets_a_lead_be_dialled_twice(
     for attempt in CallAttempt.objects.all():
         # Every attempt was either placed or reaped unplaced, never both.
         assert (attempt.call_sid != "") != (attempt.ended_at is not None)
+
+
+def test_pacers_of_one_campaign_racing_dial_no_more_lines_than_free_agents(campaign, make_agent):
+    campaign.agents.set([make_agent(f"agent{i}") for i in range(6)])
+    placements: list[int] = []
+    lock = threading.Lock()
+
+    def pacer():
+        for _ in range(5):
+            found = dialer.campaign_pace(campaign_id=campaign.pk)
+            with lock:
+                placements.extend(attempt_id for attempt_id, _delay in found)
+
+    _run([pacer for _ in range(THREADS)])
+    assert len(placements) == len(set(placements))
+    # Progressive: one line per free agent, however many pacers ran at once.
+    assert CallAttempt.objects.filter(ended_at__isnull=True).count() == 6
