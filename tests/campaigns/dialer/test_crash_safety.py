@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.conf import settings
+from django.urls import reverse
+from twilio.request_validator import RequestValidator
 
 from campaigns import tasks
 from campaigns.dialer import services as dialer
@@ -56,7 +59,7 @@ def test_a_crash_after_the_claim_is_recovered_by_the_reaper_without_a_double_dia
 
 
 def test_a_placed_call_whose_callbacks_never_come_is_closed_after_its_ring_time(
-    simulator, monday, make_agent, make_campaign, make_lead, monkeypatch
+    simulator, monday, make_agent, make_campaign, make_lead, monkeypatch, client
 ):
     alex = make_agent("alex", simulator=simulator)
     campaign = make_campaign(agents=[alex])
@@ -74,6 +77,26 @@ def test_a_placed_call_whose_callbacks_never_come_is_closed_after_its_ring_time(
     assert attempt.outcome == "failed" and attempt.ended_at is not None
     lead.refresh_from_db()
     assert (lead.status, lead.attempts) == ("scheduled", 1)
+
+    # The call did exist after all: its callback, late, still finds the attempt by its URL.
+    path = reverse("dialer:attempt_status", args=[attempt.pk])
+    params = {
+        "CallSid": "CA" + "2" * 32,
+        "AccountSid": settings.TWILIO_ACCOUNT_SID,
+        "From": campaign.caller_id,
+        "To": NY_NUMBER,
+        "CallStatus": "completed",
+        "Direction": "outbound-api",
+    }
+    signature = RequestValidator(settings.TWILIO_AUTH_TOKEN).compute_signature(
+        settings.PUBLIC_BASE_URL + path, params
+    )
+    response = client.post(path, params, headers={"X-Twilio-Signature": signature})
+    assert response.status_code == 204
+    attempt.refresh_from_db()
+    assert attempt.call.sid == "CA" + "2" * 32
+    lead.refresh_from_db()
+    assert lead.status == "scheduled"  # settled once: the late news changes nothing else
 
 
 def test_an_answered_call_is_never_reaped(simulator, monday, make_agent, make_campaign, make_lead):
