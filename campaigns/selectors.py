@@ -14,6 +14,9 @@ from telephony.models import Disposition
 
 from .models import CallAttempt, Campaign, DncEntry, DncList, Lead
 
+# Who sees every campaign (supervisors, managers): the right to see call attempts, which
+# agents lack. Agents see the campaigns they are on.
+SUPERVISE = "campaigns.view_callattempt"
 # DOMAIN: scrub against a copy of the national registry no older than this.
 NATIONAL_DNC_MAX_AGE_DAYS = 31
 ABANDONMENT_PERIOD_DAYS = 30
@@ -84,7 +87,7 @@ def national_dnc_warning(*, today: datetime.date | None = None) -> str:
 def campaigns_visible_to(user: AbstractBaseUser) -> QuerySet[Campaign]:
     """All campaigns for those who supervise them; an agent's own campaigns for agents."""
     campaigns = Campaign.objects.select_related("queue")
-    if user.has_perm("campaigns.view_leadimport") or user.has_perm("campaigns.control_campaign"):
+    if user.has_perm(SUPERVISE):
         return campaigns
     profile = getattr(user, "agent_profile", None)
     if profile is None:
@@ -95,7 +98,7 @@ def campaigns_visible_to(user: AbstractBaseUser) -> QuerySet[Campaign]:
 def leads_visible_to(user: AbstractBaseUser, *, campaign: Campaign) -> QuerySet[Lead]:
     """A campaign's leads for supervisors; for an agent, those they dialled or must call back."""
     leads = campaign.leads.all()
-    if user.has_perm("campaigns.view_leadimport") or user.has_perm("campaigns.control_campaign"):
+    if user.has_perm(SUPERVISE):
         return leads
     profile = getattr(user, "agent_profile", None)
     if profile is None:

@@ -11,7 +11,6 @@ import datetime
 import io
 import logging
 import re
-import zoneinfo
 from typing import IO, Any
 
 import phonenumbers
@@ -24,7 +23,7 @@ from django.utils import timezone
 from phonenumbers import timezone as phone_timezone
 
 from crm import services as crm_services
-from crm.models import Customer, PhoneNumber
+from crm.models import Customer, PhoneNumber, known_time_zones
 from crm.phones import normalize_phone
 
 from . import importing, selectors
@@ -281,7 +280,7 @@ def lead_import_start(
 def _time_zones(number: str, given: str, default: str) -> list[str]:
     """The lead's possible zones: a valid IANA name from the file, else the number's, else
     the import's default."""
-    if given and given in zoneinfo.available_timezones():
+    if given and given in known_time_zones():
         return [given]
     zones = [
         zone

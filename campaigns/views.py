@@ -26,9 +26,7 @@ from .dialer import services as dialer
 from .forms import ControlForm, LeadMappingForm, LeadUploadForm
 from .models import Campaign, Lead, LeadImport
 
-# The supervisor pages show attempt figures, so they need what supervisors have and
-# agents lack: the right to see call attempts.
-SUPERVISE = "campaigns.view_callattempt"
+SUPERVISE = selectors.SUPERVISE
 
 
 def _render(request: HttpRequest, template: str, partial: str, context: dict) -> HttpResponse:

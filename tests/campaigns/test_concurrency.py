@@ -1,0 +1,72 @@
+"""Imports and Do-Not-Call additions at once, on PostgreSQL: one lead and one entry each.
+
+Each thread has its own database connection, as several workers would.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.core.files.base import ContentFile
+from django.db import connection, connections
+
+from campaigns import services
+from campaigns.models import DncChange, DncEntry, LeadImport
+from tests.factories import CampaignFactory
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="concurrent sessions need PostgreSQL"
+    ),
+]
+
+
+def _run(workers) -> None:
+    errors: list[BaseException] = []
+    start = threading.Barrier(len(workers))
+
+    def guard(work):
+        try:
+            start.wait()
+            work()
+        except BaseException as error:  # surfaced below, so the test fails loudly
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=guard, args=(w,)) for w in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+
+
+def test_the_same_file_imported_twice_at_once_adds_each_number_once():
+    campaign = CampaignFactory()
+    rows = "Phone\n" + "".join(f"+1212{2000000 + i:07d}\n" for i in range(40))
+    imports = [
+        LeadImport.objects.create(
+            campaign=campaign,
+            file=ContentFile(rows.encode(), name="leads.csv"),
+            original_name="leads.csv",
+            mapping={"Phone": "phone"},
+        )
+        for _ in range(3)
+    ]
+    _run([lambda pk=i.pk: services.lead_import_run(lead_import_id=pk) for i in imports])
+    assert campaign.leads.count() == 40
+    done = LeadImport.objects.filter(pk__in=[i.pk for i in imports])
+    assert {i.status for i in done} == {"done"}
+    assert sum(i.imported for i in done) == 40
+    assert sum(i.duplicates for i in done) == 80
+
+
+def test_one_number_added_by_several_at_once_is_listed_and_audited_once():
+    services.dnc_internal_list()
+    _run([lambda: services.dnc_add(phone="4155550142", source="api") for _ in range(6)])
+    assert DncEntry.objects.filter(phone="+14155550142").count() == 1
+    assert DncChange.objects.filter(phone="+14155550142").count() == 1
