@@ -61,11 +61,17 @@ RETRY_MINUTES = {
     Outcome.ABANDONED: "retry_no_answer_minutes",
     Outcome.HUMAN: "retry_no_answer_minutes",
 }
-TERMINAL = {"busy": Outcome.BUSY, "no-answer": Outcome.NO_ANSWER, "failed": Outcome.FAILED}
+# Call statuses that end an unanswered call, as outcomes (completed depends on what came first).
+TERMINAL = {
+    "busy": Outcome.BUSY,
+    "no-answer": Outcome.NO_ANSWER,
+    "failed": Outcome.FAILED,
+    "canceled": Outcome.FAILED,
+}
 
 
-def url(name: str, attempt: CallAttempt, **query: object) -> str:
-    return twiml.webhook_url(f"dialer:{name}", attempt.pk, **query)
+def url(name: str, attempt: CallAttempt) -> str:
+    return twiml.webhook_url(f"dialer:{name}", attempt.pk)
 
 
 # --- Pacing and claiming ---------------------------------------------------------------
@@ -277,7 +283,7 @@ def attempt_status(*, attempt_id: int, params: Mapping[str, str]) -> None:
         attempt.outcome = Outcome.RINGING
         attempt.save(update_fields=["outcome"])
     elif status in telephony_services.TERMINAL_STATUSES:
-        _finish(attempt, TERMINAL.get(status, Outcome.FAILED if status == "canceled" else None))
+        _finish(attempt, TERMINAL.get(status))
 
 
 def _served(attempt: CallAttempt) -> QueueEntry | None:
@@ -669,12 +675,16 @@ def preview_dial(*, agent: AgentProfile, lead: Lead) -> CallAttempt:
         or not lead.campaign.agents.filter(pk=agent.pk).exists()
     ):
         raise ValidationError({"__all__": ["This lead is not yours to dial."]})
+    slots = rate.dial_slots(1)
+    if not slots:
+        raise ValidationError({"__all__": ["Every line is busy; try again in a moment."]})
     claimed = leads_claim(campaign=lead.campaign, limit=1, agent=agent, lead_id=lead.pk)
     if not claimed:
         raise ValidationError({"__all__": ["This lead cannot be dialled now."]})
     from ..tasks import attempt_place
 
-    transaction.on_commit(lambda: attempt_place.delay(claimed[0].pk))
+    attempt_id, delay = claimed[0].pk, slots[0]
+    transaction.on_commit(lambda: attempt_place.apply_async(args=[attempt_id], countdown=delay))
     return claimed[0]
 
 
