@@ -69,6 +69,7 @@ def simulate(
     from campaigns.dialer import selectors
     from campaigns.dialer import services as dialer
     from campaigns.models import CallAttempt, Campaign, Lead
+    from campaigns.selectors import LIVE_ANSWER
     from telephony import gateway
     from telephony.models import AgentProfile, AgentSkill, Queue, QueueSkill, Skill
     from telephony.simulator import CalledParty, DjangoClientTransport, Simulator, VirtualClock
@@ -147,9 +148,7 @@ def simulate(
     return Result(
         mode=mode,
         placed=attempts.filter(placed_at__isnull=False).count(),
-        live=attempts.filter(answered_at__isnull=False)
-        .exclude(answered_by__in=selectors.NOT_LIVE)
-        .count(),
+        live=attempts.filter(LIVE_ANSWER, answered_at__isnull=False).count(),
         contacts=connected.count(),
         utilization=talk / (hours * 3600),
         contacts_per_agent_hour=connected.count() / hours,

@@ -11,12 +11,13 @@ from django.utils import timezone
 from telephony.models import AgentProfile, AgentSkill, Queue, QueueEntry
 
 from ..models import CallAttempt, Campaign, Lead
+from ..selectors import ABANDONMENT_PERIOD_DAYS, LIVE_ANSWER
 from . import pacing
 
 State = AgentProfile.State
 Outcome = CallAttempt.Outcome
 
-ABANDONMENT_PERIOD = dt.timedelta(days=30)
+ABANDONMENT_PERIOD = dt.timedelta(days=ABANDONMENT_PERIOD_DAYS)
 # The window of "recent" drops for the fast controller, and of the live-answer rate.
 RECENT = dt.timedelta(minutes=10)
 DEFAULT_HANDLE_SECONDS = 180
@@ -24,9 +25,6 @@ DEFAULT_ANSWER_SECONDS = 10
 # Last outcome a disposition gives a lead to call back: such leads are dialled first.
 CALLBACK = "callback"
 STAFFED = (State.AVAILABLE, State.OFFERED, State.ON_CALL, State.WRAP_UP)
-# Machines and faxes are not live answers (TSR): they never count as abandoned calls.
-NOT_LIVE = ("machine", "fax")
-_LIVE_OUTCOMES = (Outcome.HUMAN, Outcome.ABANDONED, Outcome.CONNECTED, Outcome.COMPLETED)
 
 
 def campaign_agents(campaign: Campaign):
@@ -129,10 +127,8 @@ def staffing(campaign: Campaign) -> pacing.Staffing:
         soon_free=0.5 * (wrapping + finishing),
         lines_in_flight=open_attempts.filter(answered_at__isnull=True).count(),
         answered_waiting=open_attempts.filter(
-            answered_at__isnull=False, connected_at__isnull=True, is_abandoned=False
-        )
-        .exclude(answered_by__in=NOT_LIVE)
-        .count(),
+            LIVE_ANSWER, answered_at__isnull=False, connected_at__isnull=True, is_abandoned=False
+        ).count(),
     )
 
 
@@ -168,9 +164,7 @@ def _rate(numerator: int, denominator: int) -> float:
 
 def abandonment_rate(campaign: Campaign, *, since: dt.datetime) -> float:
     """Abandoned ÷ live-answered calls of the campaign since `since` (0 with no answers)."""
-    live = CallAttempt.objects.filter(
-        campaign=campaign, answered_at__gte=since, outcome__in=_LIVE_OUTCOMES
-    ).exclude(answered_by__in=NOT_LIVE)
+    live = CallAttempt.objects.filter(LIVE_ANSWER, campaign=campaign, answered_at__gte=since)
     return _rate(live.filter(is_abandoned=True).count(), live.count())
 
 
