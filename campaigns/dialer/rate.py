@@ -3,8 +3,9 @@
 Time is cut into slots of 1/CPS seconds; a pacer owns a slot once `cache.add` (Redis
 SET NX, atomic across processes) succeeds on its key, and places that call when the slot
 starts (a task countdown, so no worker sleeps). Slots are only looked for within a short
-horizon: a pacer that finds none dials nothing this tick. Without Redis the cache is the
-process's own memory, which is right for the embedded single-worker setup only.
+horizon: a pacer that finds none dials nothing this tick. Without Redis the cache is each
+process's own memory, so the embedded setup's two worker processes may together reach
+twice the rate; Twilio (and the simulator) queue the excess rather than fail it.
 """
 
 from __future__ import annotations
