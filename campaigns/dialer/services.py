@@ -224,6 +224,10 @@ def attempt_place(*, attempt_id: int) -> None:
         return
     attempt = CallAttempt.objects.select_related("campaign", "lead").get(pk=attempt_id)
     campaign = attempt.campaign
+    if is_on_dnc(attempt.lead.phone, campaign):
+        # Listed while the call waited for its slot (an opt-out, a registry load).
+        _dnc_since_claim(attempt_id)
+        return
     leave_message = campaign.machine_handling == Campaign.MachineHandling.LEAVE_MESSAGE
     try:
         sid = gateway.call_place(
@@ -242,6 +246,20 @@ def attempt_place(*, attempt_id: int) -> None:
         attempt_end(attempt_id=attempt_id, outcome=Outcome.FAILED)
         return
     CallAttempt.objects.filter(pk=attempt_id, call_sid="").update(call_sid=sid)
+
+
+@transaction.atomic
+def _dnc_since_claim(attempt_id: int) -> None:
+    attempt = _locked(attempt_id)
+    attempt.outcome, attempt.ended_at = Outcome.SKIPPED_DNC, timezone.now()
+    attempt.save(update_fields=["outcome", "ended_at"])
+    Lead.objects.filter(pk=attempt.lead_id).update(
+        status=Lead.Status.DO_NOT_CALL,
+        attempts=max(0, attempt.lead.attempts - 1),
+        last_outcome=Outcome.SKIPPED_DNC,
+        updated_at=timezone.now(),
+    )
+    _to_timeline(attempt)
 
 
 # --- What Twilio tells us --------------------------------------------------------------

@@ -7,7 +7,9 @@ import datetime as dt
 import pytest
 
 from campaigns import tasks
+from campaigns.dialer import services as dialer
 from campaigns.models import CallAttempt, Campaign, DncEntry, DncList, Lead
+from campaigns.services import dnc_add
 from telephony.models import QueueEntry
 from telephony.simulator import CalledParty, CallerScript
 from tests.campaigns.dialer.conftest import MONDAY_10AM_NY, NY_NUMBER
@@ -169,6 +171,21 @@ def test_a_number_put_on_do_not_call_after_import_is_never_dialled(
     lead.refresh_from_db()
     assert lead.status == "do_not_call"
     assert CallAttempt.objects.get(lead=lead).outcome == "skipped_dnc"
+
+
+def test_a_number_listed_while_its_call_waits_for_a_slot_is_not_dialled(
+    simulator, monday, make_agent, make_campaign, make_lead
+):
+    alex = make_agent("alex", simulator=simulator)
+    campaign = make_campaign(agents=[alex])
+    lead = make_lead(campaign)
+    [(attempt_id, _delay)] = dialer.campaign_pace(campaign_id=campaign.pk)
+    dnc_add(phone=NY_NUMBER, source="manual")
+    tasks.attempt_place(attempt_id)
+    assert simulator.calls == {}
+    lead.refresh_from_db()
+    assert (lead.status, lead.attempts) == ("do_not_call", 0)
+    assert CallAttempt.objects.get(pk=attempt_id).outcome == "skipped_dnc"
 
 
 def test_dialling_stops_when_no_campaign_agent_is_logged_in(
