@@ -176,6 +176,8 @@ if TWILIO_SIMULATED:
     TWILIO_API_BASE_URL = SIMULATOR_URL
 elif not TWILIO_AUTH_TOKEN:
     raise ImproperlyConfigured("TWILIO_ACCOUNT_SID is set but TWILIO_AUTH_TOKEN is not.")
+# The account's outbound calls per second (Twilio's default is 1): all dialers share it.
+TWILIO_CALLS_PER_SECOND = env.float("TWILIO_CALLS_PER_SECOND", default=1.0)
 
 # --- Celery ------------------------------------------------------------------------------
 CELERY_TIMEZONE = TIME_ZONE
@@ -191,6 +193,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "acd-route": {"task": "telephony.tasks.acd_route", "schedule": 5.0},
     # Wrap-up limits end within a few seconds of their deadline.
     "wrap-up-sweep": {"task": "telephony.tasks.wrap_up_sweep", "schedule": 5.0},
+    # The dialer's pacer: each tick fans out one pacing task per running campaign.
+    "dialer-tick": {"task": "campaigns.tasks.dialer_tick", "schedule": 3.0},
+    # Attempts left open by a crashed worker or lost status callbacks.
+    "dialer-reap": {"task": "campaigns.tasks.attempts_reap", "schedule": 60.0},
 }
 
 # --- Auth --------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Celery tasks of campaigns: thin adapters around the import services."""
+"""Celery tasks of campaigns: thin adapters around the import and dialer services."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from celery import shared_task
 from django.core.files.storage import default_storage
 
 from . import services
-from .models import DncList
+from .dialer import services as dialer
+from .models import Campaign, DncList
 
 
 @shared_task(ignore_result=True)
@@ -27,3 +28,34 @@ def dnc_registry_import(dnc_list_id: int, stored_name: str, as_of: str) -> None:
             )
     finally:
         default_storage.delete(stored_name)
+
+
+@shared_task(ignore_result=True)
+def dialer_tick() -> int:
+    """Beat's pacer tick: one pacing task per running campaign (they run side by side)."""
+    running = list(
+        Campaign.objects.filter(status=Campaign.Status.RUNNING).values_list("pk", flat=True)
+    )
+    for campaign_id in running:
+        campaign_pace.delay(campaign_id)
+    return len(running)
+
+
+@shared_task(ignore_result=True)
+def campaign_pace(campaign_id: int) -> int:
+    """Claim the leads this tick dials, then place each call in its dialling slot."""
+    placements = dialer.campaign_pace(campaign_id=campaign_id)
+    for attempt_id, delay in placements:
+        attempt_place.apply_async(args=[attempt_id], countdown=delay)
+    return len(placements)
+
+
+@shared_task(ignore_result=True)
+def attempt_place(attempt_id: int) -> None:
+    dialer.attempt_place(attempt_id=attempt_id)
+
+
+@shared_task(ignore_result=True)
+def attempts_reap() -> int:
+    """Settle attempts a crashed worker or lost callbacks left open."""
+    return dialer.attempts_reap()

@@ -12,4 +12,7 @@ urlpatterns = [
     path("<int:pk>/import/", views.lead_import_upload, name="lead_import_upload"),
     path("imports/<int:pk>/", views.lead_import_detail, name="import_detail"),
     path("imports/<int:pk>/report.csv", views.lead_import_report, name="import_report"),
+    # The agent's desk.
+    path("desk/", views.desk_panel, name="desk_panel"),
+    path("desk/leads/<int:lead_id>/", views.desk_preview, name="desk_preview"),
 ]

@@ -1,6 +1,9 @@
 """Supervisor pages of campaigns: the list, a campaign's controls and live figures, and
 lead imports (upload, column mapping, progress, result).
 
+The agent's desk also loads a campaign panel from here: the lead on the line with the
+script, or the next preview lead to dial or skip.
+
 Each view parses input, calls one service or selector, renders; HTMX requests get the
 named partial of the same template.
 """
@@ -9,16 +12,19 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm.forms import add_service_errors
+from telephony.models import AgentProfile
 
 from . import api, selectors, services
+from .dialer import selectors as dialer_selectors
+from .dialer import services as dialer
 from .forms import ControlForm, LeadMappingForm, LeadUploadForm
-from .models import Campaign, LeadImport
+from .models import Campaign, Lead, LeadImport
 
 SUPERVISE = selectors.SUPERVISE
 
@@ -176,3 +182,39 @@ def lead_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("campaigns.view_leadimport", raise_exception=True)
 def lead_import_report(request: HttpRequest, pk: int) -> HttpResponse:
     return api.report_response(_lead_import(request, pk))
+
+
+# --- The agent's desk: campaign panel and preview dialing ------------------------------
+
+
+def _agent(request: HttpRequest) -> AgentProfile:
+    agent = AgentProfile.objects.filter(user=request.user).first()
+    if agent is None:
+        raise PermissionDenied("Only agents with an agent profile have a desktop.")
+    return agent
+
+
+def _desk_panel(request: HttpRequest, agent: AgentProfile, error: str = "") -> HttpResponse:
+    context = {**dialer_selectors.desk_panel(agent=agent), "error": error}
+    return render(request, "campaigns/desk_panel.html", context)
+
+
+@require_GET
+@login_required
+def desk_panel(request: HttpRequest) -> HttpResponse:
+    """The campaign part of the agent's desk: the lead and script, or the next preview."""
+    return _desk_panel(request, _agent(request))
+
+
+@require_POST
+@login_required
+def desk_preview(request: HttpRequest, lead_id: int) -> HttpResponse:
+    """Dial or skip the previewed lead."""
+    agent = _agent(request)
+    lead = get_object_or_404(Lead.objects.select_related("campaign"), pk=lead_id)
+    action = dialer.preview_dial if request.POST.get("action") == "dial" else dialer.preview_skip
+    try:
+        action(agent=agent, lead=lead)
+    except ValidationError as error:
+        return _desk_panel(request, agent, error=" ".join(error.messages))
+    return _desk_panel(request, agent)

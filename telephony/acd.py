@@ -88,6 +88,16 @@ class Pairing:
     agent_id: int
 
 
+def _offer(entry: QueueEntry, agent: AgentProfile, now: datetime) -> Pairing:
+    """Offer a locked entry to a locked free agent; the unique current_entry makes it one."""
+    entry.status, entry.offered_at = QueueEntry.Status.OFFERED, now
+    entry.save(update_fields=["status", "offered_at"])
+    agent.current_entry = entry
+    _move(agent, State.OFFERED, at=now)
+    agent.save(update_fields=["current_entry", "state", "reason", "state_since"])
+    return Pairing(entry_id=entry.pk, agent_id=agent.pk)
+
+
 def _requirements(entry: QueueEntry, widened: bool) -> list[tuple[int, int]]:
     """(skill, minimum level) pairs an agent needs for this entry; overflow skills once widened."""
     requirements = list(entry.queue.required_skills.values_list("skill_id", "min_level"))
@@ -186,12 +196,7 @@ def route_one() -> Pairing | None:
             if agent is None:
                 unserved.add(key)
                 continue
-            entry.status, entry.offered_at = QueueEntry.Status.OFFERED, now
-            entry.save(update_fields=["status", "offered_at"])
-            agent.current_entry = entry
-            _move(agent, State.OFFERED, at=now)
-            agent.save(update_fields=["current_entry", "state", "reason", "state_since"])
-            return Pairing(entry_id=entry.pk, agent_id=agent.pk)
+            return _offer(entry, agent, now)
         seen.extend(entry.pk for entry in batch)
     return None
 
@@ -316,24 +321,19 @@ def transfer_offer(
     target = AgentProfile.objects.select_for_update().get(pk=to_agent.pk)
     if target.state != State.AVAILABLE or target.current_entry_id is not None:
         raise ValidationError({"to_agent": [f"{target} is not available."]})
-    now = timezone.now()
     transfer = QueueEntry.objects.create(
         queue=entry.queue,
         call=entry.call,
         customer=entry.customer,
-        status=QueueEntry.Status.OFFERED,
         priority=entry.priority,
         waiting_since=entry.waiting_since,
-        offered_at=now,
         caller_call_sid=entry.caller_call_sid,
         on_hold=True,
         transferred_from=entry,
         transfer_kind=kind,
         conference=conference,
     )
-    target.current_entry = transfer
-    _move(target, State.OFFERED, at=now)
-    target.save(update_fields=["current_entry", "state", "reason", "state_since"])
+    _offer(transfer, target, timezone.now())
     return transfer
 
 
@@ -345,3 +345,21 @@ def transfer_withdrawn(*, entry_id: int) -> AgentProfile | None:
         if_in=(QueueEntry.Status.OFFERED, QueueEntry.Status.CONNECTED),
         status=QueueEntry.Status.DONE,
     )
+
+
+# --- Outbound campaigns: an answered lead goes to the agent who owns it ------------------
+
+
+@transaction.atomic
+def offer_to_agent(*, entry_id: int, agent_id: int) -> Pairing | None:
+    """Offer a waiting entry to one particular agent if they are free (preview dialing,
+    a callback an agent promised); None leaves the entry to normal routing."""
+    entry = QueueEntry.objects.select_for_update().get(pk=entry_id)
+    agent = (
+        AgentProfile.objects.select_for_update(skip_locked=True)
+        .filter(pk=agent_id, state=State.AVAILABLE, current_entry__isnull=True)
+        .first()
+    )
+    if entry.status != QueueEntry.Status.WAITING or agent is None:
+        return None
+    return _offer(entry, agent, timezone.now())

@@ -55,12 +55,26 @@ def call_place(
     url: str,
     status_callback: str,
     machine_detection: str | None = None,
+    amd_callback: str | None = None,
     timeout: int = 30,
+    record: bool = False,
 ) -> str:
-    """Place an outbound call whose answer fetches `url`; returns its CallSid."""
+    """Place an outbound call whose answer fetches `url`; returns its CallSid.
+
+    With `amd_callback`, answering-machine detection runs alongside the call (async AMD)
+    and its verdict goes to that URL, so a person is not kept in silence meanwhile.
+    """
     kwargs: dict[str, Any] = {}
     if machine_detection:
         kwargs["machine_detection"] = machine_detection
+    if amd_callback:
+        kwargs.update(
+            async_amd="true",
+            async_amd_status_callback=amd_callback,
+            async_amd_status_callback_method="POST",
+        )
+    if record:
+        kwargs["record"] = True
     call = client().calls.create(
         to=to,
         from_=from_,

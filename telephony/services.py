@@ -25,7 +25,7 @@ from crm.models import Case, Customer, Interaction
 from crm.phones import format_phone, try_normalize_phone
 from crm.selectors import customers_by_phone
 
-from . import acd, gateway, offers
+from . import acd, gateway, offers, signals
 from .models import (
     AgentProfile,
     Call,
@@ -487,7 +487,10 @@ def wrap_up_submit(
         crm_services.case_transition(
             case=case, actor=agent.user, status=case_status, resolution=case_resolution
         )
-    if callback_at is not None:
+    replies = signals.wrap_up_submitted.send(
+        QueueEntry, agent=agent, entry=entry, disposition=disposition, callback_at=callback_at
+    )
+    if callback_at is not None and not any(reply for _receiver, reply in replies):
         QueueEntry.objects.create(
             queue=entry.queue,
             call=entry.call,

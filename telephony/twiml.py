@@ -12,8 +12,8 @@ GOODBYE = "Thank you for calling. Goodbye."
 
 
 def webhook_url(name: str, *args: object, **query: object) -> str:
-    """The absolute URL Twilio is to call for one of our webhooks."""
-    path = reverse(f"telephony:{name}", args=args)
+    """The absolute URL Twilio is to call for one of our webhooks (telephony's by default)."""
+    path = reverse(name if ":" in name else f"telephony:{name}", args=args)
     if query:
         path += "?" + "&".join(f"{key}={value}" for key, value in query.items())
     return settings.PUBLIC_BASE_URL + path

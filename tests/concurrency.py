@@ -8,7 +8,17 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 
-from django.db import connections
+import pytest
+from django.db import connection, connections
+
+
+def on_postgresql_only(reason: str) -> list[pytest.MarkDecorator]:
+    """Marks for a module of concurrency tests: committed data, real PostgreSQL sessions."""
+    return [
+        pytest.mark.postgres,
+        pytest.mark.django_db(transaction=True),
+        pytest.mark.skipif(connection.vendor != "postgresql", reason=reason),
+    ]
 
 
 def run_at_once(workers: Sequence[Callable[[], object]], timeout: float = 120) -> None:

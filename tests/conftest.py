@@ -6,6 +6,7 @@ import pytest
 from django.apps import apps as django_apps
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
 from rest_framework.test import APIClient
 
 from callcenter import celery_app, roles
@@ -28,6 +29,9 @@ def _fast_and_isolated(settings):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    # A transactional test's flush recreates the content types under new ids; a cache of
+    # the old ones would point timeline entries at rows that no longer exist.
+    ContentType.objects.clear_cache()
 
 
 def _persona(username: str, role: str | None, **extra):

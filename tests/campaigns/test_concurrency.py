@@ -5,22 +5,14 @@ Each thread has its own database connection, as several workers would.
 
 from __future__ import annotations
 
-import pytest
 from django.core.files.base import ContentFile
-from django.db import connection
 
 from campaigns import services
 from campaigns.models import DncChange, DncEntry, LeadImport
-from tests.concurrency import run_at_once
+from tests.concurrency import on_postgresql_only, run_at_once
 from tests.factories import CampaignFactory
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="concurrent sessions need PostgreSQL"
-    ),
-]
+pytestmark = on_postgresql_only("concurrent sessions need PostgreSQL")
 
 
 def test_the_same_file_imported_twice_at_once_adds_each_number_once():

@@ -10,21 +10,12 @@ import random
 import threading
 from collections import Counter
 
-import pytest
-from django.db import connection
-
 from telephony import acd
 from telephony.models import AgentProfile, Queue, QueueEntry
-from tests.concurrency import run_at_once
+from tests.concurrency import on_postgresql_only, run_at_once
 from tests.factories import UserFactory
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="row locks with SKIP LOCKED need PostgreSQL"
-    ),
-]
+pytestmark = on_postgresql_only("row locks with SKIP LOCKED need PostgreSQL")
 
 ROUNDS = 3
 THREADS = 8

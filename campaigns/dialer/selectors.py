@@ -1,0 +1,221 @@
+"""What the pacer reads: who can take a call, what is in flight, how calls have gone."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db.models import Avg, Case, Count, F, IntegerField, Q, Value, When
+from django.utils import timezone
+
+from telephony.models import AgentProfile, AgentSkill, Queue, QueueEntry
+
+from ..models import CallAttempt, Campaign, Lead
+from ..selectors import ABANDONMENT_PERIOD_DAYS, LIVE_ANSWER
+from . import pacing
+
+State = AgentProfile.State
+Outcome = CallAttempt.Outcome
+
+ABANDONMENT_PERIOD = dt.timedelta(days=ABANDONMENT_PERIOD_DAYS)
+# The window of "recent" drops for the fast controller, and of the live-answer rate.
+RECENT = dt.timedelta(minutes=10)
+DEFAULT_HANDLE_SECONDS = 180
+DEFAULT_ANSWER_SECONDS = 10
+# Last outcome a disposition gives a lead to call back: such leads are dialled first.
+CALLBACK = "callback"
+STAFFED = (State.AVAILABLE, State.OFFERED, State.ON_CALL, State.WRAP_UP)
+
+
+def campaign_agents(campaign: Campaign):
+    """The campaign's agents: its own list, else whoever has its queue's skills."""
+    if campaign.agents.exists():
+        return campaign.agents.all()
+    requirements = (
+        list(campaign.queue.required_skills.values_list("skill_id", "min_level"))
+        if campaign.queue_id
+        else []
+    )
+    agents = AgentProfile.objects.all()
+    for skill_id, min_level in requirements:
+        agents = agents.filter(agent_skills__skill_id=skill_id, agent_skills__level__gte=min_level)
+    return agents.distinct()
+
+
+def agents_logged_in(campaign: Campaign) -> bool:
+    """Is any of the campaign's agents signed in to take calls (not offline)?"""
+    return campaign_agents(campaign).exclude(state=State.OFFLINE).exists()
+
+
+def _inbound_queues_of(agent: AgentProfile, queues: Iterable[Queue]) -> list[int]:
+    """The inbound queues whose skill requirements the agent meets."""
+    levels = dict(AgentSkill.objects.filter(agent=agent).values_list("skill_id", "level"))
+    return [
+        queue.pk
+        for queue in queues
+        if all(
+            levels.get(requirement.skill_id, 0) >= requirement.min_level
+            for requirement in queue.required_skills.all()
+        )
+    ]
+
+
+def outbound_ready_agents(campaign: Campaign) -> list[AgentProfile]:
+    """Free campaign agents that the blending rule lets take outbound calls now.
+
+    An agent who also serves inbound queues gets outbound work only while those queues
+    have at most `blend_max_inbound_waiting` callers waiting.
+    """
+    free = list(campaign_agents(campaign).filter(state=State.AVAILABLE, current_entry__isnull=True))
+    if not free:
+        return []
+    inbound = list(
+        Queue.objects.exclude(campaigns__isnull=False).prefetch_related("required_skills")
+    )
+    waiting = dict(
+        QueueEntry.objects.filter(status=QueueEntry.Status.WAITING, queue__in=inbound)
+        .filter(Q(not_before__isnull=True) | Q(not_before__lte=timezone.now()))
+        .values("queue")
+        .annotate(n=Count("id"))
+        .values_list("queue", "n")
+    )
+    limit = campaign.blend_max_inbound_waiting
+    return [
+        agent
+        for agent in free
+        if sum(waiting.get(queue_id, 0) for queue_id in _inbound_queues_of(agent, inbound)) <= limit
+    ]
+
+
+def _mean_handle_seconds(campaign: Campaign) -> float:
+    recent = (
+        # Conversations only: a machine an agent met for a second says nothing of them.
+        CallAttempt.objects.filter(campaign=campaign, outcome=Outcome.COMPLETED)
+        .filter(connected_at__isnull=False, ended_at__isnull=False)
+        .order_by("-ended_at")[:50]
+        .aggregate(handle=Avg(F("ended_at") - F("connected_at")))["handle"]
+    )
+    return recent.total_seconds() if recent else DEFAULT_HANDLE_SECONDS
+
+
+def _mean_answer_seconds(campaign: Campaign) -> float:
+    recent = (
+        CallAttempt.objects.filter(campaign=campaign, answered_at__isnull=False)
+        .order_by("-answered_at")[:50]
+        .aggregate(ring=Avg(F("answered_at") - F("placed_at")))["ring"]
+    )
+    return recent.total_seconds() if recent else DEFAULT_ANSWER_SECONDS
+
+
+def staffing(campaign: Campaign) -> pacing.Staffing:
+    """Free and soon-free agents, lines ringing and answered calls waiting, for one tick.
+
+    Soon free: agents in wrap-up, and agents whose call has lasted longer than the mean
+    handle time less the mean time a call takes to be answered (so they are free when
+    the calls dialled now answer); each counts half (they may still run over).
+    """
+    now = timezone.now()
+    agents = campaign_agents(campaign)
+    ring = dt.timedelta(seconds=_mean_answer_seconds(campaign))
+    handle = dt.timedelta(seconds=_mean_handle_seconds(campaign))
+    wrapping = agents.filter(state=State.WRAP_UP).count()
+    finishing = agents.filter(state=State.ON_CALL, state_since__lte=now - handle + ring).count()
+    open_attempts = CallAttempt.objects.filter(campaign=campaign, ended_at__isnull=True)
+    return pacing.Staffing(
+        staffed=agents.filter(state__in=STAFFED).count(),
+        free=len(outbound_ready_agents(campaign)),
+        soon_free=0.5 * (wrapping + finishing),
+        lines_in_flight=open_attempts.filter(answered_at__isnull=True).count(),
+        answered_waiting=open_attempts.filter(
+            LIVE_ANSWER, answered_at__isnull=False, connected_at__isnull=True, is_abandoned=False
+        ).count(),
+    )
+
+
+def due_leads(campaign: Campaign, now: dt.datetime):
+    """Leads to dial now, in order: due callbacks, then fewest attempts, then oldest.
+
+    A callback an agent promised waits until that agent is free.
+    """
+    free_owner = Q(
+        callback_agent__state=AgentProfile.State.AVAILABLE,
+        callback_agent__current_entry__isnull=True,
+    )
+    return (
+        Lead.objects.filter(campaign=campaign)
+        .filter(
+            Q(status=Lead.Status.NEW) | Q(status=Lead.Status.SCHEDULED, next_attempt_at__lte=now)
+        )
+        .filter(Q(callback_agent__isnull=True) | free_owner)
+        .annotate(
+            callback_first=Case(
+                When(last_outcome=CALLBACK, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("callback_first", "attempts", "id")
+    )
+
+
+def _rate(numerator: int, denominator: int) -> float:
+    return numerator / denominator if denominator else 0.0
+
+
+def abandonment_rate(campaign: Campaign, *, since: dt.datetime) -> float:
+    """Abandoned ÷ live-answered calls of the campaign since `since` (0 with no answers)."""
+    live = CallAttempt.objects.filter(LIVE_ANSWER, campaign=campaign, answered_at__gte=since)
+    return _rate(live.filter(is_abandoned=True).count(), live.count())
+
+
+def rolling_abandonment_rate(campaign: Campaign) -> float:
+    """The legal measure: the last 30 days, or the campaign's life if shorter."""
+    return abandonment_rate(campaign, since=timezone.now() - ABANDONMENT_PERIOD)
+
+
+def answer_rate(campaign: Campaign) -> float:
+    """Answered ÷ ended dials over the recent attempts (1.0 before any is known).
+
+    Machines count: with detection running alongside the call, a machine holds an agent
+    for the seconds until its verdict, as a person would.
+    """
+    recent = CallAttempt.objects.filter(
+        campaign=campaign, placed_at__gte=timezone.now() - RECENT, ended_at__isnull=False
+    )
+    dialled = recent.count()
+    if not dialled:
+        return 1.0
+    return max(_rate(recent.filter(answered_at__isnull=False).count(), dialled), 0.05)
+
+
+def desk_panel(*, agent: AgentProfile) -> dict:
+    """What the agent's desk shows of campaigns: the lead on the line (with the script),
+    else the next lead of a preview campaign to dial or skip."""
+    entry = agent.current_entry
+    attempt = None
+    if entry is not None and entry.call_id:
+        attempt = CallAttempt.objects.filter(call_id=entry.call_id).order_by("-id").first()
+    elif agent.state == State.WRAP_UP:
+        attempt = (
+            CallAttempt.objects.filter(agent=agent, connected_at__isnull=False)
+            .order_by("-connected_at")
+            .first()
+        )
+    if attempt is None:
+        # A preview call the agent placed, still ringing.
+        attempt = CallAttempt.objects.filter(agent=agent, ended_at__isnull=True).first()
+    preview = None
+    if attempt is None and agent.state == State.AVAILABLE:
+        now = timezone.now()
+        for campaign in agent.campaigns.filter(
+            status=Campaign.Status.RUNNING, dial_mode=Campaign.DialMode.PREVIEW
+        ):
+            preview = due_leads(campaign, now).select_related("campaign").first()
+            if preview is not None:
+                break
+    return {
+        "attempt": attempt,
+        "lead": attempt.lead if attempt else preview,
+        "campaign": (attempt.campaign if attempt else preview.campaign if preview else None),
+        "preview": preview,
+    }

@@ -1,0 +1,144 @@
+"""When a lead may be rung: calling hours in the called party's local time, as data.
+
+The strictest of every matching CallingRule (federal, then state rules by area code) and
+the campaign's own window applies. A number whose time zone is ambiguous may be called
+only when every zone it could be in is inside the window. Pure reads: the dialer calls
+`next_opening` inside the transaction that claims the lead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import phonenumbers
+from django.conf import settings
+from phonenumbers import timezone as number_zones
+
+from ..models import CallAttempt, CallingRule, Campaign, Lead
+
+SUNDAY = 6
+DAY = dt.timedelta(days=1)
+# Outcomes that are not calls: they never count towards a daily maximum.
+NOT_DIALED = (CallAttempt.Outcome.SKIPPED_DNC, CallAttempt.Outcome.SKIPPED_HOURS)
+
+
+@dataclass(frozen=True)
+class Window:
+    """The daily calling window that applies to one number (local wall-clock times)."""
+
+    start: dt.time
+    end: dt.time
+    allow_sunday: bool
+    max_per_day: int | None
+
+
+def area_code(phone: str) -> str:
+    """The three-digit area code of a North American number ('' for others)."""
+    parsed = phonenumbers.parse(phone, None)
+    national = str(parsed.national_number)
+    return national[:3] if parsed.country_code == 1 and len(national) == 10 else ""
+
+
+def rules_for(phone: str, rules: Iterable[CallingRule]) -> list[CallingRule]:
+    """The active rules that apply to `phone`: its country's, and its area code's."""
+    region = phonenumbers.region_code_for_number(phonenumbers.parse(phone, None))
+    code = area_code(phone)
+    return [
+        rule
+        for rule in rules
+        if rule.is_active
+        and rule.country == region
+        and (not rule.area_code_list() or code in rule.area_code_list())
+    ]
+
+
+def strictest(campaign: Campaign, rules: Sequence[CallingRule]) -> Window:
+    """The latest start, the earliest end, no Sunday if any rule forbids it, the lowest cap."""
+    caps = [rule.max_attempts_per_day for rule in rules if rule.max_attempts_per_day]
+    return Window(
+        start=max([campaign.window_start, *(rule.window_start for rule in rules)]),
+        end=min([campaign.window_end, *(rule.window_end for rule in rules)]),
+        allow_sunday=all(rule.allow_sunday for rule in rules),
+        max_per_day=min(caps) if caps else None,
+    )
+
+
+def time_zones(lead: Lead) -> list[zoneinfo.ZoneInfo]:
+    """The zones the called party may be in: the lead's, else the number's, else ours."""
+    names = list(lead.time_zones)
+    if not names:
+        parsed = phonenumbers.parse(lead.phone, None)
+        names = [
+            name
+            for name in number_zones.time_zones_for_number(parsed)
+            if name != number_zones.UNKNOWN_TIMEZONE
+        ]
+    return [zoneinfo.ZoneInfo(name) for name in names or [settings.TIME_ZONE]]
+
+
+def _inside(window: Window, zone: zoneinfo.ZoneInfo, at: dt.datetime) -> bool:
+    local = at.astimezone(zone)
+    if not window.allow_sunday and local.weekday() == SUNDAY:
+        return False
+    return window.start <= local.time() < window.end
+
+
+def _openings(window: Window, zone: zoneinfo.ZoneInfo, after: dt.datetime) -> list[dt.datetime]:
+    """The window's starts in `zone` over the coming week, as aware datetimes."""
+    first = after.astimezone(zone).date()
+    return [
+        dt.datetime.combine(first + offset * DAY, window.start, tzinfo=zone) for offset in range(8)
+    ]
+
+
+def earliest_inside(
+    window: Window, zones: Sequence[zoneinfo.ZoneInfo], after: dt.datetime
+) -> dt.datetime | None:
+    """The first moment from `after` on when every zone is inside the window.
+
+    That moment is `after` itself or one of the zones' window starts, so only those are
+    tried. None when the zones' windows never overlap (e.g. Guam and Hawaii at once).
+    """
+    openings = sorted(
+        opening for zone in zones for opening in _openings(window, zone, after) if opening > after
+    )
+    candidates = [after, *openings]
+    for moment in candidates:
+        if all(_inside(window, zone, moment) for zone in zones):
+            return moment
+    return None
+
+
+def _daily_cap_lifts_at(lead: Lead, cap: int | None, now: dt.datetime) -> dt.datetime | None:
+    """When the number may be called again under a per-24-hours cap (None: not capped now)."""
+    if cap is None:
+        return None
+    recent = list(
+        CallAttempt.objects.filter(
+            lead__phone=lead.phone,
+            lead__campaign_id=lead.campaign_id,
+            created_at__gt=now - DAY,
+        )
+        .exclude(outcome__in=NOT_DIALED)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[:cap]
+    )
+    if len(recent) < cap:
+        return None
+    # The oldest of the last `cap` calls leaves the 24-hour span first.
+    return recent[-1] + DAY
+
+
+def next_opening(
+    *, lead: Lead, campaign: Campaign, rules: Iterable[CallingRule], now: dt.datetime
+) -> dt.datetime | None:
+    """None if `lead` may be dialled at `now`; else when it next may be (a week on if never)."""
+    window = strictest(campaign, rules_for(lead.phone, rules))
+    start = _daily_cap_lifts_at(lead, window.max_per_day, now) or now
+    opening = earliest_inside(window, time_zones(lead), start)
+    if opening == now:
+        return None
+    return opening or now + 7 * DAY

@@ -1,0 +1,76 @@
+"""The campaign panel of the agent's desk: the previewed lead, Dial and Skip, the script."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from campaigns.models import CallAttempt, Campaign
+from telephony.models import AgentProfile
+from telephony.simulator import CalledParty
+from tests.campaigns.dialer.conftest import NY_NUMBER
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def preview(make_agent, make_campaign, make_lead, agent):
+    profile = AgentProfile.objects.create(user=agent, client_identity="alex", state="available")
+    campaign = make_campaign(
+        agents=[profile],
+        dial_mode=Campaign.DialMode.PREVIEW,
+        script="Hello, this is Alex from Example Co.",
+    )
+    lead = make_lead(campaign, name="Ava Chen", data={"plan": "Gold"})
+    return profile, campaign, lead
+
+
+def test_the_desk_loads_the_campaign_panel(client_as, agent, preview):
+    page = client_as(agent).get(reverse("telephony:desk"))
+    assert reverse("campaigns:desk_panel").encode() in page.content
+
+
+def test_the_panel_shows_the_next_preview_lead_with_its_script(client_as, agent, preview, monday):
+    panel = client_as(agent).get(reverse("campaigns:desk_panel"))
+    html = panel.content.decode()
+    assert "Ava Chen" in html and "Gold" in html
+    assert "Hello, this is Alex from Example Co." in html
+    assert 'value="dial"' in html and 'value="skip"' in html
+
+
+def test_dial_calls_the_previewed_lead_and_it_rings_the_agent_who_chose_it(
+    client_as, agent, preview, simulator, monday
+):
+    profile, _campaign, lead = preview
+    simulator.register_client("alex", CalledParty(answer="human", ring_seconds=1))
+    simulator.set_party(NY_NUMBER, CalledParty(answer="human", ring_seconds=3, talk_seconds=20))
+    response = client_as(agent).post(
+        reverse("campaigns:desk_preview", args=[lead.pk]), {"action": "dial"}
+    )
+    assert response.status_code == 200
+    assert "Campaign call" in response.content.decode()
+    simulator.run(60)
+    attempt = CallAttempt.objects.get(lead=lead)
+    assert (attempt.agent, attempt.outcome) == (profile, "completed")
+
+
+def test_skip_moves_the_lead_back_without_an_attempt(client_as, agent, preview, monday):
+    _profile, _campaign, lead = preview
+    response = client_as(agent).post(
+        reverse("campaigns:desk_preview", args=[lead.pk]), {"action": "skip"}
+    )
+    assert "No campaign lead for you right now." in response.content.decode()
+    lead.refresh_from_db()
+    assert (lead.status, lead.attempts, lead.last_outcome) == ("scheduled", 0, "skipped")
+    assert not CallAttempt.objects.exists()
+
+
+def test_an_agent_cannot_dial_another_campaigns_lead(
+    client_as, agent, preview, make_campaign, make_lead, monday
+):
+    other = make_lead(make_campaign(name="Other", dial_mode="preview"), phone="+12125550999")
+    response = client_as(agent).post(
+        reverse("campaigns:desk_preview", args=[other.pk]), {"action": "dial"}
+    )
+    assert "not yours to dial" in response.content.decode()
+    assert not CallAttempt.objects.exists()

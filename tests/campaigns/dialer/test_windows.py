@@ -1,0 +1,121 @@
+"""Calling hours in the called party's local time: federal, state and campaign rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+import pytest
+
+from campaigns.dialer import services, windows
+from campaigns.models import CallAttempt, CallingRule, Lead
+
+pytestmark = pytest.mark.django_db
+
+NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
+LOS_ANGELES = zoneinfo.ZoneInfo("America/Los_Angeles")
+MIAMI_NUMBER = "+13055550123"
+
+
+def _ny(day: int, hour: int, minute: int = 0) -> dt.datetime:
+    """A moment in New York time in November 2026 (the 23rd is a Monday)."""
+    return dt.datetime(2026, 11, day, hour, minute, tzinfo=NEW_YORK)
+
+
+def _opening(lead: Lead, at: dt.datetime) -> dt.datetime | None:
+    return windows.next_opening(
+        lead=lead, campaign=lead.campaign, rules=CallingRule.objects.all(), now=at
+    )
+
+
+def test_a_new_york_number_may_be_called_inside_the_federal_window(make_campaign, make_lead):
+    lead = make_lead(make_campaign())
+    assert _opening(lead, _ny(23, 10)) is None
+    assert _opening(lead, _ny(23, 20, 59)) is None
+
+
+def test_before_eight_the_lead_waits_for_eight_in_its_own_zone(make_campaign, make_lead):
+    lead = make_lead(make_campaign(), phone="+14155550142", time_zones=["America/Los_Angeles"])
+    # 10:00 in New York is 07:00 in San Francisco.
+    assert _opening(lead, _ny(23, 10)) == dt.datetime(2026, 11, 23, 8, tzinfo=LOS_ANGELES)
+
+
+def test_after_nine_pm_the_lead_waits_for_the_next_morning(make_campaign, make_lead):
+    lead = make_lead(make_campaign())
+    assert _opening(lead, _ny(23, 21)) == _ny(24, 8)
+
+
+def test_the_time_zone_comes_from_the_number_when_the_lead_has_none(make_campaign, make_lead):
+    lead = make_lead(make_campaign(), phone="+14155550142", time_zones=[])
+    assert _opening(lead, _ny(23, 10)) == dt.datetime(2026, 11, 23, 8, tzinfo=LOS_ANGELES)
+
+
+def test_an_ambiguous_number_is_called_only_when_every_zone_is_inside(make_campaign, make_lead):
+    lead = make_lead(make_campaign(), time_zones=["America/New_York", "America/Los_Angeles"])
+    assert _opening(lead, _ny(23, 12)) is None  # 09:00 in Los Angeles
+    # 10:00 in New York is 07:00 out west: wait for 08:00 there.
+    assert _opening(lead, _ny(23, 10)) == dt.datetime(2026, 11, 23, 8, tzinfo=LOS_ANGELES)
+    # 21:30 in New York: closed there until 08:00, when it is 05:00 out west.
+    assert _opening(lead, _ny(23, 21, 30)) == dt.datetime(2026, 11, 24, 8, tzinfo=LOS_ANGELES)
+
+
+def test_the_campaign_window_narrows_the_legal_one(make_campaign, make_lead):
+    lead = make_lead(make_campaign(window_start=dt.time(10, 0), window_end=dt.time(18, 0)))
+    assert _opening(lead, _ny(23, 9)) == _ny(23, 10)
+    assert _opening(lead, _ny(23, 18)) == _ny(24, 10)
+
+
+def test_florida_stops_calls_at_eight_pm(make_campaign, make_lead):
+    lead = make_lead(make_campaign(), phone=MIAMI_NUMBER)
+    assert _opening(lead, _ny(23, 19, 59)) is None
+    assert _opening(lead, _ny(23, 20, 30)) == _ny(24, 8)
+
+
+def test_florida_allows_three_calls_per_24_hours(make_campaign, make_lead):
+    lead = make_lead(make_campaign(), phone=MIAMI_NUMBER)
+    first = _ny(23, 9)
+    for hours in (0, 1, 2):
+        attempt = CallAttempt.objects.create(
+            campaign=lead.campaign, lead=lead, outcome="busy", ended_at=first
+        )
+        CallAttempt.objects.filter(pk=attempt.pk).update(
+            created_at=first + dt.timedelta(hours=hours)
+        )
+    assert _opening(lead, _ny(23, 12)) == first + dt.timedelta(days=1)
+    # Skips are not calls: they never count.
+    CallAttempt.objects.filter(lead=lead).update(outcome="skipped_hours")
+    assert _opening(lead, _ny(23, 12)) is None
+
+
+def test_a_rule_without_sundays_moves_the_call_to_monday(make_campaign, make_lead):
+    CallingRule.objects.create(name="No Sundays in 212", area_codes="212", allow_sunday=False)
+    lead = make_lead(make_campaign())
+    sunday_noon = _ny(22, 12)
+    assert _opening(lead, sunday_noon) == _ny(23, 8)
+    other = make_lead(lead.campaign, phone="+17185550123")
+    assert _opening(other, sunday_noon) is None
+
+
+def test_inactive_rules_do_not_apply(make_campaign, make_lead):
+    CallingRule.objects.filter(name__startswith="Florida").update(is_active=False)
+    lead = make_lead(make_campaign(), phone=MIAMI_NUMBER)
+    assert _opening(lead, _ny(23, 20, 30)) is None
+
+
+def test_a_lead_outside_its_hours_is_rescheduled_not_burned(monday, make_campaign, make_lead):
+    campaign = make_campaign()
+    lead = make_lead(campaign, phone="+14155550142", time_zones=["America/Los_Angeles"])
+    assert services.leads_claim(campaign=campaign, limit=5) == []
+    lead.refresh_from_db()
+    assert (lead.status, lead.attempts) == ("scheduled", 0)
+    assert lead.next_attempt_at == dt.datetime(2026, 11, 23, 8, tzinfo=LOS_ANGELES)
+    assert CallAttempt.objects.get(lead=lead).outcome == "skipped_hours"
+
+
+def test_nothing_is_claimed_outside_the_campaign_dates(monday, make_campaign, make_lead):
+    campaign = make_campaign(ends_on=dt.date(2026, 11, 22))
+    make_lead(campaign)
+    assert services.leads_claim(campaign=campaign, limit=5) == []
+    campaign.ends_on, campaign.starts_on = None, dt.date(2026, 11, 24)
+    campaign.save()
+    assert services.leads_claim(campaign=campaign, limit=5) == []
