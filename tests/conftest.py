@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 from callcenter import celery_app, roles
 from callcenter.roles import sync_role_groups
 from telephony import gateway, twiml
+from telephony import selectors as telephony_selectors
 from telephony.simulator import DjangoClientTransport, NumberConfig, Simulator
 from tests.factories import UserFactory
 from tests.twiml_schema import assert_valid_twiml
@@ -28,6 +29,8 @@ def _fast_and_isolated(settings):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    # Lines an earlier test cached may be rows its rollback removed.
+    telephony_selectors.forget_inbound_lines()
 
 
 def _persona(username: str, role: str | None, **extra):
