@@ -11,16 +11,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Exists, IntegerField, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db import connection, transaction
 from django.utils import timezone
 
 from callcenter import live
 
-from .models import AgentProfile, AgentSkill, AgentStateChange, QueueEntry
+from .models import AgentProfile, AgentSkill, AgentStateChange, Queue, QueueEntry, QueueSkill
 
 State = AgentProfile.State
 
@@ -88,76 +87,144 @@ class Pairing:
     agent_id: int
 
 
-def _offer(entry: QueueEntry, agent: AgentProfile, now: datetime) -> Pairing:
+def _offer(entry_id: int, agent: AgentProfile, now: datetime) -> Pairing:
     """Offer a locked entry to a locked free agent; the unique current_entry makes it one."""
-    entry.status, entry.offered_at = QueueEntry.Status.OFFERED, now
-    entry.save(update_fields=["status", "offered_at"])
-    agent.current_entry = entry
+    QueueEntry.objects.filter(pk=entry_id).update(status=QueueEntry.Status.OFFERED, offered_at=now)
+    agent.current_entry_id = entry_id
     _move(agent, State.OFFERED, at=now)
     agent.save(update_fields=["current_entry", "state", "reason", "state_since"])
-    return Pairing(entry_id=entry.pk, agent_id=agent.pk)
+    return Pairing(entry_id=entry_id, agent_id=agent.pk)
 
 
-def _requirements(entry: QueueEntry, widened: bool) -> list[tuple[int, int]]:
-    """(skill, minimum level) pairs an agent needs for this entry; overflow skills once widened."""
-    requirements = list(entry.queue.required_skills.values_list("skill_id", "min_level"))
-    if widened:
-        overflow = entry.queue.overflow_skills.values_list("id", flat=True)
-        requirements = [(skill_id, 1) for skill_id in overflow] or requirements
-    return requirements
+# Routing runs its two queries as raw SQL: building them through the ORM took longer than
+# running them, on every pairing. `lock` is FOR UPDATE SKIP LOCKED where the database has
+# it (not SQLite, whose IMMEDIATE transactions serialize routers), so concurrent routers
+# pass over the rows another one holds instead of waiting for them.
 
+# The next SCAN waiting entries in routing order (priority, then time waited, then id),
+# without the callers already known to have no free agent (`unserved`, added by _waiting).
+_WAITING = """
+SELECT e.id, e.queue_id, e.customer_id, e.waiting_since, q.sticky_routing, q.widen_after_seconds
+FROM {entry} e JOIN {queue} q ON q.id = e.queue_id
+WHERE e.status = %s AND (e.not_before IS NULL OR e.not_before <= %s){unserved}
+ORDER BY e.priority DESC, e.waiting_since, e.id
+LIMIT {scan}{lock}
+"""
 
-def _eligible_agents(requirements: list[tuple[int, int]]):
-    """Free agents with these skills, best first (highest levels, then longest idle)."""
-    agents = AgentProfile.objects.filter(state=State.AVAILABLE, current_entry__isnull=True)
-    for skill_id, min_level in requirements:
-        agents = agents.filter(
-            Exists(
-                AgentSkill.objects.filter(
-                    agent=OuterRef("pk"), skill_id=skill_id, level__gte=min_level
-                )
-            )
-        )
-    skill_ids = [skill_id for skill_id, _level in requirements]
-    score = (
-        AgentSkill.objects.filter(agent=OuterRef("pk"), skill_id__in=skill_ids)
-        .values("agent")
-        .annotate(total=Sum("level"))
-        .values("total")
+# The best free agent for one entry. Eligible: every skill the queue requires at its
+# minimum level; once the entry is widened and the queue has overflow skills, those
+# instead, at any level. Best: the agent who last served the customer when the queue
+# routes sticky (`customer` is None otherwise), then the highest sum of levels in those
+# skills, then the longest idle. `qualified` counts each agent's required skills held at
+# the level in one pass over the skill table, instead of a lookup per agent and skill.
+_PICK_AGENT = """
+WITH requirement AS (
+    SELECT qs.skill_id, qs.min_level FROM {queue_skill} qs
+    WHERE qs.queue_id = %(queue)s AND NOT (
+        %(widened)s AND EXISTS (SELECT 1 FROM {overflow} o WHERE o.queue_id = %(queue)s)
     )
-    agents = agents.annotate(
-        skill_score=Coalesce(Subquery(score, output_field=IntegerField()), Value(0))
+    UNION ALL
+    SELECT o.skill_id, 1 FROM {overflow} o WHERE o.queue_id = %(queue)s AND %(widened)s
+),
+qualified AS (
+    SELECT s.agent_id, COUNT(*) AS skills, SUM(s.level) AS score
+    FROM requirement r
+    JOIN {agent_skill} s ON s.skill_id = r.skill_id AND s.level >= r.min_level
+    GROUP BY s.agent_id
+)
+SELECT a.id FROM {agent} a LEFT JOIN qualified q ON q.agent_id = a.id
+WHERE a.state = %(available)s AND a.current_entry_id IS NULL
+    AND COALESCE(q.skills, 0) = (SELECT COUNT(*) FROM requirement)
+ORDER BY
+    CASE WHEN a.id = (
+        SELECT h.served_by_id FROM {entry} h
+        WHERE h.customer_id = %(customer)s AND h.served_by_id IS NOT NULL AND h.id <> %(entry)s
+        ORDER BY h.connected_at DESC, h.id DESC
+        LIMIT 1
+    ) THEN 0 ELSE 1 END,
+    COALESCE(q.score, 0) DESC,
+    a.idle_since,
+    a.id
+LIMIT 1{lock}
+"""
+
+
+def _lock(alias: str) -> str:
+    if connection.features.has_select_for_update_skip_locked:
+        return f" FOR UPDATE OF {alias} SKIP LOCKED"
+    return ""
+
+
+class _Waiting(NamedTuple):
+    """A waiting entry as routing reads it, with its queue's routing settings."""
+
+    id: int
+    queue_id: int
+    customer_id: int | None
+    waiting_since: datetime
+    sticky_routing: bool
+    widen_after_seconds: int | None
+
+
+def _waiting(
+    now: datetime, unserved: set[tuple[int, bool]], cutoffs: dict[int, datetime | None]
+) -> list[_Waiting]:
+    """The next SCAN waiting entries, locked, leaving out those of `unserved` keys."""
+    adapt = connection.ops.adapt_datetimefield_value
+    params: list[object] = [QueueEntry.Status.WAITING, adapt(now)]
+    excluded = ""
+    for queue_id, widened in sorted(unserved):
+        cutoff = cutoffs[queue_id]
+        if cutoff is None:
+            excluded += " AND e.queue_id <> %s"
+            params.append(queue_id)
+        else:
+            side = "<=" if widened else ">"
+            excluded += f" AND NOT (e.queue_id = %s AND e.waiting_since {side} %s)"
+            params += [queue_id, adapt(cutoff)]
+    sql = _WAITING.format(
+        entry=QueueEntry._meta.db_table,
+        queue=Queue._meta.db_table,
+        unserved=excluded,
+        scan=SCAN,
+        lock=_lock("e"),
     )
-    return agents.order_by("-skill_score", "idle_since", "id")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    entries = []
+    for row in rows:
+        entry = _Waiting(*row)
+        if timezone.is_naive(entry.waiting_since):  # SQLite's driver reads naive UTC
+            since = timezone.make_aware(entry.waiting_since, connection.timezone)
+            entry = entry._replace(waiting_since=since)
+        entries.append(entry)
+    return entries
 
 
-def _sticky_agent_id(entry: QueueEntry) -> int | None:
-    """The agent who last served this customer, if the queue prefers them."""
-    if not entry.queue.sticky_routing or entry.customer_id is None:
-        return None
-    return (
-        QueueEntry.objects.filter(customer_id=entry.customer_id, served_by__isnull=False)
-        .exclude(pk=entry.pk)
-        .order_by("-connected_at", "-id")
-        .values_list("served_by_id", flat=True)
-        .first()
+def _pick_agent(entry: _Waiting, widened: bool) -> AgentProfile | None:
+    """The best free agent for `entry`, locked; None if no free agent qualifies."""
+    sql = _PICK_AGENT.format(
+        queue_skill=QueueSkill._meta.db_table,
+        overflow=Queue.overflow_skills.through._meta.db_table,
+        agent=AgentProfile._meta.db_table,
+        agent_skill=AgentSkill._meta.db_table,
+        entry=QueueEntry._meta.db_table,
+        lock=_lock("a"),
     )
-
-
-def _pick_agent(entry: QueueEntry, requirements: list[tuple[int, int]]) -> AgentProfile | None:
-    agents = _eligible_agents(requirements)
-    sticky = _sticky_agent_id(entry)
-    if sticky is not None:
-        preferred = agents.filter(pk=sticky).select_for_update(skip_locked=True, of=("self",))
-        agent = preferred.first()
-        if agent is not None:
-            return agent
-    return agents.select_for_update(skip_locked=True, of=("self",)).first()
-
-
-def _widened(entry: QueueEntry, now: datetime) -> bool:
-    widen = entry.queue.widen_after_seconds
-    return widen is not None and entry.waiting_since <= now - timedelta(seconds=widen)
+    params = {
+        "queue": entry.queue_id,
+        "widened": widened,
+        "available": State.AVAILABLE,
+        "customer": entry.customer_id if entry.sticky_routing else None,
+        "entry": entry.id,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    # Only the id is read: the pairing writes the fields it changes (a RawQuerySet would
+    # cost more than the query for the same instance).
+    return None if row is None else AgentProfile.from_db(connection.alias, ["id"], row)
 
 
 @transaction.atomic
@@ -165,39 +232,35 @@ def route_one() -> Pairing | None:
     """Offer the best waiting entry that has an eligible free agent to the best such agent.
 
     Entries are taken in order (priority, then time waited), SCAN at a time; one whose
-    skills no free agent has is passed over for the next, never dropped, and once a queue
-    has no free agent its other entries are not asked again in this pass. Returns None
-    when nothing pairs.
+    skills no free agent has is passed over for the next, never dropped. Once a queue has
+    no free agent for its widened or its other callers, those are not asked again in this
+    pass. Returns None when nothing pairs.
     """
     now = timezone.now()
-    waiting = (
-        QueueEntry.objects.filter(status=QueueEntry.Status.WAITING)
-        .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
-        .select_related("queue")
-        .order_by("-priority", "waiting_since", "id")
-        .select_for_update(skip_locked=True, of=("self",))
-    )
     # (queue, widened) pairs known to have no free agent: skills decide, not the caller.
     unserved: set[tuple[int, bool]] = set()
-    requirements: dict[tuple[int, bool], list[tuple[int, int]]] = {}
-    seen: list[int] = []
-    while batch := list(
-        waiting.exclude(pk__in=seen).exclude(
-            queue_id__in=[queue for queue, widened in unserved if not widened]
-        )[:SCAN]
-    ):
+    cutoffs: dict[int, datetime | None] = {}
+    while batch := _waiting(now, unserved, cutoffs):
+        asked = False
         for entry in batch:
-            key = (entry.queue_id, _widened(entry, now))
+            widen = entry.widen_after_seconds
+            cutoff = cutoffs.setdefault(
+                entry.queue_id, None if widen is None else now - timedelta(seconds=widen)
+            )
+            key = (entry.queue_id, cutoff is not None and entry.waiting_since <= cutoff)
             if key in unserved:
                 continue
-            if key not in requirements:
-                requirements[key] = _requirements(entry, widened=key[1])
-            agent = _pick_agent(entry, requirements[key])
+            asked = True
+            agent = _pick_agent(entry, widened=key[1])
             if agent is None:
                 unserved.add(key)
                 continue
-            return _offer(entry, agent, now)
-        seen.extend(entry.pk for entry in batch)
+            return _offer(entry.id, agent, now)
+        # Each batch has an entry of a new (queue, widened) pair, as the query leaves out
+        # the known ones; if the database ever judged the widen time otherwise, stop here
+        # rather than fetch the same batch forever (the next pass starts afresh).
+        if not asked:
+            break
     return None
 
 
@@ -333,7 +396,7 @@ def transfer_offer(
         transfer_kind=kind,
         conference=conference,
     )
-    _offer(transfer, target, timezone.now())
+    _offer(transfer.pk, target, timezone.now())
     return transfer
 
 
@@ -362,4 +425,4 @@ def offer_to_agent(*, entry_id: int, agent_id: int) -> Pairing | None:
     )
     if entry.status != QueueEntry.Status.WAITING or agent is None:
         return None
-    return _offer(entry, agent, timezone.now())
+    return _offer(entry.pk, agent, timezone.now())

@@ -62,18 +62,21 @@ def enter(call: Call, node: IvrNode, *, attempt: int = 1, prefix: str = "") -> V
     return _RENDERERS[node.kind](call, node, response, attempt)
 
 
-def _continue(call: Call, node: IvrNode | None, response: VoiceResponse) -> VoiceResponse:
-    """Go on to `node` with a round trip (so its visit is recorded), or hang up."""
-    if node is None:
+def _continue(call: Call, node_id: int | None, response: VoiceResponse) -> VoiceResponse:
+    """Go on to node `node_id` with a round trip (so its visit is recorded), or hang up.
+
+    Only the id goes into the URL, so the node is not loaded here: its own webhook does that.
+    """
+    if node_id is None:
         response.hangup()
     else:
-        response.redirect(twiml.webhook_url("ivr_node", node.pk), method="POST")
+        response.redirect(twiml.webhook_url("ivr_node", node_id), method="POST")
     return response
 
 
 def _render_say(call: Call, node: IvrNode, response: VoiceResponse, attempt: int):
     _message(response, call, node)
-    return _continue(call, node.next_node, response)
+    return _continue(call, node.next_node_id, response)
 
 
 def _render_menu(call: Call, node: IvrNode, response: VoiceResponse, attempt: int):
@@ -126,7 +129,7 @@ def _render_voicemail(call: Call, node: IvrNode, response: VoiceResponse, attemp
 def _render_self_service(call: Call, node: IvrNode, response: VoiceResponse, attempt: int):
     if call.customer_id:
         _read_case_status(response, call, node)
-        return _continue(call, node.next_node, response)
+        return _continue(call, node.next_node_id, response)
     action = twiml.webhook_url("ivr_input", node.pk, attempt=attempt)
     gather = response.gather(
         input="dtmf", finish_on_key="#", timeout=node.timeout, action=action, method="POST"
@@ -141,7 +144,7 @@ def _render_hours(call: Call, node: IvrNode, response: VoiceResponse, attempt: i
         call.inbound_number.business_hours if call.inbound_number_id else None
     )
     is_open = hours is None or business_hours_open(hours=hours, at=timezone.now())
-    return _continue(call, node.next_node if is_open else node.closed_node, response)
+    return _continue(call, node.next_node_id if is_open else node.closed_node_id, response)
 
 
 def _render_do_not_call(call: Call, node: IvrNode, response: VoiceResponse, attempt: int):
@@ -154,7 +157,7 @@ def _render_do_not_call(call: Call, node: IvrNode, response: VoiceResponse, atte
             phone=number, source=DncSource.IVR_REQUEST, reason=f"Asked in the IVR ({node.key})"
         )
         _message(response, call, node, "" if node.message or node.play_url else DNC_ADDED)
-    return _continue(call, node.next_node, response)
+    return _continue(call, node.next_node_id, response)
 
 
 def _render_hangup(call: Call, node: IvrNode, response: VoiceResponse, attempt: int):
@@ -225,7 +228,7 @@ def handle_input(call: Call, node: IvrNode, params: Mapping[str, str], attempt: 
             call = services.call_identify(call=call, customer=customer, by="account")
             response = VoiceResponse()
             _read_case_status(response, call, node)
-            return _continue(call, node.next_node, response)
+            return _continue(call, node.next_node_id, response)
     else:
         return enter(call, node)
     retry = node.invalid_message if heard else node.no_input_message

@@ -38,6 +38,7 @@ from .models import (
     Recording,
     SmsMessage,
 )
+from .selectors import inbound_line
 
 logger = logging.getLogger(__name__)
 
@@ -101,11 +102,15 @@ def _parse_timestamp(value: str) -> datetime | None:
         return None
 
 
-@transaction.atomic
+# The call_* services run inside a webhook's transaction, and no caller catches their errors
+# to carry on in it: a savepoint around each would only cost two round trips.
+@transaction.atomic(savepoint=False)
 def call_start(*, params: Mapping[str, str]) -> Call:
     """The Call for a webhook's CallSid, created on first sight with the caller identified.
 
-    Twilio may send the incoming webhook again (retries, fallback); the first one wins.
+    Twilio may send the incoming webhook again (retries, fallback); the first one wins. The
+    row stays locked until the webhook's transaction ends, which lets call_enter_node update
+    this instance without reading it again.
     """
     sid = params["CallSid"]
     call = Call.objects.select_for_update().filter(sid=sid).first()
@@ -116,14 +121,8 @@ def call_start(*, params: Mapping[str, str]) -> Call:
     direction = params.get("Direction", Call.Direction.INBOUND)
     if direction not in Call.Direction.values:
         direction = Call.Direction.INBOUND
-    inbound_number = None
     normalized_to = try_normalize_phone(to_number)
-    if normalized_to:
-        inbound_number = (
-            InboundNumber.objects.select_related("flow", "business_hours")
-            .filter(number=normalized_to)
-            .first()
-        )
+    inbound_number = inbound_line(number=normalized_to) if normalized_to else None
     matches = customers_by_phone(phone=from_number)
     call = Call.objects.create(
         sid=sid,
@@ -139,10 +138,13 @@ def call_start(*, params: Mapping[str, str]) -> Call:
     return call
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def call_enter_node(*, call: Call, node: IvrNode) -> Call:
-    """Note that the caller reached `node` (the path the agent's screen-pop shows)."""
-    call = Call.objects.select_for_update().get(pk=call.pk)
+    """Note that the caller reached `node` (the path the agent's screen-pop shows).
+
+    `call` is the one call_start locked in this transaction: it is current, and keeps the
+    customer and line already loaded with it.
+    """
     now = timezone.now()
     call.ivr_path = [*call.ivr_path, {"node": node.key, "kind": node.kind, "at": now.isoformat()}]
     if call.ivr_started_at is None:
@@ -153,7 +155,7 @@ def call_enter_node(*, call: Call, node: IvrNode) -> Call:
     return call
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def call_record_input(
     *, call: Call, node: IvrNode, digits: str = "", speech: str = "", label: str = ""
 ) -> Call:
@@ -178,7 +180,7 @@ def account_lookup(*, digits: str) -> Customer | None:
     return Customer.objects.filter(account_number__in=[f"AC-{digits}", digits]).first()
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def call_identify(*, call: Call, customer: Customer, by: str) -> Call:
     """Tie the call to the customer the caller proved to be."""
     call = Call.objects.select_for_update().get(pk=call.pk)
@@ -209,7 +211,7 @@ def caller_quick_create(*, agent: AgentProfile, name: str, phone: str, email: st
     return customer
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def call_enqueue(*, call: Call, queue: Queue) -> Call:
     """The caller now waits in `queue`."""
     call = Call.objects.select_for_update().get(pk=call.pk)
@@ -222,7 +224,7 @@ def call_enqueue(*, call: Call, queue: Queue) -> Call:
     return call
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def call_connected(*, call: Call) -> Call:
     """The caller is now talking to an agent."""
     call = Call.objects.select_for_update().get(pk=call.pk)
@@ -234,7 +236,7 @@ def call_connected(*, call: Call) -> Call:
     return call
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def call_queue_left(*, call: Call, result: str) -> Call:
     """The caller left the queue (bridged, hung up, redirected...): keep why."""
     call = Call.objects.select_for_update().get(pk=call.pk)
@@ -243,7 +245,7 @@ def call_queue_left(*, call: Call, result: str) -> Call:
     return call
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def call_status_update(*, params: Mapping[str, str]) -> Call | None:
     """Apply a status callback once, in order: duplicates and late arrivals change nothing."""
     sid = params.get("CallSid", "")

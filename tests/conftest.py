@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 from callcenter import celery_app, roles
 from callcenter.roles import sync_role_groups
 from telephony import gateway, twiml
+from telephony import selectors as telephony_selectors
 from telephony.simulator import DjangoClientTransport, NumberConfig, Simulator
 from tests.factories import UserFactory
 from tests.twiml_schema import assert_valid_twiml
@@ -32,6 +33,8 @@ def _fast_and_isolated(settings):
     # A transactional test's flush recreates the content types under new ids; a cache of
     # the old ones would point timeline entries at rows that no longer exist.
     ContentType.objects.clear_cache()
+    # Lines an earlier test cached may be rows its rollback removed.
+    telephony_selectors.forget_inbound_lines()
 
 
 def _persona(username: str, role: str | None, **extra):

@@ -25,6 +25,7 @@ from telephony.models import (
     BusinessHours,
     Call,
     OpeningPeriod,
+    Queue,
     QueueEntry,
     Skill,
 )
@@ -55,6 +56,8 @@ def open_all_day():
         OpeningPeriod(hours=hours, weekday=day, opens=dt.time(0), closes=dt.time(23, 59, 59))
         for day in range(7)
     )
+    # Offers ring long enough for a browser on a busy machine to click Accept.
+    Queue.objects.filter(name="Billing").update(offer_timeout_seconds=90)
     return line
 
 
@@ -183,7 +186,7 @@ def test_warm_transfer_from_one_desk_to_another(live_twilio, alex, bea, ava, pag
     alex_page.get_by_role("button", name="Talk first").click()
     refresh_until(bea_page, "#desk-call", "transferred by")
     expect(bea_page.locator("#desk-call")).to_contain_text("Ava Chen")
-    bea_page.get_by_role("button", name="Accept").click()
+    bea_page.locator("#offer").get_by_role("button", name="Accept").click()
     refresh_until(alex_page, "#transfer-status", "on the line")
 
     alex_page.get_by_role("button", name="Complete transfer").click()

@@ -261,3 +261,14 @@ def test_a_caller_deep_in_line_is_served_past_many_nobody_can_take():
     billing = wait(queue("Billing", skills={"billing": 1}), minutes=1)
     assert len(acd.route()) == 1
     assert offered_to(billing) == "ann"
+
+
+def test_a_widened_caller_deep_in_line_is_served_past_fresh_callers_of_the_same_queue():
+    agent("gen", skills={"general": 5})
+    spanish = queue("Spanish", skills={"spanish": 1}, widen_after_seconds=60)
+    spanish.overflow_skills.add(_skill("general"))
+    for _ in range(acd.SCAN + 5):
+        wait(spanish, minutes=0.5, tier=1)
+    widened = wait(spanish, minutes=5)
+    assert len(acd.route()) == 1
+    assert offered_to(widened) == "gen"

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import pytest
 import time_machine
 from django.conf import settings
+from django.core.cache import cache
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from crm import services as crm_services
 from crm.models import Case, Customer, Interaction
-from telephony import ivr
+from telephony import ivr, selectors
 from telephony import services as telephony_services
-from telephony.models import Call, CallEvent, IvrNode, Queue, Recording, SmsMessage
+from telephony.models import Call, CallEvent, IvrFlow, IvrNode, Queue, Recording, SmsMessage
 from tests.telephony.conftest import OUR_NUMBER, new_call_sid, sign, voice_params
 
 pytestmark = pytest.mark.django_db
@@ -167,6 +169,41 @@ class TestIncoming:
             response = twilio_post(INCOMING, voice_params(new_call_sid()))
         closed = IvrNode.objects.get(key="closed")
         assert response.twiml[0].text.endswith(f"/telephony/voice/ivr/{closed.pk}/")
+
+    def test_an_incoming_call_costs_a_handful_of_statements(
+        self, twilio_post, support_line, django_assert_max_num_queries
+    ):
+        crm_services.customer_create(name="Ava Chen", phone_numbers=[{"number": "4155550142"}])
+        with time_machine.travel(MONDAY_10AM):
+            twilio_post(INCOMING, voice_params(new_call_sid()))
+            # The line is cached now: call, caller, event, IVR step, the hours node's two
+            # checks, and the savepoint the test's own transaction makes of the webhook's.
+            with django_assert_max_num_queries(9):
+                response = twilio_post(INCOMING, voice_params(new_call_sid()))
+        assert response.twiml[0].tag == "Redirect"
+
+    def test_a_new_entry_node_answers_the_next_call(self, twilio_post, support_line):
+        twilio_post(INCOMING, voice_params(new_call_sid()))
+        flow = support_line.flow
+        flow.entry_node = IvrNode.objects.get(key="greeting")
+        flow.save()
+        sid = new_call_sid()
+        response = twilio_post(INCOMING, voice_params(sid))
+        assert response.twiml[0].text == "Welcome to Example Support."
+        assert [step["node"] for step in Call.objects.get(sid=sid).ivr_path] == ["greeting"]
+
+    def test_a_flow_changed_by_another_process_answers_the_next_call(
+        self, twilio_post, support_line
+    ):
+        twilio_post(INCOMING, voice_params(new_call_sid()))
+        greeting = IvrNode.objects.get(key="greeting")
+        # Another process changed the flow: no signal reaches this one, only the version
+        # stamp it leaves in the shared cache once its transaction commits.
+        IvrFlow.objects.filter(pk=support_line.flow_id).update(entry_node=greeting)
+        cache.set(selectors.LINES_VERSION_KEY, uuid.uuid4().hex)
+        sid = new_call_sid()
+        twilio_post(INCOMING, voice_params(sid))
+        assert [step["node"] for step in Call.objects.get(sid=sid).ivr_path] == ["greeting"]
 
 
 class TestStatusCallbacks:
