@@ -6,19 +6,61 @@ the page re-fetches what it shows over HTTP, through the same permission checks 
 
 from __future__ import annotations
 
-from asgiref.sync import async_to_sync
+import asyncio
+import logging
+import os
+import threading
+
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+logger = logging.getLogger(__name__)
+
+
+class _NoticeSender:
+    """Sends notices from one event-loop thread per process; senders do not wait.
+
+    `async_to_sync` would start a loop (and a thread) for every notice, which costs more
+    than the routing decision it reports. A notice is a hint to re-fetch, so it is sent
+    fire-and-forget; a failure is logged, never raised into the business operation.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pid: int | None = None
+
+    def _running_loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            # A forked worker (Celery's prefork pool) inherits no running thread: start anew.
+            if self._loop is None or self._pid != os.getpid():
+                self._loop = asyncio.new_event_loop()
+                threading.Thread(
+                    target=self._loop.run_forever, name="live-notices", daemon=True
+                ).start()
+                self._pid = os.getpid()
+            return self._loop
+
+    def send(self, group: str, message: dict) -> None:
+        future = asyncio.run_coroutine_threadsafe(
+            get_channel_layer().group_send(group, message), self._running_loop()
+        )
+        future.add_done_callback(_log_failure)
+
+
+def _log_failure(future) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        logger.error("A live notice was not sent", exc_info=future.exception())
+
+
+_sender = _NoticeSender()
+
 
 def notify(group: str, event: str) -> None:
     """Send `event` to the pages in `group` once the current transaction commits."""
-    layer = get_channel_layer()
-    transaction.on_commit(
-        lambda: async_to_sync(layer.group_send)(group, {"type": "page.notice", "event": event})
-    )
+    transaction.on_commit(lambda: _sender.send(group, {"type": "page.notice", "event": event}))
 
 
 class NoticeConsumer(AsyncJsonWebsocketConsumer):
