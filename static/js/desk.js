@@ -12,6 +12,16 @@
   document.addEventListener("DOMContentLoaded", tick);
 })();
 
+// A change told while a form is posting refreshes the panel at once, and the post's own
+// answer (rendered before the change) then replaces it. So after a form post swaps a desk
+// panel, the desk refreshes once more: the latest state always lands last.
+document.addEventListener("htmx:afterRequest", (event) => {
+  const { requestConfig, target } = event.detail;
+  if (requestConfig && requestConfig.verb === "post" && target && target.matches("section[hx-get]")) {
+    window.htmx.trigger(document.body, "desk-changed");
+  }
+});
+
 // With Twilio, the browser is the agent's phone (Twilio Voice JS SDK, vendored): it
 // registers as the agent's client and its Accept button answers the ringing offer. In
 // simulator mode the server answers instead, so none of this runs.
