@@ -13,11 +13,11 @@
 })();
 
 // A change told while a form is posting refreshes the panel at once, and the post's own
-// answer (rendered before the change) then replaces it. So after a form post swaps a desk
-// panel, the desk refreshes once more: the latest state always lands last.
-document.addEventListener("htmx:afterRequest", (event) => {
-  const { requestConfig, target } = event.detail;
-  if (requestConfig && requestConfig.verb === "post" && target && target.matches("section[hx-get]")) {
+// answer (rendered before the change) then replaces it. So once a form post's answer has
+// settled into a desk panel, the desk refreshes once more: the latest state lands last.
+document.addEventListener("htmx:afterSettle", (event) => {
+  const { requestConfig } = event.detail;
+  if (requestConfig && requestConfig.verb === "post" && event.target.matches("section[hx-get]")) {
     window.htmx.trigger(document.body, "desk-changed");
   }
 });
