@@ -4,24 +4,12 @@ from __future__ import annotations
 
 import json
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from crm.phones import normalize_phone
+from crm.serializers import PhoneNumberSerializerField
 
 from . import selectors
 from .models import Campaign, DncEntry, DncList, Lead, LeadImport
-
-
-class PhoneField(serializers.CharField):
-    """Any format in, E.164 out; a bad number is a field error."""
-
-    def to_internal_value(self, data):
-        text = super().to_internal_value(data)
-        try:
-            return normalize_phone(text)
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(error.messages) from None
 
 
 class CountersSerializer(serializers.Serializer):
@@ -93,7 +81,7 @@ class LeadSerializer(serializers.ModelSerializer):
 
 class LeadFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Lead.Status.choices, required=False)
-    phone = PhoneField(max_length=40, required=False)
+    phone = PhoneNumberSerializerField(required=False)
     import_batch = serializers.IntegerField(required=False)
 
 
@@ -145,7 +133,7 @@ class DncEntrySerializer(serializers.ModelSerializer):
     dnc_list = serializers.PrimaryKeyRelatedField(
         queryset=DncList.objects.all(), required=False, help_text="Default: the internal list."
     )
-    phone = PhoneField(max_length=40)
+    phone = PhoneNumberSerializerField()
 
     class Meta:
         model = DncEntry
@@ -156,13 +144,13 @@ class DncEntrySerializer(serializers.ModelSerializer):
 
 
 class DncRemoveSerializer(serializers.Serializer):
-    phone = PhoneField(max_length=40)
+    phone = PhoneNumberSerializerField()
     reason = serializers.CharField(max_length=255)
     dnc_list = serializers.PrimaryKeyRelatedField(queryset=DncList.objects.all(), required=False)
 
 
 class DncCheckSerializer(serializers.Serializer):
-    phone = PhoneField(max_length=40)
+    phone = PhoneNumberSerializerField()
     campaign = serializers.PrimaryKeyRelatedField(queryset=Campaign.objects.all(), required=False)
 
 
