@@ -337,7 +337,8 @@ def entry_abandoned(*, entry_id: int) -> None:
 
 @transaction.atomic
 def conversation_ended(*, entry_id: int) -> AgentProfile | None:
-    """Caller and agent are done talking: the entry is done, the agent in wrap-up."""
+    """Caller and agent are done talking: the entry is done, the agent in wrap-up until
+    the queue's wrap-up time is over (`wrap_ups_expired`, swept periodically, ends it)."""
     entry = QueueEntry.objects.select_for_update().select_related("queue").get(pk=entry_id)
     if entry.status != QueueEntry.Status.CONNECTED:
         return None

@@ -21,7 +21,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from callcenter import live
 from crm.phones import try_normalize_phone
 
-from . import acd, gateway, softphone, twiml
+from . import acd, gateway, selectors, softphone, twiml
 from .models import AgentProfile, Call, QueueEntry
 
 logger = logging.getLogger(__name__)
@@ -143,7 +143,7 @@ def agent_leg_status(*, entry_id: int, params: Mapping[str, str]) -> None:
     if status in FAILED_LEG and entry.status == QueueEntry.Status.OFFERED:
         _missed(entry)
     elif status == "completed" and entry.status == QueueEntry.Status.CONNECTED:
-        finish_conversation(entry=entry)
+        acd.conversation_ended(entry_id=entry.pk)
         first = entry.transferred_from
         if first is not None and first.status == QueueEntry.Status.CONNECTED:
             _transfer_failed(first)  # the colleague left before taking the call over
@@ -155,12 +155,6 @@ def _missed(entry: QueueEntry) -> None:
     if entry.transferred_from_id is not None:
         _transfer_failed(entry.transferred_from)
     schedule_routing()
-
-
-def finish_conversation(*, entry: QueueEntry) -> None:
-    """The conversation ended: the agent wraps up, for at most the queue's wrap-up time
-    (`acd.wrap_ups_expired`, swept by a periodic task, ends it)."""
-    acd.conversation_ended(entry_id=entry.pk)
 
 
 def caller_left_queue(*, call: Call | None, result: str) -> None:
@@ -466,15 +460,8 @@ def call_hang_up(*, agent: AgentProfile) -> QueueEntry:
 # --- Transfers to a colleague, and warm transfers ---------------------------------------
 
 
-def _consultation(entry: QueueEntry) -> QueueEntry | None:
-    """The colleague's entry of a transfer under way from `entry`, if any."""
-    return entry.transfers.filter(
-        status__in=[QueueEntry.Status.OFFERED, QueueEntry.Status.CONNECTED]
-    ).first()
-
-
 def _no_consultation(entry: QueueEntry) -> None:
-    if entry.consult_call_sid or _consultation(entry) is not None:
+    if entry.consult_call_sid or selectors.transfer_under_way(entry) is not None:
         raise ValidationError({"__all__": ["Finish or cancel the transfer under way first."]})
 
 
@@ -523,7 +510,7 @@ def call_consult(
 def consult_complete(*, agent: AgentProfile) -> QueueEntry:
     """Warm transfer, last step: the agent leaves; the caller stays with the colleague."""
     entry = _connected_entry(agent)
-    colleague = _consultation(entry)
+    colleague = selectors.transfer_under_way(entry)
     if colleague is not None and colleague.status == QueueEntry.Status.CONNECTED:
         _hand_over(entry, to_leg=colleague.agent_call_sid)
     elif entry.consult_call_sid:
@@ -537,7 +524,7 @@ def consult_complete(*, agent: AgentProfile) -> QueueEntry:
 def consult_cancel(*, agent: AgentProfile) -> QueueEntry:
     """Call the transfer off: the colleague's leg hangs up; the caller is back with us."""
     entry = _connected_entry(agent)
-    colleague = _consultation(entry)
+    colleague = selectors.transfer_under_way(entry)
     if colleague is not None:
         acd.transfer_withdrawn(entry_id=colleague.pk)
         schedule_routing()

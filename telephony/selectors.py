@@ -102,17 +102,20 @@ def agent_desk(*, agent: AgentProfile) -> dict:
         "customer": customer,
         "open_cases": list(customer_open_cases(customer=customer)) if customer else [],
         "timeline": customer_timeline(customer=customer, limit=10) if customer else [],
-        "consultation": _consultation(entry),
+        "consultation": (
+            transfer_under_way(entry)
+            if entry and entry.status == QueueEntry.Status.CONNECTED
+            else None
+        ),
         "transferred_by": (
             entry.transferred_from.served_by if entry and entry.transferred_from_id else None
         ),
     }
 
 
-def _consultation(entry: QueueEntry | None) -> QueueEntry | None:
-    """A transfer to a colleague under way from this entry (the colleague is its agent)."""
-    if entry is None or entry.status != QueueEntry.Status.CONNECTED:
-        return None
+def transfer_under_way(entry: QueueEntry) -> QueueEntry | None:
+    """The colleague's entry of a transfer under way from `entry` (its agent is the
+    colleague), if any."""
     return (
         entry.transfers.filter(status__in=[QueueEntry.Status.OFFERED, QueueEntry.Status.CONNECTED])
         .select_related("agent__user")

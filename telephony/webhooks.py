@@ -19,7 +19,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 
-from . import ivr, offers, services, twiml
+from . import acd, ivr, offers, services, twiml
 from .models import Call, IvrNode, Queue, QueueEntry
 
 logger = logging.getLogger(__name__)
@@ -262,9 +262,8 @@ def acd_caller_done(request: HttpRequest, entry_id: int) -> HttpResponse:
     """The caller's side of the conversation ended."""
     call = _call(request)
     services.event_log(kind="caller-done", params=request.POST.dict(), call=call)
-    entry = QueueEntry.objects.filter(pk=entry_id).select_related("queue").first()
-    if entry is not None and entry.status == QueueEntry.Status.CONNECTED:
-        offers.finish_conversation(entry=entry)
+    if QueueEntry.objects.filter(pk=entry_id).exists():
+        acd.conversation_ended(entry_id=entry_id)
     response = VoiceResponse()
     response.hangup()
     return _xml(response)
