@@ -43,12 +43,18 @@ class RelayedInMemoryChannelLayer(InMemoryChannelLayer):
         self.poll_interval = poll_interval
         self.retention_seconds = retention_seconds
         self._follower: asyncio.Task | None = None
+        self._file_ready = False
 
     def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self._file_ready:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
         connection = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute(SCHEMA)
+        if not self._file_ready:
+            # WAL is kept by the file: set it, and the table, once per process, not on
+            # every send and every poll.
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute(SCHEMA)
+            self._file_ready = True
         return connection
 
     def _append(self, group: str, message: dict) -> None:
