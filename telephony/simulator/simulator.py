@@ -167,18 +167,18 @@ class Simulator:
     def answer(self, call_sid: str) -> None:
         """The person at a ringing softphone picks up."""
         with self.engine.lock:
-            call = self._live(call_sid)
-            if call.status != "ringing" or call.pick_up is None:
-                raise ValueError(f"{call_sid} is not ringing at a person.")
-            call.pick_up()
+            self._ringing_at_a_person(call_sid).pick_up()
 
     def reject(self, call_sid: str) -> None:
         """The person at a ringing softphone declines: the caller hears busy."""
         with self.engine.lock:
-            call = self._live(call_sid)
-            if call.status != "ringing" or call.pick_up is None:
-                raise ValueError(f"{call_sid} is not ringing at a person.")
-            self.voice.finish(call, "busy", "rejected")
+            self.voice.finish(self._ringing_at_a_person(call_sid), "busy", "rejected")
+
+    def _ringing_at_a_person(self, call_sid: str) -> SimCall:
+        call = self._live(call_sid)
+        if call.status != "ringing" or call.pick_up is None:
+            raise ValueError(f"{call_sid} is not ringing at a person.")
+        return call
 
     def replay_status_callback(self, call_sid: str, index: int) -> None:
         """Deliver an already-fired status callback again, as Twilio's retries may."""

@@ -59,14 +59,25 @@ def page(transactional_db, live_server, monkeypatch):
 @pytest.fixture
 def sign_in(page):
     def sign_in_as(user, password: str = "s3cret-pass"):
-        page.goto("/login/")
-        page.get_by_label("Username").fill(user.username)
-        page.get_by_label("Password").fill(password)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url("**/")
-        return page
+        return sign_in_on(page, user, password)
 
     return sign_in_as
+
+
+def sign_in_on(page, user, password: str = "s3cret-pass"):
+    """Sign `user` in on `page` (any page: a second browser context is a second person)."""
+    page.goto("/login/")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/")
+    return page
+
+
+def set_state(page, state: str) -> None:
+    """Change the agent's state with the desk's selector."""
+    page.locator("#desk-state select[name=state]").select_option(state)
+    page.locator("#desk-state").get_by_role("button", name="Change").click()
 
 
 def refresh_until(page, selector: str, text: str, timeout: float = 40.0) -> None:

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from crm import services as crm_services
 from telephony import acd
 from telephony.models import AgentProfile, Call, Disposition, Queue, QueueEntry
-from tests.browser.conftest import elsewhere, refresh_until
+from tests.browser.conftest import elsewhere, refresh_until, set_state
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -45,8 +45,7 @@ def test_agent_takes_a_call_from_screen_pop_to_wrap_up(
 ):
     page = sign_in(desk_agent.user)
     page.get_by_role("link", name="Desk").click()
-    page.locator("#desk-state select[name=state]").select_option("available")
-    page.locator("#desk-state").get_by_role("button", name="Change").click()
+    set_state(page, "available")
     # Going available routed the waiting caller to Alex and rang Alex's softphone.
     refresh_until(page, "#desk-call", "Incoming call")
     call_panel = page.locator("#desk-call")

@@ -38,7 +38,7 @@ from telephony.simulator import (
     Simulator,
     SimulatorServer,
 )
-from tests.browser.conftest import refresh_until
+from tests.browser.conftest import refresh_until, set_state, sign_in_on
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -103,20 +103,10 @@ def bea(open_all_day, other_agent):
     return _billing_agent(other_agent, "bea", state="not_ready")
 
 
-def _desk(page, user, password: str = "s3cret-pass"):
+def _desk(page, user):
     """Sign in on `page` and open the desk."""
-    page.goto("/login/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/")
-    page.get_by_role("link", name="Desk").click()
+    sign_in_on(page, user).get_by_role("link", name="Desk").click()
     return page
-
-
-def _set_state(page, state: str) -> None:
-    page.locator("#desk-state select[name=state]").select_option(state)
-    page.locator("#desk-state").get_by_role("button", name="Change").click()
 
 
 @pytest.fixture
@@ -132,7 +122,7 @@ def test_caller_through_ivr_and_queue_to_an_agent_who_accepts_and_wraps_up(
     live_twilio, alex, ava, page
 ):
     page = _desk(page, alex.user)
-    _set_state(page, "available")
+    set_state(page, "available")
     expect(page.locator("#agent-state")).to_contain_text("Available")
 
     caller = live_twilio.dial_in(from_=CALLER, to=SUPPORT_NUMBER, script=CallerScript(["1"]))
@@ -173,7 +163,7 @@ def test_warm_transfer_from_one_desk_to_another(live_twilio, alex, bea, ava, pag
     alex_page = _desk(page, alex.user)
     other = page.context.browser.new_context(base_url=live_server.url)
     bea_page = _desk(other.new_page(), bea.user)
-    _set_state(alex_page, "available")
+    set_state(alex_page, "available")
     expect(alex_page.locator("#agent-state")).to_contain_text("Available")
 
     caller = live_twilio.dial_in(from_=CALLER, to=SUPPORT_NUMBER, script=CallerScript(["1"]))
@@ -181,7 +171,7 @@ def test_warm_transfer_from_one_desk_to_another(live_twilio, alex, bea, ava, pag
     alex_page.get_by_role("button", name="Accept").click()
     refresh_until(alex_page, "#desk-call", "On a call")
 
-    _set_state(bea_page, "available")
+    set_state(bea_page, "available")
     expect(bea_page.locator("#agent-state")).to_contain_text("Available")
     refresh_until(alex_page, "#desk-call", "Bea")  # Bea is now a colleague to choose
     alex_page.locator("#call-controls select[name=to_agent]").select_option(label=str(bea))

@@ -17,7 +17,7 @@ from campaigns import services
 from campaigns.models import CallAttempt, Campaign, DncList, Lead
 from telephony.models import AgentProfile, Queue
 from telephony.simulator import CalledParty
-from tests.browser.conftest import elsewhere, refresh_until
+from tests.browser.conftest import elsewhere, refresh_until, set_state
 from tests.factories import CampaignFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -138,8 +138,7 @@ def preview_lead(agent, simulator):
 def test_agent_previews_a_lead_with_the_script_and_dials_it(preview_lead, sign_in):
     page = sign_in(preview_lead.campaign.agents.get().user)
     page.get_by_role("link", name="Desk").click()
-    page.locator("#desk-state select[name=state]").select_option("available")
-    page.locator("#desk-state").get_by_role("button", name="Change").click()
+    set_state(page, "available")
     refresh_until(page, "#campaign-desk", "Dana Price")
     panel = page.locator("#campaign-desk")
     expect(panel).to_contain_text("Next lead")
