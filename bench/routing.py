@@ -44,7 +44,8 @@ no error in any process. Exit code 1 on any FAIL.
 
 The database comes from BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/
 callcenter_bench), created and migrated if needed and shared with the other benchmarks; the
-rows this script owns are named bench-routing-* (BR-* for customers). About 1 minute.
+rows this script owns are named bench-routing-* (BR-* for customers). Live notices go
+through Redis at BENCH_REDIS_URL (default redis://127.0.0.1:6379/0). About 1 minute.
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ import _routing_sql as rsql
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/callcenter_bench"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 PREFIX = "bench-routing"
 ACCOUNT_PREFIX = "BR-"
 SEED = 20_250_301
@@ -173,6 +175,9 @@ def setup_django(database_url: str) -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "callcenter.settings"
     # Never the project's own database, whatever the shell exports.
     os.environ["DATABASE_URL"] = database_url
+    # Redis carries the agents' live notices, as in production (the embedded layer relays
+    # them through one SQLite file that every process would write to).
+    os.environ["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL)
     # With DEBUG on, Django records every query in connection.queries: a cost only the app
     # side would pay.
     os.environ.setdefault("DEBUG", "false")

@@ -23,36 +23,55 @@ class _NoticeSender:
     """Sends notices from one event-loop thread per process; senders do not wait.
 
     `async_to_sync` would start a loop (and a thread) for every notice, which costs more
-    than the routing decision it reports. A notice is a hint to re-fetch, so it is sent
-    fire-and-forget; a failure is logged, never raised into the business operation.
+    than the routing decision it reports. One task drains the pending notices, one at a
+    time: a burst (the router pairing hundreds of calls) neither opens a connection per
+    notice (the Redis layer's pool refuses past its limit) nor wakes the thread per
+    notice. A notice still pending is not queued twice, as it is only a hint to re-fetch.
+    A failure is logged, never raised into the business operation.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._pid: int | None = None
+        self._pending: dict[tuple[str, str], None] = {}  # an ordered set
+        self._draining = False
 
     def _running_loop(self) -> asyncio.AbstractEventLoop:
+        # A forked worker (Celery's prefork pool) inherits no running thread: start anew.
+        if self._loop is None or self._pid != os.getpid():
+            self._loop = asyncio.new_event_loop()
+            threading.Thread(
+                target=self._loop.run_forever, name="live-notices", daemon=True
+            ).start()
+            self._pid = os.getpid()
+            self._pending.clear()
+            self._draining = False
+        return self._loop
+
+    def send(self, group: str, event: str) -> None:
         with self._lock:
-            # A forked worker (Celery's prefork pool) inherits no running thread: start anew.
-            if self._loop is None or self._pid != os.getpid():
-                self._loop = asyncio.new_event_loop()
-                threading.Thread(
-                    target=self._loop.run_forever, name="live-notices", daemon=True
-                ).start()
-                self._pid = os.getpid()
-            return self._loop
+            loop = self._running_loop()
+            self._pending[(group, event)] = None
+            if self._draining:
+                return  # the running drain takes it
+            self._draining = True
+        loop.call_soon_threadsafe(lambda: loop.create_task(self._drain()))
 
-    def send(self, group: str, message: dict) -> None:
-        future = asyncio.run_coroutine_threadsafe(
-            get_channel_layer().group_send(group, message), self._running_loop()
-        )
-        future.add_done_callback(_log_failure)
-
-
-def _log_failure(future) -> None:
-    if not future.cancelled() and future.exception() is not None:
-        logger.error("A live notice was not sent", exc_info=future.exception())
+    async def _drain(self) -> None:
+        layer = get_channel_layer()
+        while True:
+            with self._lock:
+                if not self._pending:
+                    self._draining = False
+                    return
+                batch = list(self._pending)
+                self._pending.clear()
+            for group, event in batch:
+                try:
+                    await layer.group_send(group, {"type": "page.notice", "event": event})
+                except Exception:
+                    logger.exception("A live notice to %s was not sent", group)
 
 
 _sender = _NoticeSender()
@@ -60,7 +79,7 @@ _sender = _NoticeSender()
 
 def notify(group: str, event: str) -> None:
     """Send `event` to the pages in `group` once the current transaction commits."""
-    transaction.on_commit(lambda: _sender.send(group, {"type": "page.notice", "event": event}))
+    transaction.on_commit(lambda: _sender.send(group, event))
 
 
 class NoticeConsumer(AsyncJsonWebsocketConsumer):

@@ -12,8 +12,9 @@ import sys
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.db import connections
+from django.db import connections, transaction
 
+from callcenter import live
 from callcenter.asgi import application
 from telephony.acd import desk_group
 from telephony.models import AgentProfile
@@ -50,5 +51,35 @@ async def test_a_notice_sent_by_another_process_reaches_the_page(agent):
     assert sent.returncode == 0, sent.stderr
 
     assert await communicator.receive_json_from(timeout=5) == {"event": "desk-changed"}
+    await communicator.disconnect()
+    await sync_to_async(connections.close_all)()
+
+
+async def test_a_burst_of_notices_is_sent_without_a_failure(agent, caplog):
+    """The router pairing hundreds of calls at once: each agent's page hears of it.
+
+    Sent all at once, the Redis layer's connection pool refused most of them.
+    """
+    profile = await AgentProfile.objects.acreate(user=agent, client_identity="alex")
+    communicator = WebsocketCommunicator(
+        application,
+        "/ws/desk/",
+        headers=[(b"origin", b"http://127.0.0.1:8000"), (b"host", b"127.0.0.1:8000")],
+    )
+    communicator.scope["user"] = agent
+    connected, _ = await communicator.connect()
+    assert connected
+
+    def burst() -> None:
+        with transaction.atomic():
+            for other in range(1, 401):
+                live.notify(desk_group(profile.pk + other), "desk-changed")
+            live.notify(desk_group(profile.pk), "desk-changed")
+
+    await sync_to_async(burst)()
+
+    # Notices go out in the order given: the last one arriving means all were sent.
+    assert await communicator.receive_json_from(timeout=20) == {"event": "desk-changed"}
+    assert [r for r in caplog.records if r.name == "callcenter.live"] == []
     await communicator.disconnect()
     await sync_to_async(connections.close_all)()
