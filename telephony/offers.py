@@ -92,6 +92,8 @@ def ring_agent(*, entry_id: int) -> None:
         _missed(entry)
         return
     QueueEntry.objects.filter(pk=entry.pk).update(agent_call_sid=sid)
+    # The desk answers by this SID once the leg rings; the ringing may be told first.
+    live.notify(acd.desk_group(agent.pk), "desk-changed")
 
 
 def agent_answered(*, entry_id: int) -> VoiceResponse:
@@ -137,10 +139,15 @@ def caller_join(*, entry_id: int) -> VoiceResponse:
 
 @transaction.atomic
 def agent_leg_status(*, entry_id: int, params: Mapping[str, str]) -> None:
-    """The agent's leg progressed: a missed offer, or the end of the conversation."""
+    """The agent's leg progressed: ringing, a missed offer, or the end of the conversation."""
     status = params.get("CallStatus", "")
     entry = QueueEntry.objects.select_for_update().get(pk=entry_id)
-    if status in FAILED_LEG and entry.status == QueueEntry.Status.OFFERED:
+    if status == "ringing" and entry.status == QueueEntry.Status.OFFERED:
+        # The desk's Accept (simulator mode) can answer from now on.
+        agent = AgentProfile.objects.filter(current_entry=entry).first()
+        if agent is not None:
+            live.notify(acd.desk_group(agent.pk), "desk-changed")
+    elif status in FAILED_LEG and entry.status == QueueEntry.Status.OFFERED:
         _missed(entry)
     elif status == "completed" and entry.status == QueueEntry.Status.CONNECTED:
         acd.conversation_ended(entry_id=entry.pk)

@@ -14,7 +14,7 @@ from django.db import transaction
 
 from crm.selectors import customer_open_cases, customer_timeline
 
-from .models import AgentProfile, BusinessHours, InboundNumber, QueueEntry
+from .models import AgentProfile, BusinessHours, Call, InboundNumber, QueueEntry
 
 logger = logging.getLogger(__name__)
 
@@ -89,10 +89,20 @@ def business_hours_open(*, hours: BusinessHours, at: datetime) -> bool:
 
 def agent_desk(*, agent: AgentProfile) -> dict:
     """What an agent's desktop shows: their state, and the caller offered or connected."""
-    entries = QueueEntry.objects.select_related("queue", "call", "customer", "call__customer")
-    entry = entries.filter(agent=agent).first()
+    # The agent and their entry come from one query, so one snapshot: read apart, an offer
+    # made in between showed a ringing caller to an agent not yet holding it, without Accept.
+    related = ("queue", "call", "customer", "call__customer")
+    agent = AgentProfile.objects.select_related(
+        "user", *(f"current_entry__{name}" for name in related)
+    ).get(pk=agent.pk)
+    entry = agent.current_entry
     if entry is None and agent.state == AgentProfile.State.WRAP_UP:
-        entry = entries.filter(served_by=agent).order_by("-ended_at").first()
+        entry = (
+            QueueEntry.objects.select_related(*related)
+            .filter(served_by=agent)
+            .order_by("-ended_at")
+            .first()
+        )
     call = entry.call if entry else None
     customer = (entry.customer or (call.customer if call else None)) if entry else None
     return {
@@ -110,7 +120,18 @@ def agent_desk(*, agent: AgentProfile) -> dict:
         "transferred_by": (
             entry.transferred_from.served_by if entry and entry.transferred_from_id else None
         ),
+        "softphone_ringing": entry is not None and _softphone_ringing(entry),
     }
+
+
+def _softphone_ringing(entry: QueueEntry) -> bool:
+    """Whether the leg offering `entry` rings at the agent's softphone: it can be answered
+    only from then on, and is placed only after the offer is made."""
+    return (
+        entry.status == QueueEntry.Status.OFFERED
+        and bool(entry.agent_call_sid)
+        and Call.objects.filter(sid=entry.agent_call_sid, twilio_status="ringing").exists()
+    )
 
 
 def transfer_under_way(entry: QueueEntry) -> QueueEntry | None:

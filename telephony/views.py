@@ -45,7 +45,7 @@ def _render_desk(
         context["caller_form"] = CallerQuickCreateForm(
             initial={"phone": context["call"].from_number}
         )
-    if agent.state == AgentProfile.State.WRAP_UP and context["entry"] is not None:
+    if context["agent"].state == AgentProfile.State.WRAP_UP and context["entry"] is not None:
         context["wrap_up_form"] = WrapUpForm(
             entry=context["entry"],
             customer=context["customer"],
@@ -96,9 +96,8 @@ def desk_presence(request: HttpRequest) -> HttpResponse:
 @login_required
 def desk_wrap_up(request: HttpRequest) -> HttpResponse:
     """Submit after-call work; errors come back on the form, nothing half-saved."""
-    agent = _agent(request)
-    desk_now = selectors.agent_desk(agent=agent)
-    entry = desk_now["entry"]
+    desk_now = selectors.agent_desk(agent=_agent(request))
+    agent, entry = desk_now["agent"], desk_now["entry"]
     if agent.state != AgentProfile.State.WRAP_UP or entry is None:
         return _render_desk(request, agent, "desk-call")
     form = WrapUpForm(request.POST, entry=entry, customer=desk_now["customer"])

@@ -137,6 +137,7 @@ def test_caller_through_ivr_and_queue_to_an_agent_who_accepts_and_wraps_up(
     while "You are number 1 in line." not in caller.said:
         assert time.monotonic() < deadline, caller.said
         time.sleep(0.1)
+    refresh_until(page, "#offer", "Accept")  # once the softphone rings
     page.get_by_role("button", name="Accept").click()
     refresh_until(page, "#desk-call", "On a call")
     entry = QueueEntry.objects.get(call__sid=caller.sid)
@@ -167,7 +168,7 @@ def test_warm_transfer_from_one_desk_to_another(live_twilio, alex, bea, ava, pag
     expect(alex_page.locator("#agent-state")).to_contain_text("Available")
 
     caller = live_twilio.dial_in(from_=CALLER, to=SUPPORT_NUMBER, script=CallerScript(["1"]))
-    refresh_until(alex_page, "#desk-call", "Incoming call")
+    refresh_until(alex_page, "#offer", "Accept")
     alex_page.get_by_role("button", name="Accept").click()
     refresh_until(alex_page, "#desk-call", "On a call")
 
@@ -178,6 +179,8 @@ def test_warm_transfer_from_one_desk_to_another(live_twilio, alex, bea, ava, pag
     alex_page.get_by_role("button", name="Talk first").click()
     refresh_until(bea_page, "#desk-call", "transferred by")
     expect(bea_page.locator("#desk-call")).to_contain_text("Ava Chen")
+    # Bea's softphone rings only after the offer shows: Accept appears then.
+    refresh_until(bea_page, "#offer", "Accept")
     bea_page.locator("#offer").get_by_role("button", name="Accept").click()
     refresh_until(alex_page, "#transfer-status", "on the line")
 

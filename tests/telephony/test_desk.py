@@ -17,7 +17,7 @@ from django.utils import timezone
 from callcenter.asgi import application
 from crm import services as crm_services
 from crm.models import Customer
-from telephony import acd
+from telephony import acd, offers, selectors
 from telephony.models import AgentProfile, Call, Disposition, Queue, QueueEntry
 
 pytestmark = pytest.mark.django_db
@@ -97,17 +97,92 @@ def test_offered_call_pops_the_customer_and_the_ivr_journey(client_as, desk_agen
     assert "caller ID" in page
 
 
-@pytest.mark.django_db(transaction=True)
-async def test_desk_hears_of_its_own_state_changes(desk_agent):
+def _caller_for(agent: AgentProfile) -> QueueEntry:
+    """A caller waiting, and `agent` available for them: the router's next offer."""
+    call = Call.objects.create(sid="CA" + "3" * 32, from_number="+14155550142")
+    entry = QueueEntry.objects.create(queue=Queue.objects.create(name="Billing"), call=call)
+    acd.agent_set_state(agent=agent, state="available")
+    return entry
+
+
+def test_offer_made_while_the_desk_is_read_shows_with_its_accept(
+    client_as, desk_agent, monkeypatch
+):
+    """The view has read the agent when the router offers them a caller: the panel still
+    shows agent and offer as of one moment, so the screen-pop comes with its Accept form."""
+    _caller_for(desk_agent)
+    read_desk = selectors.agent_desk
+
+    def offered_meanwhile(*, agent):
+        acd.route()
+        return read_desk(agent=agent)
+
+    monkeypatch.setattr(selectors, "agent_desk", offered_meanwhile)
+    page = (
+        client_as(desk_agent.user)
+        .get(DESK, {"panel": "desk-call"}, headers={"HX-Request": "true"})
+        .content.decode()
+    )
+    assert "Incoming call" in page and '<form id="offer"' in page
+
+
+def _offered(agent: AgentProfile) -> QueueEntry:
+    """A caller offered to `agent`, the leg that rings them not placed yet."""
+    entry = _caller_for(agent)
+    acd.route()
+    return entry
+
+
+def test_accept_shows_once_the_softphone_rings(client_as, desk_agent):
+    """The leg ringing the agent is placed after the offer shows, and the simulated
+    softphone can only answer it once it rings: Accept waits for that."""
+    entry = _offered(desk_agent)
+    desk = client_as(desk_agent.user)
+
+    def panel() -> str:
+        response = desk.get(DESK, {"panel": "desk-call"}, headers={"HX-Request": "true"})
+        return response.content.decode()
+
+    assert '<form id="offer"' in panel() and 'value="accept"' not in panel()
+    leg = Call.objects.create(
+        sid="CA" + "5" * 32, direction="outbound-api", to_number="client:alex"
+    )
+    QueueEntry.objects.filter(pk=entry.pk).update(agent_call_sid=leg.sid)
+    assert 'value="accept"' not in panel()
+    Call.objects.filter(pk=leg.pk).update(twilio_status="ringing")
+    assert 'value="accept"' in panel()
+
+
+async def _desk_socket(user) -> WebsocketCommunicator:
     communicator = WebsocketCommunicator(
         application,
         "/ws/desk/",
         headers=[(b"origin", b"http://127.0.0.1:8000"), (b"host", b"127.0.0.1:8000")],
     )
-    communicator.scope["user"] = desk_agent.user
+    communicator.scope["user"] = user
     connected, _ = await communicator.connect()
     assert connected
+    return communicator
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_desk_hears_of_its_own_state_changes(desk_agent):
+    communicator = await _desk_socket(desk_agent.user)
     await database_sync_to_async(acd.agent_set_state)(agent=desk_agent, state="available")
+    assert await communicator.receive_json_from(timeout=2) == {"event": "desk-changed"}
+    await communicator.disconnect()
+    await sync_to_async(connections.close_all)()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_desk_hears_when_its_softphone_rings(desk_agent):
+    entry = await database_sync_to_async(_offered)(desk_agent)
+    communicator = await _desk_socket(desk_agent.user)
+    while not await communicator.receive_nothing(timeout=1):
+        await communicator.receive_json_from()  # the offer's own notices
+    await database_sync_to_async(offers.agent_leg_status)(
+        entry_id=entry.pk, params={"CallStatus": "ringing"}
+    )
     assert await communicator.receive_json_from(timeout=2) == {"event": "desk-changed"}
     await communicator.disconnect()
     await sync_to_async(connections.close_all)()
