@@ -11,13 +11,12 @@ import sys
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.db import connections, transaction
 
 from callcenter import live
-from callcenter.asgi import application
 from telephony.acd import desk_group
 from telephony.models import AgentProfile
+from tests.sockets import desk_socket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -34,14 +33,7 @@ async_to_sync(get_channel_layer().group_send)(
 
 async def test_a_notice_sent_by_another_process_reaches_the_page(agent):
     profile = await AgentProfile.objects.acreate(user=agent, client_identity="alex")
-    communicator = WebsocketCommunicator(
-        application,
-        "/ws/desk/",
-        headers=[(b"origin", b"http://127.0.0.1:8000"), (b"host", b"127.0.0.1:8000")],
-    )
-    communicator.scope["user"] = agent
-    connected, _ = await communicator.connect()
-    assert connected
+    communicator = await desk_socket(agent)
     assert await communicator.receive_nothing(timeout=0.5)
 
     script = SEND_FROM_ANOTHER_PROCESS.format(group=desk_group(profile.pk))
@@ -61,14 +53,7 @@ async def test_a_burst_of_notices_is_sent_without_a_failure(agent, caplog):
     Sent all at once, the Redis layer's connection pool refused most of them.
     """
     profile = await AgentProfile.objects.acreate(user=agent, client_identity="alex")
-    communicator = WebsocketCommunicator(
-        application,
-        "/ws/desk/",
-        headers=[(b"origin", b"http://127.0.0.1:8000"), (b"host", b"127.0.0.1:8000")],
-    )
-    communicator.scope["user"] = agent
-    connected, _ = await communicator.connect()
-    assert connected
+    communicator = await desk_socket(agent)
 
     def burst() -> None:
         with transaction.atomic():

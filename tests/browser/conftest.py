@@ -99,6 +99,17 @@ def refresh_until(page, selector: str, text: str, timeout: float = 40.0) -> None
                 raise
 
 
+def wrap_up_resolved_with_a_case(page, *, notes: str, case: str) -> None:
+    """Fill and send the wrap-up form (disposition Resolved, a new case) and wait until the
+    agent is available again."""
+    page.get_by_label("Disposition").select_option(label="Resolved")
+    page.get_by_label("Notes").fill(notes)
+    page.get_by_label("Open a new case").fill(case)
+    page.get_by_role("button", name="Finish wrap-up").click()
+    expect(page.locator("#desk-call")).to_contain_text("No call")
+    refresh_until(page, "#agent-state", "Available")
+
+
 def elsewhere(work) -> None:
     """Run `work` on another thread with its own connection, as a worker process would
     (and away from Playwright's event loop)."""

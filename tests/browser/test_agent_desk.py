@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from crm import services as crm_services
 from telephony import acd
 from telephony.models import AgentProfile, Call, Disposition, Queue, QueueEntry
-from tests.browser.conftest import elsewhere, refresh_until, set_state
+from tests.browser.conftest import elsewhere, refresh_until, set_state, wrap_up_resolved_with_a_case
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -61,12 +61,9 @@ def test_agent_takes_a_call_from_screen_pop_to_wrap_up(
     elsewhere(talk_and_hang_up)
     refresh_until(page, "#desk-call", "Wrap-up")
     expect(page.locator("#wrap-up")).to_be_visible()
-    page.get_by_label("Disposition").select_option(label="Resolved")
-    page.get_by_label("Notes").fill("Explained the invoice")
-    page.get_by_label("Open a new case").fill("Send a corrected invoice")
-    page.get_by_role("button", name="Finish wrap-up").click()
-    expect(page.locator("#desk-call")).to_contain_text("No call")
-    refresh_until(page, "#agent-state", "Available")
+    wrap_up_resolved_with_a_case(
+        page, notes="Explained the invoice", case="Send a corrected invoice"
+    )
 
     desk_agent.refresh_from_db()
     assert desk_agent.state == "available"

@@ -38,7 +38,12 @@ from telephony.simulator import (
     Simulator,
     SimulatorServer,
 )
-from tests.browser.conftest import refresh_until, set_state, sign_in_on
+from tests.browser.conftest import (
+    refresh_until,
+    set_state,
+    sign_in_on,
+    wrap_up_resolved_with_a_case,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -147,12 +152,9 @@ def test_caller_through_ivr_and_queue_to_an_agent_who_accepts_and_wraps_up(
     with page.expect_request(lambda r: r.method == "GET" and "panel=desk-call" in r.url):
         page.get_by_role("button", name="Hang up").click()
     refresh_until(page, "#desk-call", "Wrap-up")
-    page.get_by_label("Disposition").select_option(label="Resolved")
-    page.get_by_label("Notes").fill("Explained the invoice")
-    page.get_by_label("Open a new case").fill("Send a corrected invoice")
-    page.get_by_role("button", name="Finish wrap-up").click()
-    expect(page.locator("#desk-call")).to_contain_text("No call")
-    refresh_until(page, "#agent-state", "Available")
+    wrap_up_resolved_with_a_case(
+        page, notes="Explained the invoice", case="Send a corrected invoice"
+    )
 
     call = Call.objects.get(sid=caller.sid)
     assert call.disposition == "resolved" and call.ended_at is not None

@@ -1,13 +1,12 @@
 import pytest
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
 from django.db import connections
 
-from callcenter.asgi import application
 from crm import services
 from tests.factories import CustomerFactory
+from tests.sockets import page_socket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -20,19 +19,9 @@ async def _close_worker_thread_connections():
     await sync_to_async(connections.close_all)()
 
 
-def _communicator(customer_id: int, user) -> WebsocketCommunicator:
-    communicator = WebsocketCommunicator(
-        application,
-        f"/ws/customers/{customer_id}/timeline/",
-        headers=[(b"origin", b"http://127.0.0.1:8000"), (b"host", b"127.0.0.1:8000")],
-    )
-    communicator.scope["user"] = user
-    return communicator
-
-
 async def test_open_page_hears_of_a_new_note(agent):
     customer = await database_sync_to_async(CustomerFactory)()
-    communicator = _communicator(customer.pk, agent)
+    communicator = page_socket(f"/ws/customers/{customer.pk}/timeline/", agent)
     connected, _ = await communicator.connect()
     assert connected
     await database_sync_to_async(services.note_add)(customer=customer, author=agent, body="Hi")
@@ -43,7 +32,7 @@ async def test_open_page_hears_of_a_new_note(agent):
 
 async def test_other_customers_pages_hear_nothing(agent):
     customer, other = await database_sync_to_async(CustomerFactory.create_batch)(2)
-    communicator = _communicator(other.pk, agent)
+    communicator = page_socket(f"/ws/customers/{other.pk}/timeline/", agent)
     await communicator.connect()
     await database_sync_to_async(services.note_add)(customer=customer, author=agent, body="Hi")
     assert await communicator.receive_nothing(timeout=0.3)
@@ -51,7 +40,7 @@ async def test_other_customers_pages_hear_nothing(agent):
 
 
 async def _assert_refused(user) -> None:
-    connected, code = await _communicator(1, user).connect()
+    connected, code = await page_socket("/ws/customers/1/timeline/", user).connect()
     assert not connected
     assert code == 4403
 

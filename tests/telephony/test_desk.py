@@ -9,16 +9,15 @@ import jwt
 import pytest
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.db import connections
 from django.urls import reverse
 from django.utils import timezone
 
-from callcenter.asgi import application
 from crm import services as crm_services
 from crm.models import Customer
 from telephony import acd, offers, selectors
 from telephony.models import AgentProfile, Call, Disposition, Queue, QueueEntry
+from tests.sockets import desk_socket
 
 pytestmark = pytest.mark.django_db
 
@@ -153,21 +152,9 @@ def test_accept_shows_once_the_softphone_rings(client_as, desk_agent):
     assert 'value="accept"' in panel()
 
 
-async def _desk_socket(user) -> WebsocketCommunicator:
-    communicator = WebsocketCommunicator(
-        application,
-        "/ws/desk/",
-        headers=[(b"origin", b"http://127.0.0.1:8000"), (b"host", b"127.0.0.1:8000")],
-    )
-    communicator.scope["user"] = user
-    connected, _ = await communicator.connect()
-    assert connected
-    return communicator
-
-
 @pytest.mark.django_db(transaction=True)
 async def test_desk_hears_of_its_own_state_changes(desk_agent):
-    communicator = await _desk_socket(desk_agent.user)
+    communicator = await desk_socket(desk_agent.user)
     await database_sync_to_async(acd.agent_set_state)(agent=desk_agent, state="available")
     assert await communicator.receive_json_from(timeout=2) == {"event": "desk-changed"}
     await communicator.disconnect()
@@ -177,7 +164,7 @@ async def test_desk_hears_of_its_own_state_changes(desk_agent):
 @pytest.mark.django_db(transaction=True)
 async def test_desk_hears_when_its_softphone_rings(desk_agent):
     entry = await database_sync_to_async(_offered)(desk_agent)
-    communicator = await _desk_socket(desk_agent.user)
+    communicator = await desk_socket(desk_agent.user)
     while not await communicator.receive_nothing(timeout=1):
         await communicator.receive_json_from()  # the offer's own notices
     await database_sync_to_async(offers.agent_leg_status)(
