@@ -9,6 +9,7 @@ wrong. On SQLite, SKIP LOCKED does nothing and IMMEDIATE transactions serialize 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
@@ -124,57 +125,64 @@ def _offer(entry_id: int, agent: AgentProfile, now: datetime) -> Pairing:
     return Pairing(entry_id=entry_id, agent_id=agent.pk)
 
 
-# Routing runs its two queries as raw SQL: building them through the ORM took longer than
+# Routing runs its queries as raw SQL: building them through the ORM took longer than
 # running them, on every pairing. `lock` is FOR UPDATE SKIP LOCKED where the database has
 # it (not SQLite, whose IMMEDIATE transactions serialize routers), so concurrent routers
-# pass over the rows another one holds instead of waiting for them.
+# pass over the rows another one holds instead of waiting for them. Fixed states are
+# written into the text, not bound: PostgreSQL's plan for a prepared statement can then
+# use the partial index of waiting entries, instead of being planned again on every call.
 
 # The next SCAN waiting entries in routing order (priority, then time waited, then id),
 # without the callers already known to have no free agent (`unserved`, added by _waiting).
 _WAITING = """
 SELECT e.id, e.queue_id, e.customer_id, e.waiting_since, q.sticky_routing, q.widen_after_seconds
 FROM {entry} e JOIN {queue} q ON q.id = e.queue_id
-WHERE e.status = %s AND (e.not_before IS NULL OR e.not_before <= %s){unserved}
+WHERE e.status = '{waiting}' AND (e.not_before IS NULL OR e.not_before <= %s){unserved}
 ORDER BY e.priority DESC, e.waiting_since, e.id
 LIMIT {scan}{lock}
 """
 
-# The best free agent for one entry. Eligible: every skill the queue requires at its
-# minimum level; once the entry is widened and the queue has overflow skills, those
-# instead, at any level. Best: the agent who last served the customer when the queue
-# routes sticky (`customer` is None otherwise), then the highest sum of levels in those
-# skills, then the longest idle. `qualified` counts each agent's required skills held at
-# the level in one pass over the skill table, instead of a lookup per agent and skill.
-_PICK_AGENT = """
-WITH requirement AS (
-    SELECT qs.skill_id, qs.min_level FROM {queue_skill} qs
-    WHERE qs.queue_id = %(queue)s AND NOT (
-        %(widened)s AND EXISTS (SELECT 1 FROM {overflow} o WHERE o.queue_id = %(queue)s)
-    )
-    UNION ALL
-    SELECT o.skill_id, 1 FROM {overflow} o WHERE o.queue_id = %(queue)s AND %(widened)s
-),
-qualified AS (
-    SELECT s.agent_id, COUNT(*) AS skills, SUM(s.level) AS score
-    FROM requirement r
-    JOIN {agent_skill} s ON s.skill_id = r.skill_id AND s.level >= r.min_level
-    GROUP BY s.agent_id
-)
-SELECT a.id FROM {agent} a LEFT JOIN qualified q ON q.agent_id = a.id
-WHERE a.state = %(available)s AND a.current_entry_id IS NULL
-    AND COALESCE(q.skills, 0) = (SELECT COUNT(*) FROM requirement)
-ORDER BY
-    CASE WHEN a.id = (
-        SELECT h.served_by_id FROM {entry} h
-        WHERE h.customer_id = %(customer)s AND h.served_by_id IS NOT NULL AND h.id <> %(entry)s
-        ORDER BY h.connected_at DESC, h.id DESC
-        LIMIT 1
-    ) THEN 0 ELSE 1 END,
-    COALESCE(q.score, 0) DESC,
-    a.idle_since,
-    a.id
-LIMIT 1{lock}
+# A queue's skill requirements as routing reads them: its own (skill, minimum level) pairs,
+# and its overflow skills (any level) for callers who have waited past the widen time.
+_REQUIREMENTS = """
+SELECT r.queue_id, r.skill_id, r.min_level, 0 FROM {queue_skill} r WHERE r.queue_id IN ({queues})
+UNION ALL
+SELECT o.queue_id, o.skill_id, 1, 1 FROM {overflow} o WHERE o.queue_id IN ({queues})
 """
+
+
+_LAST_SERVED_FIRST = """CASE WHEN a.id = (
+    SELECT h.served_by_id FROM {entry} h
+    WHERE h.customer_id = %(customer)s AND h.served_by_id IS NOT NULL AND h.id <> %(entry)s
+    ORDER BY h.connected_at DESC, h.id DESC
+    LIMIT 1
+) THEN 0 ELSE 1 END"""
+
+
+@functools.cache
+def _pick_agent_sql(requirements: int, sticky: bool, lock: str) -> str:
+    """The best free agent for one entry, for a queue requiring `requirements` skills.
+
+    Eligible: every required skill at its minimum level, one join per skill, so the
+    database starts from the agents who hold one of them (an index) rather than from every
+    agent. Best: the agent who last served the customer when the queue routes sticky, then
+    the highest sum of levels in those skills, then the longest idle.
+    """
+    skill = AgentSkill._meta.db_table
+    joins = "".join(
+        f" JOIN {skill} s{i} ON s{i}.agent_id = a.id AND s{i}.skill_id = %(skill{i})s"
+        f" AND s{i}.level >= %(level{i})s"
+        for i in range(requirements)
+    )
+    order = [_LAST_SERVED_FIRST.format(entry=QueueEntry._meta.db_table)] if sticky else []
+    if requirements:
+        order.append(" + ".join(f"s{i}.level" for i in range(requirements)) + " DESC")
+    order += ["a.idle_since", "a.id"]
+    return (
+        f"SELECT a.id FROM {AgentProfile._meta.db_table} a{joins}"
+        f" WHERE a.state = '{State.AVAILABLE}' AND a.current_entry_id IS NULL"
+        f" ORDER BY {', '.join(order)} LIMIT 1{lock}"
+    )
 
 
 def _lock(alias: str) -> str:
@@ -199,7 +207,7 @@ def _waiting(
 ) -> list[_Waiting]:
     """The next SCAN waiting entries, locked, leaving out those of `unserved` keys."""
     adapt = connection.ops.adapt_datetimefield_value
-    params: list[object] = [QueueEntry.Status.WAITING, adapt(now)]
+    params: list[object] = [adapt(now)]
     excluded = ""
     for queue_id, widened in sorted(unserved):
         cutoff = cutoffs[queue_id]
@@ -214,6 +222,7 @@ def _waiting(
         entry=QueueEntry._meta.db_table,
         queue=Queue._meta.db_table,
         unserved=excluded,
+        waiting=QueueEntry.Status.WAITING,
         scan=SCAN,
         lock=_lock("e"),
     )
@@ -230,25 +239,43 @@ def _waiting(
     return entries
 
 
-def _pick_agent(entry: _Waiting, widened: bool) -> AgentProfile | None:
-    """The best free agent for `entry`, locked; None if no free agent qualifies."""
-    sql = _PICK_AGENT.format(
+Requirement = tuple[tuple[int, int], ...]  # (skill, minimum level) pairs
+
+
+class _Requirements(NamedTuple):
+    own: Requirement
+    overflow: Requirement
+
+
+def _requirements(queue_ids: set[int]) -> dict[int, _Requirements]:
+    """Each queue's own and overflow skill requirements."""
+    ids = sorted(queue_ids)
+    sql = _REQUIREMENTS.format(
         queue_skill=QueueSkill._meta.db_table,
         overflow=Queue.overflow_skills.through._meta.db_table,
-        agent=AgentProfile._meta.db_table,
-        agent_skill=AgentSkill._meta.db_table,
-        entry=QueueEntry._meta.db_table,
-        lock=_lock("a"),
+        queues=", ".join(["%s"] * len(ids)),
     )
-    params = {
-        "queue": entry.queue_id,
-        "widened": widened,
-        "available": State.AVAILABLE,
-        "customer": entry.customer_id if entry.sticky_routing else None,
-        "entry": entry.id,
+    found: dict[int, tuple[list[tuple[int, int]], list[tuple[int, int]]]] = {
+        queue_id: ([], []) for queue_id in ids
     }
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, ids + ids)
+        for queue_id, skill_id, min_level, overflow in cursor.fetchall():
+            found[queue_id][overflow].append((skill_id, min_level))
+    return {
+        queue_id: _Requirements(tuple(own), tuple(overflow))
+        for queue_id, (own, overflow) in found.items()
+    }
+
+
+def _pick_agent(entry: _Waiting, requirement: Requirement) -> AgentProfile | None:
+    """The best free agent for `entry` meeting `requirement`, locked; None if none is free."""
+    sticky = entry.sticky_routing and entry.customer_id is not None
+    params: dict[str, object] = {"customer": entry.customer_id, "entry": entry.id}
+    for i, (skill_id, min_level) in enumerate(requirement):
+        params[f"skill{i}"], params[f"level{i}"] = skill_id, min_level
+    with connection.cursor() as cursor:
+        cursor.execute(_pick_agent_sql(len(requirement), sticky, _lock("a")), params)
         row = cursor.fetchone()
     # Only the id is read: the pairing writes the fields it changes (a RawQuerySet would
     # cost more than the query for the same instance).
@@ -268,7 +295,10 @@ def route_one() -> Pairing | None:
     # (queue, widened) pairs known to have no free agent: skills decide, not the caller.
     unserved: set[tuple[int, bool]] = set()
     cutoffs: dict[int, datetime | None] = {}
+    requirements: dict[int, _Requirements] = {}
     while batch := _waiting(now, unserved, cutoffs):
+        if unknown := {entry.queue_id for entry in batch} - requirements.keys():
+            requirements |= _requirements(unknown)
         asked = False
         for entry in batch:
             widen = entry.widen_after_seconds
@@ -279,7 +309,9 @@ def route_one() -> Pairing | None:
             if key in unserved:
                 continue
             asked = True
-            agent = _pick_agent(entry, widened=key[1])
+            # Widened callers may go to the queue's overflow skills instead, where it has any.
+            need = requirements[entry.queue_id]
+            agent = _pick_agent(entry, need.overflow if key[1] and need.overflow else need.own)
             if agent is None:
                 unserved.add(key)
                 continue

@@ -144,6 +144,18 @@ def test_after_the_widen_time_overflow_skills_qualify():
     assert offered_to(fresh) == "gen"
 
 
+def test_overflow_skills_qualify_at_any_level_and_a_queue_without_them_keeps_its_own():
+    agent("novice", skills={"general": 1})
+    spanish = queue("Spanish", skills={"spanish": 5}, widen_after_seconds=60)
+    spanish.overflow_skills.add(_skill("general"))
+    french = queue("French", skills={"french": 5}, widen_after_seconds=60)
+    widened_french = wait(french, minutes=9)
+    widened_spanish = wait(spanish, minutes=5)
+    acd.route()
+    assert offered_to(widened_french) is None
+    assert offered_to(widened_spanish) == "novice"
+
+
 def test_sticky_routing_prefers_the_agent_who_last_served_the_customer():
     ann = agent("ann", skills={"billing": 5}, idle_minutes=1)
     agent("bob", skills={"billing": 9}, idle_minutes=9)
@@ -159,6 +171,19 @@ def test_sticky_routing_prefers_the_agent_who_last_served_the_customer():
     entry = wait(q, minutes=1, customer=customer)
     acd.route()
     assert offered_to(entry) == "ann"
+
+
+def test_sticky_routing_never_picks_an_agent_without_the_skills():
+    ann = agent("ann", skills={"tech": 9}, idle_minutes=9)
+    agent("bob", skills={"billing": 2}, idle_minutes=1)
+    customer = CustomerFactory()
+    q = queue("Billing", skills={"billing": 1})
+    QueueEntry.objects.create(
+        queue=q, customer=customer, status="done", served_by=ann, connected_at=NOW
+    )
+    entry = wait(q, minutes=1, customer=customer)
+    acd.route()
+    assert offered_to(entry) == "bob"
 
 
 def test_sticky_routing_can_be_turned_off():
