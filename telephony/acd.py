@@ -67,18 +67,40 @@ _OFFER = (
 )
 
 
+@functools.cache
+def _as_one(statements: tuple[str, ...]) -> str:
+    """PostgreSQL runs each data-modifying WITH clause once: several writes, one round trip."""
+    *first, last = statements
+    return "WITH " + ", ".join(f"w{i} AS ({sql})" for i, sql in enumerate(first)) + " " + last
+
+
 def _execute(statements: tuple[str, ...], params: dict[str, object]) -> None:
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and len(statements) > 1:
+            cursor.execute(_as_one(statements), params)
+            return
         for statement in statements:
             cursor.execute(statement, params)
 
 
-def _move(agent: AgentProfile, state: str, reason: str = "", at: datetime | None = None) -> None:
-    """Record the move in the state log and on the agent (the caller saves the agent)."""
+def _move(
+    agent: AgentProfile,
+    state: str,
+    reason: str = "",
+    at: datetime | None = None,
+    *,
+    with_writes: tuple[str, ...] = (),
+    params: dict[str, object] | None = None,
+) -> None:
+    """Record the move in the state log and on the agent (the caller saves the agent, or
+    passes its own `with_writes` and their `params`, sent along with the log's)."""
     now = at or timezone.now()
     live.notify(desk_group(agent.pk), "desk-changed")
     at_value = connection.ops.adapt_datetimefield_value(now)
-    _execute(_LOG_MOVE, {"agent": agent.pk, "state": state, "reason": reason, "at": at_value})
+    _execute(
+        _LOG_MOVE + with_writes,
+        {"agent": agent.pk, "state": state, "reason": reason, "at": at_value, **(params or {})},
+    )
     agent.state, agent.reason, agent.state_since = state, reason, now
     if state == State.AVAILABLE:
         agent.idle_since = now
@@ -112,16 +134,9 @@ class Pairing:
 
 def _offer(entry_id: int, agent: AgentProfile, now: datetime) -> Pairing:
     """Offer a locked entry to a locked free agent; the unique current_entry makes it one."""
-    _move(agent, State.OFFERED, at=now)
+    params = {"entry": entry_id, "status": QueueEntry.Status.OFFERED}
+    _move(agent, State.OFFERED, at=now, with_writes=_OFFER, params=params)
     agent.current_entry_id = entry_id
-    params = {
-        "entry": entry_id,
-        "agent": agent.pk,
-        "status": QueueEntry.Status.OFFERED,
-        "state": State.OFFERED,
-        "at": connection.ops.adapt_datetimefield_value(now),
-    }
-    _execute(_OFFER, params)
     return Pairing(entry_id=entry_id, agent_id=agent.pk)
 
 
