@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import psycopg
 
-# How many waiting entries one baseline pairing considers, as acd.SCAN does for route_one.
+# How many waiting entries one baseline pairing considers, as acd.SCAN does for the app.
 SCAN = 20
 
 # One pairing, one statement (so one transaction in autocommit):
@@ -25,7 +25,7 @@ SCAN = 20
 #     candidate, and LIMIT 1 stops at the first hit, so exactly one agent is locked;
 #  3. the entry becomes offered and the agent offered holding it (the unique current_entry
 #     column would refuse a second holder, as in the app).
-# Not done, unlike route_one: the agent state log (AgentStateChange), the live-page notice
+# Not done, unlike the app: the agent state log (AgentStateChange), the live-page notice
 # after commit, and queue widening to overflow skills (the benchmark's queues do not widen).
 BASELINE_PAIR = """
 WITH candidates AS MATERIALIZED (

@@ -1,8 +1,9 @@
-"""ACD routing under concurrency: is route_one at least half as fast as bare SQL, and safe?
+"""ACD routing under concurrency: is the ACD at least half as fast as bare SQL, and safe?
 
-`telephony.acd.route_one()` pairs the best waiting QueueEntry with the best free agent who
-has the queue's skills, in one transaction that locks with SELECT ... FOR UPDATE SKIP LOCKED,
-so several web and worker processes can route at once. This script measures it on
+Each decision of a routing pass (`telephony.acd.RoutingPass.next()`, what `acd.route()`
+runs) pairs the best waiting QueueEntry with the best free agent who has the queue's skills,
+in one transaction that locks with SELECT ... FOR UPDATE SKIP LOCKED, so several web and
+worker processes can route at once. This script measures it on
 PostgreSQL against a baseline doing the same pairing in one raw SQL statement.
 
 The scenario, in a dedicated database (loaded once, by bulk_create and COPY, then reused):
@@ -23,7 +24,9 @@ Two phases on the same data, reset in between by bulk UPDATEs (and VACUUM ANALYZ
   pairing (bench/_routing_sql.py, BASELINE_PAIR): lock the 20 best waiting entries SKIP
   LOCKED, take the first one with a free qualified agent (sticky agent, then skill score,
   then longest idle; locked SKIP LOCKED), mark both offered. No state log, no notice;
-- app: 4 processes, each with Django and its own connection, loop over `acd.route_one()`.
+- app: 4 processes, each with Django and its own connection, loop over the decisions of a
+  routing pass, as `acd.route()` does: a pass ends at its first None, and the next round
+  starts a new one (a pass remembers the queues it found without a free agent).
 
 A round ends when every process has had a None (no pairing left for the free agents); then
 all agents are freed again (the offered entries stay offered) and the next round starts.
@@ -31,9 +34,10 @@ A phase stops after --seconds of routing, --pairings pairings, or an empty round
 round's end the agents' rows are read back; after the phase, the offered entries.
 
 Reading the output: per phase, pairings, rounds, routing seconds (round resets excluded),
-pairings per second, decision time (one route_one call, or one baseline statement) at p50 and
-p99 over all calls, and the p99 of the calls that made a pairing. "statements" is how many
-SQL statements one route_one pairing sends (counted single-process after the phases).
+pairings per second, decision time (one RoutingPass.next() call, or one baseline statement)
+at p50 and p99 over all calls, and the p99 of the calls that made a pairing. "statements" is
+how many SQL statements one pairing of a fresh pass sends (counted single-process after the
+phases).
 PASS/FAIL lines follow: throughput ratio app/baseline >= 0.5, app p99 decision time < 50 ms,
 zero double offers (an entry paired twice, or an agent twice in one round, across all
 processes' returned pairings) and zero mismatches between the returned pairings and the
@@ -557,14 +561,20 @@ def app_router() -> Callable[[], tuple[int, int] | None]:
 
     from telephony import acd
 
+    routing = acd.RoutingPass()
+
     def route() -> tuple[int, int] | None:
-        pairing = acd.route_one()
-        return None if pairing is None else (pairing.entry_id, pairing.agent_id)
+        nonlocal routing
+        pairing = routing.next()
+        if pairing is None:
+            routing = acd.RoutingPass()  # the pass is over; the next round starts another
+            return None
+        return pairing.entry_id, pairing.agent_id
 
     # Warm-up: connection, imports, query compilation; rolled back, so nothing is paired.
     for _ in range(3):
         with contextlib.suppress(_Rollback), transaction.atomic():
-            route()
+            acd.RoutingPass().next()
             raise _Rollback
     return route
 
@@ -644,7 +654,8 @@ class StatementCount:
 
 
 def count_statements(calls: int) -> StatementCount:
-    """SQL statements per successful route_one, single process (the count, not the time)."""
+    """SQL statements per pairing, each the first of a new pass, single process (the count,
+    not the time)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -654,7 +665,7 @@ def count_statements(calls: int) -> StatementCount:
     pairings = 0
     for _ in range(calls):
         with CaptureQueriesContext(connection) as captured:
-            pairing = acd.route_one()
+            pairing = acd.RoutingPass().next()
         if pairing is None:
             break
         pairings += 1
@@ -717,7 +728,7 @@ def report(
                 f"{stranded:.0f} waiting entries one of them could take"
             )
     kinds = ", ".join(f"{kind} {n:.1f}" for kind, n in statements.kinds.items())
-    print(f"statements  {statements.per_pairing:.1f} per route_one pairing ({kinds})")
+    print(f"statements  {statements.per_pairing:.1f} per pairing of a new pass ({kinds})")
     for phase in (baseline, app):
         for error in phase.errors[:5]:
             print(f"error       {phase.kind}: {error.strip()}")
@@ -730,7 +741,7 @@ def report(
     checks = (
         (f"ratio app/baseline {ratio:.2f} (target >= {TARGET_RATIO})", ratio >= TARGET_RATIO),
         (
-            f"p99 decision time {app_p99:.1f} ms (route_one, target < {TARGET_P99_MS:g} ms)",
+            f"p99 decision time {app_p99:.1f} ms (app, target < {TARGET_P99_MS:g} ms)",
             app_p99 < TARGET_P99_MS,
         ),
         (

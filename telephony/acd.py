@@ -297,53 +297,68 @@ def _pick_agent(entry: _Waiting, requirement: Requirement) -> AgentProfile | Non
     return None if row is None else AgentProfile.from_db(connection.alias, ["id"], row)
 
 
-@transaction.atomic
-def route_one() -> Pairing | None:
-    """Offer the best waiting entry that has an eligible free agent to the best such agent.
+class RoutingPass:
+    """A run of routing decisions, each pairing one caller, that share what they learn.
 
-    Entries are taken in order (priority, then time waited), SCAN at a time; one whose
-    skills no free agent has is passed over for the next, never dropped. Once a queue has
-    no free agent for its widened or its other callers, those are not asked again in this
-    pass. Returns None when nothing pairs.
+    Pairing only ever takes agents, so a queue found to have no free agent for its widened
+    or its other callers stays so for the rest of the pass, and is not asked again; its
+    skill requirements are read once. An agent freed meanwhile (by any process) starts a
+    pass of its own once that change commits, and a periodic pass catches anything else,
+    so what a pass skips is never left waiting beside a free agent. Widening is judged
+    when the pass first meets the queue.
     """
-    now = timezone.now()
-    # (queue, widened) pairs known to have no free agent: skills decide, not the caller.
-    unserved: set[tuple[int, bool]] = set()
-    cutoffs: dict[int, datetime | None] = {}
-    requirements: dict[int, _Requirements] = {}
-    while batch := _waiting(now, unserved, cutoffs):
-        if unknown := {entry.queue_id for entry in batch} - requirements.keys():
-            requirements |= _requirements(unknown)
-        asked = False
-        for entry in batch:
-            widen = entry.widen_after_seconds
-            cutoff = cutoffs.setdefault(
-                entry.queue_id, None if widen is None else now - timedelta(seconds=widen)
-            )
-            key = (entry.queue_id, cutoff is not None and entry.waiting_since <= cutoff)
-            if key in unserved:
-                continue
-            asked = True
-            # Widened callers may go to the queue's overflow skills instead, where it has any.
-            need = requirements[entry.queue_id]
-            agent = _pick_agent(entry, need.overflow if key[1] and need.overflow else need.own)
-            if agent is None:
-                unserved.add(key)
-                continue
-            return _offer(entry.id, agent, now)
-        # Each batch has an entry of a new (queue, widened) pair, as the query leaves out
-        # the known ones; if the database ever judged the widen time otherwise, stop here
-        # rather than fetch the same batch forever (the next pass starts afresh).
-        if not asked:
-            break
-    return None
+
+    def __init__(self) -> None:
+        # (queue, widened) pairs known to have no free agent: skills decide, not the caller.
+        self.unserved: set[tuple[int, bool]] = set()
+        self.cutoffs: dict[int, datetime | None] = {}
+        self.requirements: dict[int, _Requirements] = {}
+
+    @transaction.atomic
+    def next(self) -> Pairing | None:
+        """Offer the best waiting entry that has an eligible free agent to the best such
+        agent; None when nothing pairs.
+
+        Entries are taken in order (priority, then time waited), SCAN at a time; one whose
+        skills no free agent has is passed over for the next, never dropped.
+        """
+        now = timezone.now()
+        unserved, cutoffs, requirements = self.unserved, self.cutoffs, self.requirements
+        while batch := _waiting(now, unserved, cutoffs):
+            if unknown := {entry.queue_id for entry in batch} - requirements.keys():
+                requirements |= _requirements(unknown)
+            asked = False
+            for entry in batch:
+                widen = entry.widen_after_seconds
+                cutoff = cutoffs.setdefault(
+                    entry.queue_id, None if widen is None else now - timedelta(seconds=widen)
+                )
+                key = (entry.queue_id, cutoff is not None and entry.waiting_since <= cutoff)
+                if key in unserved:
+                    continue
+                asked = True
+                # Widened callers may go to the queue's overflow skills, where it has any.
+                need = requirements[entry.queue_id]
+                agent = _pick_agent(entry, need.overflow if key[1] and need.overflow else need.own)
+                if agent is None:
+                    unserved.add(key)
+                    continue
+                return _offer(entry.id, agent, now)
+            # Each batch has an entry of a new (queue, widened) pair, as the query leaves
+            # out the known ones; if the database ever judged the widen time otherwise, stop
+            # here rather than fetch the same batch forever (the next pass starts afresh).
+            if not asked:
+                break
+        return None
 
 
 def route(*, limit: int = 50) -> list[Pairing]:
-    """Pair as many waiting entries with free agents as possible (up to `limit`)."""
+    """Pair as many waiting entries with free agents as possible (up to `limit`), in one
+    pass."""
+    routing = RoutingPass()
     pairings = []
     while len(pairings) < limit:
-        pairing = route_one()
+        pairing = routing.next()
         if pairing is None:
             break
         pairings.append(pairing)

@@ -7,10 +7,12 @@ import itertools
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from crm.models import Customer
-from telephony import acd
+from telephony import acd, offers
 from telephony.models import AgentProfile, AgentSkill, Queue, QueueEntry, QueueSkill, Skill
 from tests.factories import CustomerFactory, UserFactory
 
@@ -297,3 +299,44 @@ def test_a_widened_caller_deep_in_line_is_served_past_fresh_callers_of_the_same_
     widened = wait(spanish, minutes=5)
     assert len(acd.route()) == 1
     assert offered_to(widened) == "gen"
+
+
+def _picks(captured) -> int:
+    return sum(1 for query in captured if query["sql"].startswith("SELECT a.id FROM"))
+
+
+def test_a_pass_asks_once_about_a_queue_it_found_without_a_free_agent():
+    agent("ann", skills={"billing": 5})
+    agent("bob", skills={"billing": 5})
+    spanish = queue("Spanish", skills={"spanish": 1}, priority=5)
+    waiting_in_spanish = [wait(spanish, minutes=9), wait(spanish, minutes=8)]
+    billing = queue("Billing", skills={"billing": 1})
+    served = [wait(billing, minutes=2), wait(billing, minutes=1)]
+    with CaptureQueriesContext(connection) as captured:
+        pairings = acd.route()
+    assert [p.entry_id for p in pairings] == [e.pk for e in served]
+    assert all(offered_to(e) is None for e in waiting_in_spanish)
+    # Spanish once, then each billing caller; without the pass's memory, Spanish again
+    # before each of them and once more at the end (5).
+    assert _picks(captured) == 3
+    with CaptureQueriesContext(connection) as captured:
+        assert acd.RoutingPass().next() is None
+    assert _picks(captured) == 1  # a new pass asks again
+
+
+def test_an_agent_freed_during_a_pass_is_served_by_the_routing_their_change_starts(
+    api_as, django_capture_on_commit_callbacks, monkeypatch
+):
+    monkeypatch.setattr(offers, "ring_agent", lambda entry_id: None)  # no phone to ring here
+    agent("ann", skills={"billing": 5})
+    bea = agent("bea", skills={"spanish": 3}, state="not_ready")
+    spanish = wait(queue("Spanish", skills={"spanish": 1}), minutes=9)
+    billing = wait(queue("Billing", skills={"billing": 1}), minutes=1)
+    under_way = acd.RoutingPass()
+    assert under_way.next().entry_id == billing.pk  # it learned Spanish has nobody free
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_as(bea.user).post(
+            f"/api/agents/{bea.pk}/state/", {"state": "available"}, format="json"
+        )
+    assert response.status_code == 200
+    assert offered_to(spanish) == "bea"
