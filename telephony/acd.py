@@ -5,6 +5,8 @@ it picks with SKIP LOCKED, so any number of web and worker processes can route a
 rows another router holds are skipped rather than waited for, and the unique
 `AgentProfile.current_entry` makes a double offer impossible even if the locking were
 wrong. On SQLite, SKIP LOCKED does nothing and IMMEDIATE transactions serialize routers.
+A routing pass (`route`) makes such decisions one after another until nothing pairs, and
+remembers meanwhile which queues have no free agent.
 """
 
 from __future__ import annotations
@@ -165,7 +167,7 @@ UNION ALL
 SELECT o.queue_id, o.skill_id, 1, 1 FROM {overflow} o WHERE o.queue_id IN ({queues})
 """
 
-
+# Sticky routing: the agent who last served the customer sorts first.
 _LAST_SERVED_FIRST = """CASE WHEN a.id = (
     SELECT h.served_by_id FROM {entry} h
     WHERE h.customer_id = %(customer)s AND h.served_by_id IS NOT NULL AND h.id <> %(entry)s
@@ -254,12 +256,12 @@ def _waiting(
     return entries
 
 
-Requirement = tuple[tuple[int, int], ...]  # (skill, minimum level) pairs
+_Requirement = tuple[tuple[int, int], ...]  # (skill, minimum level) pairs
 
 
 class _Requirements(NamedTuple):
-    own: Requirement
-    overflow: Requirement
+    own: _Requirement
+    overflow: _Requirement
 
 
 def _requirements(queue_ids: set[int]) -> dict[int, _Requirements]:
@@ -276,14 +278,14 @@ def _requirements(queue_ids: set[int]) -> dict[int, _Requirements]:
     with connection.cursor() as cursor:
         cursor.execute(sql, ids + ids)
         for queue_id, skill_id, min_level, overflow in cursor.fetchall():
-            found[queue_id][overflow].append((skill_id, min_level))
+            found[queue_id][overflow].append((skill_id, min_level))  # 0 own, 1 overflow
     return {
         queue_id: _Requirements(tuple(own), tuple(overflow))
         for queue_id, (own, overflow) in found.items()
     }
 
 
-def _pick_agent(entry: _Waiting, requirement: Requirement) -> AgentProfile | None:
+def _pick_agent(entry: _Waiting, requirement: _Requirement) -> AgentProfile | None:
     """The best free agent for `entry` meeting `requirement`, locked; None if none is free."""
     sticky = entry.sticky_routing and entry.customer_id is not None
     params: dict[str, object] = {"customer": entry.customer_id, "entry": entry.id}
