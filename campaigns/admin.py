@@ -113,6 +113,21 @@ class CampaignAdmin(DncWarningMixin, admin.ModelAdmin):
         ("Record", {"fields": ["created_at", "started_at", "stopped_at"]}),
     ]
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        campaign = self.get_object(request, object_id)
+        if campaign is not None and request.method == "GET":
+            self._warn_about_skills(request, campaign)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)  # the agents are saved here
+        if "_continue" not in request.POST:  # else the change page it reopens warns
+            self._warn_about_skills(request, form.instance)
+
+    def _warn_about_skills(self, request, campaign: Campaign) -> None:
+        if warning := selectors.agents_skills_warning(campaign):
+            messages.warning(request, warning)
+
     @admin.display(description="Controls and leads")
     def supervisor_page(self, obj: Campaign) -> str:
         if obj.pk is None:

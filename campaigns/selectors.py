@@ -10,7 +10,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
-from telephony.models import Disposition
+from telephony.models import AgentProfile, Disposition
 
 from .models import CallAttempt, Campaign, DncEntry, DncList, Lead
 
@@ -82,6 +82,40 @@ def national_dnc_warning(*, today: datetime.date | None = None) -> str:
             f"load one no older than {NATIONAL_DNC_MAX_AGE_DAYS} days."
         )
     return ""
+
+
+def agents_without_queue_skills(campaign: Campaign) -> list[AgentProfile]:
+    """Campaign agents who lack a skill (or its level) the campaign's queue requires.
+
+    The router offers a campaign's answered calls by the queue's skills, like any caller's,
+    so such an agent never gets one, and a campaign of only such agents abandons them all.
+    """
+    if campaign.queue_id is None:
+        return []
+    qualified = AgentProfile.objects.all()
+    for skill_id, min_level in campaign.queue.required_skills.values_list("skill", "min_level"):
+        # One filter() per skill: each requirement may be met by a different skill row.
+        qualified = qualified.filter(
+            agent_skills__skill_id=skill_id, agent_skills__level__gte=min_level
+        )
+    return list(
+        campaign.agents.exclude(pk__in=qualified.values("pk"))
+        .select_related("user")
+        .order_by("user__username")
+    )
+
+
+def agents_skills_warning(campaign: Campaign) -> str:
+    """What to tell a manager or supervisor about `agents_without_queue_skills`, or ""."""
+    missing = agents_without_queue_skills(campaign)
+    if not missing:
+        return ""
+    names = ", ".join(str(agent) for agent in missing)
+    return (
+        f"{names} cannot take this campaign's calls: answered calls go to agents with the "
+        f"skills the queue {campaign.queue} requires. Give them those skills, or choose "
+        "another queue."
+    )
 
 
 def campaigns_visible_to(user: AbstractBaseUser) -> QuerySet[Campaign]:

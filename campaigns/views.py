@@ -44,6 +44,7 @@ def _campaign_context(campaign: Campaign, **extra) -> dict:
         "campaign": campaign,
         "counters": selectors.campaign_counters(campaign=campaign),
         "dnc_warning": selectors.national_dnc_warning(),
+        "skills_warning": selectors.agents_skills_warning(campaign),
         "controls": _controls(campaign),
         "imports": campaign.imports.all()[:10],
         **extra,

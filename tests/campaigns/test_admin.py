@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from campaigns import selectors, services
 from campaigns.models import Campaign, DncChange, DncList, Lead, LeadImport
+from telephony.models import AgentProfile, Queue, QueueSkill, Skill
 from tests.factories import CallAttemptFactory, CampaignFactory
 
 pytestmark = pytest.mark.django_db
@@ -106,3 +107,12 @@ def test_demo_seeds_a_campaign_with_leads_and_a_dnc_entry():
     assert Lead.objects.filter(campaign=campaign).count() == 4
     assert campaign.queue.name == "Billing" and campaign.agents.count() == 2
     assert DncChange.objects.count() == 1
+
+
+def test_admin_warns_when_campaign_agents_lack_the_queue_skills(client_as, manager, agent):
+    queue = Queue.objects.create(name="Sales")
+    QueueSkill.objects.create(queue=queue, skill=Skill.objects.create(name="sales"), min_level=2)
+    campaign = CampaignFactory(queue=queue)
+    campaign.agents.add(AgentProfile.objects.create(user=agent, client_identity="alex"))
+    page = client_as(manager).get(reverse("admin:campaigns_campaign_change", args=[campaign.pk]))
+    assert "Alex Kim cannot take this campaign&#x27;s calls" in page.content.decode()

@@ -9,8 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from campaigns import selectors
 from campaigns.models import CallAttempt, DncList, LeadImport
-from telephony.models import Disposition, Queue
+from telephony.models import AgentProfile, AgentSkill, Disposition, Queue, QueueSkill, Skill
 from tests.factories import CallAttemptFactory, CampaignFactory, LeadFactory
 
 pytestmark = pytest.mark.django_db
@@ -253,3 +254,28 @@ def test_a_running_import_page_polls(client_as, supervisor, campaign):
     )
     page = client_as(supervisor).get(lead_import.get_absolute_url()).content.decode()
     assert 'hx-trigger="every 2s"' in page and 'value="40"' in page
+
+
+def test_the_page_names_campaign_agents_the_queue_would_never_offer_a_call(
+    client_as, supervisor, agent, other_agent, campaign
+):
+    sales, spanish = Skill.objects.create(name="sales"), Skill.objects.create(name="spanish")
+    QueueSkill.objects.create(queue=campaign.queue, skill=sales, min_level=3)
+    QueueSkill.objects.create(queue=campaign.queue, skill=spanish, min_level=1)
+    qualified = AgentProfile.objects.create(user=agent, client_identity="alex")
+    AgentSkill.objects.create(agent=qualified, skill=sales, level=5)
+    AgentSkill.objects.create(agent=qualified, skill=spanish, level=1)
+    novice = AgentProfile.objects.create(user=other_agent, client_identity="bea")
+    AgentSkill.objects.create(agent=novice, skill=sales, level=2)  # below the minimum
+    AgentSkill.objects.create(agent=novice, skill=spanish, level=9)
+    campaign.agents.set([qualified, novice])
+
+    assert selectors.agents_without_queue_skills(campaign) == [novice]
+    page = client_as(supervisor).get(campaign.get_absolute_url()).content.decode()
+    assert "Bea Novak cannot take this campaign" in page
+    assert "Alex Kim" not in page
+
+    AgentSkill.objects.filter(agent=novice, skill=sales).update(level=3)
+    assert selectors.agents_without_queue_skills(campaign) == []
+    page = client_as(supervisor).get(campaign.get_absolute_url()).content.decode()
+    assert 'id="skills-warning"' not in page
