@@ -197,6 +197,7 @@ def _pick_agent_sql(requirements: int, sticky: bool, lock: str) -> str:
     order += ["a.idle_since", "a.id"]
     return (
         f"SELECT a.id FROM {AgentProfile._meta.db_table} a{joins}"
+        # The agent is free (AgentProfile.is_free):
         f" WHERE a.state = '{State.AVAILABLE}' AND a.current_entry_id IS NULL"
         f" ORDER BY {', '.join(order)} LIMIT 1{lock}"
     )
@@ -475,7 +476,7 @@ def transfer_offer(
     The agent chose the colleague, so skills do not apply; the colleague must be free.
     """
     target = AgentProfile.objects.select_for_update().get(pk=to_agent.pk)
-    if target.state != State.AVAILABLE or target.current_entry_id is not None:
+    if not target.is_free:
         raise ValidationError({"to_agent": [f"{target} is not available."]})
     transfer = QueueEntry.objects.create(
         queue=entry.queue,
@@ -511,11 +512,7 @@ def offer_to_agent(*, entry_id: int, agent_id: int) -> Pairing | None:
     """Offer a waiting entry to one particular agent if they are free (preview dialing,
     a callback an agent promised); None leaves the entry to normal routing."""
     entry = QueueEntry.objects.select_for_update().get(pk=entry_id)
-    agent = (
-        AgentProfile.objects.select_for_update(skip_locked=True)
-        .filter(pk=agent_id, state=State.AVAILABLE, current_entry__isnull=True)
-        .first()
-    )
-    if entry.status != QueueEntry.Status.WAITING or agent is None:
+    agent = AgentProfile.objects.select_for_update(skip_locked=True).filter(pk=agent_id).first()
+    if entry.status != QueueEntry.Status.WAITING or agent is None or not agent.is_free:
         return None
     return _offer(entry.pk, agent, timezone.now())

@@ -685,6 +685,19 @@ class AgentProfile(models.Model):
     def __str__(self) -> str:
         return self.user.get_full_name() or self.user.get_username()
 
+    @property
+    def is_free(self) -> bool:
+        """Available with no call in hand: a call may be offered. (The router's SQL says the
+        same in `acd._pick_agent_sql`.)"""
+        return self.state == self.State.AVAILABLE and self.current_entry_id is None
+
+    @classmethod
+    def free(cls, through: str = "") -> models.Q:
+        """`is_free` as a query filter, on agents or, `through` a relation, on rows of theirs."""
+        return models.Q(
+            **{f"{through}state": cls.State.AVAILABLE, f"{through}current_entry__isnull": True}
+        )
+
 
 class AgentSkill(models.Model):
     agent = models.ForeignKey(AgentProfile, on_delete=models.CASCADE, related_name="agent_skills")

@@ -66,7 +66,7 @@ def outbound_ready_agents(campaign: Campaign) -> list[AgentProfile]:
     An agent who also serves inbound queues gets outbound work only while those queues
     have at most `blend_max_inbound_waiting` callers waiting.
     """
-    free = list(campaign_agents(campaign).filter(state=State.AVAILABLE, current_entry__isnull=True))
+    free = list(campaign_agents(campaign).filter(AgentProfile.free()))
     if not free:
         return []
     inbound = list(
@@ -137,10 +137,7 @@ def due_leads(campaign: Campaign, now: dt.datetime):
 
     A callback an agent promised waits until that agent is free.
     """
-    free_owner = Q(
-        callback_agent__state=AgentProfile.State.AVAILABLE,
-        callback_agent__current_entry__isnull=True,
-    )
+    free_owner = AgentProfile.free(through="callback_agent__")
     return (
         Lead.objects.filter(campaign=campaign)
         .filter(
