@@ -24,9 +24,10 @@ Two phases on the same data, reset in between by bulk UPDATEs (and VACUUM ANALYZ
   pairing (bench/_routing_sql.py, BASELINE_PAIR): lock the 20 best waiting entries SKIP
   LOCKED, take the first one with a free qualified agent (sticky agent, then skill score,
   then longest idle; locked SKIP LOCKED), mark both offered. No state log, no notice;
-- app: 4 processes, each with Django and its own connection, loop over the decisions of a
-  routing pass, as `acd.route()` does: a pass ends at its first None, and the next round
-  starts a new one (a pass remembers the queues it found without a free agent).
+- app: 4 processes, each with Django and its own connection, loop over the decisions of
+  routing passes, as `acd.route()` makes them: a pass ends at its first None or its
+  acd.PASS_LIMIT-th pairing, and the next decision starts a new one (a pass remembers the
+  queues it found without a free agent, and reads the routing stamp from Redis each time).
 
 A round ends when every process has had a None (no pairing left for the free agents); then
 all agents are freed again (the offered entries stay offered) and the next round starts.
@@ -561,15 +562,15 @@ def app_router() -> Callable[[], tuple[int, int] | None]:
 
     from telephony import acd
 
-    routing = acd.RoutingPass()
+    routing, paired = acd.RoutingPass(), 0
 
     def route() -> tuple[int, int] | None:
-        nonlocal routing
+        nonlocal routing, paired
         pairing = routing.next()
-        if pairing is None:
-            routing = acd.RoutingPass()  # the pass is over; the next round starts another
-            return None
-        return pairing.entry_id, pairing.agent_id
+        paired += pairing is not None
+        if pairing is None or paired == acd.PASS_LIMIT:  # the pass is over, as in acd.route
+            routing, paired = acd.RoutingPass(), 0
+        return None if pairing is None else (pairing.entry_id, pairing.agent_id)
 
     # Warm-up: connection, imports, query compilation; rolled back, so nothing is paired.
     for _ in range(3):

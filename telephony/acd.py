@@ -12,10 +12,13 @@ remembers meanwhile which queues have no free agent.
 from __future__ import annotations
 
 import functools
+import logging
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
@@ -23,6 +26,8 @@ from django.utils import timezone
 from callcenter import live
 
 from .models import AgentProfile, AgentSkill, AgentStateChange, Queue, QueueEntry, QueueSkill
+
+logger = logging.getLogger(__name__)
 
 State = AgentProfile.State
 
@@ -35,8 +40,11 @@ AGENT_MOVES: dict[str, tuple[str, ...]] = {
     State.OFFERED: (),
     State.ON_CALL: (),
 }
-# How many waiting entries one routing pass considers, best first.
+# How many waiting entries one routing decision considers, best first.
 SCAN = 20
+# How many pairings one routing pass makes at most (the task that runs it then queues
+# another), so that it rings the agents it paired without delay.
+PASS_LIMIT = 50
 # Priority weights: queue priority dominates, then customer tier, then callbacks.
 QUEUE_WEIGHT, TIER_WEIGHT, CALLBACK_BONUS = 100, 10, 5
 
@@ -300,30 +308,70 @@ def _pick_agent(entry: _Waiting, requirement: _Requirement) -> AgentProfile | No
     return None if row is None else AgentProfile.from_db(connection.alias, ["id"], row)
 
 
+# Renewed after every commit that may let a waiting caller pair (an agent freed, a caller
+# back in line; see offers.schedule_routing): routing passes under way then look afresh.
+ROUTING_STAMP_KEY = "telephony:acd-routing-stamp"
+
+
+def routing_changed() -> None:
+    """Something just committed may let a waiting caller pair: passes forget what they know."""
+    try:
+        cache.set(ROUTING_STAMP_KEY, uuid.uuid4().hex, timeout=None)
+    except Exception:
+        logger.warning("Could not renew the routing stamp; passes under way keep what they know.")
+
+
+def _routing_stamp() -> str:
+    try:
+        return cache.get(ROUTING_STAMP_KEY, "")
+    except Exception:
+        return uuid.uuid4().hex  # the shared cache is down: never trust what a pass learned
+
+
 class RoutingPass:
     """A run of routing decisions, each pairing one caller, that share what they learn.
 
     Pairing only ever takes agents, so a queue found to have no free agent for its widened
     or its other callers stays so for the rest of the pass, and is not asked again; its
-    skill requirements are read once. An agent freed meanwhile (by any process) starts a
-    pass of its own once that change commits, and a periodic pass catches anything else,
-    so what a pass skips is never left waiting beside a free agent. Widening is judged
-    when the pass first meets the queue.
+    skill requirements are read once. Unless something changes meanwhile: every commit
+    that frees an agent or puts a caller back in line renews a stamp in the shared cache,
+    and the pass then forgets what it learned. That matters because the pass started by
+    such a commit skips the callers this pass holds locked at that moment; this pass is the
+    one that must look again (once more even when its decision found nothing). Widening is
+    judged when the pass first meets the queue.
     """
 
     def __init__(self) -> None:
+        self._stamp = _routing_stamp()
+        self._forget()
+
+    def _forget(self) -> None:
         # (queue, widened) pairs known to have no free agent: skills decide, not the caller.
         self.unserved: set[tuple[int, bool]] = set()
         self.cutoffs: dict[int, datetime | None] = {}
         self.requirements: dict[int, _Requirements] = {}
 
-    @transaction.atomic
+    def _afresh_if_changed(self) -> bool:
+        stamp = _routing_stamp()
+        if stamp == self._stamp:
+            return False
+        self._stamp = stamp
+        self._forget()
+        return True
+
     def next(self) -> Pairing | None:
         """Offer the best waiting entry that has an eligible free agent to the best such
-        agent; None when nothing pairs.
+        agent; None when nothing pairs."""
+        self._afresh_if_changed()
+        pairing = self._decide()
+        if pairing is None and self._afresh_if_changed():
+            pairing = self._decide()
+        return pairing
 
-        Entries are taken in order (priority, then time waited), SCAN at a time; one whose
-        skills no free agent has is passed over for the next, never dropped.
+    @transaction.atomic
+    def _decide(self) -> Pairing | None:
+        """One decision. Entries are taken in order (priority, then time waited), SCAN at a
+        time; one whose skills no free agent has is passed over for the next, never dropped.
         """
         now = timezone.now()
         unserved, cutoffs, requirements = self.unserved, self.cutoffs, self.requirements
@@ -355,7 +403,7 @@ class RoutingPass:
         return None
 
 
-def route(*, limit: int = 50) -> list[Pairing]:
+def route(*, limit: int = PASS_LIMIT) -> list[Pairing]:
     """Pair as many waiting entries with free agents as possible (up to `limit`), in one
     pass."""
     routing = RoutingPass()

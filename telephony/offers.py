@@ -67,10 +67,15 @@ def enqueue_entry(*, call: Call, queue) -> QueueEntry:
 
 
 def schedule_routing() -> None:
-    """Route after this transaction commits (callers and agents it changed are visible)."""
+    """Route after this transaction commits (callers and agents it changed are visible),
+    and tell routing passes under way to look afresh."""
     from .tasks import acd_route
 
-    transaction.on_commit(acd_route.delay)
+    def route_soon() -> None:
+        acd.routing_changed()
+        acd_route.delay()
+
+    transaction.on_commit(route_soon)
 
 
 def ring_agent(*, entry_id: int) -> None:

@@ -8,11 +8,14 @@ from . import acd, offers
 
 
 @shared_task(ignore_result=True)
-def acd_route() -> int:
-    """Pair waiting callers with free agents and ring those agents."""
-    pairings = acd.route()
+def acd_route(limit: int = acd.PASS_LIMIT) -> int:
+    """Pair waiting callers with free agents (a pass of up to `limit`) and ring those
+    agents; a pass that reached its limit may have left pairs: another follows."""
+    pairings = acd.route(limit=limit)
     for pairing in pairings:
         offers.ring_agent(entry_id=pairing.entry_id)
+    if len(pairings) == limit:
+        acd_route.delay(limit=limit)
     return len(pairings)
 
 

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from crm.models import Customer
-from telephony import acd, offers
+from telephony import acd, offers, tasks
 from telephony.models import AgentProfile, AgentSkill, Queue, QueueEntry, QueueSkill, Skill
 from tests.factories import CustomerFactory, UserFactory
 
@@ -324,19 +324,54 @@ def test_a_pass_asks_once_about_a_queue_it_found_without_a_free_agent():
     assert _picks(captured) == 1  # a new pass asks again
 
 
-def test_an_agent_freed_during_a_pass_is_served_by_the_routing_their_change_starts(
+def test_a_pass_looks_again_once_an_agent_is_freed_meanwhile(
     api_as, django_capture_on_commit_callbacks, monkeypatch
 ):
-    monkeypatch.setattr(offers, "ring_agent", lambda entry_id: None)  # no phone to ring here
+    # The pass the freeing starts finds nobody (on PostgreSQL it skips the callers this
+    # pass holds locked): this pass must look again rather than trust what it learned.
+    monkeypatch.setattr(tasks.acd_route, "delay", lambda **kwargs: None)
     agent("ann", skills={"billing": 5})
+    agent("bob", skills={"billing": 5})
     bea = agent("bea", skills={"spanish": 3}, state="not_ready")
     spanish = wait(queue("Spanish", skills={"spanish": 1}), minutes=9)
-    billing = wait(queue("Billing", skills={"billing": 1}), minutes=1)
+    billing = queue("Billing", skills={"billing": 1})
+    first, second = wait(billing, minutes=2), wait(billing, minutes=1)
     under_way = acd.RoutingPass()
-    assert under_way.next().entry_id == billing.pk  # it learned Spanish has nobody free
+    assert under_way.next().entry_id == first.pk  # learned: Spanish has nobody free
     with django_capture_on_commit_callbacks(execute=True):
         response = api_as(bea.user).post(
             f"/api/agents/{bea.pk}/state/", {"state": "available"}, format="json"
         )
     assert response.status_code == 200
+    assert under_way.next().entry_id == spanish.pk  # the longest waiting, before `second`
     assert offered_to(spanish) == "bea"
+    assert offered_to(second) is None
+
+
+def test_a_decision_that_found_nothing_looks_again_if_an_agent_was_freed_meanwhile(
+    monkeypatch,
+):
+    bea = agent("bea", skills={"spanish": 3}, state="not_ready")
+    spanish = wait(queue("Spanish", skills={"spanish": 1}), minutes=9)
+    asked = acd._pick_agent
+
+    def freed_while_asking(entry, requirement):
+        found = asked(entry, requirement)
+        if bea.state == "not_ready":  # another process frees Bea just after the question
+            acd.agent_set_state(agent=bea, state="available")
+            bea.state = "available"
+            acd.routing_changed()
+        return found
+
+    monkeypatch.setattr(acd, "_pick_agent", freed_while_asking)
+    assert acd.RoutingPass().next().entry_id == spanish.pk
+
+
+def test_routing_that_reaches_its_limit_runs_again(monkeypatch):
+    monkeypatch.setattr(offers, "ring_agent", lambda entry_id: None)  # no phone to ring here
+    for name in ("ann", "bob", "cat"):
+        agent(name, skills={"billing": 5})
+    billing = queue("Billing", skills={"billing": 1})
+    callers = [wait(billing, minutes=m) for m in (3, 2, 1)]
+    assert tasks.acd_route(limit=2) == 2  # the task it queued (run eagerly) paired the third
+    assert all(offered_to(caller) for caller in callers)
