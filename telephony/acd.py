@@ -337,8 +337,9 @@ class RoutingPass:
     that frees an agent or puts a caller back in line renews a stamp in the shared cache,
     and the pass then forgets what it learned. That matters because the pass started by
     such a commit skips the callers this pass holds locked at that moment; this pass is the
-    one that must look again (once more even when its decision found nothing). Widening is
-    judged when the pass first meets the queue.
+    one that must look again (once more even when its decision found nothing). (The
+    embedded mode's cache is per process; there SQLite serializes passes, so the new pass
+    sees every caller.) Widening is judged when the pass first meets the queue.
     """
 
     def __init__(self) -> None:
