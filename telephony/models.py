@@ -416,7 +416,10 @@ class Call(models.Model):
         Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="calls"
     )
     identified_by = models.CharField(
-        max_length=20, blank=True, help_text="caller_id or account (keyed in the IVR)."
+        max_length=20,
+        blank=True,
+        help_text="caller_id, number_called (our outbound calls), account (keyed in the IVR) "
+        "or agent.",
     )
     state = models.CharField(max_length=10, choices=State.choices, default=State.RINGING)
     twilio_status = models.CharField(max_length=16, blank=True)

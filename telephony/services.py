@@ -123,7 +123,10 @@ def call_start(*, params: Mapping[str, str]) -> Call:
         direction = Call.Direction.INBOUND
     normalized_to = try_normalize_phone(to_number)
     inbound_number = inbound_line(number=normalized_to) if normalized_to else None
-    matches = customers_by_phone(phone=from_number)
+    # The customer is the other party: who calls us, or whom we call. (An agent's ring leg
+    # shows the customer's number as its caller ID; it is not a call with the customer.)
+    inbound = direction == Call.Direction.INBOUND
+    matches = customers_by_phone(phone=from_number if inbound else to_number)
     call = Call.objects.create(
         sid=sid,
         parent_sid=params.get("ParentCallSid", "")[:34],
@@ -132,7 +135,7 @@ def call_start(*, params: Mapping[str, str]) -> Call:
         to_number=to_number[:64],
         inbound_number=inbound_number,
         customer=matches[0] if matches else None,
-        identified_by="caller_id" if matches else "",
+        identified_by=("caller_id" if inbound else "number_called") if matches else "",
         twilio_status=params.get("CallStatus", "")[:16],
     )
     return call

@@ -98,6 +98,22 @@ class TestIncoming:
         assert response.twiml[0].tag == "Redirect"
         assert response.twiml[0].text.endswith(f"/telephony/voice/ivr/{greeting.pk}/")
 
+    def test_our_calls_belong_to_whom_we_call_not_to_the_caller_id_shown(self):
+        ava = crm_services.customer_create(
+            name="Ava Chen", phone_numbers=[{"number": "4155550142"}]
+        )
+        to_ava = telephony_services.call_start(
+            params={"CallSid": new_call_sid(), "Direction": "outbound-api",
+                    "From": OUR_NUMBER, "To": "+14155550142"}
+        )  # fmt: skip
+        # An agent's ring leg shows the customer's number as its caller ID.
+        ring_leg = telephony_services.call_start(
+            params={"CallSid": new_call_sid(), "Direction": "outbound-api",
+                    "From": "+14155550142", "To": "client:alex"}
+        )  # fmt: skip
+        assert (to_ava.customer, to_ava.identified_by) == (ava, "number_called")
+        assert (ring_leg.customer, ring_leg.identified_by) == (None, "")
+
     def test_repeated_incoming_webhook_keeps_one_call(self, twilio_post, support_line):
         sid = new_call_sid()
         twilio_post(INCOMING, voice_params(sid))

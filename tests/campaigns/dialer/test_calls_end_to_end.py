@@ -48,6 +48,12 @@ def test_a_person_who_answers_is_connected_to_a_free_agent(
     lead.refresh_from_db()
     assert (lead.status, lead.attempts) == ("completed", 1)
     assert QueueEntry.objects.get(call=attempt.call).served_by == alex
+    # The customer's timeline tells of the call and the attempt, not of the agent's ring leg.
+    timeline = lead.customer.interactions.order_by("occurred_at", "id")
+    assert [entry.summary for entry in timeline] == [
+        "Outbound call to (212) 555-0123 (30s, completed)",
+        "Campaign Winter offer: Completed",
+    ]
 
 
 def test_no_agent_within_two_seconds_means_safe_harbor_and_an_abandoned_call(
