@@ -30,12 +30,16 @@ class _NoticeSender:
     A failure is logged, never raised into the business operation.
     """
 
+    # How long a process that is exiting waits for its pending notices to go out.
+    FLUSH_SECONDS = 2.0
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._pid: int | None = None
         self._pending: dict[tuple[str, str], None] = {}  # an ordered set
         self._draining = False
+        self._idle = threading.Event()
 
     def _running_loop(self) -> asyncio.AbstractEventLoop:
         # A forked worker (Celery's prefork pool) inherits no running thread: start anew.
@@ -47,7 +51,16 @@ class _NoticeSender:
             self._pid = os.getpid()
             self._pending.clear()
             self._draining = False
+            # A command that ends right after its writes (seed_demo) still has notices to
+            # send: let them go before the interpreter closes the thread pools a channel
+            # layer may write through. Plain atexit would run after that; this hook is the
+            # one concurrent.futures itself uses.
+            threading._register_atexit(self._flush)
         return self._loop
+
+    def _flush(self) -> None:
+        if self._pid == os.getpid():  # not in a forked child that never sent one
+            self._idle.wait(timeout=self.FLUSH_SECONDS)
 
     def send(self, group: str, event: str) -> None:
         with self._lock:
@@ -56,6 +69,7 @@ class _NoticeSender:
             if self._draining:
                 return  # the running drain takes it
             self._draining = True
+            self._idle.clear()
         loop.call_soon_threadsafe(lambda: loop.create_task(self._drain()))
 
     async def _drain(self) -> None:
@@ -64,6 +78,7 @@ class _NoticeSender:
             with self._lock:
                 if not self._pending:
                     self._draining = False
+                    self._idle.set()
                     return
                 batch = list(self._pending)
                 self._pending.clear()

@@ -6,6 +6,7 @@ With Redis that is Redis's job; the embedded mode relays group messages through 
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -29,6 +30,36 @@ async_to_sync(get_channel_layer().group_send)(
     {group!r}, {{"type": "page.notice", "event": "desk-changed"}}
 )
 """
+
+
+NOTIFY_AND_EXIT = """
+import django
+django.setup()
+from django.db import transaction
+from callcenter import live
+with transaction.atomic():
+    for n in range(300):
+        live.notify(f"customer-{{n}}-timeline", "timeline-changed")
+    live.notify({group!r}, "desk-changed")
+"""
+
+
+async def test_a_process_that_ends_right_after_its_writes_still_sends_their_notices(
+    agent, tmp_path
+):
+    """A command like seed_demo: its last notices were lost, with an error on the console."""
+    profile = await AgentProfile.objects.acreate(user=agent, client_identity="alex")
+    communicator = await desk_socket(agent)
+    script = NOTIFY_AND_EXIT.format(group=desk_group(profile.pk))
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'commands.sqlite3'}"}
+    ended = await sync_to_async(subprocess.run)(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, env=env
+    )
+    assert ended.returncode == 0, ended.stderr
+    assert "not sent" not in ended.stderr, ended.stderr
+    assert await communicator.receive_json_from(timeout=5) == {"event": "desk-changed"}
+    await communicator.disconnect()
+    await sync_to_async(connections.close_all)()
 
 
 async def test_a_notice_sent_by_another_process_reaches_the_page(agent):
