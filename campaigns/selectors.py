@@ -92,14 +92,8 @@ def agents_without_queue_skills(campaign: Campaign) -> list[AgentProfile]:
     """
     if campaign.queue_id is None:
         return []
-    qualified = AgentProfile.objects.all()
-    for skill_id, min_level in campaign.queue.required_skills.values_list("skill", "min_level"):
-        # One filter() per skill: each requirement may be met by a different skill row.
-        qualified = qualified.filter(
-            agent_skills__skill_id=skill_id, agent_skills__level__gte=min_level
-        )
     return list(
-        campaign.agents.exclude(pk__in=qualified.values("pk"))
+        campaign.agents.exclude(pk__in=campaign.queue.qualified_agents().values("pk"))
         .select_related("user")
         .order_by("user__username")
     )

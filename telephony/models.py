@@ -175,6 +175,17 @@ class Queue(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def qualified_agents(self) -> models.QuerySet[AgentProfile]:
+        """Agents who hold every skill the queue requires, each at its minimum level (the
+        router's eligibility before widening, which `acd._pick_agent_sql` writes in SQL)."""
+        agents = AgentProfile.objects.all()
+        for skill_id, min_level in self.required_skills.values_list("skill_id", "min_level"):
+            # One filter() per skill: each requirement is met by a skill row of its own.
+            agents = agents.filter(
+                agent_skills__skill_id=skill_id, agent_skills__level__gte=min_level
+            )
+        return agents
+
 
 class QueueSkill(models.Model):
     queue = models.ForeignKey(Queue, on_delete=models.CASCADE, related_name="required_skills")

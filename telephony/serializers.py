@@ -66,11 +66,7 @@ class QueueSerializer(serializers.ModelSerializer):
     def get_live(self, queue: Queue) -> dict:
         waiting = QueueEntry.objects.filter(queue=queue, status=QueueEntry.Status.WAITING)
         oldest = waiting.aggregate(oldest=Min("waiting_since"))["oldest"]
-        required = list(queue.required_skills.values_list("skill_id", "min_level"))
-        agents = AgentProfile.objects.all()
-        for skill_id, level in required:
-            agents = agents.filter(agent_skills__skill_id=skill_id, agent_skills__level__gte=level)
-        by_state = dict(agents.values_list("state").annotate(n=Count("id")))
+        by_state = dict(queue.qualified_agents().values_list("state").annotate(n=Count("id")))
         return {
             "waiting": waiting.count(),
             "longest_wait_seconds": int((timezone.now() - oldest).total_seconds()) if oldest else 0,

@@ -31,14 +31,7 @@ def campaign_agents(campaign: Campaign):
     """The campaign's agents: its own list, else whoever has its queue's skills."""
     if campaign.agents.exists():
         return campaign.agents.all()
-    requirements = (
-        list(campaign.queue.required_skills.values_list("skill_id", "min_level"))
-        if campaign.queue_id
-        else []
-    )
-    agents = AgentProfile.objects.all()
-    for skill_id, min_level in requirements:
-        agents = agents.filter(agent_skills__skill_id=skill_id, agent_skills__level__gte=min_level)
+    agents = campaign.queue.qualified_agents() if campaign.queue_id else AgentProfile.objects.all()
     return agents.distinct()
 
 
