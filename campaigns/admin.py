@@ -113,11 +113,10 @@ class CampaignAdmin(DncWarningMixin, admin.ModelAdmin):
         ("Record", {"fields": ["created_at", "started_at", "stopped_at"]}),
     ]
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        campaign = self.get_object(request, object_id)
-        if campaign is not None and request.method == "GET":
-            self._warn_about_skills(request, campaign)
-        return super().change_view(request, object_id, form_url, extra_context)
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and request.method == "GET":
+            self._warn_about_skills(request, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_related(self, request, form, formsets, change) -> None:
         super().save_related(request, form, formsets, change)  # the agents are saved here
