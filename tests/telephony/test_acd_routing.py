@@ -71,6 +71,17 @@ def wait(
     )
 
 
+def served_before(q: Queue, customer: Customer, *, by: AgentProfile, days_ago: float = 0) -> None:
+    """A past call of the customer's in `q`, served by `by` (what sticky routing reads)."""
+    QueueEntry.objects.create(
+        queue=q,
+        customer=customer,
+        status="done",
+        served_by=by,
+        connected_at=NOW - dt.timedelta(days=days_ago),
+    )
+
+
 def offered_to(entry: QueueEntry) -> str | None:
     entry.refresh_from_db()
     profile = AgentProfile.objects.filter(current_entry=entry).first()
@@ -163,13 +174,7 @@ def test_sticky_routing_prefers_the_agent_who_last_served_the_customer():
     agent("bob", skills={"billing": 9}, idle_minutes=9)
     customer = CustomerFactory()
     q = queue("Billing", skills={"billing": 1})
-    QueueEntry.objects.create(
-        queue=q,
-        customer=customer,
-        status="done",
-        served_by=ann,
-        connected_at=NOW - dt.timedelta(days=1),
-    )
+    served_before(q, customer, by=ann, days_ago=1)
     entry = wait(q, minutes=1, customer=customer)
     acd.route()
     assert offered_to(entry) == "ann"
@@ -180,9 +185,7 @@ def test_sticky_routing_never_picks_an_agent_without_the_skills():
     agent("bob", skills={"billing": 2}, idle_minutes=1)
     customer = CustomerFactory()
     q = queue("Billing", skills={"billing": 1})
-    QueueEntry.objects.create(
-        queue=q, customer=customer, status="done", served_by=ann, connected_at=NOW
-    )
+    served_before(q, customer, by=ann)
     entry = wait(q, minutes=1, customer=customer)
     acd.route()
     assert offered_to(entry) == "bob"
@@ -193,9 +196,7 @@ def test_sticky_routing_can_be_turned_off():
     agent("bob", skills={"billing": 9}, idle_minutes=9)
     customer = CustomerFactory()
     q = queue("Billing", skills={"billing": 1}, sticky_routing=False)
-    QueueEntry.objects.create(
-        queue=q, customer=customer, status="done", served_by=ann, connected_at=NOW
-    )
+    served_before(q, customer, by=ann)
     entry = wait(q, minutes=1, customer=customer)
     acd.route()
     assert offered_to(entry) == "bob"
