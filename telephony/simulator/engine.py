@@ -63,6 +63,7 @@ class Engine:
         transport: Transport,
         auth_token: str,
         seed: int,
+        sid_seed: str | None,
         webhook_timeout: float,
         max_run_seconds: float,
     ) -> None:
@@ -73,7 +74,9 @@ class Engine:
         self.rng = random.Random(seed)
         # Separate streams, so adding a call does not change parties' answers.
         self.chaos_rng = random.Random(f"chaos:{seed}")
-        self._sid_rng = random.Random(f"sids:{seed}")
+        # SIDs follow the seed unless given their own: a service whose calls are stored
+        # across restarts must not issue a stored SID again.
+        self._sid_rng = random.Random(f"sids:{seed if sid_seed is None else sid_seed}")
         self._validator = RequestValidator(auth_token)
         self._heap: list[tuple[datetime, int, Timer]] = []
         self._seq = itertools.count()

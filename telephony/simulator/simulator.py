@@ -46,6 +46,7 @@ class Simulator:
         transport: Transport,
         clock: Clock | None = None,
         seed: int = 0,
+        sid_seed: str | None = None,
         base_url: str = "http://127.0.0.1:8010",
         default_number: NumberConfig | None = None,
         default_party: CalledParty | None = None,
@@ -63,6 +64,7 @@ class Simulator:
             transport=transport,
             auth_token=auth_token,
             seed=seed,
+            sid_seed=sid_seed,
             webhook_timeout=webhook_timeout,
             max_run_seconds=max_run_seconds,
         )

@@ -33,3 +33,11 @@ def test_bad_mix_is_a_clear_error(support_line):
 def test_needs_a_line(db):
     with pytest.raises(CommandError, match="No inbound number"):
         call_command("simulate_traffic", calls=1)
+
+
+def test_a_second_run_places_new_calls_not_the_first_run_s_again(support_line):
+    # Same seed, same database: a reissued CallSid would be taken for the stored call.
+    with time_machine.travel(dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC), tick=False):
+        for _ in range(2):
+            call_command("simulate_traffic", calls=2, per_minute=6, mix="1:1", seed=3)
+    assert Call.objects.filter(direction="inbound").count() == 4

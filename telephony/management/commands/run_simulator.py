@@ -7,6 +7,7 @@ development auth token, in wall time.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -54,6 +55,8 @@ class Command(BaseCommand):
             transport=HttpTransport(timeout=15),
             clock=RealClock(),
             seed=seed,
+            # Calls are stored across runs: never the SIDs of an earlier run.
+            sid_seed=uuid.uuid4().hex,
             base_url=f"http://{host}:{port}",
             default_number=default_number(public_base_url),
             # Agents' softphones are their desks: a ringing client waits for Accept.

@@ -9,6 +9,7 @@ queue entries, voicemails and cases it makes are real rows, and the run takes se
 from __future__ import annotations
 
 import random
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -84,6 +85,8 @@ class Command(BaseCommand):
             auth_token=settings.TWILIO_AUTH_TOKEN,
             transport=DjangoClientTransport(Client(raise_request_exception=False)),
             seed=seed,
+            # Calls are stored across runs: never the SIDs of an earlier run.
+            sid_seed=uuid.uuid4().hex,
             default_number=NumberConfig(
                 voice_url=twiml.webhook_url("voice_incoming"),
                 voice_fallback_url=twiml.webhook_url("voice_fallback"),
