@@ -72,7 +72,8 @@ def simulate(
     from campaigns.dialer import services as dialer
     from campaigns.models import CallAttempt, Campaign, Lead
     from campaigns.selectors import LIVE_ANSWER
-    from telephony import gateway, offers
+    from telephony import gateway
+    from telephony.acd import wrap_up
     from telephony.models import AgentProfile, AgentSkill, Queue, QueueSkill, Skill
     from telephony.simulator import CalledParty, DjangoClientTransport, Simulator, VirtualClock
 
@@ -131,7 +132,7 @@ def simulate(
             now = sim.clock.now()
             with time_machine.travel(now, tick=False):
                 if second % tick_seconds == 0:
-                    offers.wrap_ups_done()  # beat's wrap-up sweep
+                    wrap_up.wrap_ups_done()  # beat's wrap-up sweep
                     booked += [
                         (now + dt.timedelta(seconds=delay), attempt_id)
                         for attempt_id, delay in dialer.campaign_pace(campaign_id=campaign.pk)

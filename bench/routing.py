@@ -1,6 +1,6 @@
 """ACD routing under concurrency: is the ACD at least half as fast as bare SQL, and safe?
 
-Each decision of a routing pass (`telephony.acd.RoutingPass.next()`, what `acd.route()`
+Each decision of a routing pass (`telephony.routing.RoutingPass.next()`, what `routing.route()`
 runs) pairs the best waiting QueueEntry with the best free agent who has the queue's skills,
 in one transaction that locks with SELECT ... FOR UPDATE SKIP LOCKED, so several web and
 worker processes can route at once. This script measures it on
@@ -14,7 +14,7 @@ The scenario, in a dedicated database (loaded once, by bulk_create and COPY, the
 - 1,000 agents, each with the skills of a "home" queue (levels at or above its minimums) plus
   0-2 random extra skills, so each queue has free agents in proportion to its callers;
 - 10,000 waiting entries over those queues in proportion, priority from
-  `acd.entry_priority` (queue priority, customer tier, callback), waiting up to 30 minutes,
+  `routing.entry_priority` (queue priority, customer tier, callback), waiting up to 30 minutes,
   40% with a customer (1,000 customers, each with one past, served entry for sticky routing),
   1% callbacks scheduled far in the future (never routable).
 
@@ -25,8 +25,8 @@ Two phases on the same data, reset in between by bulk UPDATEs (and VACUUM ANALYZ
   LOCKED, take the first one with a free qualified agent (sticky agent, then skill score,
   then longest idle; locked SKIP LOCKED), mark both offered. No state log, no notice;
 - app: 4 processes, each with Django and its own connection, loop over the decisions of
-  routing passes, as `acd.route()` makes them: a pass ends at its first None or its
-  acd.PASS_LIMIT-th pairing, and the next decision starts a new one (a pass remembers the
+  routing passes, as `routing.route()` makes them: a pass ends at its first None or its
+  routing.PASS_LIMIT-th pairing, and the next decision starts a new one (a pass remembers the
   queues it found without a free agent, and reads the routing stamp from Redis each time).
 
 A round ends when every process has had a None (no pairing left for the free agents); then
@@ -273,7 +273,7 @@ def load(agents: int, entries: int) -> None:
     from django.db import connection, transaction
 
     from crm.models import Customer
-    from telephony import acd
+    from telephony.acd import routing
     from telephony.models import AgentProfile, AgentSkill, Queue, QueueEntry, QueueSkill, Skill
 
     rng = random.Random(SEED)
@@ -360,7 +360,7 @@ def load(agents: int, entries: int) -> None:
                         kind="callback" if callback else "call",
                         callback_number="+14155550100" if callback else "",
                         status="waiting",
-                        priority=acd.entry_priority(
+                        priority=routing.entry_priority(
                             queue_priority=spec.priority,
                             tier=customer.tier if customer else 0,
                             is_callback=callback,
@@ -560,22 +560,22 @@ def worker(
 def app_router() -> Callable[[], tuple[int, int] | None]:
     from django.db import transaction
 
-    from telephony import acd
+    from telephony.acd import routing
 
-    routing, paired = acd.RoutingPass(), 0
+    routing, paired = routing.RoutingPass(), 0
 
     def route() -> tuple[int, int] | None:
         nonlocal routing, paired
         pairing = routing.next()
         paired += pairing is not None
-        if pairing is None or paired == acd.PASS_LIMIT:  # the pass is over, as in acd.route
-            routing, paired = acd.RoutingPass(), 0
+        if pairing is None or paired == routing.PASS_LIMIT:  # the pass is over, as in routing.route
+            routing, paired = routing.RoutingPass(), 0
         return None if pairing is None else (pairing.entry_id, pairing.agent_id)
 
     # Warm-up: connection, imports, query compilation; rolled back, so nothing is paired.
     for _ in range(3):
         with contextlib.suppress(_Rollback), transaction.atomic():
-            acd.RoutingPass().next()
+            routing.RoutingPass().next()
             raise _Rollback
     return route
 
@@ -660,13 +660,13 @@ def count_statements(calls: int) -> StatementCount:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from telephony import acd
+    from telephony.acd import routing
 
     totals: Counter[str] = Counter()
     pairings = 0
     for _ in range(calls):
         with CaptureQueriesContext(connection) as captured:
-            pairing = acd.RoutingPass().next()
+            pairing = routing.RoutingPass().next()
         if pairing is None:
             break
         pairings += 1

@@ -302,7 +302,7 @@ def ensure_line() -> int:
     """The benchmark's line and its flow (greeting, then a menu); returns the menu's id."""
     from django.db import transaction
 
-    from telephony.ivr import flow_problems
+    from telephony.ivr.checks import flow_problems
     from telephony.models import InboundNumber, IvrFlow, IvrMenuOption, IvrNode, Queue
 
     with transaction.atomic():

@@ -9,3 +9,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "callcenter.settings")
 app = Celery("callcenter")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Telephony is split by subject: its tasks live with the ACD.
+app.autodiscover_tasks(["telephony.acd"])

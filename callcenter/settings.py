@@ -197,9 +197,9 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {
     # Routing runs whenever a caller arrives or an agent frees up; this pass catches
     # anything a lost message or a crashed worker left waiting.
-    "acd-route": {"task": "telephony.tasks.acd_route", "schedule": 5.0},
+    "acd-route": {"task": "telephony.acd.tasks.acd_route", "schedule": 5.0},
     # Wrap-up limits end within a few seconds of their deadline.
-    "wrap-up-sweep": {"task": "telephony.tasks.wrap_up_sweep", "schedule": 5.0},
+    "wrap-up-sweep": {"task": "telephony.acd.tasks.wrap_up_sweep", "schedule": 5.0},
     # The dialer's pacer: each tick fans out one pacing task per running campaign.
     "dialer-tick": {"task": "campaigns.tasks.dialer_tick", "schedule": 3.0},
     # Attempts left open by a crashed worker or lost status callbacks.

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.forms.models import BaseInlineFormSet
 
-from .ivr import flow_problems
+from .ivr.checks import flow_problems
 from .models import (
     AgentProfile,
     AgentSkill,
@@ -294,18 +294,7 @@ class CallEventInline(admin.TabularInline):
 
 @admin.register(Call)
 class CallAdmin(ReadOnlyAdmin):
-    list_display = [
-        "sid",
-        "created_at",
-        "direction",
-        "from_number",
-        "to_number",
-        "customer",
-        "state",
-        "twilio_status",
-        "queue",
-        "duration_seconds",
-    ]
+    list_display = ["sid", "created_at", *Call.AT_A_GLANCE, "duration_seconds"]
     list_filter = ["direction", "state", "twilio_status", "queue", "inbound_number"]
     search_fields = ["sid", "from_number", "to_number", "customer__name"]
     date_hierarchy = "created_at"

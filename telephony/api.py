@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from . import acd, offers
+from .acd.presence import agent_set_state
 from .models import AgentProfile, Call, Queue
 from .serializers import AgentSerializer, AgentStateSerializer, CallSerializer, QueueSerializer
 
@@ -32,9 +32,7 @@ class AgentViewSet(viewsets.ReadOnlyModelViewSet):
             raise PermissionDenied("Only the agent or a supervisor may change this state.")
         form = AgentStateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        agent = acd.agent_set_state(agent=agent, **form.validated_data)
-        if agent.state == AgentProfile.State.AVAILABLE:
-            offers.schedule_routing()
+        agent = agent_set_state(agent=agent, **form.validated_data)
         return Response(AgentSerializer(agent).data)
 
 

@@ -8,7 +8,7 @@ class TelephonyConfig(AppConfig):
     name = "telephony"
 
     def ready(self) -> None:
-        from . import selectors
+        from .calls import selectors
         from .models import BusinessHours, InboundNumber, IvrFlow, IvrNode
 
         # What selectors.inbound_line caches: a line, its flow, the entry node, its hours.

@@ -414,6 +414,16 @@ class Call(models.Model):
         ENDED = "ended", "Ended"
 
     STATE_ORDER = [State.RINGING, State.IVR, State.QUEUED, State.CONNECTED, State.ENDED]
+    # What a list of calls shows of each (admin, API): who with whom, where it stands.
+    AT_A_GLANCE = (
+        "direction",
+        "from_number",
+        "to_number",
+        "customer",
+        "state",
+        "twilio_status",
+        "queue",
+    )
 
     sid = models.CharField(max_length=34, unique=True)
     parent_sid = models.CharField(max_length=34, blank=True)

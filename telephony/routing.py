@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import consumers
+from .desk import consumers
 
 websocket_urlpatterns = [
     path("ws/desk/", consumers.AgentDeskConsumer.as_asgi()),

@@ -2,47 +2,48 @@
 
 from django.urls import path
 
-from . import views, webhooks
+from .acd import webhooks as acd
+from .calls import webhooks as calls
+from .desk import views
+from .ivr import webhooks as ivr
 
 app_name = "telephony"
 
 urlpatterns = [
-    path("voice/incoming/", webhooks.voice_incoming, name="voice_incoming"),
-    path("voice/status/", webhooks.voice_status, name="voice_status"),
-    path("voice/fallback/", webhooks.voice_fallback, name="voice_fallback"),
-    path("sms/incoming/", webhooks.sms_incoming, name="sms_incoming"),
+    path("voice/incoming/", ivr.voice_incoming, name="voice_incoming"),
+    path("voice/status/", calls.voice_status, name="voice_status"),
+    path("voice/fallback/", calls.voice_fallback, name="voice_fallback"),
+    path("sms/incoming/", calls.sms_incoming, name="sms_incoming"),
     # Handed to Twilio inside our TwiML.
-    path("voice/ivr/<int:node_id>/", webhooks.ivr_node, name="ivr_node"),
-    path("voice/ivr/<int:node_id>/input/", webhooks.ivr_input, name="ivr_input"),
-    path("voice/ivr/<int:node_id>/dial/", webhooks.ivr_dial_result, name="ivr_dial_result"),
-    path("voice/voicemail/", webhooks.voicemail, name="voicemail"),
-    path("voice/recording-status/", webhooks.recording_status, name="recording_status"),
-    path("voice/queues/<int:queue_id>/wait/", webhooks.queue_wait, name="queue_wait"),
-    path("voice/queues/<int:queue_id>/result/", webhooks.queue_result, name="queue_result"),
-    path("voice/acd/<int:entry_id>/agent/", webhooks.acd_agent_answer, name="acd_agent_answer"),
-    path(
-        "voice/acd/<int:entry_id>/agent-status/", webhooks.acd_agent_status, name="acd_agent_status"
-    ),
-    path("voice/acd/<int:entry_id>/caller/", webhooks.acd_caller_join, name="acd_caller_join"),
-    path("voice/acd/<int:entry_id>/caller-done/", webhooks.acd_caller_done, name="acd_caller_done"),
+    path("voice/ivr/<int:node_id>/", ivr.ivr_node, name="ivr_node"),
+    path("voice/ivr/<int:node_id>/input/", ivr.ivr_input, name="ivr_input"),
+    path("voice/ivr/<int:node_id>/dial/", ivr.ivr_dial_result, name="ivr_dial_result"),
+    path("voice/voicemail/", calls.voicemail, name="voicemail"),
+    path("voice/recording-status/", calls.recording_status, name="recording_status"),
+    path("voice/queues/<int:queue_id>/wait/", acd.queue_wait, name="queue_wait"),
+    path("voice/queues/<int:queue_id>/result/", acd.queue_result, name="queue_result"),
+    path("voice/acd/<int:entry_id>/agent/", acd.acd_agent_answer, name="acd_agent_answer"),
+    path("voice/acd/<int:entry_id>/agent-status/", acd.acd_agent_status, name="acd_agent_status"),
+    path("voice/acd/<int:entry_id>/caller/", acd.acd_caller_join, name="acd_caller_join"),
+    path("voice/acd/<int:entry_id>/caller-done/", acd.acd_caller_done, name="acd_caller_done"),
     path(
         "voice/acd/<int:entry_id>/callback/",
-        webhooks.acd_callback_request,
+        acd.acd_callback_request,
         name="acd_callback_request",
     ),
     path(
         "voice/acd/<int:entry_id>/transfer/number/",
-        webhooks.acd_transfer_number,
+        acd.acd_transfer_number,
         name="acd_transfer_number",
     ),
     path(
         "voice/acd/<int:entry_id>/transfer/queue/",
-        webhooks.acd_transfer_queue,
+        acd.acd_transfer_queue,
         name="acd_transfer_queue",
     ),
     path(
         "voice/acd/<int:entry_id>/consult-status/",
-        webhooks.acd_consult_status,
+        acd.acd_consult_status,
         name="acd_consult_status",
     ),
     # Agent pages.

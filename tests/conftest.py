@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 from callcenter import celery_app, roles
 from callcenter.roles import sync_role_groups
 from telephony import gateway, twiml
-from telephony import selectors as telephony_selectors
+from telephony.calls import selectors as telephony_selectors
 from telephony.simulator import DjangoClientTransport, NumberConfig, Simulator
 from tests.factories import UserFactory
 from tests.twiml_schema import assert_valid_twiml

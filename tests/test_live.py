@@ -15,7 +15,7 @@ from asgiref.sync import sync_to_async
 from django.db import connections, transaction
 
 from callcenter import live
-from telephony.acd import desk_group
+from telephony.acd.presence import desk_group
 from telephony.models import AgentProfile
 from tests.sockets import desk_socket
 

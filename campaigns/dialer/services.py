@@ -17,12 +17,12 @@ from collections.abc import Mapping
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from twilio.twiml.voice_response import VoiceResponse
 
 from crm import services as crm_services
 from crm.models import Interaction
-from telephony import acd, gateway, offers, twiml
-from telephony import services as telephony_services
+from telephony import gateway, twiml
+from telephony.acd import waiting
+from telephony.calls.services import TERMINAL_STATUSES
 from telephony.models import AgentProfile, Call, Disposition, QueueEntry
 
 from ..models import CallAttempt, CallingRule, Campaign, DncSource, Lead
@@ -300,7 +300,7 @@ def attempt_status(*, attempt_id: int, params: Mapping[str, str]) -> None:
     if status == "ringing" and attempt.outcome == Outcome.PENDING:
         attempt.outcome = Outcome.RINGING
         attempt.save(update_fields=["outcome"])
-    elif status in telephony_services.TERMINAL_STATUSES:
+    elif status in TERMINAL_STATUSES:
         _finish(attempt, TERMINAL.get(status))
 
 
@@ -378,18 +378,17 @@ def _to_timeline(attempt: CallAttempt) -> None:
 # --- The answered call -----------------------------------------------------------------
 
 
-def _say(response, text: str) -> None:
+def _say(response: twiml.Document | twiml.Prompt, text: str) -> None:
     twiml.say(response, text, language="en-US")
 
 
 @transaction.atomic
-def attempt_answered(*, attempt_id: int, call: Call) -> VoiceResponse:
+def attempt_answered(*, attempt_id: int, call: Call) -> twiml.Document:
     """The lead picked up (a person or a machine: AMD tells us later). What they hear."""
-    response = VoiceResponse()
+    response = twiml.document()
     attempt = _locked(attempt_id)
     if attempt is None or attempt.ended_at is not None:
-        response.hangup()
-        return response
+        return twiml.hang_up(response)
     _link(attempt, call)
     attempt.answered_at = attempt.answered_at or timezone.now()
     attempt.outcome = Outcome.HUMAN
@@ -398,57 +397,44 @@ def attempt_answered(*, attempt_id: int, call: Call) -> VoiceResponse:
     if campaign.dial_mode == Mode.AGENTLESS:
         return _agentless_prompt(attempt, response)
     # The caller is treated as live at once (async AMD): the 2-second clock is running.
-    telephony_services.call_enqueue(call=call, queue=campaign.queue)
-    entry = QueueEntry.objects.get(call=call, status=QueueEntry.Status.WAITING)
-    QueueEntry.objects.filter(pk=entry.pk).update(priority=OUTBOUND_PRIORITY)
-    if attempt.agent_id and acd.offer_to_agent(entry_id=entry.pk, agent_id=attempt.agent_id):
-        transaction.on_commit(lambda: offers.ring_agent(entry_id=entry.pk))
-    response.enqueue(
-        campaign.queue.name,
-        wait_url=url("attempt_hold", attempt),
-        wait_url_method="POST",
-        action=url("attempt_left", attempt),
-        method="POST",
+    waiting.dialled_call_enqueue(
+        call=call, queue=campaign.queue, priority=OUTBOUND_PRIORITY, agent_id=attempt.agent_id
     )
-    return response
+    return waiting.queue_document(
+        response,
+        campaign.queue,
+        wait_url=url("attempt_hold", attempt),
+        action=url("attempt_left", attempt),
+    )
 
 
 @transaction.atomic
-def attempt_hold(*, attempt_id: int, call: Call | None, params: Mapping[str, str]) -> VoiceResponse:
+def attempt_hold(
+    *, attempt_id: int, call: Call | None, params: Mapping[str, str]
+) -> twiml.Document:
     """The answered lead's wait for an agent, a second at a time, at most 2 seconds.
 
     Twilio's QueueTime is the clock; past the limit with no agent connected, the call is
     abandoned: the lead leaves the queue for the safe-harbor message.
     """
-    response = VoiceResponse()
-    entry = offers.note_queue_sid(call=call, params=params)
+    response = twiml.document()
+    entry = waiting.note_queue_sid(call=call, params=params)
     waited = params.get("QueueTime", "")
     if (int(waited) if waited.isdigit() else 0) < ABANDON_SECONDS or entry is None:
-        response.pause(length=1)
-        return response
+        return twiml.pause(response, 1)
     attempt = _locked(attempt_id)
-    if attempt is None or attempt.connected_at is not None:
-        response.pause(length=1)
-        return response
+    if attempt is None or attempt.connected_at is not None or call is None:
+        return twiml.pause(response, 1)
     attempt.outcome, attempt.is_abandoned = Outcome.ABANDONED, True
     attempt.save(update_fields=["outcome", "is_abandoned"])
-    if entry.status == QueueEntry.Status.OFFERED:
-        # The agent rung for it did not answer in time: a missed offer like any other (not
-        # ready), or the pacer would keep dialling for someone who is not answering.
-        ringing = entry.agent_call_sid
-        acd.offer_missed(entry_id=entry.pk)
-        if ringing:
-            transaction.on_commit(lambda: gateway.call_hang_up(sid=ringing))
-    # For the ACD it is as if the caller hung up.
-    offers.caller_left_queue(call=call, result="hangup")
-    response.leave()
-    return response
+    waiting.dialled_call_abandoned(call=call, entry=entry)
+    return twiml.leave(response)
 
 
 @transaction.atomic
 def attempt_left_queue(
     *, attempt_id: int, call: Call | None, params: Mapping[str, str]
-) -> VoiceResponse:
+) -> twiml.Document:
     """The lead left the queue: to an agent, abandoned (safe harbor), or hung up."""
     result = params.get("QueueResult", "")
     attempt = _locked(attempt_id)
@@ -457,37 +443,29 @@ def attempt_left_queue(
         entry = _served(attempt)
         attempt.agent_id = entry.served_by_id if entry else attempt.agent_id
         attempt.save(update_fields=["outcome", "connected_at", "agent"])
-    response = VoiceResponse()
+    response = twiml.document()
     if result == "leave" and attempt is not None and attempt.is_abandoned:
         return _safe_harbor(attempt, response)
-    if call is not None:
-        telephony_services.call_queue_left(call=call, result=result)
-        offers.caller_left_queue(call=call, result=result)
-    response.hangup()
-    return response
+    waiting.queue_left(call=call, result=result)
+    return twiml.hang_up(response)
 
 
 def _key_prompt(
     attempt: CallAttempt,
-    response: VoiceResponse,
+    response: twiml.Document,
     *,
     message: str,
     action: str,
     timeout: int,
     then_say: str = "",
-) -> VoiceResponse:
+) -> twiml.Document:
     """Say `message` while listening for one key (sent to the `action` webhook); hang up."""
-    gather = response.gather(
-        num_digits=1, timeout=timeout, action=url(action, attempt), method="POST"
-    )
-    _say(gather, message)
-    if then_say:
-        _say(response, then_say)
-    response.hangup()
-    return response
+    keys = twiml.prompt(response, keys=1, timeout=timeout, action=url(action, attempt))
+    _say(keys, message)
+    return twiml.hang_up(response, message=then_say)
 
 
-def _safe_harbor(attempt: CallAttempt, response: VoiceResponse) -> VoiceResponse:
+def _safe_harbor(attempt: CallAttempt, response: twiml.Document) -> twiml.Document:
     return _key_prompt(
         attempt,
         response,
@@ -518,48 +496,46 @@ def attempt_amd(*, attempt_id: int, answered_by: str) -> None:
         fields += ["outcome", "is_abandoned"]
         call = attempt.call
         if call is not None:
-            offers.caller_left_queue(call=call, result="hangup")
+            waiting.caller_left_queue(call=call, result="hangup")
             target = url("attempt_machine", attempt)
             transaction.on_commit(lambda: gateway.call_redirect(sid=call.sid, url=target))
     attempt.save(update_fields=fields)
 
 
-def machine_response(*, attempt_id: int) -> VoiceResponse:
+def machine_response(*, attempt_id: int) -> twiml.Document:
     """On a machine: leave the campaign's message after the beep, or just hang up."""
-    response = VoiceResponse()
     attempt = CallAttempt.objects.select_related("campaign").filter(pk=attempt_id).first()
     campaign = attempt.campaign if attempt else None
-    if campaign and campaign.machine_handling == Campaign.MachineHandling.LEAVE_MESSAGE:
-        _say(response, campaign.machine_message)
-    response.hangup()
-    return response
+    leaves_message = (
+        campaign is not None and campaign.machine_handling == Campaign.MachineHandling.LEAVE_MESSAGE
+    )
+    return twiml.hang_up(
+        twiml.document(), message=campaign.machine_message if leaves_message else ""
+    )
 
 
-def _opt_out(attempt: CallAttempt, response: VoiceResponse) -> VoiceResponse:
+def _opt_out(attempt: CallAttempt, response: twiml.Document) -> twiml.Document:
     dnc_add(phone=attempt.lead.phone, source=DncSource.AGENTLESS_OPT_OUT, reason="Pressed 9")
     Lead.objects.filter(pk=attempt.lead_id).update(
         status=Lead.Status.DO_NOT_CALL, last_outcome="opted_out", updated_at=timezone.now()
     )
-    _say(response, "You will not be called again. Goodbye.")
-    response.hangup()
-    return response
+    return twiml.hang_up(response, message="You will not be called again. Goodbye.")
 
 
 @transaction.atomic
-def attempt_opt_out(*, attempt_id: int, digits: str) -> VoiceResponse:
+def attempt_opt_out(*, attempt_id: int, digits: str) -> twiml.Document:
     """A key pressed during the safe-harbor message: 9 adds the number to our DNC list."""
-    response = VoiceResponse()
+    response = twiml.document()
     attempt = _locked(attempt_id)
     if attempt is not None and digits == OPT_OUT_DIGIT:
         return _opt_out(attempt, response)
-    response.hangup()
-    return response
+    return twiml.hang_up(response)
 
 
 # --- Agentless -------------------------------------------------------------------------
 
 
-def _agentless_prompt(attempt: CallAttempt, response: VoiceResponse) -> VoiceResponse:
+def _agentless_prompt(attempt: CallAttempt, response: twiml.Document) -> twiml.Document:
     return _key_prompt(
         attempt,
         response,
@@ -582,27 +558,22 @@ def _lead_done(attempt: CallAttempt, *, disposition: str) -> None:
 
 
 @transaction.atomic
-def agentless_input(*, attempt_id: int, call: Call, digits: str) -> VoiceResponse:
+def agentless_input(*, attempt_id: int, call: Call, digits: str) -> twiml.Document:
     """1 confirms, 2 asks for a person (the campaign's queue), 9 opts out."""
-    response = VoiceResponse()
+    response = twiml.document()
     attempt = _locked(attempt_id)
     if attempt is None:
-        response.hangup()
-        return response
+        return twiml.hang_up(response)
     campaign = attempt.campaign
     if digits == "1":
         _lead_done(attempt, disposition="confirmed")
-        _say(response, "Thank you, that is confirmed. Goodbye.")
-        response.hangup()
-    elif digits == "2" and campaign.queue_id:
-        telephony_services.call_enqueue(call=call, queue=campaign.queue)
-        _say(response, "Please hold for the next available agent.")
-        twiml.enqueue(response, queue_id=campaign.queue_id, queue_name=campaign.queue.name)
-    elif digits == OPT_OUT_DIGIT:
+        return twiml.hang_up(response, message="Thank you, that is confirmed. Goodbye.")
+    if digits == "2" and campaign.queue_id:
+        _say(response, waiting.HOLD_FOR_AGENT)
+        return waiting.enqueue_document(call, campaign.queue, response)
+    if digits == OPT_OUT_DIGIT:
         return _opt_out(attempt, response)
-    else:
-        return _agentless_prompt(attempt, response)
-    return response
+    return _agentless_prompt(attempt, response)
 
 
 # --- Safety net ------------------------------------------------------------------------

@@ -1,85 +1,71 @@
 """Twilio webhooks of the dialer's calls; each URL names the CallAttempt it is about.
 
-Signature checks, the transaction and the safe answers on failure are telephony's
-(`twilio_webhook`); these views only parse and call one service.
+Signature checks, the call's record, the event log, the transaction and the safe answers
+on failure are telephony's (`twilio_webhook`); these views only call one service.
 """
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-
-from telephony import services as telephony_services
-from telephony.models import Call
-from telephony.webhooks import _keep_waiting, _no_content, _voice_apology, _xml, twilio_webhook
+from telephony import twiml
+from telephony.calls import services as calls
+from telephony.webhooks import (
+    CallLookup,
+    Webhook,
+    keep_holding,
+    no_content,
+    twilio_webhook,
+    voice_apology,
+)
 
 from . import services
 
 
-def _call(request: HttpRequest) -> Call:
-    return telephony_services.call_start(params=request.POST.dict())
-
-
-@twilio_webhook(on_error=_voice_apology)
-def attempt_answer(request: HttpRequest, attempt_id: int) -> HttpResponse:
+@twilio_webhook("campaign-answer", on_error=voice_apology)
+def attempt_answer(hook: Webhook, attempt_id: int) -> twiml.Document:
     """The lead answered."""
-    call = _call(request)
-    telephony_services.event_log(kind="campaign-answer", params=request.POST.dict(), call=call)
-    return _xml(services.attempt_answered(attempt_id=attempt_id, call=call))
+    return services.attempt_answered(attempt_id=attempt_id, call=hook.started_call)
 
 
-@twilio_webhook(on_error=_no_content)
-def attempt_status(request: HttpRequest, attempt_id: int) -> HttpResponse:
+@twilio_webhook("status", on_error=no_content)
+def attempt_status(hook: Webhook, attempt_id: int) -> None:
     """Progress of the lead's call: ringing, answered, busy, no answer, completed..."""
-    params = request.POST.dict()
-    _call(request)
-    telephony_services.call_status_update(params=params)
-    services.attempt_status(attempt_id=attempt_id, params=params)
-    return HttpResponse(status=204)
+    hook.ignored = not calls.call_status_update(call=hook.call, params=hook.params)
+    services.attempt_status(attempt_id=attempt_id, params=hook.params)
 
 
-@twilio_webhook(on_error=_no_content)
-def attempt_amd(request: HttpRequest, attempt_id: int) -> HttpResponse:
+@twilio_webhook("amd", on_error=no_content, call=CallLookup.FIND)
+def attempt_amd(hook: Webhook, attempt_id: int) -> None:
     """The answering-machine detection verdict (asynchronous AMD)."""
-    services.attempt_amd(attempt_id=attempt_id, answered_by=request.POST.get("AnsweredBy", ""))
-    return HttpResponse(status=204)
+    services.attempt_amd(attempt_id=attempt_id, answered_by=hook.params.get("AnsweredBy", ""))
 
 
-@twilio_webhook(on_error=_keep_waiting)
-def attempt_hold(request: HttpRequest, attempt_id: int) -> HttpResponse:
+@twilio_webhook("campaign-hold", on_error=keep_holding, call=CallLookup.FIND)
+def attempt_hold(hook: Webhook, attempt_id: int) -> twiml.Document:
     """The answered lead waiting (at most 2 seconds) for an agent."""
-    call = Call.objects.filter(sid=request.POST.get("CallSid", "")).first()
-    return _xml(services.attempt_hold(attempt_id=attempt_id, call=call, params=request.POST))
+    return services.attempt_hold(attempt_id=attempt_id, call=hook.call, params=hook.params)
 
 
-@twilio_webhook(on_error=_voice_apology)
-def attempt_left(request: HttpRequest, attempt_id: int) -> HttpResponse:
+@twilio_webhook("queue-result", on_error=voice_apology, call=CallLookup.FIND)
+def attempt_left(hook: Webhook, attempt_id: int) -> twiml.Document:
     """The answered lead left the queue (to an agent, or abandoned)."""
-    call = Call.objects.filter(sid=request.POST.get("CallSid", "")).first()
-    telephony_services.event_log(kind="queue-result", params=request.POST.dict(), call=call)
-    return _xml(services.attempt_left_queue(attempt_id=attempt_id, call=call, params=request.POST))
+    return services.attempt_left_queue(attempt_id=attempt_id, call=hook.call, params=hook.params)
 
 
-@twilio_webhook(on_error=_voice_apology)
-def attempt_opt_out(request: HttpRequest, attempt_id: int) -> HttpResponse:
+@twilio_webhook("opt-out", on_error=voice_apology, call=CallLookup.FIND)
+def attempt_opt_out(hook: Webhook, attempt_id: int) -> twiml.Document:
     """A key pressed during the safe-harbor message."""
-    return _xml(
-        services.attempt_opt_out(attempt_id=attempt_id, digits=request.POST.get("Digits", ""))
-    )
+    return services.attempt_opt_out(attempt_id=attempt_id, digits=hook.params.get("Digits", ""))
 
 
-@twilio_webhook(on_error=_voice_apology)
-def attempt_machine(request: HttpRequest, attempt_id: int) -> HttpResponse:
+@twilio_webhook("machine", on_error=voice_apology, call=CallLookup.FIND)
+def attempt_machine(hook: Webhook, attempt_id: int) -> twiml.Document:
     """An answering machine picked up: leave the message or hang up."""
-    return _xml(services.machine_response(attempt_id=attempt_id))
+    return services.machine_response(attempt_id=attempt_id)
 
 
-@twilio_webhook(on_error=_voice_apology)
-def attempt_agentless(request: HttpRequest, attempt_id: int) -> HttpResponse:
+@twilio_webhook("input", on_error=voice_apology)
+def attempt_agentless(hook: Webhook, attempt_id: int) -> twiml.Document:
     """The key pressed after an agentless message."""
-    call = _call(request)
-    telephony_services.event_log(kind="input", params=request.POST.dict(), call=call)
-    return _xml(
-        services.agentless_input(
-            attempt_id=attempt_id, call=call, digits=request.POST.get("Digits", "")
-        )
+    return services.agentless_input(
+        attempt_id=attempt_id, call=hook.started_call, digits=hook.params.get("Digits", "")
     )

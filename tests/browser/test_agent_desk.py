@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from crm import services as crm_services
-from telephony import acd
+from telephony.acd import offers
 from telephony.models import AgentProfile, Call, Disposition, Queue, QueueEntry
 from tests.browser.conftest import elsewhere, refresh_until, set_state, wrap_up_resolved_with_a_case
 
@@ -55,8 +55,8 @@ def test_agent_takes_a_call_from_screen_pop_to_wrap_up(
     assert any(c.to == "client:alex" for c in simulator.calls.values())
 
     def talk_and_hang_up():
-        acd.offer_accepted(entry_id=billing_call.pk)
-        acd.conversation_ended(entry_id=billing_call.pk)
+        offers.offer_accepted(entry_id=billing_call.pk)
+        offers.conversation_ended(entry_id=billing_call.pk)
 
     elsewhere(talk_and_hang_up)
     refresh_until(page, "#desk-call", "Wrap-up")

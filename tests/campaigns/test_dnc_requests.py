@@ -11,8 +11,9 @@ from django.urls import reverse
 from campaigns import selectors
 from campaigns.models import DncChange
 from crm import services as crm_services
-from telephony import acd
-from telephony.ivr import DNC_ADDED, DNC_NO_NUMBER, flow_problems
+from telephony.acd import offers, presence, routing
+from telephony.ivr.checks import flow_problems
+from telephony.ivr.engine import DNC_ADDED, DNC_NO_NUMBER
 from telephony.models import (
     AgentProfile,
     Call,
@@ -108,10 +109,10 @@ def wrapping_up(agent):
         customer=ava,
     )
     entry = QueueEntry.objects.create(queue=queue, call=call, customer=ava)
-    acd.agent_set_state(agent=desk_agent, state="available")
-    acd.route()
-    acd.offer_accepted(entry_id=entry.pk)
-    acd.conversation_ended(entry_id=entry.pk)
+    presence.agent_set_state(agent=desk_agent, state="available")
+    routing.route()
+    offers.offer_accepted(entry_id=entry.pk)
+    offers.conversation_ended(entry_id=entry.pk)
     return desk_agent, stop, done
 
 

@@ -10,7 +10,7 @@ import random
 import threading
 from collections import Counter
 
-from telephony import acd
+from telephony.acd import offers, presence, routing
 from telephony.models import AgentProfile, Queue, QueueEntry
 from tests.concurrency import on_postgresql_only, run_at_once
 from tests.factories import UserFactory
@@ -29,7 +29,7 @@ def test_many_routers_never_double_offer_and_skip_no_one():
         )
         for i in range(40)
     ]
-    pairings: list[acd.Pairing] = []
+    pairings: list[routing.Pairing] = []
     lock = threading.Lock()
 
     def arrivals(n: int):
@@ -41,7 +41,7 @@ def test_many_routers_never_double_offer_and_skip_no_one():
 
     def router():
         for _ in range(30):
-            found = acd.route(limit=5)
+            found = routing.route(limit=5)
             with lock:
                 pairings.extend(found)
 
@@ -49,8 +49,8 @@ def test_many_routers_never_double_offer_and_skip_no_one():
         def work():
             for _ in range(5):
                 try:
-                    acd.agent_set_state(agent=agent, state="not_ready", reason="break")
-                    acd.agent_set_state(agent=agent, state="available")
+                    presence.agent_set_state(agent=agent, state="not_ready", reason="break")
+                    presence.agent_set_state(agent=agent, state="available")
                 except Exception:
                     pass  # offered meanwhile: an agent cannot leave a ringing offer
 
@@ -63,7 +63,7 @@ def test_many_routers_never_double_offer_and_skip_no_one():
             + [flapper(a) for a in agents[:5]]
         )
     # One last pass with everyone settled, as the periodic safety-net run would do.
-    pairings.extend(acd.route(limit=500))
+    pairings.extend(routing.route(limit=500))
 
     entry_counts = Counter(p.entry_id for p in pairings)
     assert max(entry_counts.values()) == 1, "a caller was offered to two agents"
@@ -89,25 +89,25 @@ def test_missed_offers_and_abandons_racing_the_router_keep_the_books_straight():
         for i in range(10)
     ]
     entries = [QueueEntry.objects.create(queue=queue) for _ in range(30)]
-    acd.route()
+    routing.route()
 
     def misser():
         for entry in entries[::2]:
-            acd.offer_missed(entry_id=entry.pk)
+            offers.offer_missed(entry_id=entry.pk)
 
     def abandoner():
         for entry in entries[1::3]:
-            acd.entry_abandoned(entry_id=entry.pk)
+            offers.entry_abandoned(entry_id=entry.pk)
 
     def router():
         for _ in range(20):
-            acd.route(limit=5)
+            routing.route(limit=5)
 
     def returner():
         for agent in agents:
             agent.refresh_from_db()
             if agent.state == "not_ready":
-                acd.agent_set_state(agent=agent, state="available")
+                presence.agent_set_state(agent=agent, state="available")
 
     run_at_once([misser, abandoner, router, router, returner, router])
     for agent in AgentProfile.objects.all():

@@ -10,10 +10,11 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from crm import services as crm_services
-from telephony import offers, softphone
+from telephony.acd import controls
+from telephony.acd.tasks import acd_route, wrap_up_sweep
+from telephony.desk import softphone
 from telephony.models import AgentProfile, AgentSkill, Call, Queue, QueueEntry, Skill
 from telephony.simulator import CalledParty, CallerScript
-from telephony.tasks import acd_route, wrap_up_sweep
 from tests.factories import UserFactory
 from tests.telephony.conftest import OUR_NUMBER
 
@@ -178,11 +179,11 @@ def _participant(simulator, call_sid: str):
 
 def test_hold_and_mute_act_on_the_conference(simulator, in_a_call):
     alex, entry, _sim_call = in_a_call
-    offers.call_hold(agent=alex, on=True)
-    offers.call_mute(agent=alex, on=True)
+    controls.call_hold(agent=alex, on=True)
+    controls.call_mute(agent=alex, on=True)
     assert _participant(simulator, entry.caller_call_sid).hold
     assert _participant(simulator, entry.agent_call_sid).muted
-    offers.call_hold(agent=alex, on=False)
+    controls.call_hold(agent=alex, on=False)
     assert not _participant(simulator, entry.caller_call_sid).hold
     entry.refresh_from_db()
     assert (entry.on_hold, entry.agent_muted) == (False, True)
@@ -191,7 +192,7 @@ def test_hold_and_mute_act_on_the_conference(simulator, in_a_call):
 def test_cold_transfer_to_a_number(simulator, in_a_call):
     alex, _entry, sim_call = in_a_call
     simulator.set_party("+12125550123", CalledParty(answer="human", talk_seconds=30))
-    offers.call_transfer(agent=alex, to_number="+12125550123")
+    controls.call_transfer(agent=alex, to_number="+12125550123")
     with time_machine.travel(MONDAY_10AM + dt.timedelta(minutes=1), tick=False):
         simulator.run(120)
     assert sim_call.application_errors == []
@@ -204,7 +205,7 @@ def test_cold_transfer_to_a_number(simulator, in_a_call):
 def test_cold_transfer_to_another_queue(simulator, in_a_call):
     alex, entry, sim_call = in_a_call
     general = Queue.objects.get(name="General")
-    offers.call_transfer(agent=alex, to_queue=general)
+    controls.call_transfer(agent=alex, to_queue=general)
     with time_machine.travel(MONDAY_10AM + dt.timedelta(minutes=1), tick=False):
         simulator.run(30)
     assert sim_call.application_errors == []
@@ -214,7 +215,7 @@ def test_cold_transfer_to_another_queue(simulator, in_a_call):
 def test_controls_need_a_call(simulator, support_line):
     idle = _agent("idle")
     with pytest.raises(ValidationError):
-        offers.call_hold(agent=idle, on=True)
+        controls.call_hold(agent=idle, on=True)
 
 
 def _later(simulator, seconds: float, at_minute: int = 1) -> None:
@@ -232,7 +233,7 @@ def _colleague(simulator, name: str = "bea", **party) -> AgentProfile:
 def test_cold_transfer_to_a_colleague_hands_the_caller_over_on_answer(simulator, in_a_call):
     alex, entry, sim_call = in_a_call
     bea = _colleague(simulator)
-    offers.call_transfer(agent=alex, to_agent=bea)
+    controls.call_transfer(agent=alex, to_agent=bea)
     assert _participant(simulator, entry.caller_call_sid).hold  # music while Bea rings
     _later(simulator, 30)
 
@@ -255,7 +256,7 @@ def test_cold_transfer_to_a_colleague_hands_the_caller_over_on_answer(simulator,
 def test_warm_transfer_to_a_colleague_talks_first_then_hands_over(simulator, in_a_call):
     alex, entry, sim_call = in_a_call
     bea = _colleague(simulator)
-    offers.call_consult(agent=alex, to_agent=bea)
+    controls.call_consult(agent=alex, to_agent=bea)
     _later(simulator, 20)
     transfer = QueueEntry.objects.get(transferred_from=entry)
     assert transfer.status == "connected"
@@ -264,7 +265,7 @@ def test_warm_transfer_to_a_colleague_talks_first_then_hands_over(simulator, in_
     # Bea hanging up now would not cut the caller off: only the taker ends the call.
     assert not _participant(simulator, transfer.agent_call_sid).end_conference_on_exit
 
-    offers.consult_complete(agent=alex)
+    controls.consult_complete(agent=alex)
     _later(simulator, 10, at_minute=2)
 
     assert sim_call.application_errors == []
@@ -280,9 +281,9 @@ def test_warm_transfer_to_a_colleague_talks_first_then_hands_over(simulator, in_
 def test_cancelled_warm_transfer_frees_the_colleague_and_resumes_the_caller(simulator, in_a_call):
     alex, entry, _sim_call = in_a_call
     bea = _colleague(simulator)
-    offers.call_consult(agent=alex, to_agent=bea)
+    controls.call_consult(agent=alex, to_agent=bea)
     _later(simulator, 20)
-    offers.consult_cancel(agent=alex)
+    controls.consult_cancel(agent=alex)
     _later(simulator, 10, at_minute=2)
 
     bea.refresh_from_db()
@@ -296,7 +297,7 @@ def test_cancelled_warm_transfer_frees_the_colleague_and_resumes_the_caller(simu
 def test_transfer_to_a_colleague_who_does_not_answer_returns_the_caller(simulator, in_a_call):
     alex, entry, _sim_call = in_a_call
     bea = _colleague(simulator, answer="no-answer")
-    offers.call_transfer(agent=alex, to_agent=bea)
+    controls.call_transfer(agent=alex, to_agent=bea)
     _later(simulator, 60)
 
     bea.refresh_from_db()
@@ -311,13 +312,13 @@ def test_transfer_to_a_colleague_who_does_not_answer_returns_the_caller(simulato
 def test_warm_transfer_to_a_number(simulator, in_a_call):
     alex, entry, sim_call = in_a_call
     simulator.set_party("+12125550123", CalledParty(answer="human", talk_seconds=60))
-    offers.call_consult(agent=alex, to_number="+12125550123")
+    controls.call_consult(agent=alex, to_number="+12125550123")
     _later(simulator, 10)
     entry.refresh_from_db()
     outside = _participant(simulator, entry.consult_call_sid)
     assert outside is not None and not outside.end_conference_on_exit
 
-    offers.consult_complete(agent=alex)
+    controls.consult_complete(agent=alex)
     _later(simulator, 5, at_minute=2)
     assert _participant(simulator, entry.agent_call_sid) is None
     assert outside.end_conference_on_exit
@@ -332,11 +333,11 @@ def test_transfers_need_a_free_colleague_and_one_at_a_time(simulator, in_a_call)
     alex, _entry, _sim_call = in_a_call
     busy = _agent("busy", state="not_ready")
     with pytest.raises(ValidationError, match="not available"):
-        offers.call_transfer(agent=alex, to_agent=busy)
+        controls.call_transfer(agent=alex, to_agent=busy)
     bea = _colleague(simulator)
-    offers.call_consult(agent=alex, to_agent=bea)
+    controls.call_consult(agent=alex, to_agent=bea)
     with pytest.raises(ValidationError, match="Finish or cancel"):
-        offers.call_transfer(agent=alex, to_number="+12125550123")
+        controls.call_transfer(agent=alex, to_number="+12125550123")
 
 
 def _ringing_at_the_desk(simulator, monkeypatch, name: str = "alex"):

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from crm.models import Customer
-from telephony import acd, offers, tasks
+from telephony.acd import offers, presence, routing, tasks, wakeups
 from telephony.models import AgentProfile, AgentSkill, Queue, QueueEntry, QueueSkill, Skill
 from tests.factories import CustomerFactory, UserFactory
 
@@ -66,7 +66,7 @@ def wait(
         queue=q,
         customer=customer,
         kind="callback" if callback else "call",
-        priority=acd.entry_priority(queue_priority=q.priority, tier=tier, is_callback=callback),
+        priority=routing.entry_priority(queue_priority=q.priority, tier=tier, is_callback=callback),
         waiting_since=NOW - dt.timedelta(minutes=minutes),
     )
 
@@ -108,7 +108,7 @@ def test_best_agent_by_skill_level_then_idle_time(agents, needs, expected):
     for name, (skills, idle) in agents.items():
         agent(name, skills=skills, idle_minutes=idle)
     entry = wait(queue("Q", skills=needs), minutes=1)
-    acd.route()
+    routing.route()
     assert offered_to(entry) == expected
 
 
@@ -128,7 +128,7 @@ def test_callers_by_priority_then_time_waited(callers, first):
     for name, (priority, tier, callback, minutes) in callers.items():
         q = Queue.objects.get_or_create(name=f"P{priority}", defaults={"priority": priority})[0]
         entries[name] = wait(q, minutes=minutes, tier=tier, callback=callback)
-    acd.route()
+    routing.route()
     assert [name for name, e in entries.items() if offered_to(e)] == [first]
 
 
@@ -136,11 +136,11 @@ def test_a_caller_no_free_agent_can_serve_is_passed_over_not_dropped():
     agent("ann", skills={"billing": 5})
     spanish = wait(queue("Spanish", skills={"spanish": 1}), minutes=9)
     billing = wait(queue("Billing", skills={"billing": 1}), minutes=1)
-    acd.route()
+    routing.route()
     assert offered_to(billing) == "ann"
     assert spanish.status == "waiting"
     agent("bea", skills={"spanish": 3})
-    acd.route()
+    routing.route()
     assert offered_to(spanish) == "bea"
 
 
@@ -149,11 +149,11 @@ def test_after_the_widen_time_overflow_skills_qualify():
     q = queue("Spanish", skills={"spanish": 1}, widen_after_seconds=60)
     q.overflow_skills.add(_skill("general"))
     fresh = wait(q, minutes=0.5)
-    acd.route()
+    routing.route()
     assert offered_to(fresh) is None
     fresh.waiting_since = NOW - dt.timedelta(minutes=2)
     fresh.save()
-    acd.route()
+    routing.route()
     assert offered_to(fresh) == "gen"
 
 
@@ -164,7 +164,7 @@ def test_overflow_skills_qualify_at_any_level_and_a_queue_without_them_keeps_its
     french = queue("French", skills={"french": 5}, widen_after_seconds=60)
     widened_french = wait(french, minutes=9)
     widened_spanish = wait(spanish, minutes=5)
-    acd.route()
+    routing.route()
     assert offered_to(widened_french) is None
     assert offered_to(widened_spanish) == "novice"
 
@@ -176,7 +176,7 @@ def test_sticky_routing_prefers_the_agent_who_last_served_the_customer():
     q = queue("Billing", skills={"billing": 1})
     served_before(q, customer, by=ann, days_ago=1)
     entry = wait(q, minutes=1, customer=customer)
-    acd.route()
+    routing.route()
     assert offered_to(entry) == "ann"
 
 
@@ -187,7 +187,7 @@ def test_sticky_routing_never_picks_an_agent_without_the_skills():
     q = queue("Billing", skills={"billing": 1})
     served_before(q, customer, by=ann)
     entry = wait(q, minutes=1, customer=customer)
-    acd.route()
+    routing.route()
     assert offered_to(entry) == "bob"
 
 
@@ -198,7 +198,7 @@ def test_sticky_routing_can_be_turned_off():
     q = queue("Billing", skills={"billing": 1}, sticky_routing=False)
     served_before(q, customer, by=ann)
     entry = wait(q, minutes=1, customer=customer)
-    acd.route()
+    routing.route()
     assert offered_to(entry) == "bob"
 
 
@@ -207,7 +207,7 @@ def test_each_agent_gets_one_caller_and_each_caller_one_agent():
         agent(name, skills={})
     q = queue("Q")
     entries = [wait(q, minutes=m) for m in (5, 4, 3)]
-    assert len(acd.route()) == 2
+    assert len(routing.route()) == 2
     assert [offered_to(e) is not None for e in entries] == [True, True, False]
 
 
@@ -216,13 +216,13 @@ def test_missed_offer_puts_the_caller_back_at_the_head_and_the_agent_not_ready()
     q = queue("Q")
     first = wait(q, minutes=5)
     second = wait(q, minutes=1)
-    acd.route()
+    routing.route()
     assert offered_to(first) == "ann"
-    acd.offer_missed(entry_id=first.pk)
+    offers.offer_missed(entry_id=first.pk)
     ann.refresh_from_db()
     assert (ann.state, ann.reason) == ("not_ready", "missed")
     agent("bob", skills={})
-    acd.route()
+    routing.route()
     assert offered_to(first) == "bob"
     assert offered_to(second) is None
     first.refresh_from_db()
@@ -232,8 +232,8 @@ def test_missed_offer_puts_the_caller_back_at_the_head_and_the_agent_not_ready()
 def test_accepting_connects_and_records_who_served():
     ann = agent("ann", skills={})
     entry = wait(queue("Q"), minutes=1)
-    acd.route()
-    acd.offer_accepted(entry_id=entry.pk)
+    routing.route()
+    offers.offer_accepted(entry_id=entry.pk)
     entry.refresh_from_db()
     ann.refresh_from_db()
     assert (entry.status, entry.served_by, ann.state) == ("connected", ann, "on_call")
@@ -242,8 +242,8 @@ def test_accepting_connects_and_records_who_served():
 def test_abandon_while_ringing_frees_the_agent():
     ann = agent("ann", skills={})
     entry = wait(queue("Q"), minutes=1)
-    acd.route()
-    acd.entry_abandoned(entry_id=entry.pk)
+    routing.route()
+    offers.entry_abandoned(entry_id=entry.pk)
     ann.refresh_from_db()
     assert (ann.state, ann.current_entry) == ("available", None)
     entry.refresh_from_db()
@@ -253,8 +253,8 @@ def test_abandon_while_ringing_frees_the_agent():
 class TestPresence:
     def test_states_are_logged_with_times(self):
         ann = agent("ann", skills={}, state="offline")
-        acd.agent_set_state(agent=ann, state="available")
-        acd.agent_set_state(agent=ann, state="not_ready", reason="lunch")
+        presence.agent_set_state(agent=ann, state="available")
+        presence.agent_set_state(agent=ann, state="not_ready", reason="lunch")
         log = list(ann.state_changes.values_list("state", "reason", "ended_at"))
         assert [(s, r) for s, r, _ in log] == [("available", ""), ("not_ready", "lunch")]
         assert log[0][2] is not None and log[1][2] is None
@@ -262,32 +262,32 @@ class TestPresence:
     def test_not_ready_needs_a_reason(self):
         ann = agent("ann", skills={})
         with pytest.raises(ValidationError):
-            acd.agent_set_state(agent=ann, state="not_ready")
+            presence.agent_set_state(agent=ann, state="not_ready")
 
     @pytest.mark.parametrize("state", ["offered", "on_call", "wrap_up"])
     def test_agents_cannot_put_themselves_in_system_states(self, state):
         ann = agent("ann", skills={})
         with pytest.raises(ValidationError):
-            acd.agent_set_state(agent=ann, state=state)
+            presence.agent_set_state(agent=ann, state=state)
 
     def test_an_agent_on_a_call_cannot_go_offline(self):
         ann = agent("ann", skills={}, state="on_call")
         with pytest.raises(ValidationError):
-            acd.agent_set_state(agent=ann, state="offline")
+            presence.agent_set_state(agent=ann, state="offline")
 
     def test_becoming_available_restarts_idle_time(self):
         ann = agent("ann", skills={}, state="not_ready", idle_minutes=60)
-        ann = acd.agent_set_state(agent=ann, state="available")
+        ann = presence.agent_set_state(agent=ann, state="available")
         assert ann.idle_since > NOW
 
 
 def test_a_caller_deep_in_line_is_served_past_many_nobody_can_take():
     agent("ann", skills={"billing": 5})
     spanish = queue("Spanish", skills={"spanish": 1}, priority=5)
-    for minutes in range(acd.SCAN * 2 + 5):
+    for minutes in range(routing.SCAN * 2 + 5):
         wait(spanish, minutes=100 + minutes)
     billing = wait(queue("Billing", skills={"billing": 1}), minutes=1)
-    assert len(acd.route()) == 1
+    assert len(routing.route()) == 1
     assert offered_to(billing) == "ann"
 
 
@@ -295,10 +295,10 @@ def test_a_widened_caller_deep_in_line_is_served_past_fresh_callers_of_the_same_
     agent("gen", skills={"general": 5})
     spanish = queue("Spanish", skills={"spanish": 1}, widen_after_seconds=60)
     spanish.overflow_skills.add(_skill("general"))
-    for _ in range(acd.SCAN + 5):
+    for _ in range(routing.SCAN + 5):
         wait(spanish, minutes=0.5, tier=1)
     widened = wait(spanish, minutes=5)
-    assert len(acd.route()) == 1
+    assert len(routing.route()) == 1
     assert offered_to(widened) == "gen"
 
 
@@ -314,14 +314,14 @@ def test_a_pass_asks_once_about_a_queue_it_found_without_a_free_agent():
     billing = queue("Billing", skills={"billing": 1})
     served = [wait(billing, minutes=2), wait(billing, minutes=1)]
     with CaptureQueriesContext(connection) as captured:
-        pairings = acd.route()
+        pairings = routing.route()
     assert [p.entry_id for p in pairings] == [e.pk for e in served]
     assert all(offered_to(e) is None for e in waiting_in_spanish)
     # Spanish once, then each billing caller; without the pass's memory, Spanish again
     # before each of them and once more at the end (5).
     assert _picks(captured) == 3
     with CaptureQueriesContext(connection) as captured:
-        assert acd.RoutingPass().next() is None
+        assert routing.RoutingPass().next() is None
     assert _picks(captured) == 1  # a new pass asks again
 
 
@@ -337,7 +337,7 @@ def test_a_pass_looks_again_once_an_agent_is_freed_meanwhile(
     spanish = wait(queue("Spanish", skills={"spanish": 1}), minutes=9)
     billing = queue("Billing", skills={"billing": 1})
     first, second = wait(billing, minutes=2), wait(billing, minutes=1)
-    under_way = acd.RoutingPass()
+    under_way = routing.RoutingPass()
     assert under_way.next().entry_id == first.pk  # learned: Spanish has nobody free
     with django_capture_on_commit_callbacks(execute=True):
         response = api_as(bea.user).post(
@@ -354,18 +354,18 @@ def test_a_decision_that_found_nothing_looks_again_if_an_agent_was_freed_meanwhi
 ):
     bea = agent("bea", skills={"spanish": 3}, state="not_ready")
     spanish = wait(queue("Spanish", skills={"spanish": 1}), minutes=9)
-    asked = acd._pick_agent
+    asked = routing._pick_agent
 
     def freed_while_asking(entry, requirement):
         found = asked(entry, requirement)
         if bea.state == "not_ready":  # another process frees Bea just after the question
-            acd.agent_set_state(agent=bea, state="available")
+            presence.agent_set_state(agent=bea, state="available")
             bea.state = "available"
-            acd.routing_changed()
+            wakeups.routing_changed()
         return found
 
-    monkeypatch.setattr(acd, "_pick_agent", freed_while_asking)
-    assert acd.RoutingPass().next().entry_id == spanish.pk
+    monkeypatch.setattr(routing, "_pick_agent", freed_while_asking)
+    assert routing.RoutingPass().next().entry_id == spanish.pk
 
 
 def test_routing_that_reaches_its_limit_runs_again(monkeypatch):

@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from crm import services as crm_services
 from crm.models import Customer
-from telephony import acd, offers, selectors
+from telephony.acd import offers, presence, routing, wrap_up
+from telephony.desk import selectors
 from telephony.models import AgentProfile, Call, Disposition, Queue, QueueEntry
 from tests.sockets import desk_socket
 
@@ -82,8 +83,8 @@ def test_offered_call_pops_the_customer_and_the_ivr_journey(client_as, desk_agen
         ivr_inputs=[{"node": "main-menu", "digits": "1", "label": "Billing"}],
     )
     QueueEntry.objects.create(queue=Queue.objects.create(name="Billing"), call=call, customer=ava)
-    acd.agent_set_state(agent=desk_agent, state="available")
-    acd.route()
+    presence.agent_set_state(agent=desk_agent, state="available")
+    routing.route()
     page = (
         client_as(desk_agent.user)
         .get(DESK, {"panel": "desk-call"}, headers={"HX-Request": "true"})
@@ -98,10 +99,10 @@ def test_offered_call_pops_the_customer_and_the_ivr_journey(client_as, desk_agen
 
 def _caller_for(agent: AgentProfile) -> QueueEntry:
     """A caller waiting, and `agent` available for them: the router's next offer."""
+    # Available first: becoming available routes (after commit), and nobody waits yet.
+    presence.agent_set_state(agent=agent, state="available")
     call = Call.objects.create(sid="CA" + "3" * 32, from_number="+14155550142")
-    entry = QueueEntry.objects.create(queue=Queue.objects.create(name="Billing"), call=call)
-    acd.agent_set_state(agent=agent, state="available")
-    return entry
+    return QueueEntry.objects.create(queue=Queue.objects.create(name="Billing"), call=call)
 
 
 def test_offer_made_while_the_desk_is_read_shows_with_its_accept(
@@ -113,7 +114,7 @@ def test_offer_made_while_the_desk_is_read_shows_with_its_accept(
     read_desk = selectors.agent_desk
 
     def offered_meanwhile(*, agent):
-        acd.route()
+        routing.route()
         return read_desk(agent=agent)
 
     monkeypatch.setattr(selectors, "agent_desk", offered_meanwhile)
@@ -128,7 +129,7 @@ def test_offer_made_while_the_desk_is_read_shows_with_its_accept(
 def _offered(agent: AgentProfile) -> QueueEntry:
     """A caller offered to `agent`, the leg that rings them not placed yet."""
     entry = _caller_for(agent)
-    acd.route()
+    routing.route()
     return entry
 
 
@@ -155,7 +156,7 @@ def test_accept_shows_once_the_softphone_rings(client_as, desk_agent):
 @pytest.mark.django_db(transaction=True)
 async def test_desk_hears_of_its_own_state_changes(desk_agent):
     communicator = await desk_socket(desk_agent.user)
-    await database_sync_to_async(acd.agent_set_state)(agent=desk_agent, state="available")
+    await database_sync_to_async(presence.agent_set_state)(agent=desk_agent, state="available")
     assert await communicator.receive_json_from(timeout=2) == {"event": "desk-changed"}
     await communicator.disconnect()
     await sync_to_async(connections.close_all)()
@@ -193,10 +194,10 @@ def wrapping_up(desk_agent):
         customer=ava,
     )
     entry = QueueEntry.objects.create(queue=queue, call=call, customer=ava)
-    acd.agent_set_state(agent=desk_agent, state="available")
-    acd.route()
-    acd.offer_accepted(entry_id=entry.pk)
-    acd.conversation_ended(entry_id=entry.pk)
+    presence.agent_set_state(agent=desk_agent, state="available")
+    routing.route()
+    offers.offer_accepted(entry_id=entry.pk)
+    offers.conversation_ended(entry_id=entry.pk)
     desk_agent.refresh_from_db()
     return SimpleNamespace(agent=desk_agent, entry=entry, ava=ava, sale=sale)
 
@@ -265,18 +266,18 @@ def test_wrap_up_time_running_out_makes_the_agent_available(wrapping_up, time_ma
     w.entry.refresh_from_db()
     assert w.agent.wrap_up_until == w.entry.ended_at + dt.timedelta(seconds=30)
     time_machine.move_to(w.agent.wrap_up_until - dt.timedelta(seconds=1))
-    assert acd.wrap_ups_expired() == 0
+    assert wrap_up.wrap_ups_expired() == 0
     time_machine.move_to(w.agent.wrap_up_until)
-    assert acd.wrap_ups_expired() == 1
+    assert wrap_up.wrap_ups_expired() == 1
     w.agent.refresh_from_db()
     assert w.agent.state == "available"
 
 
 def test_wrap_up_sweep_leaves_agents_who_moved_on(wrapping_up, time_machine):
     w = wrapping_up
-    acd.agent_set_state(agent=w.agent, state="not_ready", reason="break")
+    presence.agent_set_state(agent=w.agent, state="not_ready", reason="break")
     time_machine.move_to(w.agent.wrap_up_until + dt.timedelta(minutes=5))
-    assert acd.wrap_ups_expired() == 0
+    assert wrap_up.wrap_ups_expired() == 0
     w.agent.refresh_from_db()
     assert (w.agent.state, w.agent.reason) == ("not_ready", "break")
 
@@ -290,11 +291,11 @@ def test_a_scheduled_callback_waits_for_its_time(desk_agent, wrapping_up):
         callback_number="+14155550142",
         not_before=timezone.now() + dt.timedelta(hours=1),
     )
-    acd.agent_set_state(agent=w.agent, state="available")
-    assert acd.route() == []
+    presence.agent_set_state(agent=w.agent, state="available")
+    assert routing.route() == []
     later.not_before = timezone.now() - dt.timedelta(seconds=1)
     later.save()
-    assert [p.entry_id for p in acd.route()] == [later.pk]
+    assert [p.entry_id for p in routing.route()] == [later.pk]
 
 
 def test_call_controls_without_a_call_are_form_errors(client_as, desk_agent):
@@ -350,8 +351,8 @@ def unknown_caller_offered(desk_agent):
         to_number="+18005550100",
     )
     entry = QueueEntry.objects.create(queue=Queue.objects.create(name="Billing"), call=call)
-    acd.agent_set_state(agent=desk_agent, state="available")
-    acd.route()
+    presence.agent_set_state(agent=desk_agent, state="available")
+    routing.route()
     return entry
 
 
@@ -398,15 +399,15 @@ def test_notes_taken_during_the_call_start_the_wrap_up(client_as, desk_agent):
         sid="CA" + "5" * 32, direction="inbound", from_number="+14155550177", to_number="+1800"
     )
     entry = QueueEntry.objects.create(queue=queue, call=call, caller_call_sid=call.sid)
-    acd.agent_set_state(agent=desk_agent, state="available")
-    acd.route()
-    acd.offer_accepted(entry_id=entry.pk)
+    presence.agent_set_state(agent=desk_agent, state="available")
+    routing.route()
+    offers.offer_accepted(entry_id=entry.pk)
     client = client_as(desk_agent.user)
     assert 'name="notes"' in client.get(DESK).content.decode()
 
     saved = client.post(reverse("telephony:desk_call_notes"), {"notes": "Wants a refund"})
     assert saved.content == b"Saved."
-    acd.conversation_ended(entry_id=entry.pk)
+    offers.conversation_ended(entry_id=entry.pk)
     page = client.get(DESK).content.decode()
     assert 'id="wrap-up"' in page and "Wants a refund</textarea>" in page
 

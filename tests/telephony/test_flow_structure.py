@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from telephony.ivr import flow_problems
+from telephony.ivr.checks import flow_problems
 from telephony.models import IvrFlow, IvrMenuOption, IvrNode, Queue
 
 pytestmark = pytest.mark.django_db

@@ -15,8 +15,10 @@ from hypothesis import strategies as st
 
 from crm import services as crm_services
 from crm.models import Case, Customer, Interaction
-from telephony import ivr, selectors
-from telephony import services as telephony_services
+from telephony.acd import waiting
+from telephony.calls import selectors
+from telephony.calls import services as telephony_services
+from telephony.ivr import engine as ivr
 from telephony.models import Call, CallEvent, IvrFlow, IvrNode, Queue, Recording, SmsMessage
 from tests.telephony.conftest import OUR_NUMBER, new_call_sid, sign, voice_params
 
@@ -155,7 +157,7 @@ class TestIncoming:
             raise RuntimeError("no database")
 
         monkeypatch.setattr(telephony_services, "call_start", broken)
-        monkeypatch.setattr(ivr, "safe_route", broken)
+        monkeypatch.setattr(waiting, "safe_route", broken)
         response = twilio_post(INCOMING, voice_params(new_call_sid()))
         assert response.status_code == 200
         assert "Record" in _verbs(response.twiml)

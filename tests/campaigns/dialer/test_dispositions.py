@@ -9,7 +9,7 @@ import pytest
 from campaigns import tasks
 from campaigns.dialer import services as dialer
 from campaigns.models import CallAttempt
-from telephony import services as telephony_services
+from telephony.acd import wrap_up
 from telephony.models import AgentProfile, Disposition, QueueEntry
 from telephony.simulator import CalledParty
 from tests.campaigns.dialer.conftest import MONDAY_10AM_NY, NY_NUMBER
@@ -36,7 +36,7 @@ def talked(simulator, monday, make_agent, make_campaign, make_lead):
 
 def _wrap_up(agent, entry, code: str, **extra) -> None:
     disposition, _ = Disposition.objects.get_or_create(code=code, defaults={"label": code})
-    telephony_services.wrap_up_submit(
+    wrap_up.wrap_up_submit(
         agent=agent,
         entry=entry,
         disposition=disposition,

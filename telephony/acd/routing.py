@@ -1,4 +1,4 @@
-"""The ACD: agents' presence, and pairing waiting callers with the best free agent.
+"""The ACD's routing: pairing waiting callers with the best free agent.
 
 Pairing is one short transaction that locks the waiting entries it looks at and the agent
 it picks with SKIP LOCKED, so any number of web and worker processes can route at once:
@@ -6,40 +6,30 @@ rows another router holds are skipped rather than waited for, and the unique
 `AgentProfile.current_entry` makes a double offer impossible even if the locking were
 wrong. On SQLite, SKIP LOCKED does nothing and IMMEDIATE transactions serialize routers.
 A routing pass (`route`) makes such decisions one after another until nothing pairs, and
-remembers meanwhile which queues have no free agent.
+remembers meanwhile which queues have no free agent. Offers to one named agent (a
+transfer to a colleague, a campaign's lead for its agent) are made here too.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from callcenter import live
-
-from .models import AgentProfile, AgentSkill, AgentStateChange, Queue, QueueEntry, QueueSkill
+from ..models import AgentProfile, AgentSkill, Queue, QueueEntry, QueueSkill
+from .presence import record_move
+from .wakeups import routing_stamp
 
 logger = logging.getLogger(__name__)
 
 State = AgentProfile.State
 
-# Moves an agent may make themselves; the ACD makes the others (offered, on call, wrap-up).
-AGENT_MOVES: dict[str, tuple[str, ...]] = {
-    State.OFFLINE: (State.AVAILABLE, State.NOT_READY),
-    State.AVAILABLE: (State.NOT_READY, State.OFFLINE),
-    State.NOT_READY: (State.AVAILABLE, State.NOT_READY, State.OFFLINE),
-    State.WRAP_UP: (State.AVAILABLE, State.NOT_READY),
-    State.OFFERED: (),
-    State.ON_CALL: (),
-}
 # How many waiting entries one routing decision considers, best first.
 SCAN = 20
 # How many pairings one routing pass makes at most (the task that runs it then queues
@@ -56,84 +46,13 @@ def entry_priority(*, queue_priority: int, tier: int, is_callback: bool) -> int:
     )
 
 
-def desk_group(agent_id: int) -> str:
-    """The channel-layer group of the agent's desktop page."""
-    return f"agent-{agent_id}-desk"
-
-
-# The presence log and the pairing are written as plain SQL: building these statements
-# through the ORM cost the router more CPU than choosing the pairing did.
-_LOG_MOVE = (
-    f"UPDATE {AgentStateChange._meta.db_table} SET ended_at = %(at)s"
-    " WHERE agent_id = %(agent)s AND ended_at IS NULL",
-    f"INSERT INTO {AgentStateChange._meta.db_table} (agent_id, state, reason, started_at)"
-    " VALUES (%(agent)s, %(state)s, %(reason)s, %(at)s)",
-)
+# The offer, written with the agent's move in the presence log (see `record_move`).
 _OFFER = (
     f"UPDATE {QueueEntry._meta.db_table} SET status = %(status)s, offered_at = %(at)s"
     " WHERE id = %(entry)s",
     f"UPDATE {AgentProfile._meta.db_table} SET current_entry_id = %(entry)s,"
     " state = %(state)s, reason = '', state_since = %(at)s WHERE id = %(agent)s",
 )
-
-
-@functools.cache
-def _as_one(statements: tuple[str, ...]) -> str:
-    """PostgreSQL runs each data-modifying WITH clause once: several writes, one round trip."""
-    *first, last = statements
-    return "WITH " + ", ".join(f"w{i} AS ({sql})" for i, sql in enumerate(first)) + " " + last
-
-
-def _execute(statements: tuple[str, ...], params: dict[str, object]) -> None:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and len(statements) > 1:
-            cursor.execute(_as_one(statements), params)
-            return
-        for statement in statements:
-            cursor.execute(statement, params)
-
-
-def _move(
-    agent: AgentProfile,
-    state: str,
-    reason: str = "",
-    at: datetime | None = None,
-    *,
-    with_writes: tuple[str, ...] = (),
-    params: dict[str, object] | None = None,
-) -> None:
-    """Record the move in the state log and on the agent (the caller saves the agent, or
-    passes its own `with_writes` and their `params`, sent along with the log's)."""
-    now = at or timezone.now()
-    live.notify(desk_group(agent.pk), "desk-changed")
-    at_value = connection.ops.adapt_datetimefield_value(now)
-    _execute(
-        _LOG_MOVE + with_writes,
-        {"agent": agent.pk, "state": state, "reason": reason, "at": at_value, **(params or {})},
-    )
-    agent.state, agent.reason, agent.state_since = state, reason, now
-    if state == State.AVAILABLE:
-        agent.idle_since = now
-
-
-@transaction.atomic
-def agent_set_state(*, agent: AgentProfile, state: str, reason: str = "") -> AgentProfile:
-    """An agent changes their own presence (not ready needs a reason)."""
-    agent = AgentProfile.objects.select_for_update().get(pk=agent.pk)
-    if state not in AGENT_MOVES[agent.state]:
-        raise ValidationError(
-            {
-                "state": [
-                    f"{agent.get_state_display()} agents cannot switch to "
-                    f"{State(state).label.lower() if state in State.values else state}."
-                ]
-            }
-        )
-    if state == State.NOT_READY and reason not in AgentProfile.Reason.values:
-        raise ValidationError({"reason": ["Say why you are not ready."]})
-    _move(agent, state, reason if state == State.NOT_READY else "")
-    agent.save()
-    return agent
 
 
 @dataclass(frozen=True)
@@ -145,7 +64,7 @@ class Pairing:
 def _offer(entry_id: int, agent: AgentProfile, now: datetime) -> Pairing:
     """Offer a locked entry to a locked free agent; the unique current_entry makes it one."""
     params = {"entry": entry_id, "status": QueueEntry.Status.OFFERED}
-    _move(agent, State.OFFERED, at=now, with_writes=_OFFER, params=params)
+    record_move(agent, State.OFFERED, at=now, with_writes=_OFFER, params=params)
     agent.current_entry_id = entry_id
     return Pairing(entry_id=entry_id, agent_id=agent.pk)
 
@@ -310,24 +229,6 @@ def _pick_agent(entry: _Waiting, requirement: _Requirement) -> AgentProfile | No
 
 # Renewed after every commit that may let a waiting caller pair (an agent freed, a caller
 # back in line; see offers.schedule_routing): routing passes under way then look afresh.
-ROUTING_STAMP_KEY = "telephony:acd-routing-stamp"
-
-
-def routing_changed() -> None:
-    """Something just committed may let a waiting caller pair: passes forget what they know."""
-    try:
-        cache.set(ROUTING_STAMP_KEY, uuid.uuid4().hex, timeout=None)
-    except Exception:
-        logger.warning("Could not renew the routing stamp; passes under way keep what they know.")
-
-
-def _routing_stamp() -> str:
-    try:
-        return cache.get(ROUTING_STAMP_KEY, "")
-    except Exception:
-        return uuid.uuid4().hex  # the shared cache is down: never trust what a pass learned
-
-
 class RoutingPass:
     """A run of routing decisions, each pairing one caller, that share what they learn.
 
@@ -343,7 +244,7 @@ class RoutingPass:
     """
 
     def __init__(self) -> None:
-        self._stamp = _routing_stamp()
+        self._stamp = routing_stamp()
         self._forget()
 
     def _forget(self) -> None:
@@ -353,7 +254,7 @@ class RoutingPass:
         self.requirements: dict[int, _Requirements] = {}
 
     def _afresh_if_changed(self) -> bool:
-        stamp = _routing_stamp()
+        stamp = routing_stamp()
         if stamp == self._stamp:
             return False
         self._stamp = stamp
@@ -418,105 +319,6 @@ def route(*, limit: int = PASS_LIMIT) -> list[Pairing]:
 
 
 @transaction.atomic
-def offer_missed(*, entry_id: int) -> None:
-    """The agent did not take the offer: they go not ready, the caller back to their place."""
-    entry = QueueEntry.objects.select_for_update().get(pk=entry_id)
-    if entry.status != QueueEntry.Status.OFFERED:
-        return  # already answered, abandoned or handled: a late timeout
-    agent = AgentProfile.objects.select_for_update().filter(current_entry=entry).first()
-    # A caller goes back to their place; a transfer's caller never left the first agent.
-    if entry.transferred_from_id is None:
-        entry.status = QueueEntry.Status.WAITING
-    else:
-        entry.status, entry.ended_at = QueueEntry.Status.DONE, timezone.now()
-    entry.missed_offers += 1
-    entry.save(update_fields=["status", "ended_at", "missed_offers"])
-    if agent is not None:
-        agent.current_entry = None
-        _move(agent, State.NOT_READY, AgentProfile.Reason.MISSED)
-        agent.save()
-
-
-@transaction.atomic
-def offer_accepted(*, entry_id: int) -> AgentProfile | None:
-    """The agent answered: the call is connected."""
-    entry = QueueEntry.objects.select_for_update().get(pk=entry_id)
-    agent = AgentProfile.objects.select_for_update().filter(current_entry=entry).first()
-    if entry.status != QueueEntry.Status.OFFERED or agent is None:
-        return None
-    now = timezone.now()
-    entry.status, entry.connected_at, entry.served_by = QueueEntry.Status.CONNECTED, now, agent
-    entry.save(update_fields=["status", "connected_at", "served_by"])
-    _move(agent, State.ON_CALL, at=now)
-    agent.save()
-    return agent
-
-
-def _end_entry(entry_id: int, *, if_in: tuple[str, ...], status: str) -> AgentProfile | None:
-    """End an entry still in one of the `if_in` states; an agent it was with is free."""
-    entry = QueueEntry.objects.select_for_update().get(pk=entry_id)
-    if entry.status not in if_in:
-        return None
-    agent = AgentProfile.objects.select_for_update().filter(current_entry=entry).first()
-    entry.status, entry.ended_at = status, timezone.now()
-    entry.save(update_fields=["status", "ended_at"])
-    if agent is not None:
-        agent.current_entry = None
-        _move(agent, State.AVAILABLE)
-        agent.save(update_fields=["current_entry", "state", "reason", "state_since", "idle_since"])
-    return agent
-
-
-@transaction.atomic
-def entry_abandoned(*, entry_id: int) -> None:
-    """The caller hung up while waiting (or ringing): free any agent it was offered to."""
-    _end_entry(
-        entry_id,
-        if_in=(QueueEntry.Status.WAITING, QueueEntry.Status.OFFERED),
-        status=QueueEntry.Status.ABANDONED,
-    )
-
-
-@transaction.atomic
-def conversation_ended(*, entry_id: int) -> AgentProfile | None:
-    """Caller and agent are done talking: the entry is done, the agent in wrap-up until
-    the queue's wrap-up time is over (`wrap_ups_expired`, swept periodically, ends it)."""
-    entry = QueueEntry.objects.select_for_update().select_related("queue").get(pk=entry_id)
-    if entry.status != QueueEntry.Status.CONNECTED:
-        return None
-    agent = AgentProfile.objects.select_for_update().filter(current_entry=entry).first()
-    now = timezone.now()
-    entry.status, entry.ended_at = QueueEntry.Status.DONE, now
-    entry.save(update_fields=["status", "ended_at"])
-    if agent is None:
-        return None
-    agent.current_entry = None
-    agent.wrap_up_until = now + timedelta(seconds=entry.queue.wrap_up_seconds)
-    _move(agent, State.WRAP_UP, at=now)
-    agent.save()
-    return agent
-
-
-@transaction.atomic
-def wrap_ups_expired() -> int:
-    """Agents whose wrap-up time is over are available again; returns how many.
-
-    A deadline on the agent, swept by a periodic task, rather than a delayed message per
-    call: it survives worker restarts, and an agent who already moved on is not matched.
-    """
-    now = timezone.now()
-    agents = AgentProfile.objects.select_for_update(skip_locked=True).filter(
-        state=State.WRAP_UP, wrap_up_until__lte=now
-    )
-    moved = 0
-    for agent in agents:
-        _move(agent, State.AVAILABLE, at=now)
-        agent.save(update_fields=["state", "reason", "state_since", "idle_since"])
-        moved += 1
-    return moved
-
-
-@transaction.atomic
 def transfer_offer(
     *, entry: QueueEntry, to_agent: AgentProfile, kind: str, conference: str
 ) -> QueueEntry:
@@ -541,19 +343,6 @@ def transfer_offer(
     )
     _offer(transfer.pk, target, timezone.now())
     return transfer
-
-
-@transaction.atomic
-def transfer_withdrawn(*, entry_id: int) -> AgentProfile | None:
-    """The first agent called a transfer off: the colleague is free again, not at fault."""
-    return _end_entry(
-        entry_id,
-        if_in=(QueueEntry.Status.OFFERED, QueueEntry.Status.CONNECTED),
-        status=QueueEntry.Status.DONE,
-    )
-
-
-# --- Outbound campaigns: an answered lead goes to the agent who owns it ------------------
 
 
 @transaction.atomic

@@ -1,17 +1,17 @@
-"""Celery tasks of telephony: thin adapters around the ACD's services."""
+"""Celery tasks of the ACD: thin adapters around routing and the wrap-up sweep."""
 
 from __future__ import annotations
 
 from celery import shared_task
 
-from . import acd, offers
+from . import offers, routing, wrap_up
 
 
 @shared_task(ignore_result=True)
-def acd_route(limit: int = acd.PASS_LIMIT) -> int:
+def acd_route(limit: int = routing.PASS_LIMIT) -> int:
     """Pair waiting callers with free agents (a pass of up to `limit`) and ring those
     agents; a pass that reached its limit may have left pairs: another follows."""
-    pairings = acd.route(limit=limit)
+    pairings = routing.route(limit=limit)
     for pairing in pairings:
         offers.ring_agent(entry_id=pairing.entry_id)
     if len(pairings) == limit:
@@ -22,4 +22,4 @@ def acd_route(limit: int = acd.PASS_LIMIT) -> int:
 @shared_task(ignore_result=True)
 def wrap_up_sweep() -> int:
     """End the wrap-ups whose time is over."""
-    return offers.wrap_ups_done()
+    return wrap_up.wrap_ups_done()

@@ -1,4 +1,4 @@
-"""Telephony business operations: calls, their IVR journey, status, voicemail and SMS.
+"""Call and message records: calls, their IVR journey, status, voicemail and SMS.
 
 Webhook views parse Twilio's parameters and call one of these; every function is
 idempotent on Twilio's SIDs, because Twilio retries and reorders its requests.
@@ -13,31 +13,15 @@ from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from campaigns import services as campaign_services
-from campaigns.models import DncSource
 from crm import services as crm_services
 from crm.models import Case, Customer, Interaction
 from crm.phones import format_phone, try_normalize_phone
 from crm.selectors import customers_by_phone
 
-from . import acd, gateway, offers, signals
-from .models import (
-    AgentProfile,
-    Call,
-    CallEvent,
-    Disposition,
-    InboundNumber,
-    IvrNode,
-    Queue,
-    QueueEntry,
-    Recording,
-    SmsMessage,
-)
+from ..models import Call, CallEvent, InboundNumber, IvrNode, Queue, Recording, SmsMessage
 from .selectors import inbound_line
 
 logger = logging.getLogger(__name__)
@@ -176,13 +160,6 @@ def call_record_input(
     return call
 
 
-def account_lookup(*, digits: str) -> Customer | None:
-    """The customer whose account number is these keyed digits (AC-digits or digits)."""
-    if not digits.isdigit():
-        return None
-    return Customer.objects.filter(account_number__in=[f"AC-{digits}", digits]).first()
-
-
 @transaction.atomic(savepoint=False)
 def call_identify(*, call: Call, customer: Customer, by: str) -> Call:
     """Tie the call to the customer the caller proved to be."""
@@ -192,38 +169,15 @@ def call_identify(*, call: Call, customer: Customer, by: str) -> Call:
     return call
 
 
-@transaction.atomic
-def caller_quick_create(*, agent: AgentProfile, name: str, phone: str, email: str = "") -> Customer:
-    """The agent creates the unknown caller in hand as a customer, tied to the call."""
-    entry = (
-        QueueEntry.objects.select_for_update(of=("self",))
-        .filter(agent=agent)
-        .select_related("call")
-        .first()
-    )
-    if entry is None or entry.call is None:
-        raise ValidationError({"__all__": ["You have no caller to create."]})
-    if entry.customer_id or entry.call.customer_id:
-        raise ValidationError({"__all__": ["This caller is already a known customer."]})
-    customer = crm_services.customer_create(
-        name=name, email=email, phone_numbers=[{"number": phone}]
-    )
-    call_identify(call=entry.call, customer=customer, by="agent")
-    entry.customer = customer
-    entry.save(update_fields=["customer"])
-    return customer
-
-
 @transaction.atomic(savepoint=False)
-def call_enqueue(*, call: Call, queue: Queue) -> Call:
-    """The caller now waits in `queue`."""
+def call_queued(*, call: Call, queue: Queue) -> Call:
+    """The caller now waits in `queue` (the ACD keeps their place in line)."""
     call = Call.objects.select_for_update().get(pk=call.pk)
     call.queue = queue
     if not call.state_is_behind(Call.State.QUEUED):
         call.state = Call.State.QUEUED
     call.queued_at = call.queued_at or timezone.now()
     call.save(update_fields=["queue", "state", "queued_at"])
-    offers.enqueue_entry(call=call, queue=queue)
     return call
 
 
@@ -249,22 +203,21 @@ def call_queue_left(*, call: Call, result: str) -> Call:
 
 
 @transaction.atomic(savepoint=False)
-def call_status_update(*, params: Mapping[str, str]) -> Call | None:
-    """Apply a status callback once, in order: duplicates and late arrivals change nothing."""
-    sid = params.get("CallSid", "")
-    call = Call.objects.select_for_update().filter(sid=sid).first()
+def call_status_update(*, call: Call | None, params: Mapping[str, str]) -> bool:
+    """Apply a status callback to the (locked) call once, in order; False when it changed
+    nothing: a duplicate, a late arrival, an unknown call or status."""
     status = params.get("CallStatus", "")
     sequence = params.get("SequenceNumber", "")
     sequence_number = int(sequence) if sequence.isdigit() else None
-    stale = call is None or status not in _STATUS_RANK
-    if not stale and sequence_number is not None and call.last_sequence_number is not None:
-        stale = sequence_number <= call.last_sequence_number
-    if not stale and call.twilio_status in _STATUS_RANK:
+    if call is None or status not in _STATUS_RANK:
+        return False
+    last = call.last_sequence_number
+    if sequence_number is not None and last is not None and sequence_number <= last:
+        return False
+    if call.twilio_status in _STATUS_RANK:
         current = _STATUS_RANK[call.twilio_status]
-        stale = _STATUS_RANK[status] < current or (current == 3 and call.ended_at is not None)
-    event_log(kind="status", params=params, call=call, ignored=stale)
-    if stale:
-        return call
+        if _STATUS_RANK[status] < current or (current == 3 and call.ended_at is not None):
+            return False
     call.twilio_status = status
     if sequence_number is not None:
         call.last_sequence_number = sequence_number
@@ -281,7 +234,7 @@ def call_status_update(*, params: Mapping[str, str]) -> Call | None:
     call.save(update_fields=fields)
     if status in TERMINAL_STATUSES and call.customer_id:
         _call_to_timeline(call)
-    return call
+    return True
 
 
 def _duration_text(seconds: float | None) -> str:
@@ -371,12 +324,10 @@ def voicemail_save(
 
 
 @transaction.atomic
-def recording_status_update(*, params: Mapping[str, str]) -> Recording | None:
+def recording_status_update(*, call: Call | None, params: Mapping[str, str]) -> Recording | None:
     """Complete a recording's record when Twilio says the file is ready."""
     sid = params.get("RecordingSid", "")
     recording = Recording.objects.select_for_update().filter(sid=sid).first()
-    call = Call.objects.filter(sid=params.get("CallSid", "")).first()
-    event_log(kind="recording-status", params=params, call=call)
     duration = params.get("RecordingDuration", "")
     if recording is None:
         if call is None or not sid:
@@ -427,130 +378,3 @@ def sms_receive(*, params: Mapping[str, str]) -> tuple[SmsMessage, str]:
             source=message,
         )
     return message, reply
-
-
-@transaction.atomic
-def wrap_up_submit(
-    *,
-    agent: AgentProfile,
-    entry: QueueEntry,
-    disposition: Disposition,
-    notes: str = "",
-    case_subject: str = "",
-    case: Case | None = None,
-    case_status: str = "",
-    case_resolution: str = "",
-    callback_at: datetime | None = None,
-    sms_text: str = "",
-    next_state: str = "available",
-    reason: str = "",
-) -> None:
-    """Close the agent's after-call work: disposition, notes, case, callback, SMS, next state.
-
-    Everything is validated before anything is written; the SMS goes out after commit.
-    """
-    agent = AgentProfile.objects.select_for_update().get(pk=agent.pk)
-    if agent.state != AgentProfile.State.WRAP_UP or entry.served_by_id != agent.pk:
-        raise ValidationError({"__all__": ["There is no call to wrap up."]})
-    allowed = entry.queue.dispositions.all()
-    if allowed.exists() and not allowed.filter(pk=disposition.pk).exists():
-        raise ValidationError({"disposition": ["Choose one of this queue's dispositions."]})
-    customer = entry.customer or (entry.call.customer if entry.call_id else None)
-    wants_customer = notes or case_subject or case or callback_at or sms_text
-    if wants_customer and customer is None:
-        raise ValidationError({"__all__": ["Create or find the customer first."]})
-    if callback_at is not None and callback_at <= timezone.now():
-        raise ValidationError({"callback_at": ["Choose a time in the future."]})
-    number = entry.call.from_number if entry.call_id else ""
-    sms_to = try_normalize_phone(number) or (
-        customer.phone_numbers.filter(is_primary=True).values_list("number", flat=True).first()
-        if customer
-        else None
-    )
-    if sms_text and not sms_to:
-        raise ValidationError({"sms_text": ["The customer has no number to text."]})
-    dnc_number = _other_party(entry) if disposition.adds_to_dnc else None
-    if disposition.adds_to_dnc and not dnc_number:
-        raise ValidationError({"disposition": ["There is no number to put on Do-Not-Call."]})
-
-    if entry.call_id:
-        Call.objects.filter(pk=entry.call_id).update(disposition=disposition.code)
-    if dnc_number:
-        campaign_services.dnc_add(
-            phone=dnc_number,
-            source=DncSource.DISPOSITION,
-            reason=f"Disposition “{disposition.label}”",
-            by=agent.user,
-        )
-    if notes:
-        crm_services.note_add(customer=customer, author=agent.user, body=notes)
-    if case_subject:
-        crm_services.case_create(
-            customer=customer, actor=agent.user, owner=agent.user, subject=case_subject
-        )
-    if case is not None and case_status and case_status != case.status:
-        crm_services.case_transition(
-            case=case, actor=agent.user, status=case_status, resolution=case_resolution
-        )
-    replies = signals.wrap_up_submitted.send(
-        QueueEntry, agent=agent, entry=entry, disposition=disposition, callback_at=callback_at
-    )
-    if callback_at is not None and not any(reply for _receiver, reply in replies):
-        QueueEntry.objects.create(
-            queue=entry.queue,
-            call=entry.call,
-            customer=customer,
-            kind=QueueEntry.Kind.CALLBACK,
-            callback_number=sms_to or "",
-            priority=entry.priority,
-            waiting_since=callback_at,
-            not_before=callback_at,
-        )
-    if sms_text:
-        from_number = entry.call.to_number if entry.call_id else ""
-        transaction.on_commit(
-            lambda: _sms_confirmation(customer, agent.user, sms_to, from_number, sms_text)
-        )
-    acd.agent_set_state(agent=agent, state=next_state, reason=reason)
-    if next_state == AgentProfile.State.AVAILABLE:
-        offers.schedule_routing()
-
-
-def _other_party(entry: QueueEntry) -> str | None:
-    """The customer's number on this entry's call: who called in, or whom we called."""
-    if entry.callback_number:
-        return entry.callback_number
-    if entry.call_id is None:
-        return None
-    call = entry.call
-    number = call.from_number if call.direction == Call.Direction.INBOUND else call.to_number
-    return try_normalize_phone(number)
-
-
-def _sms_confirmation(
-    customer: Customer, author: AbstractBaseUser, to: str, from_: str, body: str
-) -> None:
-    """Send the agent's SMS and keep it on the customer's timeline."""
-    try:
-        sid = gateway.sms_send(to=to, from_=from_, body=body)
-    except Exception:
-        logger.exception("Could not send the wrap-up SMS to customer %s", customer.pk)
-        return
-    with transaction.atomic():
-        message = SmsMessage.objects.create(
-            sid=sid,
-            direction=SmsMessage.Direction.OUTBOUND,
-            from_number=from_,
-            to_number=to,
-            body=body,
-            customer=customer,
-        )
-        crm_services.interaction_record(
-            customer=customer,
-            kind=Interaction.Kind.SMS,
-            direction=Interaction.Direction.OUTBOUND,
-            summary=body[:120],
-            body=body,
-            actor=author,
-            source=message,
-        )

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
-from crm.forms import add_service_errors
+from callcenter.pages import render_page, submit
 
-from . import acd, offers, selectors, services, softphone
+from ..acd import controls
+from ..acd.presence import agent_set_state
+from ..acd.wrap_up import wrap_up_submit
+from ..models import AgentProfile, InboundNumber
+from ..simulator import SimulatorControl, SimulatorControlError
+from . import selectors, services, softphone
 from .forms import (
     CallControlForm,
     CallerQuickCreateForm,
@@ -21,15 +27,10 @@ from .forms import (
     PresenceForm,
     WrapUpForm,
 )
-from .models import AgentProfile, InboundNumber
-from .simulator import SimulatorControl, SimulatorControlError
 
 
 def _agent(request: HttpRequest) -> AgentProfile:
-    agent = AgentProfile.objects.filter(user=request.user).select_related("user").first()
-    if agent is None:
-        raise PermissionDenied("Only agents with an agent profile have a desktop.")
-    return agent
+    return selectors.desk_agent(user=request.user)
 
 
 def _render_desk(
@@ -52,8 +53,7 @@ def _render_desk(
             initial={"notes": context["entry"].notes},
         )
     context.update(extra)
-    name = f"telephony/desk.html#{partial}" if partial and request.htmx else "telephony/desk.html"
-    return render(request, name, context)
+    return render_page(request, "telephony/desk.html", context, partial=partial)
 
 
 @require_GET
@@ -66,29 +66,14 @@ def desk(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _submitted(form, operation) -> bool:
-    """Run the service `operation(cleaned_data)` for a valid form; what it refuses comes
-    back as errors on the form (nothing is half-saved: services are transactions)."""
-    if not form.is_valid():
-        return False
-    try:
-        operation(form.cleaned_data)
-    except ValidationError as error:
-        add_service_errors(form, error)
-        return False
-    return True
-
-
 @require_POST
 @login_required
 def desk_presence(request: HttpRequest) -> HttpResponse:
     agent = _agent(request)
     form = PresenceForm(request.POST)
-    if _submitted(form, lambda data: acd.agent_set_state(agent=agent, **data)):
+    if submit(form, lambda data: agent_set_state(agent=agent, **data)):
         form = PresenceForm()
         agent.refresh_from_db()
-        if agent.state == AgentProfile.State.AVAILABLE:
-            offers.schedule_routing()
     return _render_desk(request, agent, "desk-state", presence_form=form)
 
 
@@ -101,7 +86,7 @@ def desk_wrap_up(request: HttpRequest) -> HttpResponse:
     if agent.state != AgentProfile.State.WRAP_UP or entry is None:
         return _render_desk(request, agent, "desk-call")
     form = WrapUpForm(request.POST, entry=entry, customer=desk_now["customer"])
-    if _submitted(form, lambda data: services.wrap_up_submit(agent=agent, entry=entry, **data)):
+    if submit(form, lambda data: wrap_up_submit(agent=agent, entry=entry, **data)):
         agent.refresh_from_db()
         return _render_desk(request, agent, "desk-call")
     return _render_desk(request, agent, "desk-call", wrap_up_form=form)
@@ -113,11 +98,11 @@ def desk_offer(request: HttpRequest) -> HttpResponse:
     """Accept (simulator mode; with Twilio the browser's softphone answers) or reject."""
     agent = _agent(request)
     form = OfferForm(request.POST)
-    _submitted(
+    submit(
         form,
-        lambda data: (offers.offer_accept if data["action"] == "accept" else offers.offer_reject)(
-            agent=agent
-        ),
+        lambda data: (
+            services.offer_accept if data["action"] == "accept" else services.offer_reject
+        )(agent=agent),
     )
     return _render_desk(request, agent, "desk-call", offer_form=form)
 
@@ -130,7 +115,7 @@ def desk_caller_create(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("crm.add_customer"):
         raise PermissionDenied
     form = CallerQuickCreateForm(request.POST)
-    if _submitted(form, lambda data: services.caller_quick_create(agent=agent, **data)):
+    if submit(form, lambda data: services.caller_quick_create(agent=agent, **data)):
         return _render_desk(request, agent, "desk-call")
     return _render_desk(request, agent, "desk-call", caller_form=form)
 
@@ -144,29 +129,29 @@ def desk_call_notes(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return HttpResponse(form.errors["notes"].as_text(), status=400)
     try:
-        offers.call_notes_save(agent=agent, notes=form.cleaned_data["notes"])
+        controls.call_notes_save(agent=agent, notes=form.cleaned_data["notes"])
     except ValidationError as error:
         return HttpResponse(" ".join(error.messages), status=400)
     return HttpResponse("Saved.")
 
 
 CALL_CONTROLS = {
-    "hold": lambda agent, data: offers.call_hold(agent=agent, on=True),
-    "resume": lambda agent, data: offers.call_hold(agent=agent, on=False),
-    "mute": lambda agent, data: offers.call_mute(agent=agent, on=True),
-    "unmute": lambda agent, data: offers.call_mute(agent=agent, on=False),
-    "hangup": lambda agent, data: offers.call_hang_up(agent=agent),
-    "transfer": lambda agent, data: offers.call_transfer(
+    "hold": lambda agent, data: controls.call_hold(agent=agent, on=True),
+    "resume": lambda agent, data: controls.call_hold(agent=agent, on=False),
+    "mute": lambda agent, data: controls.call_mute(agent=agent, on=True),
+    "unmute": lambda agent, data: controls.call_mute(agent=agent, on=False),
+    "hangup": lambda agent, data: controls.call_hang_up(agent=agent),
+    "transfer": lambda agent, data: controls.call_transfer(
         agent=agent,
         to_agent=data["to_agent"],
         to_number=data["to_number"] or "",
         to_queue=data["to_queue"],
     ),
-    "consult": lambda agent, data: offers.call_consult(
+    "consult": lambda agent, data: controls.call_consult(
         agent=agent, to_agent=data["to_agent"], to_number=data["to_number"] or ""
     ),
-    "complete": lambda agent, data: offers.consult_complete(agent=agent),
-    "cancel": lambda agent, data: offers.consult_cancel(agent=agent),
+    "complete": lambda agent, data: controls.consult_complete(agent=agent),
+    "cancel": lambda agent, data: controls.consult_cancel(agent=agent),
 }
 
 
@@ -176,7 +161,7 @@ def desk_call_control(request: HttpRequest) -> HttpResponse:
     """Hold, mute, hang up or transfer the call in hand."""
     agent = _agent(request)
     form = CallControlForm(request.POST, agent=agent)
-    if _submitted(form, lambda data: CALL_CONTROLS[data["action"]](agent, data)):
+    if submit(form, lambda data: CALL_CONTROLS[data["action"]](agent, data)):
         form = CallControlForm(agent=agent)
     return _render_desk(request, agent, "desk-call", control_form=form)
 
@@ -201,19 +186,18 @@ def _staff(request: HttpRequest) -> None:
         raise PermissionDenied("The dev phone is for staff.")
 
 
-def _dev_phone(request: HttpRequest, **context) -> HttpResponse:
-    partial = "phone-call" if request.htmx and "call" in context else None
-    name = f"telephony/dev_phone.html#{partial}" if partial else "telephony/dev_phone.html"
+def _dev_phone(request: HttpRequest, **context: Any) -> HttpResponse:
     lines = InboundNumber.objects.order_by("number")
-    return render(
+    return render_page(
         request,
-        name,
+        "telephony/dev_phone.html",
         {
             "form": context.pop("form", None) or DevPhoneForm(lines=lines),
             "simulated": settings.TWILIO_SIMULATED,
             "keys": "123456789*0#",
             **context,
         },
+        partial="phone-call" if "call" in context else None,
     )
 
 

@@ -8,7 +8,7 @@ from crm.forms import DateTimeLocalInput
 from crm.models import Case, Customer
 from crm.phones import PhoneNumberFormField
 
-from .models import AgentProfile, Disposition, InboundNumber, Queue, QueueEntry
+from ..models import AgentProfile, Disposition, InboundNumber, Queue, QueueEntry
 
 
 class PresenceForm(forms.Form):

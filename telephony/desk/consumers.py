@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from callcenter.live import NoticeConsumer
 
-from .acd import desk_group
-from .models import AgentProfile
+from ..acd.presence import desk_group
+from ..models import AgentProfile
 
 
 class AgentDeskConsumer(NoticeConsumer):

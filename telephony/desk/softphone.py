@@ -14,8 +14,8 @@ from django.core.exceptions import ImproperlyConfigured
 from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import VoiceGrant
 
-from .models import AgentProfile
-from .simulator import SimulatorControl, SimulatorControlError
+from ..models import AgentProfile
+from ..simulator import SimulatorControl, SimulatorControlError
 
 TOKEN_TTL_SECONDS = 3600
 

@@ -1,0 +1,68 @@
+"""What an agent's desk shows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
+
+from crm.selectors import customer_open_cases, customer_timeline
+
+from ..acd.selectors import transfer_under_way
+from ..models import AgentProfile, Call, QueueEntry
+
+
+def desk_agent(*, user: AbstractBaseUser | AnonymousUser) -> AgentProfile:
+    """The signed-in user's agent profile; only agents have a desk."""
+    agent = AgentProfile.objects.filter(user_id=user.pk).select_related("user").first()
+    if agent is None:
+        raise PermissionDenied("Only agents with an agent profile have a desktop.")
+    return agent
+
+
+def agent_desk(*, agent: AgentProfile) -> dict[str, Any]:
+    """What an agent's desktop shows: their state, and the caller offered or connected."""
+    # The agent and their entry come from one query, so one snapshot: read apart, an offer
+    # made in between showed a ringing caller to an agent not yet holding it, without Accept.
+    related = ("queue", "call", "customer", "call__customer")
+    agent = AgentProfile.objects.select_related(
+        "user", *(f"current_entry__{name}" for name in related)
+    ).get(pk=agent.pk)
+    entry = agent.current_entry
+    if entry is None and agent.state == AgentProfile.State.WRAP_UP:
+        entry = (
+            QueueEntry.objects.select_related(*related)
+            .filter(served_by=agent)
+            .order_by("-ended_at")
+            .first()
+        )
+    call = entry.call if entry else None
+    customer = (entry.customer or (call.customer if call else None)) if entry else None
+    return {
+        "agent": agent,
+        "entry": entry,
+        "call": call,
+        "customer": customer,
+        "open_cases": list(customer_open_cases(customer=customer)) if customer else [],
+        "timeline": customer_timeline(customer=customer, limit=10) if customer else [],
+        "consultation": (
+            transfer_under_way(entry)
+            if entry and entry.status == QueueEntry.Status.CONNECTED
+            else None
+        ),
+        "transferred_by": (
+            entry.transferred_from.served_by if entry and entry.transferred_from_id else None
+        ),
+        "softphone_ringing": entry is not None and _softphone_ringing(entry),
+    }
+
+
+def _softphone_ringing(entry: QueueEntry) -> bool:
+    """Whether the leg offering `entry` rings at the agent's softphone: it can be answered
+    only from then on, and is placed only after the offer is made."""
+    return (
+        entry.status == QueueEntry.Status.OFFERED
+        and bool(entry.agent_call_sid)
+        and Call.objects.filter(sid=entry.agent_call_sid, twilio_status="ringing").exists()
+    )
