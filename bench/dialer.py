@@ -149,7 +149,11 @@ def simulate(
     attempts = CallAttempt.objects.filter(campaign=campaign)
     # Contacts are conversations with people, not machines an agent met for a moment.
     connected = attempts.filter(outcome="completed", connected_at__isnull=False)
-    talk = sum((a.ended_at - a.connected_at).total_seconds() for a in connected)
+    talk = sum(
+        (a.ended_at - a.connected_at).total_seconds()
+        for a in connected
+        if a.ended_at and a.connected_at
+    )
     hours = agents * minutes / 60
     return Result(
         mode=mode,

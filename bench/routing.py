@@ -69,6 +69,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Barrier, Event
 from pathlib import Path
 from typing import Any
@@ -536,7 +537,7 @@ def worker(
     limit: int,
     ids: BenchIds,
     sync: Sync,
-    results: Any,
+    results: Queue[WorkerResult],
 ) -> None:
     """One routing process: warm up, then route until the phase stops; send back the results."""
     result = WorkerResult()

@@ -561,7 +561,8 @@ class Connection:
     async def _exchange(self, payload: bytes) -> tuple[int, bytes, bytes]:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(HOST, self.port)
-        assert self.reader is not None
+        if self.reader is None:
+            raise ConnectionError("The connection has no reader.")
         self.writer.write(payload)
         head = await self.reader.readuntil(b"\r\n\r\n")
         status = int(head[9:12])
@@ -580,7 +581,8 @@ class Connection:
         return status, head, body
 
     async def _chunked(self) -> bytes:
-        assert self.reader is not None
+        if self.reader is None:
+            raise ConnectionError("The connection has no reader.")
         parts = []
         while size := int((await self.reader.readuntil(b"\r\n")).split(b";")[0], 16):
             parts.append(await self.reader.readexactly(size))

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions, pagination, permissions
+
+if TYPE_CHECKING:
+    from rest_framework.request import Request
+    from rest_framework.response import Response
+    from rest_framework.views import APIView
 
 
 class RolePermissions(permissions.DjangoModelPermissions):
@@ -28,7 +33,7 @@ def requires(perm: str) -> type[permissions.BasePermission]:
     """A permission class for one action that needs `perm` whatever its HTTP method."""
 
     class Requires(permissions.IsAuthenticated):
-        def has_permission(self, request, view) -> bool:
+        def has_permission(self, request: Request, view: APIView) -> bool:
             return super().has_permission(request, view) and request.user.has_perm(perm)
 
     Requires.__name__ = f"Requires[{perm}]"
@@ -41,7 +46,7 @@ class Pagination(pagination.PageNumberPagination):
     max_page_size = 200
 
 
-def exception_handler(exc: Exception, context: dict) -> Any:
+def exception_handler(exc: Exception, context: dict) -> Response | None:
     """DRF's handler, plus model validation errors raised by services as 400s with fields."""
     # Imported here: DRF imports this module while rest_framework.views is loading.
     from rest_framework.views import exception_handler as drf_exception_handler

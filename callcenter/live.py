@@ -14,6 +14,8 @@ import threading
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
@@ -55,7 +57,7 @@ class _NoticeSender:
             # send: let them go before the interpreter closes the thread pools a channel
             # layer may write through. Plain atexit would run after that; this hook is the
             # one concurrent.futures itself uses.
-            threading._register_atexit(self._flush)
+            threading._register_atexit(self._flush)  # type: ignore[attr-defined]
         return self._loop
 
     def _flush(self) -> None:
@@ -74,6 +76,8 @@ class _NoticeSender:
 
     async def _drain(self) -> None:
         layer = get_channel_layer()
+        if layer is None:  # settings always configure one
+            raise ImproperlyConfigured("CHANNEL_LAYERS has no default layer.")
         while True:
             with self._lock:
                 if not self._pending:
@@ -105,7 +109,7 @@ class NoticeConsumer(AsyncJsonWebsocketConsumer):
 
     permission = ""
 
-    def group_for(self, user) -> str | None:
+    def group_for(self, user: AbstractBaseUser | AnonymousUser) -> str | None:
         raise NotImplementedError
 
     async def connect(self) -> None:

@@ -7,6 +7,13 @@ Django admin; seed_demo sets it, and admins set it when they make someone a mana
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django.apps.registry import Apps
+    from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+    from django.db.migrations import RunPython
+
 AGENT = "Agent"
 SUPERVISOR = "Supervisor"
 QA_ANALYST = "QA Analyst"
@@ -82,7 +89,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
-def sync_role_groups(apps, *, strict: bool = True) -> None:
+def sync_role_groups(apps: Apps, *, strict: bool = True) -> None:
     """Create the role groups and set their permissions exactly to ROLE_PERMISSIONS.
 
     Takes the app registry so data migrations can call it with their historical one.
@@ -93,7 +100,7 @@ def sync_role_groups(apps, *, strict: bool = True) -> None:
 
     # Permissions are normally created after migrate; a data migration needs them now.
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
+        app_config.models_module = True  # type: ignore[assignment]  # only checked to be set
         create_permissions(app_config, verbosity=0, apps=apps)
         app_config.models_module = None
 
@@ -113,11 +120,11 @@ def sync_role_groups(apps, *, strict: bool = True) -> None:
         group.permissions.set(wanted)
 
 
-def _sync_for_migration(apps, schema_editor) -> None:
+def _sync_for_migration(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     sync_role_groups(apps, strict=False)
 
 
-def sync_operation():
+def sync_operation() -> RunPython:
     """The migration step that re-applies ROLE_PERMISSIONS; add one after adding models."""
     from django.db import migrations
 

@@ -22,7 +22,7 @@ VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 DEBUG = env.bool("DEBUG", default=True)
 
 # A development key is tolerated only while DEBUG is on; production must bring its own.
-_DEV_SECRET_KEY = "insecure-development-key-never-use-in-production"
+_DEV_SECRET_KEY = "insecure-development-key-never-use-in-production"  # noqa: S105
 SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET_KEY if DEBUG else "")
 if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
@@ -179,7 +179,8 @@ TWILIO_API_KEY_SECRET = env.str("TWILIO_API_KEY_SECRET", default="")
 SIMULATOR_URL = env.str("SIMULATOR_URL", default="http://127.0.0.1:8010").rstrip("/")
 if TWILIO_SIMULATED:
     TWILIO_ACCOUNT_SID = "AC" + "5" * 32
-    TWILIO_AUTH_TOKEN = "simulator-auth-token"
+    # The simulator's own fixed token: no real account is reachable with it.
+    TWILIO_AUTH_TOKEN = "simulator-auth-token"  # noqa: S105
     TWILIO_API_BASE_URL = SIMULATOR_URL
 elif not TWILIO_AUTH_TOKEN:
     raise ImproperlyConfigured("TWILIO_ACCOUNT_SID is set but TWILIO_AUTH_TOKEN is not.")

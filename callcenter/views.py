@@ -1,14 +1,15 @@
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from callcenter.http import SignedInRequest
 from crm import selectors
 
 
 @require_GET
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: SignedInRequest) -> HttpResponse:
     """Each role's start page: what they may use, and an agent's active cases."""
     my_cases = (
         selectors.case_list(user=request.user, scope="mine", status="active")[:10]

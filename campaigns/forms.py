@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from crm.models import validate_time_zone
@@ -27,7 +29,7 @@ class LeadMappingForm(forms.Form):
         "America/Chicago.",
     )
 
-    def __init__(self, *args, columns: list[str], **kwargs) -> None:
+    def __init__(self, *args: Any, columns: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.columns = columns
         guessed = importing.guess_mapping(columns)

@@ -46,7 +46,7 @@ def campaign_pace(campaign_id: int) -> int:
     """Claim the leads this tick dials, then place each call in its dialling slot."""
     placements = dialer.campaign_pace(campaign_id=campaign_id)
     for attempt_id, delay in placements:
-        attempt_place.apply_async(args=[attempt_id], countdown=delay)
+        attempt_place.apply_async(args=(attempt_id,), countdown=delay)
     return len(placements)
 
 

@@ -13,10 +13,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from callcenter.http import SignedInRequest
 from crm.forms import add_service_errors
 from telephony.models import AgentProfile
 
@@ -29,17 +30,17 @@ from .models import Campaign, Lead, LeadImport
 SUPERVISE = selectors.SUPERVISE
 
 
-def _render(request: HttpRequest, template: str, partial: str, context: dict) -> HttpResponse:
+def _render(request: SignedInRequest, template: str, partial: str, context: dict) -> HttpResponse:
     """The whole page, or only `partial` of it for an HTMX request."""
     name = f"{template}#{partial}" if request.htmx else template
     return render(request, name, context)
 
 
-def _campaign(request: HttpRequest, pk: int) -> Campaign:
+def _campaign(request: SignedInRequest, pk: int) -> Campaign:
     return get_object_or_404(selectors.campaigns_visible_to(request.user), pk=pk)
 
 
-def _campaign_context(campaign: Campaign, **extra) -> dict:
+def _campaign_context(campaign: Campaign, **extra: object) -> dict:
     return {
         "campaign": campaign,
         "counters": selectors.campaign_counters(campaign=campaign),
@@ -61,7 +62,7 @@ def _controls(campaign: Campaign) -> list[str]:
 @require_GET
 @login_required
 @permission_required(SUPERVISE, raise_exception=True)
-def campaign_list(request: HttpRequest) -> HttpResponse:
+def campaign_list(request: SignedInRequest) -> HttpResponse:
     campaigns = selectors.campaigns_visible_to(request.user)
     return render(
         request,
@@ -73,7 +74,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 @permission_required(SUPERVISE, raise_exception=True)
-def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def campaign_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     campaign = _campaign(request, pk)
     return render(request, "campaigns/campaign_detail.html", _campaign_context(campaign))
 
@@ -81,7 +82,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @login_required
 @permission_required(SUPERVISE, raise_exception=True)
-def campaign_counters(request: HttpRequest, pk: int) -> HttpResponse:
+def campaign_counters(request: SignedInRequest, pk: int) -> HttpResponse:
     """The live figures alone; the page polls this."""
     campaign = _campaign(request, pk)
     return render(
@@ -94,7 +95,7 @@ def campaign_counters(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 @permission_required("campaigns.control_campaign", raise_exception=True)
-def campaign_control(request: HttpRequest, pk: int) -> HttpResponse:
+def campaign_control(request: SignedInRequest, pk: int) -> HttpResponse:
     campaign = _campaign(request, pk)
     form = ControlForm(request.POST)
     if form.is_valid():
@@ -107,8 +108,8 @@ def campaign_control(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
     if not request.htmx:
-        for error in form.errors.values():
-            messages.error(request, " ".join(error))
+        for errors in form.errors.values():
+            messages.error(request, " ".join(str(message) for message in errors))
         return redirect(campaign)
     return render(
         request,
@@ -120,7 +121,7 @@ def campaign_control(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 @permission_required("campaigns.add_leadimport", raise_exception=True)
-def lead_import_upload(request: HttpRequest, pk: int) -> HttpResponse:
+def lead_import_upload(request: SignedInRequest, pk: int) -> HttpResponse:
     campaign = _campaign(request, pk)
     form = LeadUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -137,7 +138,7 @@ def lead_import_upload(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _lead_import(request: HttpRequest, pk: int) -> LeadImport:
+def _lead_import(request: SignedInRequest, pk: int) -> LeadImport:
     lead_import = get_object_or_404(LeadImport.objects.select_related("campaign"), pk=pk)
     _campaign(request, lead_import.campaign_id)
     return lead_import
@@ -146,7 +147,7 @@ def _lead_import(request: HttpRequest, pk: int) -> LeadImport:
 @require_http_methods(["GET", "POST"])
 @login_required
 @permission_required("campaigns.view_leadimport", raise_exception=True)
-def lead_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def lead_import_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     """Mapping step while the file waits for one, then progress, then the result."""
     lead_import = _lead_import(request, pk)
     form = None
@@ -181,35 +182,35 @@ def lead_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @login_required
 @permission_required("campaigns.view_leadimport", raise_exception=True)
-def lead_import_report(request: HttpRequest, pk: int) -> HttpResponse:
+def lead_import_report(request: SignedInRequest, pk: int) -> HttpResponse:
     return api.report_response(_lead_import(request, pk))
 
 
 # --- The agent's desk: campaign panel and preview dialing ------------------------------
 
 
-def _agent(request: HttpRequest) -> AgentProfile:
+def _agent(request: SignedInRequest) -> AgentProfile:
     agent = AgentProfile.objects.filter(user=request.user).first()
     if agent is None:
         raise PermissionDenied("Only agents with an agent profile have a desktop.")
     return agent
 
 
-def _desk_panel(request: HttpRequest, agent: AgentProfile, error: str = "") -> HttpResponse:
+def _desk_panel(request: SignedInRequest, agent: AgentProfile, error: str = "") -> HttpResponse:
     context = {**dialer_selectors.desk_panel(agent=agent), "error": error}
     return render(request, "campaigns/desk_panel.html", context)
 
 
 @require_GET
 @login_required
-def desk_panel(request: HttpRequest) -> HttpResponse:
+def desk_panel(request: SignedInRequest) -> HttpResponse:
     """The campaign part of the agent's desk: the lead and script, or the next preview."""
     return _desk_panel(request, _agent(request))
 
 
 @require_POST
 @login_required
-def desk_preview(request: HttpRequest, lead_id: int) -> HttpResponse:
+def desk_preview(request: SignedInRequest, lead_id: int) -> HttpResponse:
     """Dial or skip the previewed lead."""
     agent = _agent(request)
     lead = get_object_or_404(Lead.objects.select_related("campaign"), pk=lead_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
 from callcenter.live import NoticeConsumer
 
 from .services import timeline_group
@@ -10,5 +12,5 @@ from .services import timeline_group
 class CustomerTimelineConsumer(NoticeConsumer):
     permission = "crm.view_interaction"
 
-    def group_for(self, user) -> str:
+    def group_for(self, user: AbstractBaseUser | AnonymousUser) -> str:
         return timeline_group(self.scope["url_route"]["kwargs"]["customer_id"])

@@ -7,17 +7,18 @@ so a second run adds nothing and changes no password.
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
 from callcenter import roles
 from crm import services
 from crm.models import Case, Customer, PhoneNumber
 
-DEMO_PASSWORD = "callcenter-demo"
+# Every demo login's password, which `make run` prints for people to sign in with.
+DEMO_PASSWORD = "callcenter-demo"  # noqa: S105
 
 # username, first name, last name, role
 DEMO_USERS = [
@@ -155,7 +156,7 @@ def seed_customers(count: int, agents: list) -> int:
     return created
 
 
-def _case(rng: random.Random, customer: Customer, agent, now) -> None:
+def _case(rng: random.Random, customer: Customer, agent: User, now: datetime) -> None:
     category, subject = rng.choice(SUBJECTS)
     case = services.case_create(
         customer=customer,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -13,7 +15,7 @@ from .phones import PhoneNumberFormField
 from .services import CUSTOMER_FIELDS
 
 
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
     """Show a service's ValidationError on the form: on its fields where the form has them."""
     if not hasattr(error, "error_dict"):
         form.add_error(None, error)
@@ -64,7 +66,7 @@ class NoteForm(forms.Form):
 class DateTimeLocalInput(forms.DateTimeInput):
     input_type = "datetime-local"
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
@@ -88,9 +90,9 @@ class CaseTransitionForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, case: Case, **kwargs):
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [
+        cast(forms.ChoiceField, self.fields["status"]).choices = [
             (status, Case.Status(status).label) for status in case.allowed_transitions()
         ]
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import phonenumbers
 from django import forms
 from django.conf import settings
@@ -12,7 +15,7 @@ from django.db import models
 E164_MAX_LENGTH = 16
 
 
-def normalize_phone(raw: str, *, region: str | None = None) -> str:
+def normalize_phone(raw: str | None, *, region: str | None = None) -> str:
     """Return `raw` as E.164, reading numbers without a country code in `region`.
 
     Raises ValidationError with a message a person can act on.
@@ -57,11 +60,11 @@ def format_phone(e164: str) -> str:
 class PhoneNumberFormField(forms.CharField):
     """Accepts any format a person types; cleans to E.164."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 40)
         super().__init__(**kwargs)
 
-    def to_python(self, value):
+    def to_python(self, value: str | None) -> str | None:
         value = super().to_python(value)
         if value in self.empty_values:
             return value
@@ -71,23 +74,23 @@ class PhoneNumberFormField(forms.CharField):
 class PhoneNumberField(models.CharField):
     """A phone number stored as E.164; forms and admin accept any format."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", E164_MAX_LENGTH)
         super().__init__(*args, **kwargs)
 
-    def deconstruct(self):
+    def deconstruct(self) -> tuple[str, str, Sequence[Any], dict[str, Any]]:
         name, path, args, kwargs = super().deconstruct()
         if kwargs.get("max_length") == E164_MAX_LENGTH:
             del kwargs["max_length"]
         return name, path, args, kwargs
 
-    def clean(self, value, model_instance):
+    def clean(self, value: str | None, model_instance: models.Model | None) -> str | None:
         # Normalised in clean(), not to_python(): Django also calls to_python() when it
         # builds queries, where parsing again would cost time and raise on "anonymous".
         if value not in self.empty_values:
             value = normalize_phone(value)
         return super().clean(value, model_instance)
 
-    def formfield(self, **kwargs):
+    def formfield(self, **kwargs: Any) -> forms.Field | None:
         # People type spaces and brackets: the form allows more than the stored length.
         return super().formfield(**{"form_class": PhoneNumberFormField, "max_length": 40, **kwargs})

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from callcenter.http import SignedInRequest
 
 from . import selectors, services
 from .forms import (
@@ -26,7 +28,7 @@ from .forms import (
 from .models import Case, Customer
 
 
-def _render(request: HttpRequest, template: str, partial: str, context: dict) -> HttpResponse:
+def _render(request: SignedInRequest, template: str, partial: str, context: dict) -> HttpResponse:
     """The whole page, or only `partial` of it for an HTMX request."""
     name = f"{template}#{partial}" if request.htmx else template
     return render(request, name, context)
@@ -38,7 +40,7 @@ def _render(request: HttpRequest, template: str, partial: str, context: dict) ->
 @require_GET
 @login_required
 @permission_required("crm.view_customer", raise_exception=True)
-def customer_search(request: HttpRequest) -> HttpResponse:
+def customer_search(request: SignedInRequest) -> HttpResponse:
     query = request.GET.get("q", "")
     customers = selectors.customer_search(query=query)
     return _render(
@@ -52,7 +54,7 @@ def customer_search(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 @permission_required("crm.add_customer", raise_exception=True)
-def customer_create(request: HttpRequest) -> HttpResponse:
+def customer_create(request: SignedInRequest) -> HttpResponse:
     form = CustomerCreateForm(
         request.POST or None, initial={"phone_number": request.GET.get("phone", "")}
     )
@@ -71,7 +73,7 @@ def customer_create(request: HttpRequest) -> HttpResponse:
     return render(request, "crm/customer_form.html", {"form": form})
 
 
-def _customer_context(request: HttpRequest, customer: Customer, **extra) -> dict:
+def _customer_context(request: SignedInRequest, customer: Customer, **extra: object) -> dict:
     return {
         "customer": customer,
         "phones": customer.phone_numbers.all(),
@@ -87,7 +89,7 @@ def _customer_context(request: HttpRequest, customer: Customer, **extra) -> dict
 @require_GET
 @login_required
 @permission_required("crm.view_customer", raise_exception=True)
-def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def customer_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     customer = get_object_or_404(Customer, pk=pk)
     return render(request, "crm/customer_detail.html", _customer_context(request, customer))
 
@@ -95,7 +97,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @login_required
 @permission_required("crm.view_interaction", raise_exception=True)
-def customer_timeline(request: HttpRequest, pk: int) -> HttpResponse:
+def customer_timeline(request: SignedInRequest, pk: int) -> HttpResponse:
     """The timeline alone: what the page re-fetches when it hears of a change."""
     customer = get_object_or_404(Customer, pk=pk)
     return render(
@@ -108,7 +110,7 @@ def customer_timeline(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 @permission_required("crm.change_customer", raise_exception=True)
-def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def customer_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     customer = get_object_or_404(Customer, pk=pk)
     # The form validates a copy; the service writes the fields it cleaned.
     form = CustomerForm(request.POST or None, instance=Customer.objects.get(pk=pk))
@@ -126,7 +128,7 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 @permission_required("crm.add_phonenumber", raise_exception=True)
-def phone_number_add(request: HttpRequest, pk: int) -> HttpResponse:
+def phone_number_add(request: SignedInRequest, pk: int) -> HttpResponse:
     customer = get_object_or_404(Customer, pk=pk)
     form = PhoneNumberForm(request.POST)
     if form.is_valid():
@@ -143,7 +145,7 @@ def phone_number_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 @permission_required("crm.add_interaction", raise_exception=True)
-def note_add(request: HttpRequest, pk: int) -> HttpResponse:
+def note_add(request: SignedInRequest, pk: int) -> HttpResponse:
     customer = get_object_or_404(Customer, pk=pk)
     form = NoteForm(request.POST)
     if form.is_valid():
@@ -165,7 +167,7 @@ def note_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @login_required
 @permission_required("crm.view_case", raise_exception=True)
-def case_list(request: HttpRequest) -> HttpResponse:
+def case_list(request: SignedInRequest) -> HttpResponse:
     form = CaseFilterForm(request.GET)
     filters = form.filters()
     cases = selectors.case_list(user=request.user, **filters)[:200]
@@ -177,7 +179,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 @permission_required("crm.add_case", raise_exception=True)
-def case_create(request: HttpRequest, customer_pk: int) -> HttpResponse:
+def case_create(request: SignedInRequest, customer_pk: int) -> HttpResponse:
     customer = get_object_or_404(Customer, pk=customer_pk)
     form = CaseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -192,7 +194,7 @@ def case_create(request: HttpRequest, customer_pk: int) -> HttpResponse:
     return render(request, "crm/case_form.html", {"form": form, "customer": customer})
 
 
-def _case_context(case: Case, **extra) -> dict:
+def _case_context(case: Case, **extra: object) -> dict:
     return {
         "case": case,
         "assign_form": CaseAssignForm(initial={"owner": case.owner_id}),
@@ -206,7 +208,7 @@ def _case_context(case: Case, **extra) -> dict:
 @require_GET
 @login_required
 @permission_required("crm.view_case", raise_exception=True)
-def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def case_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     case = get_object_or_404(Case.objects.select_related("customer", "owner"), pk=pk)
     return render(request, "crm/case_detail.html", _case_context(case))
 
@@ -214,7 +216,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 @permission_required("crm.change_case", raise_exception=True)
-def case_transition(request: HttpRequest, pk: int) -> HttpResponse:
+def case_transition(request: SignedInRequest, pk: int) -> HttpResponse:
     case = get_object_or_404(Case, pk=pk)
     form = CaseTransitionForm(request.POST, case=case)
     if form.is_valid():
@@ -232,7 +234,7 @@ def case_transition(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 @permission_required("crm.change_case", raise_exception=True)
-def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def case_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     case = get_object_or_404(Case, pk=pk)
     form = CaseForm(request.POST, instance=Case.objects.get(pk=pk))
     if form.is_valid():
@@ -251,7 +253,7 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 @permission_required("crm.change_case", raise_exception=True)
-def case_assign(request: HttpRequest, pk: int) -> HttpResponse:
+def case_assign(request: SignedInRequest, pk: int) -> HttpResponse:
     """Give the case to the posted owner (blank: nobody); the service checks who may."""
     case = get_object_or_404(Case, pk=pk)
     form = CaseAssignForm(request.POST)

@@ -41,7 +41,7 @@ def _persona(username: str, role: str | None, **extra):
     # Transactional tests flush the tables the role migration filled; restore the groups.
     if role and not Group.objects.filter(name=role).exists():
         sync_role_groups(django_apps)
-    user = UserFactory(username=username, **extra)
+    user = UserFactory.create(username=username, **extra)
     if role:
         user.groups.add(Group.objects.get(name=role))
     return user

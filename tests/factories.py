@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 
 from crm.models import Customer, PhoneNumber
 
 AREA_CODES = ["201", "202", "203", "205", "206", "207", "208", "209", "210", "212", "213", "214"]
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
@@ -22,7 +23,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("s3cret-pass")
 
 
-class CustomerFactory(factory.django.DjangoModelFactory):
+class CustomerFactory(factory.django.DjangoModelFactory[Customer]):
     class Meta:
         model = Customer
 
@@ -31,7 +32,7 @@ class CustomerFactory(factory.django.DjangoModelFactory):
     email = factory.LazyAttribute(lambda c: f"{c.account_number.lower()}@example.com")
 
 
-class PhoneNumberFactory(factory.django.DjangoModelFactory):
+class PhoneNumberFactory(factory.django.DjangoModelFactory[PhoneNumber]):
     class Meta:
         model = PhoneNumber
 

@@ -12,7 +12,8 @@ _SAME_SITE = [(b"origin", b"http://127.0.0.1:8000"), (b"host", b"127.0.0.1:8000"
 def page_socket(path: str, user) -> WebsocketCommunicator:
     """A page's websocket at `path`, opened as `user` (not yet connected)."""
     communicator = WebsocketCommunicator(application, path, headers=_SAME_SITE)
-    communicator.scope["user"] = user
+    # The key AuthMiddlewareStack would set, which the test sets in its place.
+    communicator.scope["user"] = user  # type: ignore[typeddict-unknown-key]
     return communicator
 
 

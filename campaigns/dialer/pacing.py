@@ -87,7 +87,9 @@ def safe_lines(*, agents: int, answer_rate: float, drop_budget: float, max_lines
     return lines
 
 
-def dial_level_ceiling(*, abandon_rate: float, target_rate: float, max_lines_per_agent: float):
+def dial_level_ceiling(
+    *, abandon_rate: float, target_rate: float, max_lines_per_agent: float
+) -> float:
     """The most lines per agent the rolling abandonment rate allows."""
     if abandon_rate >= HARD_BACK_OFF_SHARE * target_rate:
         return 1.0

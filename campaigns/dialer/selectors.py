@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db.models import Avg, Case, Count, F, IntegerField, Q, Value, When
+from django.db.models import Avg, Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from telephony.models import AgentProfile, AgentSkill, Queue, QueueEntry
@@ -27,11 +27,12 @@ CALLBACK = "callback"
 STAFFED = (State.AVAILABLE, State.OFFERED, State.ON_CALL, State.WRAP_UP)
 
 
-def campaign_agents(campaign: Campaign):
+def campaign_agents(campaign: Campaign) -> QuerySet[AgentProfile]:
     """The campaign's agents: its own list, else whoever has its queue's skills."""
     if campaign.agents.exists():
         return campaign.agents.all()
-    agents = campaign.queue.qualified_agents() if campaign.queue_id else AgentProfile.objects.all()
+    queue = campaign.queue
+    agents = queue.qualified_agents() if queue is not None else AgentProfile.objects.all()
     return agents.distinct()
 
 
@@ -125,7 +126,7 @@ def staffing(campaign: Campaign) -> pacing.Staffing:
     )
 
 
-def due_leads(campaign: Campaign, now: dt.datetime):
+def due_leads(campaign: Campaign, now: dt.datetime) -> QuerySet[Lead]:
     """Leads to dial now, in order: due callbacks, then fewest attempts, then oldest.
 
     A callback an agent promised waits until that agent is free.

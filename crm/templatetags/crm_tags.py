@@ -1,4 +1,5 @@
 from django import template
+from django.contrib.auth.models import AbstractBaseUser
 
 from crm.services import user_display
 
@@ -6,6 +7,6 @@ register = template.Library()
 
 
 @register.filter
-def person(user) -> str:
+def person(user: AbstractBaseUser | None) -> str:
     """A colleague's name as histories show it; blank for nobody."""
     return user_display(user) if user is not None else ""

@@ -50,16 +50,18 @@ class SimulatorControl:
     def send_sms(self, *, from_: str, to: str, body: str) -> dict[str, Any]:
         return self._request("POST", "/sim/sms", {"from": from_, "to": to, "body": body})
 
-    def _request(self, method: str, path: str, payload: dict[str, Any] | None = None) -> Any:
+    # Any: parsed JSON, whose shape each public method above states.
+    def _request(self, method: str, path: str, payload: dict[str, Any] | None = None) -> Any:  # noqa: ANN401
         data = None if payload is None else json.dumps(payload).encode()
-        request = urllib.request.Request(
+        # base_url is the operator's SIMULATOR_URL setting, never request input.
+        request = urllib.request.Request(  # noqa: S310
             self.base_url + path,
             data=data,
             method=method,
             headers={"Content-Type": "application/json", "Accept": "application/json"},
         )
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
                 return json.loads(response.read() or b"null")
         except urllib.error.HTTPError as error:
             detail = error.read().decode(errors="replace")

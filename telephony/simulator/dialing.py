@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from xml.etree.ElementTree import Element
 
 from . import twiml
@@ -19,6 +20,9 @@ from .calls import CallCore, callback_spec
 from .engine import Timer
 from .parties import CalledParty
 from .state import CallbackSpec, Cursor, SimCall, SimQueue, whole_seconds
+
+if TYPE_CHECKING:
+    from .queues import EnqueueState
 
 BUSY_SECONDS = 2.0
 AMD_SECONDS = 3.0
@@ -73,6 +77,16 @@ class Bridge:
 
 
 class Dialing(CallCore):
+    if TYPE_CHECKING:
+        # Defined by the Queueing and Conferencing mixins that Voice combines with this one.
+        def dial_queue(self, call: SimCall, dial: DialState, noun: Element) -> None: ...
+
+        def dial_conference(self, call: SimCall, dial: DialState, noun: Element) -> None: ...
+
+        def enqueue_done(
+            self, call: SimCall, state: EnqueueState, result: str, *, ignore: bool = False
+        ) -> None: ...
+
     def party_for(self, to: str) -> CalledParty | None:
         if to.startswith("client:"):
             return self.clients.get(to.removeprefix("client:"), self.default_client)

@@ -177,5 +177,6 @@ class Engine:
 
 def error_code(exchange: WebhookExchange) -> int:
     """Twilio's error code for a failed exchange (its ErrorCode parameter)."""
-    assert exchange.error is not None
+    if exchange.error is None:
+        raise ValueError("The exchange did not fail.")
     return int(exchange.error.split(":", 1)[0])

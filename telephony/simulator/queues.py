@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 from xml.etree.ElementTree import Element
 
 from . import twiml
@@ -42,6 +43,17 @@ class EnqueueState:
 
 
 class Queueing(Dialing):
+    if TYPE_CHECKING:
+        # Defined by Voice, which combines this mixin with the others.
+        def redirect(
+            self,
+            call: SimCall,
+            *,
+            url: str | None = None,
+            method: str = "POST",
+            twiml_text: str | None = None,
+        ) -> None: ...
+
     def queue_named(self, name: str) -> SimQueue | None:
         return next((q for q in self.queues.values() if q.friendly_name == name), None)
 

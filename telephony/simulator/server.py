@@ -18,6 +18,7 @@ import logging
 import re
 import threading
 import wave
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -34,7 +35,7 @@ MAX_MEDIA_SECONDS = 60
 RECENT_CALLS = 50
 
 
-def iso(when: Any) -> str | None:
+def iso(when: datetime | None) -> str | None:
     return when.isoformat() if when else None
 
 
@@ -221,7 +222,7 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
             return
         self.send_json(200, sim.locked(lambda: call_state(call)))
 
-    def send_json(self, status: int, payload: Any) -> None:
+    def send_json(self, status: int, payload: object) -> None:
         self.send_body(status, json.dumps(payload).encode(), "application/json")
 
     def send_body(self, status: int, body: bytes, content_type: str) -> None:
@@ -245,6 +246,8 @@ class SimulatorServer:
     @property
     def url(self) -> str:
         host, port = self.httpd.server_address[:2]
+        if isinstance(host, bytes):  # typeshed allows it; an AF_INET server has a str
+            host = host.decode()
         return f"http://{host}:{port}"
 
     def start(self) -> None:

@@ -169,7 +169,9 @@ class Simulator:
     def answer(self, call_sid: str) -> None:
         """The person at a ringing softphone picks up."""
         with self.engine.lock:
-            self._ringing_at_a_person(call_sid).pick_up()
+            pick_up = self._ringing_at_a_person(call_sid).pick_up
+            if pick_up is not None:  # checked by _ringing_at_a_person
+                pick_up()
 
     def reject(self, call_sid: str) -> None:
         """The person at a ringing softphone declines: the caller hears busy."""

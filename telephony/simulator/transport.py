@@ -12,8 +12,13 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlencode, urlsplit
+
+if TYPE_CHECKING:
+    from http.client import HTTPResponse
+
+    from django.test import Client
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
 USER_AGENT = "TwilioProxy/1.1 (telephony.simulator)"
@@ -62,7 +67,7 @@ class DjangoClientTransport:
     server would answer.
     """
 
-    def __init__(self, client: Any | None = None) -> None:
+    def __init__(self, client: Client | None = None) -> None:
         if client is None:
             from django.test import Client
 
@@ -74,7 +79,7 @@ class DjangoClientTransport:
     ) -> WebhookResponse:
         parts = urlsplit(url)
         path = parts.path + (f"?{parts.query}" if parts.query else "")
-        extra = {
+        extra: dict[str, Any] = {
             "HTTP_X_TWILIO_SIGNATURE": signature,
             "HTTP_HOST": parts.netloc,
             "HTTP_USER_AGENT": USER_AGENT,
@@ -117,7 +122,8 @@ class HttpTransport:
         self, method: str, url: str, params: dict[str, str], signature: str
     ) -> WebhookResponse:
         data = urlencode(params).encode() if method != "GET" else None
-        request = urllib.request.Request(url, data=data, method=method)
+        # url is a webhook URL the application configured on its own numbers.
+        request = urllib.request.Request(url, data=data, method=method)  # noqa: S310
         request.add_header(SIGNATURE_HEADER, signature)
         request.add_header("User-Agent", USER_AGENT)
         if data is not None:
@@ -131,7 +137,7 @@ class HttpTransport:
             raise TransportError(str(getattr(error, "reason", error))) from error
 
 
-def _read(status: int, response: Any) -> WebhookResponse:
+def _read(status: int, response: HTTPResponse | urllib.error.HTTPError) -> WebhookResponse:
     charset = response.headers.get_content_charset() or "utf-8"
     body = response.read().decode(charset, errors="replace")
     return WebhookResponse(status, body, response.headers.get("Content-Type", ""))

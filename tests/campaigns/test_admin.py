@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from campaigns import selectors, services
 from campaigns.models import Campaign, DncChange, DncList, Lead, LeadImport
@@ -25,7 +26,7 @@ def filled():
     attempt = CallAttemptFactory(campaign=campaign, lead__campaign=campaign)
     LeadImport.objects.create(campaign=campaign, file="x.csv", original_name="x.csv")
     services.dnc_add(phone="4155550142", source="manual")
-    DncList.objects.create(name="National", kind="national", as_of=dt.date.today())
+    DncList.objects.create(name="National", kind="national", as_of=timezone.localdate())
     return attempt
 
 
@@ -42,7 +43,9 @@ def test_manager_opens_every_campaign_admin_page(client_as, manager, filled, mod
 
 
 def test_campaign_list_warns_about_an_old_registry_copy(client_as, manager):
-    DncList.objects.create(name="Old", kind="national", as_of=dt.date.today() - dt.timedelta(60))
+    DncList.objects.create(
+        name="Old", kind="national", as_of=timezone.localdate() - dt.timedelta(60)
+    )
     page = client_as(manager).get(reverse("admin:campaigns_campaign_changelist"))
     assert "60 days old" in page.content.decode()
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from campaigns import selectors, services
 from campaigns.models import DncChange, DncList, LeadImport
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def campaign():
-    DncList.objects.create(name="National", kind="national", as_of=dt.date.today())
+    DncList.objects.create(name="National", kind="national", as_of=timezone.localdate())
     return CampaignFactory(name="Winter offers", queue=Queue.objects.create(name="Sales"))
 
 

@@ -7,6 +7,7 @@ import io
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from campaigns import selectors, services
 from campaigns.models import DncChange, DncEntry, DncList
@@ -17,7 +18,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def national():
-    return DncList.objects.create(name="National registry", kind="national", as_of=dt.date.today())
+    return DncList.objects.create(
+        name="National registry", kind="national", as_of=timezone.localdate()
+    )
 
 
 @pytest.mark.parametrize(
@@ -123,7 +126,9 @@ def test_registry_file_loads_both_line_formats_and_replaces_its_area_codes(natio
 def test_registry_files_go_only_into_national_lists():
     with pytest.raises(ValidationError):
         services.dnc_registry_import(
-            dnc_list=services.dnc_internal_list(), handle=io.BytesIO(b""), as_of=dt.date.today()
+            dnc_list=services.dnc_internal_list(),
+            handle=io.BytesIO(b""),
+            as_of=timezone.localdate(),
         )
 
 
@@ -140,7 +145,7 @@ def test_registry_task_loads_an_uploaded_file_and_deletes_it(national, settings,
 
 
 def test_national_copy_older_than_31_days_is_a_warning(national):
-    today = dt.date.today()
+    today = timezone.localdate()
     assert selectors.national_dnc_warning(today=today) == ""
     assert "32 days old" in selectors.national_dnc_warning(today=today + dt.timedelta(days=32))
     DncList.objects.filter(kind="national").delete()

@@ -52,7 +52,7 @@ def opt_out_line():
 def call_in(simulator, caller: str, inputs: list[str]):
     with time_machine.travel(MONDAY_10AM, tick=False):
         sim_call = simulator.dial_in(
-            from_=caller, to=OPT_OUT_LINE, script=CallerScript(inputs=inputs)
+            from_=caller, to=OPT_OUT_LINE, script=CallerScript(inputs=[*inputs])
         )
         simulator.run(120)
     assert sim_call.application_errors == []

@@ -43,7 +43,7 @@ def csv_file(rows, name="leads.csv") -> SimpleUploadedFile:
 def xlsx_file(rows, name="leads.xlsx") -> SimpleUploadedFile:
     book = Workbook()
     for row in rows:
-        book.active.append(row)
+        book.worksheets[0].append(row)
     out = io.BytesIO()
     book.save(out)
     return SimpleUploadedFile(name, out.getvalue())

@@ -24,7 +24,7 @@ def campaign():
 
 @pytest.fixture
 def registry_copy():
-    return DncList.objects.create(name="National", kind="national", as_of=dt.date.today())
+    return DncList.objects.create(name="National", kind="national", as_of=timezone.localdate())
 
 
 def test_agents_and_outsiders_get_no_campaign_pages(client_as, agent, outsider, campaign):
@@ -90,7 +90,9 @@ def test_an_illegal_move_is_shown_not_made(client_as, supervisor, campaign):
 def test_sales_campaign_will_not_start_without_a_current_registry_copy(
     client_as, supervisor, campaign
 ):
-    DncList.objects.create(name="Old", kind="national", as_of=dt.date.today() - dt.timedelta(40))
+    DncList.objects.create(
+        name="Old", kind="national", as_of=timezone.localdate() - dt.timedelta(40)
+    )
     client = client_as(supervisor)
     page = client.get(campaign.get_absolute_url()).content.decode()
     assert "40 days old" in page and "cannot start" in page

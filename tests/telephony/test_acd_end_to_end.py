@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 import time_machine
@@ -35,7 +36,7 @@ def ava():
 def _agent(name: str, state: str = "available") -> AgentProfile:
     """An agent with the billing skill the demo's Billing queue asks for."""
     agent = AgentProfile.objects.create(
-        user=UserFactory(username=name),
+        user=UserFactory.create(username=name),
         client_identity=name,
         state=state,
         idle_since=dt.datetime(2026, 11, 23, 14, 0, tzinfo=dt.UTC),
@@ -225,7 +226,7 @@ def _later(simulator, seconds: float, at_minute: int = 1) -> None:
 
 def _colleague(simulator, name: str = "bea", **party) -> AgentProfile:
     bea = _agent(name)
-    options = {"answer": "human", "ring_seconds": 3, "talk_seconds": 600} | party
+    options: dict[str, Any] = {"answer": "human", "ring_seconds": 3, "talk_seconds": 600} | party
     simulator.register_client(name, CalledParty(**options))
     return bea
 

@@ -35,7 +35,7 @@ def _skill(name: str) -> Skill:
 def agent(
     name: str, *, skills: dict[str, int], idle_minutes: float = 0, state: str = "available"
 ) -> AgentProfile:
-    user = UserFactory(username=name)
+    user = UserFactory.create(username=name)
     profile = AgentProfile.objects.create(
         user=user,
         client_identity=name,

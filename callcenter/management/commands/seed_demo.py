@@ -6,7 +6,7 @@ missing.
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from callcenter import roles
@@ -21,11 +21,11 @@ class Command(BaseCommand):
         "Safe to re-run."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--customers", type=int, default=60)
 
     @transaction.atomic
-    def handle(self, *args, customers: int, **options) -> None:
+    def handle(self, *args: object, customers: int, **options: object) -> None:
         users = crm_demo.seed_users()
         agents = [users[name] for name, *_rest, role in crm_demo.DEMO_USERS if role == roles.AGENT]
         created = crm_demo.seed_customers(customers, agents)

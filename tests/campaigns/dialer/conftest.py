@@ -43,7 +43,7 @@ def sales_queue(db) -> Queue:
 def make_agent(db):
     def make(name: str, *, state: str = "available", simulator=None, ring: float = 1.0):
         agent = AgentProfile.objects.create(
-            user=UserFactory(username=name),
+            user=UserFactory.create(username=name),
             client_identity=name,
             state=state,
             idle_since=MONDAY_10AM_NY - dt.timedelta(hours=1),
