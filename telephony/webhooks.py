@@ -149,6 +149,7 @@ def twilio_webhook(
                 return on_error(request)
             return HttpResponse(status=204) if answer is None else _xml(answer)
 
+        wrapper.twilio_event = event  # type: ignore[attr-defined]  # read by the URL checks
         return wrapper
 
     return decorate

@@ -280,6 +280,29 @@ class TestPresence:
         ann = presence.agent_set_state(agent=ann, state="available")
         assert ann.idle_since > NOW
 
+    def test_an_agent_who_becomes_available_is_routed_to_once_it_commits(
+        self, django_capture_on_commit_callbacks, monkeypatch
+    ):
+        """Whoever changes the state (desk, API, wrap-up), routing follows."""
+        monkeypatch.setattr(offers, "ring_agent", lambda entry_id: None)  # no phone here
+        ann = agent("ann", skills={}, state="not_ready")
+        caller = wait(queue("General"), minutes=1)
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            presence.agent_set_state(agent=ann, state="available")
+        assert len(_routing(callbacks)) == 1
+        assert offered_to(caller) == "ann"
+
+    def test_going_not_ready_routes_nobody(self, django_capture_on_commit_callbacks):
+        ann = agent("ann", skills={})
+        with django_capture_on_commit_callbacks() as callbacks:
+            presence.agent_set_state(agent=ann, state="not_ready", reason="lunch")
+        assert _routing(callbacks) == []
+
+
+def _routing(callbacks: list) -> list:
+    """The after-commit callbacks that route (others tell open pages of the change)."""
+    return [c for c in callbacks if c.__qualname__.startswith("schedule_routing.")]
+
 
 def test_a_caller_deep_in_line_is_served_past_many_nobody_can_take():
     agent("ann", skills={"billing": 5})

@@ -437,3 +437,44 @@ def test_any_parameters_get_valid_twiml_and_never_a_500(twilio_post, support_lin
     # twilio_post validates every XML answer against the schema.
     response = twilio_post(path, params)
     assert response.status_code in (200, 204)
+
+
+class TestEveryWebhook:
+    """One decorator serves every Twilio webhook: signature, transaction, event log, safe
+    answer. A Twilio URL whose view lacks it would skip all four."""
+
+    TWILIO_PREFIXES = ("/telephony/voice/", "/telephony/sms/", "/campaigns/voice/")
+
+    @staticmethod
+    def _twilio_urls():
+        from django.urls import get_resolver
+
+        def walk(patterns, prefix=""):
+            for pattern in patterns:
+                route = prefix + str(pattern.pattern)
+                if hasattr(pattern, "url_patterns"):
+                    yield from walk(pattern.url_patterns, route)
+                else:
+                    yield "/" + route, pattern.callback
+
+        return [
+            (route, view)
+            for route, view in walk(get_resolver().url_patterns)
+            if route.startswith(TestEveryWebhook.TWILIO_PREFIXES)
+        ]
+
+    def test_every_twilio_url_is_a_twilio_webhook(self):
+        urls = self._twilio_urls()
+        assert len(urls) >= 25  # telephony's and the dialer's webhooks are all here
+        unlogged = [route for route, view in urls if not getattr(view, "twilio_event", "")]
+        assert unlogged == []
+
+    def test_webhooks_that_kept_no_record_before_are_logged_now(self, twilio_post, support_line):
+        sid = new_call_sid()
+        twilio_post(INCOMING, voice_params(sid))
+        node = support_line.flow.entry_node
+        twilio_post(f"/telephony/voice/ivr/{node.pk}/", voice_params(sid))
+        twilio_post(SMS, {"MessageSid": "SM" + "1" * 32, "From": "+14155550142", "To": OUR_NUMBER})
+        kinds = list(CallEvent.objects.order_by("id").values_list("kind", flat=True))
+        assert kinds == ["incoming", "ivr-node", "sms"]
+        assert CallEvent.objects.get(kind="ivr-node").call == Call.objects.get(sid=sid)
