@@ -32,16 +32,20 @@ class _NoticeSender:
     A failure is logged, never raised into the business operation.
     """
 
-    # How long a process that is exiting waits for its pending notices to go out.
+    # A process that is exiting waits for its pending notices while they go out, and gives
+    # up once none has gone out for this long (Redis unreachable, the file locked). A
+    # limit on the whole wait lost the last notices of a long burst on a busy disk.
     FLUSH_SECONDS = 2.0
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._progress = threading.Condition(self._lock)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._pid: int | None = None
         self._pending: dict[tuple[str, str], None] = {}  # an ordered set
         self._draining = False
-        self._idle = threading.Event()
+        self._handled = 0  # notices the drain is done with, sent or not
+        self._abandoned = False
 
     def _running_loop(self) -> asyncio.AbstractEventLoop:
         # A forked worker (Celery's prefork pool) inherits no running thread: start anew.
@@ -53,16 +57,30 @@ class _NoticeSender:
             self._pid = os.getpid()
             self._pending.clear()
             self._draining = False
+            self._abandoned = False
             # A command that ends right after its writes (seed_demo) still has notices to
             # send: let them go before the interpreter closes the thread pools a channel
-            # layer may write through. Plain atexit would run after that; this hook is the
-            # one concurrent.futures itself uses.
+            # layer may write through. Plain atexit would run after that. These hooks run
+            # last registered first, and concurrent.futures registered its own on import,
+            # before this module's (asgiref imports it), so this one runs before it.
             threading._register_atexit(self._flush)  # type: ignore[attr-defined]
         return self._loop
 
     def _flush(self) -> None:
-        if self._pid == os.getpid():  # not in a forked child that never sent one
-            self._idle.wait(timeout=self.FLUSH_SECONDS)
+        if self._pid != os.getpid():  # a forked child that never sent one
+            return
+        with self._lock:
+            while self._draining:
+                handled = self._handled
+                if not self._progress.wait_for(
+                    lambda handled=handled: not self._draining or self._handled != handled,
+                    timeout=self.FLUSH_SECONDS,
+                ):
+                    # The thread pools close next: what is left would only fail, one
+                    # error per notice.
+                    self._abandoned = True
+                    logger.warning("Live notices pending at exit were not sent")
+                    return
 
     def send(self, group: str, event: str) -> None:
         with self._lock:
@@ -71,7 +89,6 @@ class _NoticeSender:
             if self._draining:
                 return  # the running drain takes it
             self._draining = True
-            self._idle.clear()
         loop.call_soon_threadsafe(lambda: loop.create_task(self._drain()))
 
     async def _drain(self) -> None:
@@ -80,17 +97,23 @@ class _NoticeSender:
             raise ImproperlyConfigured("CHANNEL_LAYERS has no default layer.")
         while True:
             with self._lock:
-                if not self._pending:
+                if not self._pending or self._abandoned:
+                    self._pending.clear()
                     self._draining = False
-                    self._idle.set()
+                    self._progress.notify_all()
                     return
                 batch = list(self._pending)
                 self._pending.clear()
             for group, event in batch:
+                if self._abandoned:
+                    break
                 try:
                     await layer.group_send(group, {"type": "page.notice", "event": event})
                 except Exception:
                     logger.exception("A live notice to %s was not sent", group)
+                with self._lock:
+                    self._handled += 1
+                    self._progress.notify_all()
 
 
 _sender = _NoticeSender()
