@@ -11,8 +11,8 @@ from collections.abc import Iterable, Mapping
 from django.utils import timezone
 from twilio.twiml.voice_response import VoiceResponse
 
-from campaigns import services as campaign_services
-from campaigns.models import DncSource
+from crm import services as crm_services
+from crm.models import DncSource
 from crm.phones import try_normalize_phone
 from crm.selectors import customer_open_cases
 
@@ -153,7 +153,7 @@ def _render_do_not_call(call: Call, node: IvrNode, response: VoiceResponse, atte
         # Anonymous or unreadable caller ID: nothing to add, and the caller should know.
         _message(response, call, node, DNC_NO_NUMBER)
     else:
-        campaign_services.dnc_add(
+        crm_services.dnc_add(
             phone=number, source=DncSource.IVR_REQUEST, reason=f"Asked in the IVR ({node.key})"
         )
         _message(response, call, node, "" if node.message or node.play_url else DNC_ADDED)

@@ -18,10 +18,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from campaigns import services as campaign_services
-from campaigns.models import DncSource
 from crm import services as crm_services
-from crm.models import Case, Customer, Interaction
+from crm.models import Case, Customer, DncSource, Interaction
 from crm.phones import format_phone, try_normalize_phone
 from crm.selectors import customers_by_phone
 
@@ -476,7 +474,7 @@ def wrap_up_submit(
     if entry.call_id:
         Call.objects.filter(pk=entry.call_id).update(disposition=disposition.code)
     if dnc_number:
-        campaign_services.dnc_add(
+        crm_services.dnc_add(
             phone=dnc_number,
             source=DncSource.DISPOSITION,
             reason=f"Disposition “{disposition.label}”",

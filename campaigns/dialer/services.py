@@ -20,14 +20,14 @@ from django.utils import timezone
 from twilio.twiml.voice_response import VoiceResponse
 
 from crm import services as crm_services
-from crm.models import Interaction
+from crm.models import DncSource, Interaction
+from crm.services import dnc_add
 from telephony import acd, gateway, offers, twiml
 from telephony import services as telephony_services
 from telephony.models import AgentProfile, Call, Disposition, QueueEntry
 
-from ..models import CallAttempt, CallingRule, Campaign, DncSource, Lead
+from ..models import CallAttempt, CallingRule, Campaign, Lead
 from ..selectors import is_on_dnc
-from ..services import dnc_add
 from . import pacing, rate, selectors, windows
 
 logger = logging.getLogger(__name__)
