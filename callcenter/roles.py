@@ -47,7 +47,7 @@ _CRM_WORK = [
 _CALL_RECORDS = ["telephony.view_call", "telephony.view_recording", "telephony.view_smsmessage"]
 _ACD_READ = ["telephony.view_agentprofile", "telephony.view_queue"]
 # Agents see only the campaigns and leads they work on (campaigns.selectors narrows it).
-_CAMPAIGN_AGENT = ["campaigns.view_campaign", "campaigns.view_lead", "campaigns.add_dncentry"]
+_CAMPAIGN_AGENT = ["campaigns.view_campaign", "campaigns.view_lead", "crm.add_dncentry"]
 _CAMPAIGN_SUPERVISE = [
     "campaigns.view_campaign",
     "campaigns.control_campaign",
@@ -56,9 +56,9 @@ _CAMPAIGN_SUPERVISE = [
     "campaigns.view_callingrule",
     "campaigns.view_leadimport",
     "campaigns.add_leadimport",
-    "campaigns.view_dnclist",
-    "campaigns.view_dncentry",
-    "campaigns.add_dncentry",
+    "crm.view_dnclist",
+    "crm.view_dncentry",
+    "crm.add_dncentry",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {

@@ -20,7 +20,7 @@ router.register("queues", telephony_api.QueueViewSet, basename="queue")
 router.register("calls", telephony_api.CallViewSet, basename="call")
 router.register("campaigns", campaigns_api.CampaignViewSet, basename="campaign")
 router.register("lead-imports", campaigns_api.LeadImportViewSet, basename="lead-import")
-router.register("dnc", campaigns_api.DncEntryViewSet, basename="dnc-entry")
+router.register("dnc", campaigns_api.CampaignDncEntryViewSet, basename="dnc-entry")
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -1,40 +1,16 @@
-"""Managers' admin for campaigns, leads, calling rules and Do-Not-Call lists."""
+"""Managers' admin for campaigns, leads and calling rules (Do-Not-Call lists are crm's)."""
 
 from __future__ import annotations
 
-import datetime
-
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
-from django.db import transaction
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html
 
-from . import selectors, services, tasks
-from .models import (
-    CallAttempt,
-    CallingRule,
-    Campaign,
-    DncChange,
-    DncEntry,
-    DncList,
-    DncSource,
-    Lead,
-    LeadImport,
-)
+from crm.admin import DncWarningMixin
 
-
-class DncWarningMixin:
-    """Lists warn when the national registry copy is missing or too old to scrub with."""
-
-    def changelist_view(self, request, extra_context=None):
-        warning = selectors.national_dnc_warning()
-        if warning and request.method == "GET":
-            messages.warning(request, warning)
-        return super().changelist_view(request, extra_context)
+from . import selectors, services
+from .models import CallAttempt, CallingRule, Campaign, Lead, LeadImport
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -207,112 +183,3 @@ class LeadImportAdmin(ReadOnlyAdmin):
         return format_html(
             '<a href="{}">Download as CSV</a>', reverse("campaigns:import_report", args=[obj.pk])
         )
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one field (the registry comes as one file per area code)."""
-
-    def __init__(self, **kwargs) -> None:
-        kwargs.setdefault("widget", MultipleFileInput())
-        super().__init__(**kwargs)
-
-    def clean(self, data, initial=None):
-        files = data if isinstance(data, list | tuple) else [data]
-        return [super(MultipleFileField, self).clean(item, initial) for item in files]
-
-
-class RegistryUploadForm(forms.Form):
-    files = MultipleFileField(
-        help_text="One file per area code, one number per line: AAA,NNNNNNN or ten digits."
-    )
-    as_of = forms.DateField(
-        initial=datetime.date.today, help_text="The date of this copy of the registry."
-    )
-
-
-@admin.register(DncList)
-class DncListAdmin(DncWarningMixin, admin.ModelAdmin):
-    list_display = ["name", "kind", "campaign", "as_of", "created_at"]
-    list_filter = ["kind"]
-    readonly_fields = ["registry_import"]
-
-    @admin.display(description="Registry files")
-    def registry_import(self, obj: DncList) -> str:
-        if obj.pk is None or obj.kind != DncList.Kind.NATIONAL:
-            return "National lists only."
-        url = reverse("admin:campaigns_dnclist_registry_import", args=[obj.pk])
-        return format_html('<a href="{}">Load registry files</a>', url)
-
-    def get_urls(self):
-        view = self.admin_site.admin_view(self.registry_import_view)
-        return [
-            path("<int:pk>/registry/", view, name="campaigns_dnclist_registry_import"),
-            *super().get_urls(),
-        ]
-
-    def registry_import_view(self, request, pk: int):
-        """Upload registry files; a worker loads them (millions of lines) in the background."""
-        dnc_list = get_object_or_404(DncList, pk=pk, kind=DncList.Kind.NATIONAL)
-        if not self.has_change_permission(request, dnc_list):
-            return redirect("admin:index")
-        form = RegistryUploadForm(request.POST or None, request.FILES or None)
-        if request.method == "POST" and form.is_valid():
-            as_of = form.cleaned_data["as_of"].isoformat()
-            for upload in form.cleaned_data["files"]:
-                stored = default_storage.save(f"dnc-registry/{upload.name}", upload)
-                transaction.on_commit(
-                    lambda name=stored: tasks.dnc_registry_import.delay(dnc_list.pk, name, as_of)
-                )
-            self.message_user(
-                request, f"{len(form.cleaned_data['files'])} file(s) are loading into {dnc_list}."
-            )
-            return redirect("admin:campaigns_dnclist_change", dnc_list.pk)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"Load registry files into {dnc_list}",
-            "form": form,
-            "opts": self.model._meta,
-            "original": dnc_list,
-        }
-        return render(request, "admin/campaigns/registry_import.html", context)
-
-
-@admin.register(DncEntry)
-class DncEntryAdmin(admin.ModelAdmin):
-    """Entries are added here through dnc_add (audited); they are never edited, and are
-    removed only through the API's remove, which needs a reason."""
-
-    list_display = ["phone", "dnc_list", "source", "reason", "added_at", "added_by"]
-    list_filter = ["dnc_list", "source"]
-    search_fields = ["phone"]
-    fields = ["dnc_list", "phone", "reason"]
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return obj is None and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-    def save_model(self, request, obj: DncEntry, form, change: bool) -> None:
-        saved = services.dnc_add(
-            phone=obj.phone,
-            source=DncSource.MANUAL,
-            reason=obj.reason,
-            by=request.user,
-            dnc_list=obj.dnc_list,
-        )
-        obj.pk = saved.pk
-
-
-@admin.register(DncChange)
-class DncChangeAdmin(ReadOnlyAdmin):
-    list_display = ["phone", "action", "dnc_list", "source", "reason", "by", "at"]
-    list_filter = ["action", "source", "dnc_list"]
-    search_fields = ["phone"]
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

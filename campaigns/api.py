@@ -1,5 +1,5 @@
 """REST API of campaigns: campaigns with live figures and controls, leads, lead imports,
-and Do-Not-Call entries."""
+and the campaign scope of crm's Do-Not-Call check."""
 
 from __future__ import annotations
 
@@ -7,21 +7,20 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, parsers, status, viewsets
+from rest_framework import parsers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from callcenter.api import requires
+from crm import api as crm_api
+from crm.serializers import DncCheckResultSerializer
 
 from . import selectors, services
-from .models import Campaign, DncEntry, DncSource, LeadImport
+from .models import Campaign, LeadImport
 from .serializers import (
+    CampaignDncCheckSerializer,
     CampaignSerializer,
-    DncCheckResultSerializer,
-    DncCheckSerializer,
-    DncEntrySerializer,
-    DncRemoveSerializer,
     LeadFilterSerializer,
     LeadImportSerializer,
     LeadSerializer,
@@ -144,49 +143,18 @@ def report_response(lead_import: LeadImport) -> HttpResponse:
     return response
 
 
-class DncEntryViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
-    """Do-Not-Call entries. Adding is effective at once; removing needs a reason (audited)."""
+class CampaignDncEntryViewSet(crm_api.DncEntryViewSet):
+    """Do-Not-Call entries (crm's API), whose check may also name a campaign: the lists
+    that campaign names then bind as well."""
 
-    queryset = DncEntry.objects.select_related("dnc_list")
-    serializer_class = DncEntrySerializer
-    filterset_fields = ["dnc_list", "source"]
+    check_serializer_class = CampaignDncCheckSerializer
 
-    def get_permissions(self):
-        needs = {
-            "remove": "campaigns.delete_dncentry",
-            "check": "campaigns.view_dncentry",
-        }.get(self.action)
-        return [requires(needs)()] if needs else super().get_permissions()
+    def check_extra_lists(self, query: dict) -> QuerySet | None:
+        return selectors.campaign_dnc_lists(query.get("campaign"))
 
-    def perform_create(self, serializer: DncEntrySerializer) -> None:
-        serializer.instance = services.dnc_add(
-            phone=serializer.validated_data["phone"],
-            source=DncSource.API,
-            reason=serializer.validated_data.get("reason", ""),
-            by=self.request.user,
-            dnc_list=serializer.validated_data.get("dnc_list"),
-        )
-
-    @extend_schema(request=DncRemoveSerializer, responses={204: None})
-    @action(detail=False, methods=["post"])
-    def remove(self, request: Request) -> Response:
-        """Take a number off a list (the internal one by default); say why."""
-        form = DncRemoveSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        services.dnc_remove(by=request.user, source=DncSource.API, **form.validated_data)
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-    @extend_schema(parameters=[DncCheckSerializer], responses=DncCheckResultSerializer)
+    @extend_schema(parameters=[CampaignDncCheckSerializer], responses=DncCheckResultSerializer)
     @action(detail=False, methods=["get"])
     def check(self, request: Request) -> Response:
-        """Whether a number (any format) may not be called, and which lists it is on."""
-        form = DncCheckSerializer(data=request.query_params)
-        form.is_valid(raise_exception=True)
-        phone = form.validated_data["phone"]
-        campaign = form.validated_data.get("campaign")
-        result = {
-            "phone": phone,
-            "on_dnc": selectors.is_on_dnc(phone, campaign),
-            "lists": selectors.dnc_lists_with(phone=phone),
-        }
-        return Response(DncCheckResultSerializer(result).data)
+        """Whether a number (any format) may not be called (for the campaign, if given),
+        and which lists it is on."""
+        return super().check(request)

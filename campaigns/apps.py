@@ -2,9 +2,10 @@ from django.apps import AppConfig
 
 
 class CampaignsConfig(AppConfig):
-    """Outbound campaigns: lead lists, Do-Not-Call lists, pacing and dialer tasks."""
+    """Outbound campaigns: lead lists, pacing and dialer tasks."""
 
     name = "campaigns"
 
     def ready(self) -> None:
-        from .dialer import receivers  # noqa: F401  (connects the wrap-up receiver)
+        from . import receivers  # noqa: F401  (connects the Do-Not-Call receiver)
+        from .dialer import receivers as dialer_receivers  # noqa: F401  (the wrap-up one)

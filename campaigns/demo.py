@@ -7,10 +7,11 @@ registry to start, and demo data should not pretend to have one.
 
 from __future__ import annotations
 
+from crm import services as crm_services
+from crm.models import DncEntry, DncSource
 from telephony.models import AgentProfile, Disposition, Queue
 
-from . import services
-from .models import Campaign, DncEntry, DncSource, Lead
+from .models import Campaign, Lead
 
 CAMPAIGN_NAME = "Payment reminders"
 LEADS = [
@@ -51,5 +52,5 @@ def seed() -> Campaign:
             campaign=campaign, phone=phone, defaults={"name": name, "time_zones": [zone]}
         )
     if not DncEntry.objects.filter(phone=DNC_NUMBER).exists():
-        services.dnc_add(phone=DNC_NUMBER, source=DncSource.MANUAL, reason="Asked by letter")
+        crm_services.dnc_add(phone=DNC_NUMBER, source=DncSource.MANUAL, reason="Asked by letter")
     return campaign

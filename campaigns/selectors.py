@@ -1,4 +1,5 @@
-"""Campaign reads: Do-Not-Call checks, what a user may see, and a campaign's live figures."""
+"""Campaign reads: Do-Not-Call checks for a campaign, what a user may see, and a campaign's
+live figures."""
 
 from __future__ import annotations
 
@@ -7,18 +8,17 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from crm import selectors as crm_selectors
 from telephony.models import AgentProfile, Disposition
 
-from .models import CallAttempt, Campaign, DncEntry, DncList, Lead
+from .models import CallAttempt, Campaign, Lead
 
 # Who sees every campaign (supervisors, managers): the right to see call attempts, which
 # agents lack. Agents see the campaigns they are on.
 SUPERVISE = "campaigns.view_callattempt"
-# DOMAIN: scrub against a copy of the national registry no older than this.
-NATIONAL_DNC_MAX_AGE_DAYS = 31
 ABANDONMENT_PERIOD_DAYS = 30
 # A live answer: a person picked up (machines and faxes are not live answers, TSR), whether
 # or not an agent was free in time.
@@ -31,57 +31,21 @@ _LIVE_OUTCOMES = (
 LIVE_ANSWER = Q(outcome__in=_LIVE_OUTCOMES) & ~Q(answered_by__in=["machine", "fax"])
 
 
-def _dnc_lists_applying(campaign: Campaign | None) -> Q:
-    """Lists that bind a campaign (as a condition on DncEntry): the internal and national
-    lists always, the campaign's own lists and the extra lists it names."""
-    condition = Q(dnc_list__kind__in=[DncList.Kind.INTERNAL, DncList.Kind.NATIONAL])
-    if campaign is not None:
-        condition |= Q(dnc_list__campaign=campaign) | Q(
-            dnc_list__in=Campaign.dnc_lists.through.objects.filter(campaign=campaign).values(
-                "dnclist_id"
-            )
-        )
-    return condition
+def campaign_dnc_lists(campaign: Campaign | None) -> QuerySet | None:
+    """The ids of the lists a campaign names (its own and shared ones), as a subquery."""
+    if campaign is None:
+        return None
+    return Campaign.dnc_lists.through.objects.filter(campaign=campaign).values("dnclist_id")
 
 
 def is_on_dnc(phone: str, campaign: Campaign | None = None) -> bool:
     """Whether an E.164 number may not be called (for this campaign): one indexed query."""
-    return DncEntry.objects.filter(_dnc_lists_applying(campaign), phone=phone).exists()
+    return crm_selectors.is_on_dnc(phone, extra_lists=campaign_dnc_lists(campaign))
 
 
 def dnc_numbers_among(phones: list[str], campaign: Campaign | None = None) -> set[str]:
     """Which of these E.164 numbers are on a list binding the campaign (one query)."""
-    return set(
-        DncEntry.objects.filter(_dnc_lists_applying(campaign), phone__in=phones).values_list(
-            "phone", flat=True
-        )
-    )
-
-
-def dnc_lists_with(*, phone: str) -> list[DncList]:
-    """Every list an E.164 number is on, whatever campaign they bind."""
-    return list(DncList.objects.filter(entries__phone=phone).order_by("kind", "name"))
-
-
-def national_dnc_as_of() -> datetime.date | None:
-    """The date of the newest national registry copy loaded, if any."""
-    return DncList.objects.filter(kind=DncList.Kind.NATIONAL).aggregate(newest=Max("as_of"))[
-        "newest"
-    ]
-
-
-def national_dnc_warning(*, today: datetime.date | None = None) -> str:
-    """Why the national registry copy cannot be trusted for scrubbing, or ""."""
-    as_of = national_dnc_as_of()
-    if as_of is None:
-        return "No copy of the national Do-Not-Call registry is loaded."
-    age = ((today or timezone.localdate()) - as_of).days
-    if age > NATIONAL_DNC_MAX_AGE_DAYS:
-        return (
-            f"The national Do-Not-Call registry copy is {age} days old (from {as_of:%Y-%m-%d}); "
-            f"load one no older than {NATIONAL_DNC_MAX_AGE_DAYS} days."
-        )
-    return ""
+    return crm_selectors.dnc_numbers_among(phones, extra_lists=campaign_dnc_lists(campaign))
 
 
 def agents_without_queue_skills(campaign: Campaign) -> list[AgentProfile]:

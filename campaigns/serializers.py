@@ -1,4 +1,4 @@
-"""API shapes of campaigns, leads, imports and Do-Not-Call entries."""
+"""API shapes of campaigns, leads, imports, and the campaign scope of Do-Not-Call checks."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import json
 
 from rest_framework import serializers
 
-from crm.serializers import PhoneNumberSerializerField
+from crm.serializers import DncCheckSerializer, PhoneNumberSerializerField
 
 from . import selectors
-from .models import Campaign, DncEntry, DncList, Lead, LeadImport
+from .models import Campaign, Lead, LeadImport
 
 
 class CountersSerializer(serializers.Serializer):
@@ -129,38 +129,7 @@ class LeadUploadSerializer(serializers.Serializer):
         return value
 
 
-class DncEntrySerializer(serializers.ModelSerializer):
-    dnc_list = serializers.PrimaryKeyRelatedField(
-        queryset=DncList.objects.all(), required=False, help_text="Default: the internal list."
-    )
-    phone = PhoneNumberSerializerField()
+class CampaignDncCheckSerializer(DncCheckSerializer):
+    """The check's query, scoped to a campaign: its lists bind as well."""
 
-    class Meta:
-        model = DncEntry
-        fields = ["id", "dnc_list", "phone", "source", "reason", "added_at", "added_by"]
-        read_only_fields = ["id", "source", "added_at", "added_by"]
-        # Adding a number already listed is not an error: dnc_add returns the entry.
-        validators: list = []
-
-
-class DncRemoveSerializer(serializers.Serializer):
-    phone = PhoneNumberSerializerField()
-    reason = serializers.CharField(max_length=255)
-    dnc_list = serializers.PrimaryKeyRelatedField(queryset=DncList.objects.all(), required=False)
-
-
-class DncCheckSerializer(serializers.Serializer):
-    phone = PhoneNumberSerializerField()
     campaign = serializers.PrimaryKeyRelatedField(queryset=Campaign.objects.all(), required=False)
-
-
-class DncListBriefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = DncList
-        fields = ["id", "name", "kind", "campaign", "as_of"]
-
-
-class DncCheckResultSerializer(serializers.Serializer):
-    phone = serializers.CharField()
-    on_dnc = serializers.BooleanField(help_text="May not be called (for the campaign, if given).")
-    lists = DncListBriefSerializer(many=True)

@@ -1,38 +1,35 @@
-"""Campaign business operations: status moves, Do-Not-Call lists and lead imports.
+"""Campaign business operations: status moves, leads stopped by Do-Not-Call, lead imports.
 
-Each function validates before it writes and runs in one transaction, except the import
-and registry loads, which commit batch by batch so progress shows and nothing is redone.
+Each function validates before it writes and runs in one transaction, except the import,
+which commits batch by batch so progress shows and nothing is redone.
 """
 
 from __future__ import annotations
 
 import csv
-import datetime
 import io
 import logging
-import re
-from typing import IO, Any
+from typing import Any
 
 import phonenumbers
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from phonenumbers import timezone as phone_timezone
 
+from crm import selectors as crm_selectors
 from crm import services as crm_services
-from crm.models import Customer, PhoneNumber, known_time_zones
+from crm.models import Customer, DncList, PhoneNumber, known_time_zones
 from crm.phones import normalize_phone
 
 from . import importing, selectors
-from .models import Campaign, DncChange, DncEntry, DncList, DncSource, Lead, LeadImport
+from .models import Campaign, Lead, LeadImport
 
 logger = logging.getLogger(__name__)
 
 IMPORT_BATCH_SIZE = 500
-REGISTRY_BATCH_SIZE = 5000
 REASON_MISSING_PHONE = "missing phone number"
 REASON_ON_DNC = "on DNC"
 REASON_DUPLICATE_IN_FILE = "duplicate in the file"
@@ -72,7 +69,7 @@ def campaign_transition(
         raise ValidationError({"status": [f"A {current} campaign cannot move to “{status}”."]})
     now = timezone.now()
     if status == Campaign.Status.RUNNING:
-        warning = selectors.national_dnc_warning()
+        warning = crm_selectors.national_dnc_warning()
         if warning and campaign.kind == Campaign.Kind.SALES:
             raise ValidationError({"status": [f"{warning} Sales campaigns cannot start."]})
         campaign.started_at = campaign.started_at or now
@@ -88,124 +85,16 @@ def campaign_transition(
 # --- Do-Not-Call --------------------------------------------------------------------------
 
 
-def dnc_internal_list() -> DncList:
-    """The company's own list (created by a migration; recreated if someone deleted it)."""
-    dnc_list, _ = DncList.objects.get_or_create(
-        kind=DncList.Kind.INTERNAL, defaults={"name": "Internal (company)"}
-    )
-    return dnc_list
+def leads_stop_for_dnc(*, dnc_list: DncList, phone: str) -> int:
+    """Mark do-not-call the leads a number newly listed binds that are not yet dialled.
 
-
-@transaction.atomic
-def dnc_add(
-    *,
-    phone: str,
-    source: str,
-    reason: str = "",
-    by: AbstractBaseUser | None = None,
-    dnc_list: DncList | None = None,
-) -> DncEntry:
-    """Put a number (any format) on a list, the internal one by default; effective at once.
-
-    Adding a number already there changes nothing and is not audited twice.
+    Internal and national lists bind every campaign; a campaign list binds the campaigns
+    that name it. A lead in flight is the dialer's to finish. Returns how many stopped.
     """
-    number = normalize_phone(phone)
-    dnc_list = dnc_list or dnc_internal_list()
-    fields = {"source": source, "reason": reason, "added_by": _by(by)}
-    DncEntry(dnc_list=dnc_list, phone=number, **fields).full_clean(validate_constraints=False)
-    # get_or_create, not a check then an insert: two requests adding the same number at
-    # once (an IVR caller and their agent) end with one entry and one audit line.
-    entry, created = DncEntry.objects.get_or_create(
-        dnc_list=dnc_list, phone=number, defaults=fields
-    )
-    if not created:
-        return entry
-    DncChange.objects.create(
-        dnc_list=dnc_list,
-        phone=number,
-        action=DncChange.Action.ADD,
-        source=source,
-        reason=reason,
-        by=_by(by),
-    )
-    # Leads not yet dialled stop here; one in flight is the dialer's to finish.
-    leads = Lead.objects.filter(phone=number, status__in=[Lead.Status.NEW, Lead.Status.SCHEDULED])
+    leads = Lead.objects.filter(phone=phone, status__in=[Lead.Status.NEW, Lead.Status.SCHEDULED])
     if dnc_list.kind == DncList.Kind.CAMPAIGN:
-        leads = leads.filter(Q(campaign_id=dnc_list.campaign_id) | Q(campaign__dnc_lists=dnc_list))
-    leads.update(status=Lead.Status.DO_NOT_CALL, updated_at=timezone.now())
-    return entry
-
-
-@transaction.atomic
-def dnc_remove(
-    *,
-    phone: str,
-    reason: str,
-    by: AbstractBaseUser | None,
-    source: str = DncSource.API,
-    dnc_list: DncList | None = None,
-) -> None:
-    """Take a number off a list (the internal one by default); needs a reason, is audited.
-
-    Leads already marked do-not-call stay so: calling them again is a campaign decision.
-    """
-    if not (reason or "").strip():
-        raise ValidationError({"reason": ["Say why the number may be called again."]})
-    number = normalize_phone(phone)
-    dnc_list = dnc_list or dnc_internal_list()
-    deleted, _ = DncEntry.objects.filter(dnc_list=dnc_list, phone=number).delete()
-    if not deleted:
-        raise ValidationError({"phone": [f"{number} is not on {dnc_list}."]})
-    DncChange.objects.create(
-        dnc_list=dnc_list,
-        phone=number,
-        action=DncChange.Action.REMOVE,
-        source=source,
-        reason=reason.strip(),
-        by=_by(by),
-    )
-
-
-_REGISTRY_LINE = re.compile(rb"^\s*(\d{3})\s*,?\s*-?\s*(\d{7})\s*$")
-
-
-def dnc_registry_import(
-    *, dnc_list: DncList, handle: IO[bytes], as_of: datetime.date
-) -> dict[str, int]:
-    """Load a national registry copy (files per area code) into a national list.
-
-    Lines are `AAA,NNNNNNN` or ten digits. The file's area codes are replaced as a whole,
-    so numbers that left the registry leave our copy too; then the list is dated `as_of`.
-    Rows go in batches with one INSERT each, because a registry copy holds millions of
-    numbers; one transaction, so checks never see an area code half loaded. Returns counts
-    for the report.
-    """
-    if dnc_list.kind != DncList.Kind.NATIONAL:
-        raise ValidationError({"dnc_list": ["Registry files go into a national list."]})
-    area_codes = {match[1] for match in map(_REGISTRY_LINE.match, handle) if match}
-    handle.seek(0)
-    lines = skipped = 0
-    with transaction.atomic():
-        for area in area_codes:
-            # A range, not LIKE: the (list, phone) index serves it under any collation.
-            first, last = f"+1{area.decode()}0000000", f"+1{area.decode()}9999999"
-            DncEntry.objects.filter(dnc_list=dnc_list, phone__range=(first, last)).delete()
-        batch: list[DncEntry] = []
-        for line in handle:
-            match = _REGISTRY_LINE.match(line)
-            if not match:
-                skipped += bool(line.strip())
-                continue
-            phone = f"+1{match[1].decode()}{match[2].decode()}"
-            batch.append(DncEntry(dnc_list=dnc_list, phone=phone, source=DncSource.REGISTRY))
-            lines += 1
-            if len(batch) >= REGISTRY_BATCH_SIZE:
-                DncEntry.objects.bulk_create(batch, ignore_conflicts=True)
-                batch = []
-        DncEntry.objects.bulk_create(batch, ignore_conflicts=True)
-        DncList.objects.filter(pk=dnc_list.pk).update(as_of=as_of)
-    logger.info("National DNC list %s: %s numbers as of %s", dnc_list.pk, lines, as_of)
-    return {"area_codes": len(area_codes), "lines": lines, "skipped": skipped}
+        leads = leads.filter(campaign__dnc_lists=dnc_list)
+    return leads.update(status=Lead.Status.DO_NOT_CALL, updated_at=timezone.now())
 
 
 # --- Lead import --------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from callcenter.http import SignedInRequest
+from crm import selectors as crm_selectors
 from crm.forms import add_service_errors
 from telephony.models import AgentProfile
 
@@ -44,7 +45,7 @@ def _campaign_context(campaign: Campaign, **extra: object) -> dict:
     return {
         "campaign": campaign,
         "counters": selectors.campaign_counters(campaign=campaign),
-        "dnc_warning": selectors.national_dnc_warning(),
+        "dnc_warning": crm_selectors.national_dnc_warning(),
         "skills_warning": selectors.agents_skills_warning(campaign),
         "controls": _controls(campaign),
         "imports": campaign.imports.all()[:10],
@@ -67,7 +68,7 @@ def campaign_list(request: SignedInRequest) -> HttpResponse:
     return render(
         request,
         "campaigns/campaign_list.html",
-        {"campaigns": campaigns, "dnc_warning": selectors.national_dnc_warning()},
+        {"campaigns": campaigns, "dnc_warning": crm_selectors.national_dnc_warning()},
     )
 
 

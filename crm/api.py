@@ -1,4 +1,5 @@
-"""REST API of the CRM: customers (with caller-ID lookup), cases and the timeline."""
+"""REST API of the CRM: customers (with caller-ID lookup), cases, the timeline and
+Do-Not-Call entries."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import django_filters
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -14,13 +15,17 @@ from rest_framework.response import Response
 from callcenter.api import requires
 
 from . import selectors, services
-from .models import Case, Customer, Interaction
+from .models import Case, Customer, DncEntry, DncSource, Interaction
 from .phones import try_normalize_phone
 from .serializers import (
     CaseEventSerializer,
     CaseSerializer,
     CaseTransitionSerializer,
     CustomerSerializer,
+    DncCheckResultSerializer,
+    DncCheckSerializer,
+    DncEntrySerializer,
+    DncRemoveSerializer,
     InteractionSerializer,
 )
 
@@ -145,3 +150,57 @@ class InteractionViewSet(
         serializer.instance = services.interaction_record(
             actor=self.request.user, **serializer.validated_data
         )
+
+
+class DncEntryViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Do-Not-Call entries. Adding is effective at once; removing needs a reason (audited)."""
+
+    queryset = DncEntry.objects.select_related("dnc_list")
+    serializer_class = DncEntrySerializer
+    filterset_fields = ["dnc_list", "source"]
+    # What the check reads from its query string; an app above may add a scope to it.
+    check_serializer_class: type[DncCheckSerializer] = DncCheckSerializer
+
+    def get_permissions(self):
+        needs = {
+            "remove": "crm.delete_dncentry",
+            "check": "crm.view_dncentry",
+        }.get(self.action)
+        return [requires(needs)()] if needs else super().get_permissions()
+
+    def check_extra_lists(self, query: dict) -> QuerySet | None:
+        """Lists binding the check besides the internal and national ones (none here)."""
+        return None
+
+    def perform_create(self, serializer: DncEntrySerializer) -> None:
+        serializer.instance = services.dnc_add(
+            phone=serializer.validated_data["phone"],
+            source=DncSource.API,
+            reason=serializer.validated_data.get("reason", ""),
+            by=self.request.user,
+            dnc_list=serializer.validated_data.get("dnc_list"),
+        )
+
+    @extend_schema(request=DncRemoveSerializer, responses={204: None})
+    @action(detail=False, methods=["post"])
+    def remove(self, request: Request) -> Response:
+        """Take a number off a list (the internal one by default); say why."""
+        form = DncRemoveSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        services.dnc_remove(by=request.user, source=DncSource.API, **form.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(parameters=[DncCheckSerializer], responses=DncCheckResultSerializer)
+    @action(detail=False, methods=["get"])
+    def check(self, request: Request) -> Response:
+        """Whether a number (any format) may not be called, and which lists it is on."""
+        form = self.check_serializer_class(data=request.query_params)
+        form.is_valid(raise_exception=True)
+        phone = form.validated_data["phone"]
+        extra_lists = self.check_extra_lists(form.validated_data)
+        result = {
+            "phone": phone,
+            "on_dnc": selectors.is_on_dnc(phone, extra_lists=extra_lists),
+            "lists": selectors.dnc_lists_with(phone=phone),
+        }
+        return Response(DncCheckResultSerializer(result).data)

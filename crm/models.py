@@ -1,4 +1,5 @@
-"""The CRM core: customers and how to reach them, their cases, and one timeline per customer.
+"""The CRM core: customers and how to reach them, their cases, one timeline per customer,
+and whom we must never call (Do-Not-Call lists).
 
 Writes go through crm.services; these classes describe data and its single-row rules.
 """
@@ -324,3 +325,104 @@ class Interaction(models.Model):
         # Source URLs are built from the primary key alone, so a timeline of fifty
         # entries does not load fifty source rows.
         return model(pk=self.source_id).get_absolute_url()
+
+
+class DncList(models.Model):
+    """A Do-Not-Call list: the company's own, a campaign list, or a copy of a national registry.
+
+    Internal and national lists bind every call; a campaign list binds only the calls of
+    a campaign that names it among its lists.
+    """
+
+    class Kind(models.TextChoices):
+        INTERNAL = "internal", "Internal (company)"
+        CAMPAIGN = "campaign", "Campaign"
+        NATIONAL = "national", "National registry"
+
+    name = models.CharField(max_length=100, unique=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    as_of = models.DateField(
+        null=True, blank=True, help_text="National lists: the date of the registry copy."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        verbose_name = "Do-Not-Call list"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind"], condition=Q(kind="internal"), name="one_internal_dnc_list"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.kind == self.Kind.NATIONAL and self.as_of is None:
+            raise ValidationError({"as_of": "Give the date of the registry copy."})
+
+
+class DncSource(models.TextChoices):
+    MANUAL = "manual", "Entered by hand"
+    IMPORT = "import", "File import"
+    REGISTRY = "registry", "National registry"
+    AGENTLESS_OPT_OUT = "agentless_opt_out", "Opt-out key in an automated call"
+    IVR_REQUEST = "ivr_request", "Asked in the IVR"
+    DISPOSITION = "disposition", "Agent's disposition"
+    API = "api", "API"
+
+
+class DncEntry(models.Model):
+    """One number on one list. Internal entries are kept (at least five years, never expire)."""
+
+    dnc_list = models.ForeignKey(DncList, on_delete=models.CASCADE, related_name="entries")
+    phone = PhoneNumberField()
+    source = models.CharField(max_length=20, choices=DncSource.choices)
+    reason = models.CharField(max_length=255, blank=True)
+    added_at = models.DateTimeField(auto_now_add=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-added_at", "-id"]
+        verbose_name = "Do-Not-Call entry"
+        verbose_name_plural = "Do-Not-Call entries"
+        constraints = [
+            models.UniqueConstraint(fields=["dnc_list", "phone"], name="dnc_number_once_per_list"),
+        ]
+        indexes = [models.Index(fields=["phone"], name="dnc_entry_phone")]
+
+    def __str__(self) -> str:
+        return f"{self.phone} on {self.dnc_list}"
+
+    @property
+    def display(self) -> str:
+        return format_phone(self.phone)
+
+
+class DncChange(models.Model):
+    """The audit trail of additions to and removals from Do-Not-Call lists."""
+
+    class Action(models.TextChoices):
+        ADD = "add", "Added"
+        REMOVE = "remove", "Removed"
+
+    dnc_list = models.ForeignKey(DncList, on_delete=models.PROTECT, related_name="changes")
+    phone = PhoneNumberField()
+    action = models.CharField(max_length=6, choices=Action.choices)
+    source = models.CharField(max_length=20, choices=DncSource.choices)
+    reason = models.CharField(max_length=255, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = "Do-Not-Call change"
+        indexes = [models.Index(fields=["phone", "-at"], name="dnc_change_phone")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.phone} ({self.dnc_list})"

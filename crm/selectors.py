@@ -1,16 +1,20 @@
-"""CRM reads: searches and the lists the agent pages and the API show."""
+"""CRM reads: searches, the lists the agent pages and the API show, and Do-Not-Call checks."""
 
 from __future__ import annotations
 
+import datetime
 import re
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import F, Q, QuerySet, prefetch_related_objects
+from django.db.models import F, Max, Q, QuerySet, prefetch_related_objects
+from django.utils import timezone
 
-from .models import Case, Customer, Interaction, PhoneNumber
+from .models import Case, Customer, DncEntry, DncList, Interaction, PhoneNumber
 from .phones import try_normalize_phone
 
 SEARCH_LIMIT = 25
+# DOMAIN: scrub against a copy of the national registry no older than this.
+NATIONAL_DNC_MAX_AGE_DAYS = 31
 _NON_DIGITS = re.compile(r"\D")
 
 
@@ -116,3 +120,56 @@ def case_list(
     if category:
         cases = cases.filter(category=category)
     return cases.order_by("-priority", F("due_at").asc(nulls_last=True), "-created_at")
+
+
+# --- Do-Not-Call --------------------------------------------------------------------------
+
+
+def _dnc_lists_applying(extra_lists: QuerySet | None) -> Q:
+    """Lists that bind a call (as a condition on DncEntry): the internal and national lists
+    always, and `extra_lists` (a queryset of lists or of their ids), kept as a subquery so
+    a check stays one query."""
+    condition = Q(dnc_list__kind__in=[DncList.Kind.INTERNAL, DncList.Kind.NATIONAL])
+    if extra_lists is not None:
+        condition |= Q(dnc_list__in=extra_lists)
+    return condition
+
+
+def is_on_dnc(phone: str, *, extra_lists: QuerySet | None = None) -> bool:
+    """Whether an E.164 number may not be called (also by `extra_lists`): one indexed query."""
+    return DncEntry.objects.filter(_dnc_lists_applying(extra_lists), phone=phone).exists()
+
+
+def dnc_numbers_among(phones: list[str], *, extra_lists: QuerySet | None = None) -> set[str]:
+    """Which of these E.164 numbers are on a list that binds (one query)."""
+    return set(
+        DncEntry.objects.filter(_dnc_lists_applying(extra_lists), phone__in=phones).values_list(
+            "phone", flat=True
+        )
+    )
+
+
+def dnc_lists_with(*, phone: str) -> list[DncList]:
+    """Every list an E.164 number is on, whatever calls they bind."""
+    return list(DncList.objects.filter(entries__phone=phone).order_by("kind", "name"))
+
+
+def national_dnc_as_of() -> datetime.date | None:
+    """The date of the newest national registry copy loaded, if any."""
+    return DncList.objects.filter(kind=DncList.Kind.NATIONAL).aggregate(newest=Max("as_of"))[
+        "newest"
+    ]
+
+
+def national_dnc_warning(*, today: datetime.date | None = None) -> str:
+    """Why the national registry copy cannot be trusted for scrubbing, or ""."""
+    as_of = national_dnc_as_of()
+    if as_of is None:
+        return "No copy of the national Do-Not-Call registry is loaded."
+    age = ((today or timezone.localdate()) - as_of).days
+    if age > NATIONAL_DNC_MAX_AGE_DAYS:
+        return (
+            f"The national Do-Not-Call registry copy is {age} days old (from {as_of:%Y-%m-%d}); "
+            f"load one no older than {NATIONAL_DNC_MAX_AGE_DAYS} days."
+        )
+    return ""

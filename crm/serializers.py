@@ -6,7 +6,16 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from .models import Case, CaseEvent, Customer, EmailAddress, Interaction, PhoneNumber
+from .models import (
+    Case,
+    CaseEvent,
+    Customer,
+    DncEntry,
+    DncList,
+    EmailAddress,
+    Interaction,
+    PhoneNumber,
+)
 from .phones import normalize_phone
 from .services import CUSTOMER_FIELDS
 
@@ -174,3 +183,41 @@ class InteractionSerializer(serializers.ModelSerializer):
             "id": interaction.source_id,
             "url": interaction.source_url(),
         }
+
+
+class DncEntrySerializer(serializers.ModelSerializer):
+    dnc_list = serializers.PrimaryKeyRelatedField(
+        queryset=DncList.objects.all(), required=False, help_text="Default: the internal list."
+    )
+    phone = PhoneNumberSerializerField()
+
+    class Meta:
+        model = DncEntry
+        fields = ["id", "dnc_list", "phone", "source", "reason", "added_at", "added_by"]
+        read_only_fields = ["id", "source", "added_at", "added_by"]
+        # Adding a number already listed is not an error: dnc_add returns the entry.
+        validators: list = []
+
+
+class DncRemoveSerializer(serializers.Serializer):
+    phone = PhoneNumberSerializerField()
+    reason = serializers.CharField(max_length=255)
+    dnc_list = serializers.PrimaryKeyRelatedField(queryset=DncList.objects.all(), required=False)
+
+
+class DncCheckSerializer(serializers.Serializer):
+    phone = PhoneNumberSerializerField()
+
+
+class DncListBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DncList
+        fields = ["id", "name", "kind", "as_of"]
+
+
+class DncCheckResultSerializer(serializers.Serializer):
+    phone = serializers.CharField()
+    on_dnc = serializers.BooleanField(
+        help_text="May not be called (also by the lists of the scope given, if any)."
+    )
+    lists = DncListBriefSerializer(many=True)

@@ -1,16 +1,21 @@
-"""CRM business operations: every write to customers, cases and the timeline goes through here.
+"""CRM business operations: every write to customers, cases, the timeline and the
+Do-Not-Call lists goes through here.
 
 Each function validates fully before it writes and runs in one transaction, so bad input
-raises ValidationError and leaves nothing half-saved.
+raises ValidationError and leaves nothing half-saved; registry loads alone insert in
+batches, for their size.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+import re
 import secrets
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import IO, Any
 
 import phonenumbers
 from django.contrib.auth.models import AbstractBaseUser
@@ -21,7 +26,24 @@ from phonenumbers import timezone as phone_timezone
 
 from callcenter import live
 
-from .models import Case, CaseEvent, Customer, EmailAddress, Interaction, PhoneNumber
+from . import signals
+from .models import (
+    Case,
+    CaseEvent,
+    Customer,
+    DncChange,
+    DncEntry,
+    DncList,
+    DncSource,
+    EmailAddress,
+    Interaction,
+    PhoneNumber,
+)
+from .phones import normalize_phone
+
+logger = logging.getLogger(__name__)
+
+REGISTRY_BATCH_SIZE = 5000
 
 CUSTOMER_FIELDS = (
     "name",
@@ -348,3 +370,125 @@ def case_assign(*, case: Case, actor: AbstractBaseUser, owner: AbstractBaseUser 
         summary=f"Case {case.reference} assigned to {after or 'nobody'}",
     )
     return case
+
+
+# --- Do-Not-Call --------------------------------------------------------------------------
+
+
+def _by(user: AbstractBaseUser | None) -> AbstractBaseUser | None:
+    return user if user is not None and user.is_authenticated else None
+
+
+def dnc_internal_list() -> DncList:
+    """The company's own list (created by a migration; recreated if someone deleted it)."""
+    dnc_list, _ = DncList.objects.get_or_create(
+        kind=DncList.Kind.INTERNAL, defaults={"name": "Internal (company)"}
+    )
+    return dnc_list
+
+
+@transaction.atomic
+def dnc_add(
+    *,
+    phone: str,
+    source: str,
+    reason: str = "",
+    by: AbstractBaseUser | None = None,
+    dnc_list: DncList | None = None,
+) -> DncEntry:
+    """Put a number (any format) on a list, the internal one by default; effective at once.
+
+    Adding a number already there changes nothing and is not audited twice. Listeners of
+    `dnc_number_added` (those stopping calls already planned) act in this transaction.
+    """
+    number = normalize_phone(phone)
+    dnc_list = dnc_list or dnc_internal_list()
+    fields = {"source": source, "reason": reason, "added_by": _by(by)}
+    DncEntry(dnc_list=dnc_list, phone=number, **fields).full_clean(validate_constraints=False)
+    # get_or_create, not a check then an insert: two requests adding the same number at
+    # once (an IVR caller and their agent) end with one entry and one audit line.
+    entry, created = DncEntry.objects.get_or_create(
+        dnc_list=dnc_list, phone=number, defaults=fields
+    )
+    if not created:
+        return entry
+    DncChange.objects.create(
+        dnc_list=dnc_list,
+        phone=number,
+        action=DncChange.Action.ADD,
+        source=source,
+        reason=reason,
+        by=_by(by),
+    )
+    signals.dnc_number_added.send(sender=DncEntry, dnc_list=dnc_list, phone=number)
+    return entry
+
+
+@transaction.atomic
+def dnc_remove(
+    *,
+    phone: str,
+    reason: str,
+    by: AbstractBaseUser | None,
+    source: str = DncSource.API,
+    dnc_list: DncList | None = None,
+) -> None:
+    """Take a number off a list (the internal one by default); needs a reason, is audited.
+
+    Leads already marked do-not-call stay so: calling them again is a campaign decision.
+    """
+    if not (reason or "").strip():
+        raise ValidationError({"reason": ["Say why the number may be called again."]})
+    number = normalize_phone(phone)
+    dnc_list = dnc_list or dnc_internal_list()
+    deleted, _ = DncEntry.objects.filter(dnc_list=dnc_list, phone=number).delete()
+    if not deleted:
+        raise ValidationError({"phone": [f"{number} is not on {dnc_list}."]})
+    DncChange.objects.create(
+        dnc_list=dnc_list,
+        phone=number,
+        action=DncChange.Action.REMOVE,
+        source=source,
+        reason=reason.strip(),
+        by=_by(by),
+    )
+
+
+_REGISTRY_LINE = re.compile(rb"^\s*(\d{3})\s*,?\s*-?\s*(\d{7})\s*$")
+
+
+def dnc_registry_import(*, dnc_list: DncList, handle: IO[bytes], as_of: dt.date) -> dict[str, int]:
+    """Load a national registry copy (files per area code) into a national list.
+
+    Lines are `AAA,NNNNNNN` or ten digits. The file's area codes are replaced as a whole,
+    so numbers that left the registry leave our copy too; then the list is dated `as_of`.
+    Rows go in batches with one INSERT each, because a registry copy holds millions of
+    numbers; one transaction, so checks never see an area code half loaded. Returns counts
+    for the report.
+    """
+    if dnc_list.kind != DncList.Kind.NATIONAL:
+        raise ValidationError({"dnc_list": ["Registry files go into a national list."]})
+    area_codes = {match[1] for match in map(_REGISTRY_LINE.match, handle) if match}
+    handle.seek(0)
+    lines = skipped = 0
+    with transaction.atomic():
+        for area in area_codes:
+            # A range, not LIKE: the (list, phone) index serves it under any collation.
+            first, last = f"+1{area.decode()}0000000", f"+1{area.decode()}9999999"
+            DncEntry.objects.filter(dnc_list=dnc_list, phone__range=(first, last)).delete()
+        batch: list[DncEntry] = []
+        for line in handle:
+            match = _REGISTRY_LINE.match(line)
+            if not match:
+                skipped += bool(line.strip())
+                continue
+            phone = f"+1{match[1].decode()}{match[2].decode()}"
+            batch.append(DncEntry(dnc_list=dnc_list, phone=phone, source=DncSource.REGISTRY))
+            lines += 1
+            if len(batch) >= REGISTRY_BATCH_SIZE:
+                DncEntry.objects.bulk_create(batch, ignore_conflicts=True)
+                batch = []
+        DncEntry.objects.bulk_create(batch, ignore_conflicts=True)
+        DncList.objects.filter(pk=dnc_list.pk).update(as_of=as_of)
+    logger.info("National DNC list %s: %s numbers as of %s", dnc_list.pk, lines, as_of)
+    return {"area_codes": len(area_codes), "lines": lines, "skipped": skipped}

@@ -19,15 +19,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from crm import services as crm_services
-from crm.models import Interaction
+from crm.models import DncSource, Interaction
+from crm.services import dnc_add
 from telephony import gateway, twiml
 from telephony.acd import waiting
 from telephony.calls.services import TERMINAL_STATUSES
 from telephony.models import AgentProfile, Call, Disposition, QueueEntry
 
-from ..models import CallAttempt, CallingRule, Campaign, DncSource, Lead
+from ..models import CallAttempt, CallingRule, Campaign, Lead
 from ..selectors import is_on_dnc
-from ..services import dnc_add
 from . import pacing, rate, selectors, windows
 
 logger = logging.getLogger(__name__)

@@ -12,10 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from campaigns import services as campaign_services  # TEMP-DNC
 from crm import services as crm_services
-from campaigns.models import DncSource  # TEMP-DNC
-from crm.models import Case, Customer, Interaction
+from crm.models import Case, Customer, DncSource, Interaction
 from crm.phones import try_normalize_phone
 
 from .. import gateway, signals
@@ -73,8 +71,7 @@ def wrap_up_submit(
     if entry.call_id:
         Call.objects.filter(pk=entry.call_id).update(disposition=disposition.code)
     if dnc_number:
-        campaign_services.dnc_add(  # TEMP-DNC
-
+        crm_services.dnc_add(
             phone=dnc_number,
             source=DncSource.DISPOSITION,
             reason=f"Disposition “{disposition.label}”",

@@ -12,10 +12,8 @@ from collections.abc import Iterable, Mapping
 
 from django.utils import timezone
 
-from campaigns import services as campaign_services  # TEMP-DNC
 from crm import services as crm_services
-from campaigns.models import DncSource  # TEMP-DNC
-from crm.models import Customer
+from crm.models import Customer, DncSource
 from crm.phones import try_normalize_phone
 from crm.selectors import customer_open_cases
 
@@ -153,8 +151,7 @@ def _render_do_not_call(
         # Anonymous or unreadable caller ID: nothing to add, and the caller should know.
         _message(response, call, node, DNC_NO_NUMBER)
     else:
-        campaign_services.dnc_add(  # TEMP-DNC
-
+        crm_services.dnc_add(
             phone=number, source=DncSource.IVR_REQUEST, reason=f"Asked in the IVR ({node.key})"
         )
         _message(response, call, node, "" if node.message or node.play_url else DNC_ADDED)

@@ -13,8 +13,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from campaigns import services
-from campaigns.models import CallAttempt, Campaign, DncList, Lead
+from campaigns.models import CallAttempt, Campaign, Lead
+from crm import services as crm_services
+from crm.models import DncList
 from telephony.models import AgentProfile, Queue
 from telephony.simulator import CalledParty
 from tests.browser.conftest import elsewhere, refresh_until, set_state
@@ -37,7 +38,7 @@ def campaign(agent):
     campaign = CampaignFactory(
         name="Winter renewals", kind=Campaign.Kind.SALES, queue=Queue.objects.create(name="Sales")
     )
-    services.dnc_add(phone="+12125550199", source="manual", reason="Asked us")
+    crm_services.dnc_add(phone="+12125550199", source="manual", reason="Asked us")
     return campaign
 
 

@@ -1,5 +1,5 @@
-"""Managers' admin for campaigns: every page opens, actions go through the services, the
-Do-Not-Call list is audited, registry files load, and the demo seeds a campaign."""
+"""Managers' admin for campaigns: every page opens, actions go through the services, and
+the demo seeds a campaign."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ import datetime as dt
 
 import pytest
 from django.contrib import admin
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import selectors, services
-from campaigns.models import Campaign, DncChange, DncList, Lead, LeadImport
+from campaigns.models import Campaign, Lead, LeadImport
+from crm import services as crm_services
+from crm.models import DncChange, DncList
 from telephony.models import AgentProfile, Queue, QueueSkill, Skill
 from tests.factories import CallAttemptFactory, CampaignFactory
 
@@ -25,7 +25,7 @@ def filled():
     campaign = CampaignFactory(name="Winter offers", kind="reminder")
     attempt = CallAttemptFactory(campaign=campaign, lead__campaign=campaign)
     LeadImport.objects.create(campaign=campaign, file="x.csv", original_name="x.csv")
-    services.dnc_add(phone="4155550142", source="manual")
+    crm_services.dnc_add(phone="4155550142", source="manual")
     DncList.objects.create(name="National", kind="national", as_of=timezone.localdate())
     return attempt
 
@@ -65,42 +65,6 @@ def test_admin_actions_move_campaigns_through_the_service(client_as, manager):
     ready.refresh_from_db()
     stopped.refresh_from_db()
     assert (ready.status, stopped.status) == ("running", "stopped")
-
-
-def test_entries_added_in_admin_are_audited(client_as, manager):
-    internal = services.dnc_internal_list()
-    response = client_as(manager).post(
-        reverse("admin:campaigns_dncentry_add"),
-        {"dnc_list": internal.pk, "phone": "(415) 555-0142", "reason": "Letter"},
-    )
-    assert response.status_code == 302
-    change = DncChange.objects.get()
-    assert (change.phone, change.by, change.source) == ("+14155550142", manager, "manual")
-
-
-def test_registry_files_upload_in_admin(client_as, manager, django_capture_on_commit_callbacks):
-    national = DncList.objects.create(name="National", kind="national", as_of=dt.date(2026, 1, 1))
-    files = [
-        SimpleUploadedFile("212.txt", b"212,5550101\n"),
-        SimpleUploadedFile("415.txt", b"4155550102\n"),
-    ]
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client_as(manager).post(
-            reverse("admin:campaigns_dnclist_registry_import", args=[national.pk]),
-            {"files": files, "as_of": "2026-11-25"},
-        )
-    assert response.status_code == 302
-    assert selectors.is_on_dnc("+12125550101") and selectors.is_on_dnc("+14155550102")
-    national.refresh_from_db()
-    assert national.as_of == dt.date(2026, 11, 25)
-
-
-def test_registry_command_loads_files_from_disk(tmp_path):
-    path = tmp_path / "305.txt"
-    path.write_bytes(b"305,5550101\n305,5550102\n")
-    call_command("dnc_registry_import", str(path), "--as-of", "2026-11-25")
-    national = DncList.objects.get(kind="national")
-    assert national.entries.count() == 2 and national.as_of == dt.date(2026, 11, 25)
 
 
 def test_demo_seeds_a_campaign_with_leads_and_a_dnc_entry():

@@ -1,4 +1,4 @@
-"""Imports and Do-Not-Call additions at once, on PostgreSQL: one lead and one entry each.
+"""Imports at once, on PostgreSQL: each number becomes one lead.
 
 Each thread has its own database connection, as several workers would.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.core.files.base import ContentFile
 
 from campaigns import services
-from campaigns.models import DncChange, DncEntry, LeadImport
+from campaigns.models import LeadImport
 from tests.concurrency import on_postgresql_only, run_at_once
 from tests.factories import CampaignFactory
 
@@ -33,10 +33,3 @@ def test_the_same_file_imported_twice_at_once_adds_each_number_once():
     assert {i.status for i in done} == {"done"}
     assert sum(i.imported for i in done) == 40
     assert sum(i.duplicates for i in done) == 80
-
-
-def test_one_number_added_by_several_at_once_is_listed_and_audited_once():
-    services.dnc_internal_list()
-    run_at_once([lambda: services.dnc_add(phone="4155550142", source="api") for _ in range(6)])
-    assert DncEntry.objects.filter(phone="+14155550142").count() == 1
-    assert DncChange.objects.filter(phone="+14155550142").count() == 1

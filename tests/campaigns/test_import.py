@@ -56,7 +56,7 @@ def campaign():
 
 @pytest.fixture
 def world(supervisor):
-    services.dnc_add(phone="3055550104", source="manual")
+    crm_services.dnc_add(phone="3055550104", source="manual")
     return crm_services.customer_create(
         name="Dana Known", account_number="AC-777", phone_numbers=[{"number": "6175550106"}]
     )

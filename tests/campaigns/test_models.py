@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from campaigns.models import CallingRule, Campaign, DncList
+from campaigns.models import CallingRule, Campaign
 from tests.factories import CallAttemptFactory, CampaignFactory, LeadFactory
 
 pytestmark = pytest.mark.django_db
@@ -29,12 +29,6 @@ def test_a_lead_cannot_be_dialled_twice_at_once():
     attempt.ended_at = timezone.now()
     attempt.save()
     CallAttemptFactory(lead=attempt.lead)  # the next attempt, once the first has ended
-
-
-def test_there_is_exactly_one_internal_dnc_list():
-    assert DncList.objects.filter(kind="internal").count() == 1
-    with pytest.raises(IntegrityError), transaction.atomic():
-        DncList.objects.create(name="Another internal", kind="internal")
 
 
 def test_migration_seeds_the_federal_and_florida_rules():

@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns import selectors
-from campaigns.models import CallAttempt, DncList, LeadImport
+from campaigns.models import CallAttempt, LeadImport
+from crm.models import DncList
 from telephony.models import AgentProfile, AgentSkill, Disposition, Queue, QueueSkill, Skill
 from tests.factories import CallAttemptFactory, CampaignFactory, LeadFactory
 

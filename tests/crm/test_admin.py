@@ -21,6 +21,7 @@ def ava():
 )
 def test_manager_opens_every_crm_admin_page(client_as, manager, ava, agent, model):
     services.case_create(customer=ava, actor=agent, subject="Refund")
+    services.dnc_add(phone="+14155550142", source="manual")
     client = client_as(manager)
     opts = model._meta
     changelist = client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))

@@ -8,8 +8,9 @@ import pytest
 
 from campaigns import tasks
 from campaigns.dialer import services as dialer
-from campaigns.models import CallAttempt, Campaign, DncEntry, DncList, Lead
-from campaigns.services import dnc_add
+from campaigns.models import CallAttempt, Campaign, Lead
+from crm.models import DncEntry, DncList
+from crm.services import dnc_add
 from telephony.models import QueueEntry
 from telephony.simulator import CalledParty, CallerScript
 from tests.campaigns.dialer.conftest import MONDAY_10AM_NY, NY_NUMBER

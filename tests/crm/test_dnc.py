@@ -7,10 +7,12 @@ import io
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from campaigns import selectors, services
-from campaigns.models import DncChange, DncEntry, DncList
+from campaigns import selectors as campaign_selectors
+from crm import selectors, services
+from crm.models import DncChange, DncEntry, DncList
 from tests.factories import CampaignFactory, LeadFactory
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +32,7 @@ def test_a_number_added_in_one_format_is_found_in_another(typed, supervisor):
     services.dnc_add(phone="415-555-0142", source="manual", by=supervisor)
     from crm.phones import normalize_phone
 
-    assert selectors.is_on_dnc(normalize_phone(typed), None)
+    assert selectors.is_on_dnc(normalize_phone(typed))
 
 
 def test_add_is_audited_once_and_idempotent(supervisor):
@@ -82,25 +84,28 @@ def test_adding_stops_the_leads_not_yet_dialled():
 
 def test_which_lists_bind_which_campaign(national):
     mine, other = CampaignFactory(), CampaignFactory()
-    own = DncList.objects.create(name="Mine", kind="campaign", campaign=mine)
-    shared = DncList.objects.create(name="Partner list", kind="campaign", campaign=other)
-    mine.dnc_lists.add(shared)
+    own = DncList.objects.create(name="Mine", kind="campaign")
+    shared = DncList.objects.create(name="Partner list", kind="campaign")
+    mine.dnc_lists.add(own, shared)
+    other.dnc_lists.add(shared)
     services.dnc_add(phone="4155550101", source="manual", dnc_list=own)
     services.dnc_add(phone="4155550102", source="manual", dnc_list=shared)
     services.dnc_add(phone="4155550103", source="registry", dnc_list=national)
     services.dnc_add(phone="4155550104", source="manual")
     for number in ("+14155550101", "+14155550102", "+14155550103", "+14155550104"):
-        assert selectors.is_on_dnc(number, mine)
-    assert not selectors.is_on_dnc("+14155550101", other)
-    assert selectors.is_on_dnc("+14155550102", other)
-    assert not selectors.is_on_dnc("+14155550105", mine)
-    assert selectors.dnc_numbers_among(["+14155550101", "+14155550105"], mine) == {"+14155550101"}
+        assert campaign_selectors.is_on_dnc(number, mine)
+    assert not campaign_selectors.is_on_dnc("+14155550101", other)
+    assert campaign_selectors.is_on_dnc("+14155550102", other)
+    assert not campaign_selectors.is_on_dnc("+14155550105", mine)
+    assert campaign_selectors.dnc_numbers_among(["+14155550101", "+14155550105"], mine) == {
+        "+14155550101"
+    }
 
 
 def test_the_check_is_one_query(django_assert_num_queries):
     campaign = CampaignFactory()
     with django_assert_num_queries(1):
-        selectors.is_on_dnc("+14155550142", campaign)
+        campaign_selectors.is_on_dnc("+14155550142", campaign)
 
 
 def test_registry_file_loads_both_line_formats_and_replaces_its_area_codes(national):
@@ -136,7 +141,7 @@ def test_registry_task_loads_an_uploaded_file_and_deletes_it(national, settings,
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
 
-    from campaigns import tasks
+    from crm import tasks
 
     name = default_storage.save("dnc-registry/415.txt", ContentFile(b"415,5550142\n"))
     tasks.dnc_registry_import.delay(national.pk, name, "2026-11-25")
@@ -154,10 +159,22 @@ def test_national_copy_older_than_31_days_is_a_warning(national):
 
 def test_a_campaign_list_stops_only_the_leads_it_binds():
     mine, other, sharing = CampaignFactory(), CampaignFactory(), CampaignFactory()
-    own = DncList.objects.create(name="Mine", kind="campaign", campaign=mine)
+    own = DncList.objects.create(name="Mine", kind="campaign")
+    mine.dnc_lists.add(own)
     sharing.dnc_lists.add(own)
     leads = [LeadFactory(campaign=c, phone="+14155550142") for c in (mine, other, sharing)]
     services.dnc_add(phone="4155550142", source="manual", dnc_list=own)
     for lead in leads:
         lead.refresh_from_db()
     assert [lead.status for lead in leads] == ["do_not_call", "new", "do_not_call"]
+
+
+def test_there_is_exactly_one_internal_dnc_list():
+    assert DncList.objects.filter(kind="internal").count() == 1
+    with pytest.raises(IntegrityError), transaction.atomic():
+        DncList.objects.create(name="Another internal", kind="internal")
+
+
+def test_the_check_without_a_campaign_is_one_query(django_assert_num_queries):
+    with django_assert_num_queries(1):
+        selectors.is_on_dnc("+14155550142", extra_lists=DncList.objects.filter(kind="campaign"))

@@ -8,9 +8,9 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from campaigns import selectors
-from campaigns.models import DncChange
+from crm import selectors
 from crm import services as crm_services
+from crm.models import DncChange
 from telephony.acd import offers, presence, routing
 from telephony.ivr.checks import flow_problems
 from telephony.ivr.engine import DNC_ADDED, DNC_NO_NUMBER

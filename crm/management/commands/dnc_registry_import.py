@@ -6,8 +6,8 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
-from campaigns import services
-from campaigns.models import DncList
+from crm import services
+from crm.models import DncList
 
 
 class Command(BaseCommand):
