@@ -72,10 +72,11 @@ class _NoticeSender:
         with self._lock:
             while self._draining:
                 handled = self._handled
-                if not self._progress.wait_for(
-                    lambda handled=handled: not self._draining or self._handled != handled,
-                    timeout=self.FLUSH_SECONDS,
-                ):
+
+                def moved_on(handled: int = handled) -> bool:
+                    return not self._draining or self._handled != handled
+
+                if not self._progress.wait_for(moved_on, timeout=self.FLUSH_SECONDS):
                     # The thread pools close next: what is left would only fail, one
                     # error per notice.
                     self._abandoned = True

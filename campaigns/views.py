@@ -12,14 +12,15 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from callcenter.http import SignedInRequest
+from callcenter.pages import render_page, submit
 from crm import selectors as crm_selectors
-from crm.forms import add_service_errors
+from telephony.desk.selectors import desk_agent
 from telephony.models import AgentProfile
 
 from . import api, selectors, services
@@ -29,12 +30,6 @@ from .forms import ControlForm, LeadMappingForm, LeadUploadForm
 from .models import Campaign, Lead, LeadImport
 
 SUPERVISE = selectors.SUPERVISE
-
-
-def _render(request: SignedInRequest, template: str, partial: str, context: dict) -> HttpResponse:
-    """The whole page, or only `partial` of it for an HTMX request."""
-    name = f"{template}#{partial}" if request.htmx else template
-    return render(request, name, context)
 
 
 def _campaign(request: SignedInRequest, pk: int) -> Campaign:
@@ -99,15 +94,14 @@ def campaign_counters(request: SignedInRequest, pk: int) -> HttpResponse:
 def campaign_control(request: SignedInRequest, pk: int) -> HttpResponse:
     campaign = _campaign(request, pk)
     form = ControlForm(request.POST)
-    if form.is_valid():
-        try:
-            campaign = services.campaign_transition(
-                campaign=campaign,
-                status=services.CONTROLS[form.cleaned_data["action"]],
-                by=request.user,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
+    moved = submit(
+        form,
+        lambda data: services.campaign_transition(
+            campaign=campaign, status=services.CONTROLS[data["action"]], by=request.user
+        ),
+    )
+    if moved:
+        campaign = moved.result
     if not request.htmx:
         for errors in form.errors.values():
             messages.error(request, " ".join(str(message) for message in errors))
@@ -125,15 +119,15 @@ def campaign_control(request: SignedInRequest, pk: int) -> HttpResponse:
 def lead_import_upload(request: SignedInRequest, pk: int) -> HttpResponse:
     campaign = _campaign(request, pk)
     form = LeadUploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            lead_import = services.lead_import_create(
-                campaign=campaign, file=form.cleaned_data["file"], by=request.user
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            return redirect(lead_import)
+    if request.method == "POST" and (
+        uploaded := submit(
+            form,
+            lambda data: services.lead_import_create(
+                campaign=campaign, file=data["file"], by=request.user
+            ),
+        )
+    ):
+        return redirect(uploaded.result)
     return render(
         request, "campaigns/lead_import_upload.html", {"campaign": campaign, "form": form}
     )
@@ -161,22 +155,22 @@ def lead_import_detail(request: SignedInRequest, pk: int) -> HttpResponse:
         if request.method == "POST":
             if not request.user.has_perm("campaigns.add_leadimport"):
                 return HttpResponse(status=403)
-            if form.is_valid():
-                try:
-                    lead_import = services.lead_import_start(
-                        lead_import=lead_import,
-                        mapping=form.mapping(),
-                        default_time_zone=form.cleaned_data["default_time_zone"],
-                    )
-                except ValidationError as error:
-                    add_service_errors(form, error)
-                else:
-                    return redirect(lead_import)
-    return _render(
+            mapping_form = form
+            started = submit(
+                mapping_form,
+                lambda data: services.lead_import_start(
+                    lead_import=lead_import,
+                    mapping=mapping_form.mapping(),
+                    default_time_zone=data["default_time_zone"],
+                ),
+            )
+            if started:
+                return redirect(started.result)
+    return render_page(
         request,
         "campaigns/lead_import_detail.html",
-        "import-progress",
         {"lead_import": lead_import, "form": form},
+        partial="import-progress",
     )
 
 
@@ -190,13 +184,6 @@ def lead_import_report(request: SignedInRequest, pk: int) -> HttpResponse:
 # --- The agent's desk: campaign panel and preview dialing ------------------------------
 
 
-def _agent(request: SignedInRequest) -> AgentProfile:
-    agent = AgentProfile.objects.filter(user=request.user).first()
-    if agent is None:
-        raise PermissionDenied("Only agents with an agent profile have a desktop.")
-    return agent
-
-
 def _desk_panel(request: SignedInRequest, agent: AgentProfile, error: str = "") -> HttpResponse:
     context = {**dialer_selectors.desk_panel(agent=agent), "error": error}
     return render(request, "campaigns/desk_panel.html", context)
@@ -206,14 +193,14 @@ def _desk_panel(request: SignedInRequest, agent: AgentProfile, error: str = "") 
 @login_required
 def desk_panel(request: SignedInRequest) -> HttpResponse:
     """The campaign part of the agent's desk: the lead and script, or the next preview."""
-    return _desk_panel(request, _agent(request))
+    return _desk_panel(request, desk_agent(user=request.user))
 
 
 @require_POST
 @login_required
 def desk_preview(request: SignedInRequest, lead_id: int) -> HttpResponse:
     """Dial or skip the previewed lead."""
-    agent = _agent(request)
+    agent = desk_agent(user=request.user)
     lead = get_object_or_404(Lead.objects.select_related("campaign"), pk=lead_id)
     action = dialer.preview_dial if request.POST.get("action") == "dial" else dialer.preview_skip
     try:

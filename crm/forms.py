@@ -6,22 +6,12 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 
 from callcenter import roles
 
 from .models import Case, Customer, PhoneNumber
 from .phones import PhoneNumberFormField
 from .services import CUSTOMER_FIELDS
-
-
-def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form: on its fields where the form has them."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, errors in error.error_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 class CustomerForm(forms.ModelForm):

@@ -5,13 +5,15 @@ HTMX requests get the named partial of the same template the full page uses.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from callcenter.http import SignedInRequest
+from callcenter.pages import render_page, submit
 
 from . import selectors, services
 from .forms import (
@@ -23,16 +25,8 @@ from .forms import (
     CustomerForm,
     NoteForm,
     PhoneNumberForm,
-    add_service_errors,
 )
 from .models import Case, Customer
-
-
-def _render(request: SignedInRequest, template: str, partial: str, context: dict) -> HttpResponse:
-    """The whole page, or only `partial` of it for an HTMX request."""
-    name = f"{template}#{partial}" if request.htmx else template
-    return render(request, name, context)
-
 
 # --- Customers -------------------------------------------------------------------------
 
@@ -43,11 +37,11 @@ def _render(request: SignedInRequest, template: str, partial: str, context: dict
 def customer_search(request: SignedInRequest) -> HttpResponse:
     query = request.GET.get("q", "")
     customers = selectors.customer_search(query=query)
-    return _render(
+    return render_page(
         request,
         "crm/customer_search.html",
-        "results",
         {"query": query, "customers": customers},
+        partial="results",
     )
 
 
@@ -58,18 +52,14 @@ def customer_create(request: SignedInRequest) -> HttpResponse:
     form = CustomerCreateForm(
         request.POST or None, initial={"phone_number": request.GET.get("phone", "")}
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        phone = data.pop("phone_number")
-        label = data.pop("phone_label") or "mobile"
-        try:
-            customer = services.customer_create(
-                phone_numbers=[{"number": phone, "label": label}] if phone else [], **data
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            return redirect(customer)
+
+    def create(data: dict[str, Any]) -> Customer:
+        phone, label = data.pop("phone_number"), data.pop("phone_label") or "mobile"
+        numbers = [{"number": phone, "label": label}] if phone else []
+        return services.customer_create(phone_numbers=numbers, **data)
+
+    if request.method == "POST" and (created := submit(form, create)):
+        return redirect(created.result)
     return render(request, "crm/customer_form.html", {"form": form})
 
 
@@ -114,14 +104,13 @@ def customer_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     customer = get_object_or_404(Customer, pk=pk)
     # The form validates a copy; the service writes the fields it cleaned.
     form = CustomerForm(request.POST or None, instance=Customer.objects.get(pk=pk))
-    if request.method == "POST" and form.is_valid():
-        fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
-        try:
-            services.customer_update(customer=customer, **fields)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            return redirect(customer)
+
+    def update(data: dict[str, Any]) -> Customer:
+        fields = {name: data[name] for name in CustomerForm.Meta.fields}
+        return services.customer_update(customer=customer, **fields)
+
+    if request.method == "POST" and submit(form, update):
+        return redirect(customer)
     return render(request, "crm/customer_form.html", {"form": form, "customer": customer})
 
 
@@ -131,15 +120,10 @@ def customer_edit(request: SignedInRequest, pk: int) -> HttpResponse:
 def phone_number_add(request: SignedInRequest, pk: int) -> HttpResponse:
     customer = get_object_or_404(Customer, pk=pk)
     form = PhoneNumberForm(request.POST)
-    if form.is_valid():
-        try:
-            services.phone_number_add(customer=customer, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            form = PhoneNumberForm()
+    if submit(form, lambda data: services.phone_number_add(customer=customer, **data)):
+        form = PhoneNumberForm()
     context = _customer_context(request, customer, phone_form=form)
-    return _render(request, "crm/customer_detail.html", "contact-points", context)
+    return render_page(request, "crm/customer_detail.html", context, partial="contact-points")
 
 
 @require_POST
@@ -148,17 +132,13 @@ def phone_number_add(request: SignedInRequest, pk: int) -> HttpResponse:
 def note_add(request: SignedInRequest, pk: int) -> HttpResponse:
     customer = get_object_or_404(Customer, pk=pk)
     form = NoteForm(request.POST)
-    if form.is_valid():
-        try:
-            services.note_add(
-                customer=customer, author=request.user, body=form.cleaned_data["body"]
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            form = NoteForm()
+    if submit(
+        form,
+        lambda data: services.note_add(customer=customer, author=request.user, body=data["body"]),
+    ):
+        form = NoteForm()
     context = _customer_context(request, customer, note_form=form)
-    return _render(request, "crm/customer_detail.html", "timeline-section", context)
+    return render_page(request, "crm/customer_detail.html", context, partial="timeline-section")
 
 
 # --- Cases -----------------------------------------------------------------------------
@@ -171,8 +151,11 @@ def case_list(request: SignedInRequest) -> HttpResponse:
     form = CaseFilterForm(request.GET)
     filters = form.filters()
     cases = selectors.case_list(user=request.user, **filters)[:200]
-    return _render(
-        request, "crm/case_list.html", "case-table", {"form": form, "cases": cases, **filters}
+    return render_page(
+        request,
+        "crm/case_list.html",
+        {"form": form, "cases": cases, **filters},
+        partial="case-table",
     )
 
 
@@ -182,15 +165,14 @@ def case_list(request: SignedInRequest) -> HttpResponse:
 def case_create(request: SignedInRequest, customer_pk: int) -> HttpResponse:
     customer = get_object_or_404(Customer, pk=customer_pk)
     form = CaseForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            case = services.case_create(
-                customer=customer, actor=request.user, owner=request.user, **form.cleaned_data
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            return redirect(case)
+
+    def create(data: dict[str, Any]) -> Case:
+        return services.case_create(
+            customer=customer, actor=request.user, owner=request.user, **data
+        )
+
+    if request.method == "POST" and (created := submit(form, create)):
+        return redirect(created.result)
     return render(request, "crm/case_form.html", {"form": form, "customer": customer})
 
 
@@ -203,6 +185,12 @@ def _case_context(case: Case, **extra: object) -> dict:
         "edit_form": CaseForm(instance=case),
         **extra,
     }
+
+
+def _case_panel(request: SignedInRequest, case: Case, **forms: Any) -> HttpResponse:
+    return render_page(
+        request, "crm/case_detail.html", _case_context(case, **forms), partial="case-panel"
+    )
 
 
 @require_GET
@@ -219,16 +207,12 @@ def case_detail(request: SignedInRequest, pk: int) -> HttpResponse:
 def case_transition(request: SignedInRequest, pk: int) -> HttpResponse:
     case = get_object_or_404(Case, pk=pk)
     form = CaseTransitionForm(request.POST, case=case)
-    if form.is_valid():
-        try:
-            case = services.case_transition(case=case, actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            form = CaseTransitionForm(case=case)
-    return _render(
-        request, "crm/case_detail.html", "case-panel", _case_context(case, transition_form=form)
+    moved = submit(
+        form, lambda data: services.case_transition(case=case, actor=request.user, **data)
     )
+    if moved:
+        case, form = moved.result, CaseTransitionForm(case=moved.result)
+    return _case_panel(request, case, transition_form=form)
 
 
 @require_POST
@@ -237,17 +221,16 @@ def case_transition(request: SignedInRequest, pk: int) -> HttpResponse:
 def case_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     case = get_object_or_404(Case, pk=pk)
     form = CaseForm(request.POST, instance=Case.objects.get(pk=pk))
-    if form.is_valid():
-        fields = {name: form.cleaned_data[name] for name in CaseForm.Meta.fields}
-        try:
-            case = services.case_update(case=case, actor=request.user, **fields)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            form = CaseForm(instance=case)
-    return _render(
-        request, "crm/case_detail.html", "case-panel", _case_context(case, edit_form=form)
+    fields = CaseForm.Meta.fields
+    edited = submit(
+        form,
+        lambda data: services.case_update(
+            case=case, actor=request.user, **{name: data[name] for name in fields}
+        ),
     )
+    if edited:
+        case, form = edited.result, CaseForm(instance=edited.result)
+    return _case_panel(request, case, edit_form=form)
 
 
 @require_POST
@@ -260,4 +243,4 @@ def case_assign(request: SignedInRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return HttpResponseBadRequest(form.errors.as_text())
     case = services.case_assign(case=case, actor=request.user, owner=form.cleaned_data["owner"])
-    return _render(request, "crm/case_detail.html", "case-panel", _case_context(case))
+    return _case_panel(request, case)

@@ -22,12 +22,17 @@ celery_app.conf.task_always_eager = True
 
 
 @pytest.fixture(autouse=True)
-def _fast_and_isolated(settings):
-    # Test settings only override: quick hashing, plain static files, no shared state.
+def _fast_and_isolated(settings, tmp_path):
+    # Test settings only override: quick hashing, plain static files, uploads (lead files,
+    # registry copies) in a temporary folder rather than the project's var/, no shared state.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "media")},
+        },
     }
     settings.CELERY_TASK_ALWAYS_EAGER = True
     # A transactional test's flush recreates the content types under new ids; a cache of

@@ -11,7 +11,6 @@ from django.urls import reverse
 from crm import selectors
 from crm import services as crm_services
 from crm.models import DncChange
-from telephony.acd import offers, presence, routing
 from telephony.ivr.checks import flow_problems
 from telephony.ivr.engine import DNC_ADDED, DNC_NO_NUMBER
 from telephony.models import (
@@ -23,9 +22,9 @@ from telephony.models import (
     IvrMenuOption,
     IvrNode,
     Queue,
-    QueueEntry,
 )
 from telephony.simulator import CallerScript
+from tests.telephony.conftest import call_ended_for
 
 pytestmark = pytest.mark.django_db
 
@@ -101,18 +100,7 @@ def wrapping_up(agent):
     stop = Disposition.objects.create(code="do-not-call", label="Do not call", adds_to_dnc=True)
     done = Disposition.objects.create(code="resolved", label="Resolved")
     queue.dispositions.add(stop, done)
-    call = Call.objects.create(
-        sid="CA" + "3" * 32,
-        direction="inbound",
-        from_number="+14155550142",
-        to_number="+18005550100",
-        customer=ava,
-    )
-    entry = QueueEntry.objects.create(queue=queue, call=call, customer=ava)
-    presence.agent_set_state(agent=desk_agent, state="available")
-    routing.route()
-    offers.offer_accepted(entry_id=entry.pk)
-    offers.conversation_ended(entry_id=entry.pk)
+    call_ended_for(desk_agent, queue=queue, customer=ava, sid="CA" + "3" * 32)
     return desk_agent, stop, done
 
 

@@ -8,7 +8,10 @@ import pytest
 from django.conf import settings
 from twilio.request_validator import RequestValidator
 
+from crm.models import Customer
 from telephony import demo
+from telephony.acd import offers, presence, routing
+from telephony.models import AgentProfile, Call, Queue, QueueEntry
 from tests.twiml_schema import assert_valid_twiml
 
 OUR_NUMBER = demo.SUPPORT_NUMBER
@@ -40,6 +43,26 @@ def twilio_post(client):
         return response
 
     return post
+
+
+def call_ended_for(
+    agent: AgentProfile, *, queue: Queue, customer: Customer, sid: str
+) -> QueueEntry:
+    """`agent` took an inbound call of `customer` in `queue`, and it just ended: the agent
+    is in wrap-up with its entry."""
+    call = Call.objects.create(
+        sid=sid,
+        direction="inbound",
+        from_number="+14155550142",
+        to_number="+18005550100",
+        customer=customer,
+    )
+    entry = QueueEntry.objects.create(queue=queue, call=call, customer=customer)
+    presence.agent_set_state(agent=agent, state="available")
+    routing.route()
+    offers.offer_accepted(entry_id=entry.pk)
+    offers.conversation_ended(entry_id=entry.pk)
+    return entry
 
 
 def voice_params(call_sid: str, **extra: str) -> dict[str, str]:

@@ -19,6 +19,7 @@ from telephony.acd import offers, presence, routing, wrap_up
 from telephony.desk import selectors
 from telephony.models import AgentProfile, Call, Disposition, Queue, QueueEntry
 from tests.sockets import desk_socket
+from tests.telephony.conftest import call_ended_for
 
 pytestmark = pytest.mark.django_db
 
@@ -186,18 +187,7 @@ def wrapping_up(desk_agent):
     sale = Disposition.objects.create(code="resolved", label="Resolved")
     queue.dispositions.add(sale)
     Disposition.objects.create(code="other-queue", label="Not for this queue")
-    call = Call.objects.create(
-        sid="CA" + "2" * 32,
-        direction="inbound",
-        from_number="+14155550142",
-        to_number="+18005550100",
-        customer=ava,
-    )
-    entry = QueueEntry.objects.create(queue=queue, call=call, customer=ava)
-    presence.agent_set_state(agent=desk_agent, state="available")
-    routing.route()
-    offers.offer_accepted(entry_id=entry.pk)
-    offers.conversation_ended(entry_id=entry.pk)
+    entry = call_ended_for(desk_agent, queue=queue, customer=ava, sid="CA" + "2" * 32)
     desk_agent.refresh_from_db()
     return SimpleNamespace(agent=desk_agent, entry=entry, ava=ava, sale=sale)
 
