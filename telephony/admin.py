@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest
 
 from .ivr.checks import flow_problems
 from .models import (
@@ -32,14 +35,18 @@ from .models import (
     Team,
 )
 
+# Shown and read-only alike; named once so both attributes get one type.
+_NODE_COLUMNS: tuple[str, ...] = ("key", "kind", "message", "next_node")
+_EVENT_COLUMNS: tuple[str, ...] = ("received_at", "kind", "sequence_number", "ignored", "params")
+
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Records of what happened: looked at, never edited by hand."""
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return False
 
 
@@ -175,8 +182,9 @@ class IvrFlowForm(forms.ModelForm):
         model = IvrFlow
         fields = ["name", "description", "entry_node"]
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         entry = cleaned.get("entry_node")
         if entry is not None and self.instance.pk:
             problems = flow_problems(self.instance.pk, entry_node_id=entry.pk)
@@ -191,13 +199,12 @@ class NodeListInline(admin.TabularInline):
     """The flow's nodes, read-only here; each is edited on its own page."""
 
     model = IvrNode
-    fields = ["key", "kind", "message", "next_node"]
-    readonly_fields = fields
+    fields = readonly_fields = _NODE_COLUMNS
     extra = 0
     show_change_link = True
     can_delete = False
 
-    def has_add_permission(self, request, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return False
 
 
@@ -208,9 +215,16 @@ class IvrFlowAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     inlines = [NodeListInline]
 
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        entry = form.base_fields["entry_node"]
+    def get_form(
+        self,
+        request: HttpRequest,
+        obj: IvrFlow | None = None,
+        change: bool = False,
+        **kwargs: Any,
+    ) -> type[forms.ModelForm[IvrFlow]]:
+        form = super().get_form(request, obj, change, **kwargs)
+        # IvrFlowForm's entry_node is a foreign key: a ModelChoiceField.
+        entry = cast(forms.ModelChoiceField, form.base_fields["entry_node"])
         entry.queryset = IvrNode.objects.filter(flow=obj) if obj else IvrNode.objects.none()
         return form
 
@@ -285,10 +299,9 @@ class CallEventInline(admin.TabularInline):
     model = CallEvent
     extra = 0
     can_delete = False
-    fields = ["received_at", "kind", "sequence_number", "ignored", "params"]
-    readonly_fields = fields
+    fields = readonly_fields = _EVENT_COLUMNS
 
-    def has_add_permission(self, request, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return False
 
 

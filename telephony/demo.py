@@ -84,7 +84,7 @@ def seed() -> InboundNumber:
         name="Main support", defaults={"description": "The demo support line."}
     )
 
-    def node(key: str, kind: str, **fields) -> IvrNode:
+    def node(key: str, kind: str, **fields: object) -> IvrNode:
         found, _ = IvrNode.objects.update_or_create(
             flow=flow, key=key, defaults={"kind": kind, **fields}
         )

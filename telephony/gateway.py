@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
+from twilio.http import HttpClient
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
@@ -25,7 +26,7 @@ def client() -> Client:
     return _client
 
 
-def build_client(http_client: Any | None = None) -> Client:
+def build_client(http_client: HttpClient | None = None) -> Client:
     """A client for the configured account; `http_client` replaces the network (tests)."""
     built = Client(
         settings.TWILIO_ACCOUNT_SID,
@@ -64,7 +65,7 @@ def call_place(
     With `amd_callback`, answering-machine detection runs alongside the call (async AMD)
     and its verdict goes to that URL, so a person is not kept in silence meanwhile.
     """
-    kwargs: dict[str, Any] = {}
+    kwargs: dict[str, str | bool] = {}
     if machine_detection:
         kwargs["machine_detection"] = machine_detection
     if amd_callback:

@@ -321,12 +321,14 @@ class IvrNode(models.Model):
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
-        required = {
+        # Keyed by kind, which the model holds as a plain string.
+        needs: dict[str, tuple[str, ...]] = {
             self.Kind.QUEUE: ("queue",),
             self.Kind.TRANSFER: ("transfer_to",),
             self.Kind.HOURS: ("next_node", "closed_node"),
             self.Kind.MENU: ("message",),
-        }.get(self.kind, ())
+        }
+        required = needs.get(self.kind, ())
         for field in required:
             if not getattr(self, field):
                 errors[field] = f"A {self.get_kind_display().lower()} node needs this."
@@ -413,7 +415,7 @@ class Call(models.Model):
         CONNECTED = "connected", "Connected"
         ENDED = "ended", "Ended"
 
-    STATE_ORDER = [State.RINGING, State.IVR, State.QUEUED, State.CONNECTED, State.ENDED]
+    STATE_ORDER: list[str] = [State.RINGING, State.IVR, State.QUEUED, State.CONNECTED, State.ENDED]
     # What a list of calls shows of each (admin, API): who with whom, where it stands.
     AT_A_GLANCE = (
         "direction",

@@ -8,9 +8,10 @@ Twilio wants them written is this module's.
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
 from django.conf import settings
 from django.urls import reverse
-from twilio.twiml import TwiML
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
@@ -22,10 +23,11 @@ KEEP_HOLDING = "Sorry, that did not work. Please keep holding."
 TRANSFER_HOLD = "Please hold while we transfer your call."
 
 # What the voice webhooks return, a prompt (a <Gather>) that more can be said inside, and
-# what the messaging webhook returns.
-Document = VoiceResponse
-Prompt = Gather
-Reply = MessagingResponse
+# what the messaging webhook returns. The SDK is untyped, so to mypy these name its classes
+# without checking their methods: the functions below are the typed surface.
+Document: TypeAlias = VoiceResponse
+Prompt: TypeAlias = Gather
+Reply: TypeAlias = MessagingResponse
 
 
 def webhook_url(name: str, *args: object, **query: object) -> str:
@@ -40,14 +42,14 @@ def document() -> Document:
     return VoiceResponse()
 
 
-def render(twiml: TwiML) -> str:
+def render(twiml: Document | Reply) -> str:
     """The XML Twilio receives."""
     return str(twiml)
 
 
 def say(parent: Document | Prompt, text: str, *, language: str, voice: str = "") -> None:
     """Say `text` in the caller's language, with a chosen voice if any."""
-    kwargs = {"language": language}
+    kwargs: dict[str, str] = {"language": language}
     if voice:
         kwargs["voice"] = voice
     parent.say(text, **kwargs)

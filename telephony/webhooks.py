@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any
+from typing import Concatenate, TypeAlias
 
 from django.conf import settings
 from django.db import transaction
@@ -107,10 +107,14 @@ def no_reply(request: HttpRequest) -> HttpResponse:
 
 
 SafeAnswer = Callable[[HttpRequest], HttpResponse]
-WebhookView = Callable[..., Any]
+# A voice document, a message reply, or None for 204 No Content.
+Answer: TypeAlias = twiml.Document | twiml.Reply | None
+# Called as view(webhook, **url_kwargs); the URL's keyword arguments differ from view to view.
+WebhookView: TypeAlias = Callable[Concatenate[Webhook, ...], Answer]
+DjangoView: TypeAlias = Callable[..., HttpResponse]
 
 
-def _xml(document: Any) -> HttpResponse:
+def _xml(document: twiml.Document | twiml.Reply) -> HttpResponse:
     return HttpResponse(twiml.render(document), content_type="application/xml")
 
 
@@ -124,17 +128,17 @@ def _call_for(lookup: CallLookup, params: dict[str, str]) -> Call | None:
 
 def twilio_webhook(
     event: str, *, on_error: SafeAnswer, call: CallLookup = CallLookup.START
-) -> Callable[[WebhookView], Callable[..., HttpResponse]]:
+) -> Callable[[WebhookView], DjangoView]:
     """Make `view(webhook, **url_kwargs)` a Twilio webhook logged as `event`.
 
     The view returns a TwiML document (sent as XML) or None (204 No Content).
     """
 
-    def decorate(view: WebhookView) -> Callable[..., HttpResponse]:
+    def decorate(view: WebhookView) -> DjangoView:
         @csrf_exempt
         @require_POST
         @wraps(view)
-        def wrapper(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, **kwargs: object) -> HttpResponse:
             if not signature_is_valid(request):
                 logger.warning("Refused a webhook with a bad signature: %s", request.path)
                 return HttpResponseForbidden("Invalid Twilio signature.")

@@ -52,7 +52,7 @@ AGENTLESS_MAX_IN_FLIGHT = 10
 UNPLACED_AFTER = dt.timedelta(seconds=rate.HORIZON_SECONDS + 60)
 CALLBACK = selectors.CALLBACK
 
-RETRY_MINUTES = {
+RETRY_MINUTES: dict[str, str] = {
     Outcome.BUSY: "retry_busy_minutes",
     Outcome.NO_ANSWER: "retry_no_answer_minutes",
     Outcome.FAILED: "retry_failed_minutes",
@@ -251,6 +251,8 @@ def attempt_place(*, attempt_id: int) -> None:
 @transaction.atomic
 def _dnc_since_claim(attempt_id: int) -> None:
     attempt = _locked(attempt_id)
+    if attempt is None:  # read by the caller a moment ago; gone only if deleted since
+        raise CallAttempt.DoesNotExist(f"Call attempt {attempt_id} no longer exists.")
     attempt.outcome, attempt.ended_at = Outcome.SKIPPED_DNC, timezone.now()
     attempt.save(update_fields=["outcome", "ended_at"])
     Lead.objects.filter(pk=attempt.lead_id).update(
@@ -396,13 +398,16 @@ def attempt_answered(*, attempt_id: int, call: Call) -> twiml.Document:
     campaign = attempt.campaign
     if campaign.dial_mode == Mode.AGENTLESS:
         return _agentless_prompt(attempt, response)
+    queue = campaign.queue
+    if queue is None:  # the ACD holds callers only in a queue (entries require one)
+        raise LookupError(f"Campaign {campaign.pk} has no queue for its answered calls.")
     # The caller is treated as live at once (async AMD): the 2-second clock is running.
     waiting.dialled_call_enqueue(
-        call=call, queue=campaign.queue, priority=OUTBOUND_PRIORITY, agent_id=attempt.agent_id
+        call=call, queue=queue, priority=OUTBOUND_PRIORITY, agent_id=attempt.agent_id
     )
     return waiting.queue_document(
         response,
-        campaign.queue,
+        queue,
         wait_url=url("attempt_hold", attempt),
         action=url("attempt_left", attempt),
     )
@@ -509,9 +514,8 @@ def machine_response(*, attempt_id: int) -> twiml.Document:
     leaves_message = (
         campaign is not None and campaign.machine_handling == Campaign.MachineHandling.LEAVE_MESSAGE
     )
-    return twiml.hang_up(
-        twiml.document(), message=campaign.machine_message if leaves_message else ""
-    )
+    message = campaign.machine_message if campaign is not None and leaves_message else ""
+    return twiml.hang_up(twiml.document(), message=message)
 
 
 def _opt_out(attempt: CallAttempt, response: twiml.Document) -> twiml.Document:
@@ -568,7 +572,7 @@ def agentless_input(*, attempt_id: int, call: Call, digits: str) -> twiml.Docume
     if digits == "1":
         _lead_done(attempt, disposition="confirmed")
         return twiml.hang_up(response, message="Thank you, that is confirmed. Goodbye.")
-    if digits == "2" and campaign.queue_id:
+    if digits == "2" and campaign.queue is not None:
         _say(response, waiting.HOLD_FOR_AGENT)
         return waiting.enqueue_document(call, campaign.queue, response)
     if digits == OPT_OUT_DIGIT:
@@ -604,7 +608,8 @@ def attempts_reap() -> int:
     placed = open_.filter(placed_at__lt=now - MIN_RING - REAP_MARGIN).order_by("placed_at")
     for attempt in placed.select_related("campaign")[:500]:
         ring = dt.timedelta(seconds=attempt.campaign.ring_seconds)
-        if attempt.placed_at < now - ring - REAP_MARGIN:
+        # placed_at is set: the filter above compared it.
+        if attempt.placed_at is not None and attempt.placed_at < now - ring - REAP_MARGIN:
             attempt_end(attempt_id=attempt.pk, outcome=Outcome.FAILED)
             reaped += 1
     return reaped
@@ -695,7 +700,7 @@ def preview_dial(*, agent: AgentProfile, lead: Lead) -> CallAttempt:
     from ..tasks import attempt_place
 
     attempt_id, delay = claimed[0].pk, slots[0]
-    transaction.on_commit(lambda: attempt_place.apply_async(args=[attempt_id], countdown=delay))
+    transaction.on_commit(lambda: attempt_place.apply_async(args=(attempt_id,), countdown=delay))
     return claimed[0]
 
 

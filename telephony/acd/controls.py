@@ -17,6 +17,7 @@ from ..models import AgentProfile, Queue, QueueEntry
 from .offers import (
     FAILED_LEG,
     conference_name,
+    entry_call,
     hand_over,
     ring_agent,
     set_hold,
@@ -126,7 +127,7 @@ def call_consult(
     sid = gateway.participant_add(
         conference=conference_name(entry),
         to=to_number,
-        from_=entry.call.to_number,
+        from_=entry_call(entry).to_number,
         status_callback=twiml.webhook_url("acd_consult_status", entry.pk),
     )
     QueueEntry.objects.filter(pk=entry.pk).update(consult_call_sid=sid)

@@ -29,6 +29,14 @@ logger = logging.getLogger(__name__)
 FAILED_LEG = {"busy", "no-answer", "failed", "canceled"}
 
 
+def entry_call(entry: QueueEntry) -> Call:
+    """The call an entry is about. Every entry is made for one (a callback keeps the call it
+    came from), so a missing one fails like any other leg that cannot be reached."""
+    if entry.call is None:
+        raise LookupError(f"Queue entry {entry.pk} has no call.")
+    return entry.call
+
+
 def conference_name(entry: QueueEntry) -> str:
     """Each call's conference is named after its first entry; transfers join that one."""
     return entry.conference or f"entry-{entry.pk}"
@@ -54,7 +62,7 @@ def ring_agent(*, entry_id: int) -> None:
     try:
         sid = gateway.call_place(
             to=agent.phone_number or f"client:{agent.client_identity}",
-            from_=entry.call.to_number,
+            from_=entry_call(entry).to_number,
             url=twiml.webhook_url("acd_agent_answer", entry.pk),
             status_callback=twiml.webhook_url("acd_agent_status", entry.pk),
             timeout=entry.queue.offer_timeout_seconds,
@@ -75,28 +83,28 @@ def agent_answered(*, entry_id: int) -> twiml.Document:
     if agent is None:
         return twiml.hang_up(response, message="Sorry, the caller is no longer there.")
     entry = QueueEntry.objects.select_related("call", "transferred_from").get(pk=entry_id)
-    if entry.transferred_from is None:
+    first = entry.transferred_from
+    if first is None:
         transaction.on_commit(lambda: _bring_caller(entry))
     elif entry.transfer_kind == QueueEntry.TransferKind.COLD:
-        transaction.on_commit(lambda: hand_over(entry.transferred_from))
+        transaction.on_commit(lambda: hand_over(first))
     return _join(response, entry)
 
 
 def _bring_caller(entry: QueueEntry) -> None:
     url = twiml.webhook_url("acd_caller_join", entry.pk)
+    call = entry_call(entry)
     if entry.kind == QueueEntry.Kind.CALLBACK:
         gateway.call_place(
             to=entry.callback_number,
-            from_=entry.call.to_number,
+            from_=call.to_number,
             url=url,
             status_callback=twiml.webhook_url("voice_status"),
         )
     elif entry.twilio_queue_sid:
-        gateway.queue_member_dequeue(
-            queue_sid=entry.twilio_queue_sid, call_sid=entry.call.sid, url=url
-        )
+        gateway.queue_member_dequeue(queue_sid=entry.twilio_queue_sid, call_sid=call.sid, url=url)
     else:
-        gateway.call_redirect(sid=entry.call.sid, url=url)
+        gateway.call_redirect(sid=call.sid, url=url)
 
 
 def caller_join(*, call: Call, entry_id: int) -> twiml.Document:
@@ -129,7 +137,7 @@ def agent_leg_status(*, entry_id: int, params: Mapping[str, str]) -> None:
 def _missed(entry: QueueEntry) -> None:
     """An offer went unanswered: a caller back in line, or a transfer back to its agent."""
     offer_missed(entry_id=entry.pk)
-    if entry.transferred_from_id is not None:
+    if entry.transferred_from is not None:
         transfer_failed(entry.transferred_from)
     schedule_routing()
 
@@ -259,4 +267,5 @@ def transfer_failed(entry: QueueEntry) -> None:
     """The colleague did not answer: the caller comes off hold, back with the first agent."""
     if entry.status == QueueEntry.Status.CONNECTED:
         transaction.on_commit(lambda: set_hold(entry, False))
-    live.notify(desk_group(entry.served_by_id), "desk-changed")
+    if entry.served_by_id is not None:
+        live.notify(desk_group(entry.served_by_id), "desk-changed")

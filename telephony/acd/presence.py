@@ -6,7 +6,9 @@ agents make themselves. The ACD makes the others (offered, on call, wrap-up) thr
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from datetime import datetime
+from typing import TypeAlias
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -28,6 +30,10 @@ AGENT_MOVES: dict[str, tuple[str, ...]] = {
     State.OFFERED: (),
     State.ON_CALL: (),
 }
+
+
+# What the hand-written statements bind: ids, states and reasons, database-adapted times.
+SqlParam: TypeAlias = int | str | None
 
 
 def desk_group(agent_id: int) -> str:
@@ -52,7 +58,7 @@ def _as_one(statements: tuple[str, ...]) -> str:
     return "WITH " + ", ".join(f"w{i} AS ({sql})" for i, sql in enumerate(first)) + " " + last
 
 
-def _execute(statements: tuple[str, ...], params: dict[str, object]) -> None:
+def _execute(statements: tuple[str, ...], params: Mapping[str, SqlParam]) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql" and len(statements) > 1:
             cursor.execute(_as_one(statements), params)
@@ -68,7 +74,7 @@ def record_move(
     at: datetime | None = None,
     *,
     with_writes: tuple[str, ...] = (),
-    params: dict[str, object] | None = None,
+    params: Mapping[str, SqlParam] | None = None,
 ) -> None:
     """Record an agent's move in the state log and on the agent (the caller saves the
     agent, or passes its own `with_writes` and their `params`, sent along with the log's:

@@ -23,7 +23,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from ..models import AgentProfile, AgentSkill, Queue, QueueEntry, QueueSkill
-from .presence import record_move
+from .presence import SqlParam, record_move
 from .wakeups import routing_stamp
 
 logger = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ class Pairing:
 
 def _offer(entry_id: int, agent: AgentProfile, now: datetime) -> Pairing:
     """Offer a locked entry to a locked free agent; the unique current_entry makes it one."""
-    params = {"entry": entry_id, "status": QueueEntry.Status.OFFERED}
+    params: dict[str, SqlParam] = {"entry": entry_id, "status": QueueEntry.Status.OFFERED}
     record_move(agent, State.OFFERED, at=now, with_writes=_OFFER, params=params)
     agent.current_entry_id = entry_id
     return Pairing(entry_id=entry_id, agent_id=agent.pk)
@@ -152,7 +152,7 @@ def _waiting(
 ) -> list[_Waiting]:
     """The next SCAN waiting entries, locked, leaving out those of `unserved` keys."""
     adapt = connection.ops.adapt_datetimefield_value
-    params: list[object] = [adapt(now)]
+    params: list[SqlParam] = [adapt(now)]
     excluded = ""
     for queue_id, widened in sorted(unserved):
         cutoff = cutoffs[queue_id]
@@ -216,7 +216,7 @@ def _requirements(queue_ids: set[int]) -> dict[int, _Requirements]:
 def _pick_agent(entry: _Waiting, requirement: _Requirement) -> AgentProfile | None:
     """The best free agent for `entry` meeting `requirement`, locked; None if none is free."""
     sticky = entry.sticky_routing and entry.customer_id is not None
-    params: dict[str, object] = {"customer": entry.customer_id, "entry": entry.id}
+    params: dict[str, SqlParam] = {"customer": entry.customer_id, "entry": entry.id}
     for i, (skill_id, min_level) in enumerate(requirement):
         params[f"skill{i}"], params[f"level{i}"] = skill_id, min_level
     with connection.cursor() as cursor:
@@ -309,7 +309,7 @@ def route(*, limit: int = PASS_LIMIT) -> list[Pairing]:
     """Pair as many waiting entries with free agents as possible (up to `limit`), in one
     pass."""
     routing = RoutingPass()
-    pairings = []
+    pairings: list[Pairing] = []
     while len(pairings) < limit:
         pairing = routing.next()
         if pairing is None:

@@ -9,6 +9,7 @@ falls back on.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -38,11 +39,12 @@ def _entry_for(*, call: Call, queue: Queue, priority: int | None) -> QueueEntry:
         call=call, queue=queue, status__in=[QueueEntry.Status.WAITING, QueueEntry.Status.OFFERED]
     ).first()
     if entry is None:
-        tier = call.customer.tier if call.customer_id else 0
+        customer = call.customer
+        tier = customer.tier if customer is not None else 0
         entry = QueueEntry.objects.create(
             queue=queue,
             call=call,
-            customer=call.customer,
+            customer=customer,
             priority=priority
             if priority is not None
             else entry_priority(queue_priority=queue.priority, tier=tier, is_callback=False),
@@ -187,7 +189,7 @@ def _locked_entry(entry_id: int) -> QueueEntry:
 def callback_requested(*, entry_id: int, digits: str, language: str) -> twiml.Document:
     """Press 1 while waiting: the entry becomes a callback request with the same place."""
     entry = _locked_entry(entry_id)
-    number = try_normalize_phone(entry.call.from_number) if entry.call_id else None
+    number = try_normalize_phone(entry.call.from_number) if entry.call is not None else None
     if digits == "1" and entry.status == QueueEntry.Status.WAITING and number is not None:
         return _become_callback(entry, number, language)
     response = twiml.document()
@@ -203,7 +205,7 @@ def _max_wait_reached(entry: QueueEntry, *, language: str) -> twiml.Document:
     overflow = entry.queue.overflow_queue
     response = twiml.document()
     if rule == entry.queue.OnMaxWait.OVERFLOW and overflow is not None:
-        tier = entry.customer.tier if entry.customer_id else 0
+        tier = entry.customer.tier if entry.customer is not None else 0
         entry.queue, entry.moved_at = overflow, timezone.now()
         entry.priority = entry_priority(
             queue_priority=overflow.priority,
@@ -218,7 +220,7 @@ def _max_wait_reached(entry: QueueEntry, *, language: str) -> twiml.Document:
             language=language,
         )
         return twiml.pause(response, overflow.announcement_interval_seconds)
-    number = try_normalize_phone(entry.call.from_number) if entry.call_id else None
+    number = try_normalize_phone(entry.call.from_number) if entry.call is not None else None
     if rule == entry.queue.OnMaxWait.CALLBACK and number is not None:
         return _become_callback(entry, number, language)
     entry.status, entry.ended_at = QueueEntry.Status.OVERFLOWED, timezone.now()
@@ -242,7 +244,8 @@ def caller_left_queue(*, call: Call | None, result: str) -> None:
         ringing = entry.agent_call_sid if entry.status == QueueEntry.Status.OFFERED else ""
         entry_abandoned(entry_id=entry.pk)
         if ringing:
-            transaction.on_commit(lambda sid=ringing: gateway.call_hang_up(sid=sid))
+            # Bound now: the loop moves on to the next entry before the commit.
+            transaction.on_commit(partial(gateway.call_hang_up, sid=ringing))
         schedule_routing()
 
 

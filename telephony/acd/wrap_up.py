@@ -50,13 +50,13 @@ def wrap_up_submit(
     allowed = entry.queue.dispositions.all()
     if allowed.exists() and not allowed.filter(pk=disposition.pk).exists():
         raise ValidationError({"disposition": ["Choose one of this queue's dispositions."]})
-    customer = entry.customer or (entry.call.customer if entry.call_id else None)
+    customer = entry.customer or (entry.call.customer if entry.call is not None else None)
     wants_customer = notes or case_subject or case or callback_at or sms_text
     if wants_customer and customer is None:
         raise ValidationError({"__all__": ["Create or find the customer first."]})
     if callback_at is not None and callback_at <= timezone.now():
         raise ValidationError({"callback_at": ["Choose a time in the future."]})
-    number = entry.call.from_number if entry.call_id else ""
+    number = entry.call.from_number if entry.call is not None else ""
     sms_to = try_normalize_phone(number) or (
         customer.phone_numbers.filter(is_primary=True).values_list("number", flat=True).first()
         if customer
@@ -77,9 +77,10 @@ def wrap_up_submit(
             reason=f"Disposition “{disposition.label}”",
             by=agent.user,
         )
-    if notes:
+    # Notes and a new case need the customer, checked above.
+    if notes and customer is not None:
         crm_services.note_add(customer=customer, author=agent.user, body=notes)
-    if case_subject:
+    if case_subject and customer is not None:
         crm_services.case_create(
             customer=customer, actor=agent.user, owner=agent.user, subject=case_subject
         )
@@ -101,8 +102,9 @@ def wrap_up_submit(
             waiting_since=callback_at,
             not_before=callback_at,
         )
-    if sms_text:
-        from_number = entry.call.to_number if entry.call_id else ""
+    # A text needs the customer and a number, checked above.
+    if sms_text and customer is not None and sms_to:
+        from_number = entry.call.to_number if entry.call is not None else ""
         transaction.on_commit(
             lambda: _sms_confirmation(customer, agent.user, sms_to, from_number, sms_text)
         )
@@ -113,9 +115,9 @@ def _other_party(entry: QueueEntry) -> str | None:
     """The customer's number on this entry's call: who called in, or whom we called."""
     if entry.callback_number:
         return entry.callback_number
-    if entry.call_id is None:
-        return None
     call = entry.call
+    if call is None:
+        return None
     number = call.from_number if call.direction == Call.Direction.INBOUND else call.to_number
     return try_normalize_phone(number)
 

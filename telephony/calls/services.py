@@ -250,6 +250,10 @@ def _call_to_timeline(call: Call) -> None:
         source_type__app_label="telephony", source_type__model="call", source_id=call.pk
     ).exists():
         return
+    # Ended calls are written only for an identified customer (the caller checks the id).
+    customer = call.customer
+    if customer is None:
+        return
     inbound = call.direction == Call.Direction.INBOUND
     line = call.inbound_number.name if call.inbound_number else format_phone(call.to_number)
     summary = (
@@ -258,10 +262,10 @@ def _call_to_timeline(call: Call) -> None:
     details = [f"{_duration_text(call.duration_seconds)}, {call.twilio_status}"]
     if call.ivr_choices:
         details.append("chose " + " → ".join(call.ivr_choices))
-    if call.queue_id:
+    if call.queue is not None:
         details.append(f"queue {call.queue.name}")
     crm_services.interaction_record(
-        customer=call.customer,
+        customer=customer,
         kind=Interaction.Kind.CALL,
         direction=Interaction.Direction.INBOUND if inbound else Interaction.Direction.OUTBOUND,
         summary=f"{summary} ({details[0]})",
@@ -301,7 +305,7 @@ def voicemail_save(
             "source": "RecordVerb",
         },
     )
-    if recording.case_id is not None:
+    if recording.case is not None:
         return recording.case  # Twilio retried the action
     customer = call.customer
     if customer is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
 from callcenter.live import NoticeConsumer
 
 from ..acd.presence import desk_group
@@ -9,6 +11,8 @@ from ..models import AgentProfile
 
 
 class AgentDeskConsumer(NoticeConsumer):
-    def group_for(self, user) -> str | None:
-        agent_id = AgentProfile.objects.filter(user=user).values_list("pk", flat=True).first()
+    def group_for(self, user: AbstractBaseUser | AnonymousUser) -> str | None:
+        if user.pk is None:  # anonymous: connect() refuses them before asking
+            return None
+        agent_id = AgentProfile.objects.filter(user_id=user.pk).values_list("pk", flat=True).first()
         return desk_group(agent_id) if agent_id else None

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
+from django.db.models import QuerySet
 
 from crm.forms import DateTimeLocalInput
 from crm.models import Case, Customer
 from crm.phones import PhoneNumberFormField
 
 from ..models import AgentProfile, Disposition, InboundNumber, Queue, QueueEntry
+
+
+def _choice(form: forms.Form, name: str) -> forms.ModelChoiceField:
+    """A model choice field of `form`, whose choices are narrowed per request."""
+    # form.fields holds them as plain Fields; these are declared ModelChoiceFields above.
+    return cast(forms.ModelChoiceField, form.fields[name])
 
 
 class PresenceForm(forms.Form):
@@ -59,17 +68,20 @@ class WrapUpForm(forms.Form):
         choices=[("", "Reason…"), *AgentProfile.Reason.choices], required=False
     )
 
-    def __init__(self, *args, entry: QueueEntry, customer: Customer | None, **kwargs):
+    def __init__(
+        self, *args: Any, entry: QueueEntry, customer: Customer | None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         dispositions = entry.queue.dispositions.all()
-        self.fields["disposition"].queryset = (
+        _choice(self, "disposition").queryset = (
             dispositions if dispositions.exists() else Disposition.objects.all()
         )
         if customer is not None:
-            self.fields["case"].queryset = customer.cases.filter(status__in=Case.OPEN_STATUSES)
+            _choice(self, "case").queryset = customer.cases.filter(status__in=Case.OPEN_STATUSES)
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("case_status") and not cleaned.get("case"):
             self.add_error("case", "Choose the case to update.")
         return cleaned
@@ -79,9 +91,9 @@ class DevPhoneForm(forms.Form):
     caller = PhoneNumberFormField(initial="+14155550100", help_text="Call as this number.")
     line = forms.ModelChoiceField(queryset=InboundNumber.objects.none(), empty_label=None)
 
-    def __init__(self, *args, lines, **kwargs):
+    def __init__(self, *args: Any, lines: QuerySet[InboundNumber], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["line"].queryset = lines
+        _choice(self, "line").queryset = lines
 
 
 class CallerQuickCreateForm(forms.Form):
@@ -129,13 +141,16 @@ class CallControlForm(forms.Form):
         empty_label="Queue…",
     )
 
-    def __init__(self, *args, agent: AgentProfile | None = None, **kwargs):
+    def __init__(self, *args: Any, agent: AgentProfile | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if agent is not None:
-            self.fields["to_agent"].queryset = self.fields["to_agent"].queryset.exclude(pk=agent.pk)
+            to_agent = _choice(self, "to_agent")
+            if to_agent.queryset is not None:  # declared with one above
+                to_agent.queryset = to_agent.queryset.exclude(pk=agent.pk)
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         targets = [name for name in ("to_agent", "to_number", "to_queue") if cleaned.get(name)]
         action = cleaned.get("action")
         if action == "transfer" and len(targets) != 1:

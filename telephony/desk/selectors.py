@@ -15,7 +15,11 @@ from ..models import AgentProfile, Call, QueueEntry
 
 def desk_agent(*, user: AbstractBaseUser | AnonymousUser) -> AgentProfile:
     """The signed-in user's agent profile; only agents have a desk."""
-    agent = AgentProfile.objects.filter(user_id=user.pk).select_related("user").first()
+    agent = (
+        AgentProfile.objects.filter(user_id=user.pk).select_related("user").first()
+        if user.pk is not None  # an anonymous user has no profile
+        else None
+    )
     if agent is None:
         raise PermissionDenied("Only agents with an agent profile have a desktop.")
     return agent
@@ -52,7 +56,9 @@ def agent_desk(*, agent: AgentProfile) -> dict[str, Any]:
             else None
         ),
         "transferred_by": (
-            entry.transferred_from.served_by if entry and entry.transferred_from_id else None
+            entry.transferred_from.served_by
+            if entry and entry.transferred_from is not None
+            else None
         ),
         "softphone_ringing": entry is not None and _softphone_ringing(entry),
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
@@ -34,7 +35,7 @@ def _agent(request: HttpRequest) -> AgentProfile:
 
 
 def _render_desk(
-    request: HttpRequest, agent: AgentProfile, partial: str | None = None, **extra
+    request: HttpRequest, agent: AgentProfile, partial: str | None = None, **extra: forms.Form
 ) -> HttpResponse:
     context = {
         **selectors.agent_desk(agent=agent),

@@ -8,7 +8,7 @@ by `checks.flow_problems` before admins can save it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from django.utils import timezone
 
@@ -42,8 +42,9 @@ def _message(
 
 def start(call: Call) -> twiml.Document:
     """The first TwiML of an incoming call: the dialled number's flow, or the safe route."""
-    flow = call.inbound_number.flow if call.inbound_number_id else None
-    if flow is None or flow.entry_node_id is None:
+    line = call.inbound_number
+    flow = line.flow if line is not None else None
+    if flow is None or flow.entry_node is None:
         return safe_route(call)
     return enter(call, flow.entry_node)
 
@@ -96,6 +97,8 @@ def _render_menu(
 def _render_queue(
     call: Call, node: IvrNode, response: twiml.Document, attempt: int
 ) -> twiml.Document:
+    if node.queue is None:
+        raise LookupError(f"Queue node {node.key} has no queue.")  # flow checks require one
     _message(response, call, node)
     return enqueue_document(call, node.queue, response)
 
@@ -124,8 +127,8 @@ def _render_voicemail(
 def _render_self_service(
     call: Call, node: IvrNode, response: twiml.Document, attempt: int
 ) -> twiml.Document:
-    if call.customer_id:
-        _read_case_status(response, call, node)
+    if call.customer is not None:
+        _read_case_status(response, call, call.customer, node)
         return _continue(call, node.next_node_id, response)
     action = twiml.webhook_url("ivr_input", node.pk, attempt=attempt)
     keys = twiml.prompt(response, action=action, timeout=node.timeout, finish_on_key="#")
@@ -137,7 +140,7 @@ def _render_hours(
     call: Call, node: IvrNode, response: twiml.Document, attempt: int
 ) -> twiml.Document:
     hours = node.business_hours or (
-        call.inbound_number.business_hours if call.inbound_number_id else None
+        call.inbound_number.business_hours if call.inbound_number is not None else None
     )
     is_open = hours is None or business_hours_open(hours=hours, at=timezone.now())
     return _continue(call, node.next_node_id if is_open else node.closed_node_id, response)
@@ -165,7 +168,10 @@ def _render_hangup(
     return twiml.hang_up(response)
 
 
-_RENDERERS = {
+Renderer = Callable[[Call, IvrNode, twiml.Document, int], twiml.Document]
+
+# Keyed by IvrNode.kind, which the model holds as a plain string.
+_RENDERERS: dict[str, Renderer] = {
     IvrNode.Kind.SAY: _render_say,
     IvrNode.Kind.MENU: _render_menu,
     IvrNode.Kind.QUEUE: _render_queue,
@@ -178,9 +184,11 @@ _RENDERERS = {
 }
 
 
-def _read_case_status(response: twiml.Document, call: Call, node: IvrNode) -> None:
-    cases = list(customer_open_cases(customer=call.customer)[:MAX_CASES_READ])
-    first_name = call.customer.name.split()[0]
+def _read_case_status(
+    response: twiml.Document, call: Call, customer: Customer, node: IvrNode
+) -> None:
+    cases = list(customer_open_cases(customer=customer)[:MAX_CASES_READ])
+    first_name = customer.name.split()[0]
     if not cases:
         text = f"Hello {first_name}. You have no open cases."
     else:
@@ -200,7 +208,9 @@ def _account(digits: str) -> Customer | None:
     return Customer.objects.filter(account_number__in=[f"AC-{digits}", digits]).first()
 
 
-def _matching_option(options: Iterable[IvrMenuOption], digits: str, speech: str):
+def _matching_option(
+    options: Iterable[IvrMenuOption], digits: str, speech: str
+) -> IvrMenuOption | None:
     for option in options:
         if digits and digits == option.digit:
             return option
@@ -211,7 +221,9 @@ def _matching_option(options: Iterable[IvrMenuOption], digits: str, speech: str)
     return None
 
 
-def handle_input(call: Call, node: IvrNode, params: Mapping[str, str], attempt: int):
+def handle_input(
+    call: Call, node: IvrNode, params: Mapping[str, str], attempt: int
+) -> twiml.Document:
     """What a menu or self-service node does with the caller's keys or words."""
     digits = params.get("Digits", "").strip()[:32]
     speech = params.get("SpeechResult", "").strip()[:200]
@@ -233,7 +245,7 @@ def handle_input(call: Call, node: IvrNode, params: Mapping[str, str], attempt: 
         if customer is not None:
             call = services.call_identify(call=call, customer=customer, by="account")
             response = twiml.document()
-            _read_case_status(response, call, node)
+            _read_case_status(response, call, customer, node)
             return _continue(call, node.next_node_id, response)
     else:
         return enter(call, node)
@@ -242,7 +254,7 @@ def handle_input(call: Call, node: IvrNode, params: Mapping[str, str], attempt: 
         retry = "Sorry, I could not find that account number."
     if attempt < node.max_attempts:
         return enter(call, node, attempt=attempt + 1, prefix=retry)
-    if node.default_node_id:
+    if node.default_node is not None:
         return enter(call, node.default_node, prefix=retry)
     return safe_route(call, apology=retry)
 

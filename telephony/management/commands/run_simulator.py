@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from telephony.simulator import (
     CalledParty,
@@ -24,7 +24,8 @@ from telephony.simulator import (
 )
 
 DEV_ACCOUNT_SID = "AC" + "5" * 32
-DEV_AUTH_TOKEN = "simulator-auth-token"
+# Only when settings give none: the local simulator's token, which guards nothing real.
+DEV_AUTH_TOKEN = "simulator-auth-token"  # noqa: S105
 
 
 def default_number(public_base_url: str) -> NumberConfig:
@@ -41,7 +42,7 @@ def default_number(public_base_url: str) -> NumberConfig:
 class Command(BaseCommand):
     help = "Serve the Twilio simulator (REST API + webhooks + dev-phone control API)."
 
-    def add_arguments(self, parser: Any) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         simulator_url = urlsplit(getattr(settings, "SIMULATOR_URL", "http://127.0.0.1:8010"))
         parser.add_argument("--host", default=simulator_url.hostname or "127.0.0.1")
         parser.add_argument("--port", type=int, default=simulator_url.port or 8010)
