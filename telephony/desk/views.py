@@ -8,9 +8,10 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET, require_POST
 
+from callcenter.http import SignedInRequest
 from callcenter.pages import render_page, submit
 
 from ..acd import controls
@@ -30,12 +31,12 @@ from .forms import (
 )
 
 
-def _agent(request: HttpRequest) -> AgentProfile:
+def _agent(request: SignedInRequest) -> AgentProfile:
     return selectors.desk_agent(user=request.user)
 
 
 def _render_desk(
-    request: HttpRequest, agent: AgentProfile, partial: str | None = None, **extra: forms.Form
+    request: SignedInRequest, agent: AgentProfile, partial: str | None = None, **extra: forms.Form
 ) -> HttpResponse:
     context = {
         **selectors.agent_desk(agent=agent),
@@ -59,7 +60,7 @@ def _render_desk(
 
 @require_GET
 @login_required
-def desk(request: HttpRequest) -> HttpResponse:
+def desk(request: SignedInRequest) -> HttpResponse:
     """The agent's desktop; HTMX asks for one panel at a time when told of a change."""
     panel = request.GET.get("panel")
     return _render_desk(
@@ -69,7 +70,7 @@ def desk(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def desk_presence(request: HttpRequest) -> HttpResponse:
+def desk_presence(request: SignedInRequest) -> HttpResponse:
     agent = _agent(request)
     form = PresenceForm(request.POST)
     if submit(form, lambda data: agent_set_state(agent=agent, **data)):
@@ -80,7 +81,7 @@ def desk_presence(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def desk_wrap_up(request: HttpRequest) -> HttpResponse:
+def desk_wrap_up(request: SignedInRequest) -> HttpResponse:
     """Submit after-call work; errors come back on the form, nothing half-saved."""
     desk_now = selectors.agent_desk(agent=_agent(request))
     agent, entry = desk_now["agent"], desk_now["entry"]
@@ -95,7 +96,7 @@ def desk_wrap_up(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def desk_offer(request: HttpRequest) -> HttpResponse:
+def desk_offer(request: SignedInRequest) -> HttpResponse:
     """Accept (simulator mode; with Twilio the browser's softphone answers) or reject."""
     agent = _agent(request)
     form = OfferForm(request.POST)
@@ -110,7 +111,7 @@ def desk_offer(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def desk_caller_create(request: HttpRequest) -> HttpResponse:
+def desk_caller_create(request: SignedInRequest) -> HttpResponse:
     """Quick-create the unknown caller on the screen-pop as a customer."""
     agent = _agent(request)
     if not request.user.has_perm("crm.add_customer"):
@@ -123,7 +124,7 @@ def desk_caller_create(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def desk_call_notes(request: HttpRequest) -> HttpResponse:
+def desk_call_notes(request: SignedInRequest) -> HttpResponse:
     """Save in-call notes as the agent types (the panel itself is not re-rendered)."""
     agent = _agent(request)
     form = CallNotesForm(request.POST)
@@ -158,7 +159,7 @@ CALL_CONTROLS = {
 
 @require_POST
 @login_required
-def desk_call_control(request: HttpRequest) -> HttpResponse:
+def desk_call_control(request: SignedInRequest) -> HttpResponse:
     """Hold, mute, hang up or transfer the call in hand."""
     agent = _agent(request)
     form = CallControlForm(request.POST, agent=agent)
@@ -169,7 +170,7 @@ def desk_call_control(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def softphone_token(request: HttpRequest) -> JsonResponse:
+def softphone_token(request: SignedInRequest) -> JsonResponse:
     """A Voice access token for the agent's browser softphone (Twilio mode)."""
     agent = _agent(request)
     try:
@@ -182,12 +183,12 @@ def softphone_token(request: HttpRequest) -> JsonResponse:
 # --- Dev phone (staff, simulator mode) --------------------------------------------------
 
 
-def _staff(request: HttpRequest) -> None:
+def _staff(request: SignedInRequest) -> None:
     if not request.user.is_staff:
         raise PermissionDenied("The dev phone is for staff.")
 
 
-def _dev_phone(request: HttpRequest, **context: Any) -> HttpResponse:
+def _dev_phone(request: SignedInRequest, **context: Any) -> HttpResponse:
     lines = InboundNumber.objects.order_by("number")
     return render_page(
         request,
@@ -208,7 +209,7 @@ def _control() -> SimulatorControl:
 
 @require_GET
 @login_required
-def dev_phone(request: HttpRequest) -> HttpResponse:
+def dev_phone(request: SignedInRequest) -> HttpResponse:
     """Call our numbers from the browser through the simulator: hear, key, trace."""
     _staff(request)
     sid = request.GET.get("call", "")
@@ -222,7 +223,7 @@ def dev_phone(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def dev_phone_dial(request: HttpRequest) -> HttpResponse:
+def dev_phone_dial(request: SignedInRequest) -> HttpResponse:
     _staff(request)
     form = DevPhoneForm(request.POST, lines=InboundNumber.objects.all())
     if not form.is_valid():
@@ -238,7 +239,7 @@ def dev_phone_dial(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def dev_phone_action(request: HttpRequest, sid: str) -> HttpResponse:
+def dev_phone_action(request: SignedInRequest, sid: str) -> HttpResponse:
     """Press keys, say words or hang up on a dev-phone call."""
     _staff(request)
     control = _control()
