@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import Model, QuerySet
+from django.forms import BaseFormSet, ModelForm
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
+from callcenter.http import signed_in_user
 from crm.admin import DncWarningMixin
 
 from . import selectors, services
@@ -16,10 +22,10 @@ from .models import CallAttempt, CallingRule, Campaign, Lead, LeadImport
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Records of what happened: looked at, never edited by hand."""
 
-    def has_add_permission(self, request, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -39,7 +45,7 @@ class CallingRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(DncWarningMixin, admin.ModelAdmin):
+class CampaignAdmin(DncWarningMixin):
     list_display = ["name", "kind", "dial_mode", "status", "queue", "created_at"]
     actions = ["start", "pause", "resume", "stop"]
     list_filter = ["status", "kind", "dial_mode"]
@@ -89,17 +95,31 @@ class CampaignAdmin(DncWarningMixin, admin.ModelAdmin):
         ("Record", {"fields": ["created_at", "started_at", "stopped_at"]}),
     ]
 
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Campaign | None = None,
+    ) -> HttpResponse:
         if obj is not None and request.method == "GET":
             self._warn_about_skills(request, obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
-    def save_related(self, request, form, formsets, change) -> None:
+    def save_related(
+        self,
+        request: HttpRequest,
+        form: ModelForm[Campaign],
+        formsets: list[BaseFormSet[Any]],
+        change: bool,
+    ) -> None:
         super().save_related(request, form, formsets, change)  # the agents are saved here
         if "_continue" not in request.POST:  # else the change page it reopens warns
             self._warn_about_skills(request, form.instance)
 
-    def _warn_about_skills(self, request, campaign: Campaign) -> None:
+    def _warn_about_skills(self, request: HttpRequest, campaign: Campaign) -> None:
         if warning := selectors.agents_skills_warning(campaign):
             messages.warning(request, warning)
 
@@ -113,15 +133,17 @@ class CampaignAdmin(DncWarningMixin, admin.ModelAdmin):
             reverse("campaigns:lead_import_upload", args=[obj.pk]),
         )
 
-    def has_control_permission(self, request) -> bool:
+    def has_control_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("campaigns.control_campaign")
 
-    def _move(self, request, queryset, verb: str) -> None:
+    def _move(self, request: HttpRequest, queryset: QuerySet[Campaign], verb: str) -> None:
         # Each campaign on its own: one that cannot move does not stop the others.
         for campaign in queryset:
             try:
                 services.campaign_transition(
-                    campaign=campaign, status=services.CONTROLS[verb], by=request.user
+                    campaign=campaign,
+                    status=services.CONTROLS[verb],
+                    by=signed_in_user(request),
                 )
             except ValidationError as error:
                 self.message_user(
@@ -131,19 +153,19 @@ class CampaignAdmin(DncWarningMixin, admin.ModelAdmin):
                 self.message_user(request, f"{campaign}: {verb} done.", messages.SUCCESS)
 
     @admin.action(description="Start the selected campaigns", permissions=["control"])
-    def start(self, request, queryset) -> None:
+    def start(self, request: HttpRequest, queryset: QuerySet[Campaign]) -> None:
         self._move(request, queryset, "start")
 
     @admin.action(description="Pause the selected campaigns", permissions=["control"])
-    def pause(self, request, queryset) -> None:
+    def pause(self, request: HttpRequest, queryset: QuerySet[Campaign]) -> None:
         self._move(request, queryset, "pause")
 
     @admin.action(description="Resume the selected campaigns", permissions=["control"])
-    def resume(self, request, queryset) -> None:
+    def resume(self, request: HttpRequest, queryset: QuerySet[Campaign]) -> None:
         self._move(request, queryset, "resume")
 
     @admin.action(description="Stop the selected campaigns", permissions=["control"])
-    def stop(self, request, queryset) -> None:
+    def stop(self, request: HttpRequest, queryset: QuerySet[Campaign]) -> None:
         self._move(request, queryset, "stop")
 
 

@@ -3,6 +3,9 @@ and the campaign scope of crm's Do-Not-Call check."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
@@ -13,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from callcenter.api import requires
+from callcenter.http import SignedInApiRequest
 from crm import api as crm_api
 from crm.serializers import DncCheckResultSerializer
 
@@ -27,10 +31,15 @@ from .serializers import (
     LeadUploadSerializer,
 )
 
+if TYPE_CHECKING:
+    # The stubs' name for what get_permissions returns: objects with has_permission.
+    from rest_framework.permissions import _SupportsHasPermission
+
 
 class CampaignViewSet(viewsets.ReadOnlyModelViewSet):
     """Campaigns with their live figures; agents see the campaigns they work on."""
 
+    request: SignedInApiRequest
     queryset = Campaign.objects.all()
     serializer_class = CampaignSerializer
     filterset_fields = ["status", "kind", "dial_mode"]
@@ -38,7 +47,7 @@ class CampaignViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> QuerySet[Campaign]:
         return selectors.campaigns_visible_to(self.request.user).prefetch_related("agents")
 
-    def get_permissions(self):
+    def get_permissions(self) -> Sequence[_SupportsHasPermission]:
         needs = {
             **dict.fromkeys(services.CONTROLS, "campaigns.control_campaign"),
             "leads": "campaigns.view_lead",
@@ -50,7 +59,7 @@ class CampaignViewSet(viewsets.ReadOnlyModelViewSet):
         # Not get_object(): the lead filters (?status=) are not the campaign list's filters.
         return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
 
-    def _control(self, request: Request, verb: str) -> Response:
+    def _control(self, request: SignedInApiRequest, verb: str) -> Response:
         campaign = services.campaign_transition(
             campaign=self.get_object(), status=services.CONTROLS[verb], by=request.user
         )
@@ -58,25 +67,25 @@ class CampaignViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=None, responses=CampaignSerializer)
     @action(detail=True, methods=["post"])
-    def start(self, request: Request, pk: str | None = None) -> Response:
+    def start(self, request: SignedInApiRequest, pk: str | None = None) -> Response:
         """Start dialling (draft → running)."""
         return self._control(request, "start")
 
     @extend_schema(request=None, responses=CampaignSerializer)
     @action(detail=True, methods=["post"])
-    def pause(self, request: Request, pk: str | None = None) -> Response:
+    def pause(self, request: SignedInApiRequest, pk: str | None = None) -> Response:
         """Stop placing new calls for now; calls in progress finish."""
         return self._control(request, "pause")
 
     @extend_schema(request=None, responses=CampaignSerializer)
     @action(detail=True, methods=["post"])
-    def resume(self, request: Request, pk: str | None = None) -> Response:
+    def resume(self, request: SignedInApiRequest, pk: str | None = None) -> Response:
         """Dial again after a pause."""
         return self._control(request, "resume")
 
     @extend_schema(request=None, responses=CampaignSerializer)
     @action(detail=True, methods=["post"])
-    def stop(self, request: Request, pk: str | None = None) -> Response:
+    def stop(self, request: SignedInApiRequest, pk: str | None = None) -> Response:
         """End the campaign for good."""
         return self._control(request, "stop")
 
@@ -92,7 +101,7 @@ class CampaignViewSet(viewsets.ReadOnlyModelViewSet):
     @action(
         detail=True, methods=["get"], parser_classes=[parsers.MultiPartParser, parsers.JSONParser]
     )
-    def leads(self, request: Request, pk: str | None = None) -> Response:
+    def leads(self, request: SignedInApiRequest, pk: str | None = None) -> Response:
         """The campaign's leads (an agent sees those they called or must call back)."""
         campaign = self._campaign()
         leads = selectors.leads_visible_to(request.user, campaign=campaign)
@@ -104,7 +113,7 @@ class CampaignViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=LeadUploadSerializer, responses={202: LeadImportSerializer})
     @leads.mapping.post
-    def leads_import(self, request: Request, pk: str | None = None) -> Response:
+    def leads_import(self, request: SignedInApiRequest, pk: str | None = None) -> Response:
         """Upload a CSV or Excel lead file with its column mapping; it imports in the
         background: follow it at /api/lead-imports/{id}/."""
         campaign = self._campaign()
@@ -154,7 +163,11 @@ class CampaignDncEntryViewSet(crm_api.DncEntryViewSet):
 
     @extend_schema(parameters=[CampaignDncCheckSerializer], responses=DncCheckResultSerializer)
     @action(detail=False, methods=["get"])
-    def check(self, request: Request) -> Response:
+    # The stubs type an action by the class it is declared on, so redeclaring one in a
+    # subclass (here for its schema) reads as an incompatible override.
+    def check(self, request: Request) -> Response:  # type: ignore[override]
         """Whether a number (any format) may not be called (for the campaign, if given),
         and which lists it is on."""
-        return super().check(request)
+        # Named, not super(): the stubs make an action an attribute, which super() does not
+        # bind to self.
+        return crm_api.DncEntryViewSet.check(self, request)

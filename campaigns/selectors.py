@@ -7,7 +7,7 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
@@ -54,10 +54,11 @@ def agents_without_queue_skills(campaign: Campaign) -> list[AgentProfile]:
     The router offers a campaign's answered calls by the queue's skills, like any caller's,
     so such an agent never gets one, and a campaign of only such agents abandons them all.
     """
-    if campaign.queue_id is None:
+    queue = campaign.queue  # None without a query when the campaign has no queue
+    if queue is None:
         return []
     return list(
-        campaign.agents.exclude(pk__in=campaign.queue.qualified_agents().values("pk"))
+        campaign.agents.exclude(pk__in=queue.qualified_agents().values_list("pk", flat=True))
         .select_related("user")
         .order_by("user__username")
     )
@@ -76,7 +77,7 @@ def agents_skills_warning(campaign: Campaign) -> str:
     )
 
 
-def campaigns_visible_to(user: AbstractBaseUser) -> QuerySet[Campaign]:
+def campaigns_visible_to(user: User) -> QuerySet[Campaign]:
     """All campaigns for those who supervise them; an agent's own campaigns for agents."""
     campaigns = Campaign.objects.select_related("queue")
     if user.has_perm(SUPERVISE):
@@ -87,7 +88,7 @@ def campaigns_visible_to(user: AbstractBaseUser) -> QuerySet[Campaign]:
     return campaigns.filter(agents=profile)
 
 
-def leads_visible_to(user: AbstractBaseUser, *, campaign: Campaign) -> QuerySet[Lead]:
+def leads_visible_to(user: User, *, campaign: Campaign) -> QuerySet[Lead]:
     """A campaign's leads for supervisors; for an agent, those they dialled or must call back."""
     leads = campaign.leads.all()
     if user.has_perm(SUPERVISE):

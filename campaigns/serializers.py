@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from rest_framework import serializers
 
@@ -117,7 +118,7 @@ class LeadUploadSerializer(serializers.Serializer):
     )
     default_time_zone = serializers.CharField(required=False, allow_blank=True, default="")
 
-    def validate_mapping(self, value):
+    def validate_mapping(self, value: object) -> dict[str, Any]:
         # Multipart forms carry the mapping as text.
         if isinstance(value, str):
             try:

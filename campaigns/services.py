@@ -12,7 +12,7 @@ import logging
 from typing import Any
 
 import phonenumbers
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -37,7 +37,7 @@ REASON_ALREADY_IN_CAMPAIGN = "already in the campaign"
 REASON_NO_TIME_ZONE = "time zone unknown (give one in the file or a default)"
 
 
-def _by(user: AbstractBaseUser | None) -> AbstractBaseUser | None:
+def _by(user: User | None) -> User | None:
     return user if user is not None and user.is_authenticated else None
 
 
@@ -54,9 +54,7 @@ CONTROLS = {
 
 
 @transaction.atomic
-def campaign_transition(
-    *, campaign: Campaign, status: str, by: AbstractBaseUser | None = None
-) -> Campaign:
+def campaign_transition(*, campaign: Campaign, status: str, by: User | None = None) -> Campaign:
     """Move a campaign to `status` (start, pause, resume, stop, complete) if the move is legal.
 
     Starting or resuming validates the whole campaign (a dialling campaign needs people to
@@ -105,7 +103,7 @@ def lead_import_create(
     *,
     campaign: Campaign,
     file: UploadedFile,
-    by: AbstractBaseUser | None,
+    by: User | None,
     mapping: dict[str, str] | None = None,
     default_time_zone: str = "",
 ) -> LeadImport:
@@ -141,7 +139,7 @@ def lead_import_create(
 def lead_import_columns(*, lead_import: LeadImport) -> list[str]:
     """The stored file's column names."""
     with lead_import.file.open("rb") as handle:
-        columns, _ = importing.read(handle, kind=importing.kind_of(lead_import.file.name))
+        columns, _ = importing.read(handle, kind=importing.kind_of(lead_import.file.name or ""))
     return columns
 
 
@@ -310,7 +308,7 @@ def lead_import_run(*, lead_import_id: int) -> LeadImport:
             return lead_import  # a redelivered task, or nothing mapped yet
         lead_import.status = LeadImport.Status.RUNNING
         lead_import.save(update_fields=["status"])
-    kind = importing.kind_of(lead_import.file.name)
+    kind = importing.kind_of(lead_import.file.name or "")
     try:
         # Counted first, in a pass of its own, so the progress bar knows where the end is.
         with lead_import.file.open("rb") as handle:

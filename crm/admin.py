@@ -3,15 +3,22 @@ validation as the agent pages; Do-Not-Call entries through dnc_add, audited."""
 
 from __future__ import annotations
 
-import datetime
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.forms import ModelForm
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
+
+from callcenter.http import signed_in_user
 
 from . import selectors, services, tasks
 from .models import (
@@ -27,11 +34,17 @@ from .models import (
     PhoneNumber,
 )
 
+if TYPE_CHECKING:
+    # The stubs' element type of get_fields: a field name, or a row of them.
+    from django.utils.datastructures import _ListOrTuple
 
-class DncWarningMixin:
+
+class DncWarningMixin(admin.ModelAdmin):
     """Lists warn when the national registry copy is missing or too old to scrub with."""
 
-    def changelist_view(self, request, extra_context=None):
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         warning = selectors.national_dnc_warning()
         if warning and request.method == "GET":
             messages.warning(request, warning)
@@ -78,7 +91,7 @@ class CaseEventInline(admin.TabularInline):
     can_delete = False
     readonly_fields = ["created_at", "actor", "kind", "changes"]
 
-    def has_add_permission(self, request, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Case | None = None) -> bool:
         return False
 
 
@@ -106,33 +119,46 @@ class CaseAdmin(admin.ModelAdmin):
     def reference(self, case: Case) -> str:
         return case.reference
 
-    def get_fields(self, request, obj=None):
-        fields = ["customer", "subject", "description", "category", "priority", "owner", "due_at"]
+    def get_fields(
+        self, request: HttpRequest, obj: Case | None = None
+    ) -> list[str | _ListOrTuple[str]]:
+        fields: list[str | _ListOrTuple[str]] = [
+            "customer",
+            "subject",
+            "description",
+            "category",
+            "priority",
+            "owner",
+            "due_at",
+        ]
         # The workflow (legal moves, resolution) is driven from the case pages and the API;
         # admin shows where a case stands and edits its details, recorded in its history.
         if obj is not None:
             fields += ["status", "resolution", "created_by", *self.readonly_fields]
         return fields
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: Case | None = None) -> list[str]:
         if obj is not None:
             return [*self.readonly_fields, "customer", "status", "resolution", "created_by"]
         return self.readonly_fields
 
-    def save_model(self, request, obj: Case, form, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: Case, form: ModelForm[Case], change: bool
+    ) -> None:
         data = form.cleaned_data
+        actor = signed_in_user(request)
         if not change:
             editable = {f: data[f] for f in services.CASE_EDITABLE_FIELDS}
             case = services.case_create(
-                customer=data["customer"], actor=request.user, owner=data["owner"], **editable
+                customer=data["customer"], actor=actor, owner=data["owner"], **editable
             )
             obj.pk = case.pk
             return
         changed = {f: data[f] for f in form.changed_data if f in services.CASE_EDITABLE_FIELDS}
         if changed:
-            services.case_update(case=obj, actor=request.user, **changed)
+            services.case_update(case=obj, actor=actor, **changed)
         if "owner" in form.changed_data:
-            services.case_assign(case=obj, actor=request.user, owner=data["owner"])
+            services.case_assign(case=obj, actor=actor, owner=data["owner"])
 
 
 @admin.register(Interaction)
@@ -153,26 +179,29 @@ class MultipleFileInput(forms.ClearableFileInput):
 class MultipleFileField(forms.FileField):
     """Several files in one field (the registry comes as one file per area code)."""
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("widget", MultipleFileInput())
         super().__init__(**kwargs)
 
-    def clean(self, data, initial=None):
+    def clean(self, data: object, initial: object = None) -> list[UploadedFile]:
         files = data if isinstance(data, list | tuple) else [data]
         return [super(MultipleFileField, self).clean(item, initial) for item in files]
 
 
 class RegistryUploadForm(forms.Form):
-    files = MultipleFileField(
+    # The form's metaclass moves declared fields off the class, so this field does not
+    # replace BaseForm.files (the uploaded data) that the stubs see it overriding.
+    files = MultipleFileField(  # type: ignore[assignment]
         help_text="One file per area code, one number per line: AAA,NNNNNNN or ten digits."
     )
+    # The call center's date: the registry warning counts the copy's age in its days.
     as_of = forms.DateField(
-        initial=datetime.date.today, help_text="The date of this copy of the registry."
+        initial=timezone.localdate, help_text="The date of this copy of the registry."
     )
 
 
 @admin.register(DncList)
-class DncListAdmin(DncWarningMixin, admin.ModelAdmin):
+class DncListAdmin(DncWarningMixin):
     list_display = ["name", "kind", "as_of", "created_at"]
     list_filter = ["kind"]
     readonly_fields = ["registry_import"]
@@ -184,14 +213,14 @@ class DncListAdmin(DncWarningMixin, admin.ModelAdmin):
         url = reverse("admin:crm_dnclist_registry_import", args=[obj.pk])
         return format_html('<a href="{}">Load registry files</a>', url)
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         view = self.admin_site.admin_view(self.registry_import_view)
         return [
             path("<int:pk>/registry/", view, name="crm_dnclist_registry_import"),
             *super().get_urls(),
         ]
 
-    def registry_import_view(self, request, pk: int):
+    def registry_import_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         """Upload registry files; a worker loads them (millions of lines) in the background."""
         dnc_list = get_object_or_404(DncList, pk=pk, kind=DncList.Kind.NATIONAL)
         if not self.has_change_permission(request, dnc_list):
@@ -202,7 +231,7 @@ class DncListAdmin(DncWarningMixin, admin.ModelAdmin):
             for upload in form.cleaned_data["files"]:
                 stored = default_storage.save(f"dnc-registry/{upload.name}", upload)
                 transaction.on_commit(
-                    lambda name=stored: tasks.dnc_registry_import.delay(dnc_list.pk, name, as_of)
+                    partial(tasks.dnc_registry_import.delay, dnc_list.pk, stored, as_of)
                 )
             self.message_user(
                 request, f"{len(form.cleaned_data['files'])} file(s) are loading into {dnc_list}."
@@ -228,18 +257,20 @@ class DncEntryAdmin(admin.ModelAdmin):
     search_fields = ["phone"]
     fields = ["dnc_list", "phone", "reason"]
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: DncEntry | None = None) -> bool:
         return obj is None and super().has_change_permission(request, obj)
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: DncEntry | None = None) -> bool:
         return False
 
-    def save_model(self, request, obj: DncEntry, form, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: DncEntry, form: ModelForm[DncEntry], change: bool
+    ) -> None:
         saved = services.dnc_add(
             phone=obj.phone,
             source=DncSource.MANUAL,
             reason=obj.reason,
-            by=request.user,
+            by=signed_in_user(request),
             dnc_list=obj.dnc_list,
         )
         obj.pk = saved.pk
@@ -253,11 +284,11 @@ class DncChangeAdmin(admin.ModelAdmin):
     list_filter = ["action", "source", "dnc_list"]
     search_fields = ["phone"]
 
-    def has_add_permission(self, request, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: DncChange | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: DncChange | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: DncChange | None = None) -> bool:
         return False

@@ -3,6 +3,9 @@ Do-Not-Call entries."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 import django_filters
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
@@ -11,8 +14,10 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
 from callcenter.api import requires
+from callcenter.http import SignedInApiRequest
 
 from . import selectors, services
 from .models import Case, Customer, DncEntry, DncSource, Interaction
@@ -28,6 +33,10 @@ from .serializers import (
     DncRemoveSerializer,
     InteractionSerializer,
 )
+
+if TYPE_CHECKING:
+    # The stubs' name for what get_permissions returns: objects with has_permission.
+    from rest_framework.permissions import _SupportsHasPermission
 
 
 class CustomerFilter(django_filters.FilterSet):
@@ -75,7 +84,7 @@ class CustomerViewSet(
     filterset_class = CustomerFilter
     ordering_fields = ["name", "created_at", "tier"]
 
-    def perform_create(self, serializer: CustomerSerializer) -> None:
+    def perform_create(self, serializer: BaseSerializer[Customer]) -> None:
         data = dict(serializer.validated_data)
         serializer.instance = services.customer_create(
             phone_numbers=data.pop("phone_numbers", []),
@@ -83,9 +92,12 @@ class CustomerViewSet(
             **data,
         )
 
-    def perform_update(self, serializer: CustomerSerializer) -> None:
+    def perform_update(self, serializer: BaseSerializer[Customer]) -> None:
+        customer = serializer.instance
+        if customer is None:  # UpdateModelMixin binds the customer it changes
+            raise TypeError("An update needs the serializer's instance.")
         serializer.instance = services.customer_update(
-            customer=serializer.instance, **serializer.validated_data
+            customer=customer, **serializer.validated_data
         )
 
 
@@ -98,27 +110,30 @@ class CaseViewSet(
 ):
     """Cases. Status moves only through `transition`, which enforces the workflow."""
 
+    request: SignedInApiRequest
     queryset = Case.objects.select_related("customer", "owner")
     serializer_class = CaseSerializer
     filterset_fields = ["customer", "status", "priority", "category", "owner"]
     ordering_fields = ["created_at", "priority", "due_at"]
 
-    def perform_create(self, serializer: CaseSerializer) -> None:
+    def perform_create(self, serializer: BaseSerializer[Case]) -> None:
         serializer.instance = services.case_create(
             actor=self.request.user, **serializer.validated_data
         )
 
-    def perform_update(self, serializer: CaseSerializer) -> None:
+    def perform_update(self, serializer: BaseSerializer[Case]) -> None:
         data = dict(serializer.validated_data)
         data.pop("customer", None)
         case = serializer.instance
+        if case is None:  # UpdateModelMixin binds the case it changes
+            raise TypeError("An update needs the serializer's instance.")
         if "owner" in data:
             case = services.case_assign(case=case, actor=self.request.user, owner=data.pop("owner"))
         serializer.instance = services.case_update(case=case, actor=self.request.user, **data)
 
     @extend_schema(request=CaseTransitionSerializer, responses=CaseSerializer)
     @action(detail=True, methods=["post"], permission_classes=[requires("crm.change_case")])
-    def transition(self, request: Request, pk: str | None = None) -> Response:
+    def transition(self, request: SignedInApiRequest, pk: str | None = None) -> Response:
         """Move the case to another status (new → open → pending/resolved → closed)."""
         case = self.get_object()
         form = CaseTransitionSerializer(data=request.data)
@@ -142,11 +157,12 @@ class InteractionViewSet(
 ):
     """The timeline: every customer's interactions, newest first. Entries are never edited."""
 
+    request: SignedInApiRequest
     queryset = Interaction.objects.select_related("source_type").order_by("-occurred_at", "-id")
     serializer_class = InteractionSerializer
     filterset_fields = ["customer", "kind", "direction"]
 
-    def perform_create(self, serializer: InteractionSerializer) -> None:
+    def perform_create(self, serializer: BaseSerializer[Interaction]) -> None:
         serializer.instance = services.interaction_record(
             actor=self.request.user, **serializer.validated_data
         )
@@ -155,13 +171,14 @@ class InteractionViewSet(
 class DncEntryViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     """Do-Not-Call entries. Adding is effective at once; removing needs a reason (audited)."""
 
+    request: SignedInApiRequest
     queryset = DncEntry.objects.select_related("dnc_list")
     serializer_class = DncEntrySerializer
     filterset_fields = ["dnc_list", "source"]
     # What the check reads from its query string; an app above may add a scope to it.
     check_serializer_class: type[DncCheckSerializer] = DncCheckSerializer
 
-    def get_permissions(self):
+    def get_permissions(self) -> Sequence[_SupportsHasPermission]:
         needs = {
             "remove": "crm.delete_dncentry",
             "check": "crm.view_dncentry",
@@ -172,7 +189,7 @@ class DncEntryViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.G
         """Lists binding the check besides the internal and national ones (none here)."""
         return None
 
-    def perform_create(self, serializer: DncEntrySerializer) -> None:
+    def perform_create(self, serializer: BaseSerializer[DncEntry]) -> None:
         serializer.instance = services.dnc_add(
             phone=serializer.validated_data["phone"],
             source=DncSource.API,
@@ -183,7 +200,7 @@ class DncEntryViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.G
 
     @extend_schema(request=DncRemoveSerializer, responses={204: None})
     @action(detail=False, methods=["post"])
-    def remove(self, request: Request) -> Response:
+    def remove(self, request: SignedInApiRequest) -> Response:
         """Take a number off a list (the internal one by default); say why."""
         form = DncRemoveSerializer(data=request.data)
         form.is_valid(raise_exception=True)

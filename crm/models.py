@@ -317,14 +317,18 @@ class Interaction(models.Model):
         return f"{self.get_kind_display()}: {self.summary}"
 
     def source_url(self) -> str | None:
-        if self.source_type_id is None:
+        source_type = self.source_type  # None, with no query, when source_type_id is
+        if source_type is None:
             return None
-        model = self.source_type.model_class()
-        if model is None or not hasattr(model, "get_absolute_url"):
+        model = source_type.model_class()
+        if model is None:
             return None
         # Source URLs are built from the primary key alone, so a timeline of fifty
         # entries does not load fifty source rows.
-        return model(pk=self.source_id).get_absolute_url()
+        source = model(pk=self.source_id)
+        if not hasattr(source, "get_absolute_url"):
+            return None
+        return source.get_absolute_url()
 
 
 class DncList(models.Model):

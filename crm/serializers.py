@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
@@ -23,11 +25,11 @@ from .services import CUSTOMER_FIELDS
 class PhoneNumberSerializerField(serializers.CharField):
     """Accepts a number in any format, returns E.164."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 40)
         super().__init__(**kwargs)
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: str) -> str:
         text = super().to_internal_value(data)
         try:
             return normalize_phone(text)
@@ -80,7 +82,7 @@ class CustomerSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError("A customer with this account number exists.")
         return value
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         # Contact points are added through the customer's create call only; changing them
         # afterwards goes through their own admin or pages, so PATCH cannot drop them.
         if self.instance is not None and ("phone_numbers" in attrs or "email_addresses" in attrs):
@@ -129,7 +131,7 @@ class CaseSerializer(serializers.ModelSerializer):
     def get_allowed_transitions(self, case: Case) -> list[str]:
         return list(case.allowed_transitions())
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if (
             self.instance is not None
             and "customer" in attrs
@@ -157,7 +159,9 @@ class InteractionSerializer(serializers.ModelSerializer):
     kind = serializers.ChoiceField(
         choices=[Interaction.Kind.NOTE, Interaction.Kind.EMAIL, Interaction.Kind.SMS]
     )
-    source = serializers.SerializerMethodField()
+    # DRF's metaclass takes declared fields off the class: this is the output's "source"
+    # key, not the Field.source attribute the stubs see it overriding.
+    source = serializers.SerializerMethodField()  # type: ignore[assignment]
 
     class Meta:
         model = Interaction
@@ -176,10 +180,11 @@ class InteractionSerializer(serializers.ModelSerializer):
         extra_kwargs = {"occurred_at": {"required": False}}
 
     def get_source(self, interaction: Interaction) -> dict | None:
-        if interaction.source_type_id is None:
+        source_type = interaction.source_type  # None, with no query, when source_type_id is
+        if source_type is None:
             return None
         return {
-            "type": f"{interaction.source_type.app_label}.{interaction.source_type.model}",
+            "type": f"{source_type.app_label}.{source_type.model}",
             "id": interaction.source_id,
             "url": interaction.source_url(),
         }

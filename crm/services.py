@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import IO, Any
 
 import phonenumbers
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
@@ -59,7 +59,7 @@ CUSTOMER_FIELDS = (
 CASE_EDITABLE_FIELDS = ("subject", "description", "category", "priority", "due_at")
 
 
-def user_display(user: AbstractBaseUser) -> str:
+def user_display(user: User) -> str:
     """How a colleague is named in histories: full name, else username."""
     return user.get_full_name() or user.get_username()
 
@@ -172,7 +172,7 @@ def interaction_record(
     summary: str,
     body: str = "",
     direction: str = Interaction.Direction.INTERNAL,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     source: models.Model | None = None,
     occurred_at: datetime | None = None,
 ) -> Interaction:
@@ -194,7 +194,7 @@ def interaction_record(
     return interaction
 
 
-def note_add(*, customer: Customer, author: AbstractBaseUser, body: str) -> Interaction:
+def note_add(*, customer: Customer, author: User, body: str) -> Interaction:
     """Add an agent's note to the customer's timeline."""
     text = (body or "").strip()
     if not text:
@@ -216,14 +216,12 @@ def _display(case: Case, field: str) -> str:
         return str(display())
     if isinstance(value, datetime):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, AbstractBaseUser):
+    if isinstance(value, User):
         return user_display(value)
     return str(value)
 
 
-def _case_record(
-    *, case: Case, actor: AbstractBaseUser | None, kind: str, changes: dict, summary: str
-) -> None:
+def _case_record(*, case: Case, actor: User | None, kind: str, changes: dict, summary: str) -> None:
     CaseEvent.objects.create(case=case, actor=actor, kind=kind, changes=changes)
     interaction_record(
         customer=case.customer,
@@ -238,12 +236,12 @@ def _case_record(
 def case_create(
     *,
     customer: Customer,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     subject: str,
     description: str = "",
     category: str = Case.Category.OTHER,
     priority: int = Case.Priority.NORMAL,
-    owner: AbstractBaseUser | None = None,
+    owner: User | None = None,
     due_at: datetime | None = None,
 ) -> Case:
     """Open a case for a customer; it is recorded in the case history and the timeline."""
@@ -276,7 +274,7 @@ def _locked(case: Case) -> Case:
 
 
 @transaction.atomic
-def case_update(*, case: Case, actor: AbstractBaseUser, **fields: Any) -> Case:
+def case_update(*, case: Case, actor: User, **fields: Any) -> Case:
     """Change a case's details (not its status or owner); every change is recorded."""
     unknown = set(fields) - set(CASE_EDITABLE_FIELDS)
     if unknown:
@@ -304,9 +302,7 @@ def case_update(*, case: Case, actor: AbstractBaseUser, **fields: Any) -> Case:
 
 
 @transaction.atomic
-def case_transition(
-    *, case: Case, actor: AbstractBaseUser, status: str, resolution: str = ""
-) -> Case:
+def case_transition(*, case: Case, actor: User, status: str, resolution: str = "") -> Case:
     """Move a case along its workflow; illegal moves raise ValidationError."""
     case = _locked(case)
     if status not in Case.Status.values:
@@ -351,7 +347,7 @@ def case_transition(
 
 
 @transaction.atomic
-def case_assign(*, case: Case, actor: AbstractBaseUser, owner: AbstractBaseUser | None) -> Case:
+def case_assign(*, case: Case, actor: User, owner: User | None) -> Case:
     """Give a case to an agent. Anyone may take a case; only supervisors give it to others."""
     if owner != actor and not actor.has_perm("crm.assign_case"):
         raise PermissionDenied("Only supervisors can assign cases to someone else.")
@@ -375,7 +371,7 @@ def case_assign(*, case: Case, actor: AbstractBaseUser, owner: AbstractBaseUser 
 # --- Do-Not-Call --------------------------------------------------------------------------
 
 
-def _by(user: AbstractBaseUser | None) -> AbstractBaseUser | None:
+def _by(user: User | None) -> User | None:
     return user if user is not None and user.is_authenticated else None
 
 
@@ -393,7 +389,7 @@ def dnc_add(
     phone: str,
     source: str,
     reason: str = "",
-    by: AbstractBaseUser | None = None,
+    by: User | None = None,
     dnc_list: DncList | None = None,
 ) -> DncEntry:
     """Put a number (any format) on a list, the internal one by default; effective at once.
@@ -429,7 +425,7 @@ def dnc_remove(
     *,
     phone: str,
     reason: str,
-    by: AbstractBaseUser | None,
+    by: User | None,
     source: str = DncSource.API,
     dnc_list: DncList | None = None,
 ) -> None:

@@ -1,5 +1,5 @@
 from django import template
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from crm.services import user_display
 
@@ -7,6 +7,6 @@ register = template.Library()
 
 
 @register.filter
-def person(user: AbstractBaseUser | None) -> str:
+def person(user: User | None) -> str:
     """A colleague's name as histories show it; blank for nobody."""
     return user_display(user) if user is not None else ""

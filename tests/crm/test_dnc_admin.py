@@ -9,6 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from crm import selectors, services
 from crm.models import DncChange, DncList
@@ -53,6 +54,8 @@ def test_registry_command_loads_files_from_disk(tmp_path):
 
 
 def test_dnc_list_admin_warns_about_an_old_registry_copy(client_as, manager):
-    DncList.objects.create(name="Old", kind="national", as_of=dt.date.today() - dt.timedelta(60))
+    DncList.objects.create(
+        name="Old", kind="national", as_of=timezone.localdate() - dt.timedelta(60)
+    )
     page = client_as(manager).get(reverse("admin:crm_dnclist_changelist"))
     assert "60 days old" in page.content.decode()

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
+from django.utils import timezone
 
 from crm import selectors, services
 from crm.models import DncChange, DncList
@@ -16,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def campaign():
-    DncList.objects.create(name="National", kind="national", as_of=dt.date.today())
+    DncList.objects.create(name="National", kind="national", as_of=timezone.localdate())
     return CampaignFactory(name="Winter offers", queue=Queue.objects.create(name="Sales"))
 
 

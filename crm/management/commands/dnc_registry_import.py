@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from crm import services
 from crm.models import DncList
@@ -13,12 +14,12 @@ from crm.models import DncList
 class Command(BaseCommand):
     help = "Load registry files (one per area code: AAA,NNNNNNN lines) into a national list."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("files", nargs="+", help="Registry files")
         parser.add_argument("--as-of", required=True, help="Date of the copy, YYYY-MM-DD")
         parser.add_argument("--list", default="National registry", help="National list name")
 
-    def handle(self, *args, files: list[str], as_of: str, list: str, **options) -> None:
+    def handle(self, *args: Any, files: list[str], as_of: str, list: str, **options: Any) -> None:
         try:
             date = datetime.date.fromisoformat(as_of)
         except ValueError:
