@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -123,7 +123,7 @@ def _other_party(entry: QueueEntry) -> str | None:
 
 
 def _sms_confirmation(
-    customer: Customer, author: AbstractBaseUser, to: str, from_: str, body: str
+    customer: Customer, author: User, to: str, from_: str, body: str
 ) -> None:
     """Send the agent's SMS and keep it on the customer's timeline."""
     try:
