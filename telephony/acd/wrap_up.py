@@ -122,9 +122,7 @@ def _other_party(entry: QueueEntry) -> str | None:
     return try_normalize_phone(number)
 
 
-def _sms_confirmation(
-    customer: Customer, author: User, to: str, from_: str, body: str
-) -> None:
+def _sms_confirmation(customer: Customer, author: User, to: str, from_: str, body: str) -> None:
     """Send the agent's SMS and keep it on the customer's timeline."""
     try:
         sid = gateway.sms_send(to=to, from_=from_, body=body)
