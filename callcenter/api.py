@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -13,6 +13,13 @@ if TYPE_CHECKING:
     from rest_framework.request import Request
     from rest_framework.response import Response
     from rest_framework.views import APIView
+
+
+class Permission(Protocol):
+    """What a view's `get_permissions` hands DRF: a permission instance of any kind."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool: ...
+    def has_object_permission(self, request: Request, view: APIView, obj: object) -> bool: ...
 
 
 class RolePermissions(permissions.DjangoModelPermissions):

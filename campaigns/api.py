@@ -4,7 +4,6 @@ and the campaign scope of crm's Do-Not-Call check."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 from django.http import HttpResponse
@@ -15,7 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from callcenter.api import requires
+from callcenter.api import Permission, requires
 from callcenter.http import SignedInApiRequest
 from crm import api as crm_api
 from crm.serializers import DncCheckResultSerializer
@@ -31,10 +30,6 @@ from .serializers import (
     LeadUploadSerializer,
 )
 
-if TYPE_CHECKING:
-    # The stubs' name for what get_permissions returns: objects with has_permission.
-    from rest_framework.permissions import _SupportsHasPermission
-
 
 class CampaignViewSet(viewsets.ReadOnlyModelViewSet):
     """Campaigns with their live figures; agents see the campaigns they work on."""
@@ -47,7 +42,7 @@ class CampaignViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> QuerySet[Campaign]:
         return selectors.campaigns_visible_to(self.request.user).prefetch_related("agents")
 
-    def get_permissions(self) -> Sequence[_SupportsHasPermission]:
+    def get_permissions(self) -> Sequence[Permission]:
         needs = {
             **dict.fromkeys(services.CONTROLS, "campaigns.control_campaign"),
             "leads": "campaigns.view_lead",

@@ -4,7 +4,7 @@ validation as the agent pages; Do-Not-Call entries through dnc_add, audited."""
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -33,10 +33,6 @@ from .models import (
     Interaction,
     PhoneNumber,
 )
-
-if TYPE_CHECKING:
-    # The stubs' element type of get_fields: a field name, or a row of them.
-    from django.utils.datastructures import _ListOrTuple
 
 
 class DncWarningMixin(admin.ModelAdmin):
@@ -119,10 +115,8 @@ class CaseAdmin(admin.ModelAdmin):
     def reference(self, case: Case) -> str:
         return case.reference
 
-    def get_fields(
-        self, request: HttpRequest, obj: Case | None = None
-    ) -> list[str | _ListOrTuple[str]]:
-        fields: list[str | _ListOrTuple[str]] = [
+    def get_fields(self, request: HttpRequest, obj: Case | None = None) -> tuple[str, ...]:
+        fields = [
             "customer",
             "subject",
             "description",
@@ -135,7 +129,7 @@ class CaseAdmin(admin.ModelAdmin):
         # admin shows where a case stands and edits its details, recorded in its history.
         if obj is not None:
             fields += ["status", "resolution", "created_by", *self.readonly_fields]
-        return fields
+        return tuple(fields)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Case | None = None) -> list[str]:
         if obj is not None:

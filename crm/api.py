@@ -4,7 +4,6 @@ Do-Not-Call entries."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import django_filters
 from django.db.models import QuerySet
@@ -16,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
-from callcenter.api import requires
+from callcenter.api import Permission, requires
 from callcenter.http import SignedInApiRequest
 
 from . import selectors, services
@@ -33,10 +32,6 @@ from .serializers import (
     DncRemoveSerializer,
     InteractionSerializer,
 )
-
-if TYPE_CHECKING:
-    # The stubs' name for what get_permissions returns: objects with has_permission.
-    from rest_framework.permissions import _SupportsHasPermission
 
 
 class CustomerFilter(django_filters.FilterSet):
@@ -178,7 +173,7 @@ class DncEntryViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.G
     # What the check reads from its query string; an app above may add a scope to it.
     check_serializer_class: type[DncCheckSerializer] = DncCheckSerializer
 
-    def get_permissions(self) -> Sequence[_SupportsHasPermission]:
+    def get_permissions(self) -> Sequence[Permission]:
         needs = {
             "remove": "crm.delete_dncentry",
             "check": "crm.view_dncentry",
