@@ -39,7 +39,6 @@ from .state import (
     rfc2822,
 )
 
-RECORDING_READY_SECONDS = 1.0
 SIP_CODES = {"completed": "200", "busy": "486", "no-answer": "487", "canceled": "487"}
 
 
@@ -117,6 +116,8 @@ class CallCore:
         # How a client nobody registered answers: None is Twilio's (offline, no answer).
         self.default_client: CalledParty | None = default_client
         self.parties: dict[str, CalledParty] = {}
+        # TwiML apps by ApplicationSid (AP...): a REST call may name one instead of a Url.
+        self.applications: dict[str, NumberConfig] = {}
 
     # -- records ------------------------------------------------------------------
 
@@ -380,15 +381,7 @@ class CallCore:
         self.note(call, "hangup", cause, status=status)
         self.unwind(call, hangup=True)
         self.status_event(call, "completed")
-        spec = call.outbound
-        if spec is not None and spec.record and call.answered_at and call.duration:
-            self.make_recording(
-                call,
-                duration=call.duration,
-                source="OutboundAPI",
-                started_at=call.answered_at,
-                callback=spec.recording_callback,
-            )
+        self.stop_call_recordings(call)
 
     # -- status callbacks ---------------------------------------------------------
 
@@ -441,62 +434,6 @@ class CallCore:
         call.trace.append(exchange)
         if exchange.error:
             call.callback_errors.append({"at": exchange.at, "url": url, "error": exchange.error})
-
-    # -- recordings ---------------------------------------------------------------
-
-    def make_recording(
-        self,
-        call: SimCall,
-        *,
-        duration: int,
-        source: str,
-        started_at: datetime,
-        callback: CallbackSpec | None,
-        conference_sid: str | None = None,
-    ) -> SimRecording:
-        sid = self.engine.sid("RE")
-        recording = SimRecording(
-            sid=sid,
-            call_sid=call.sid,
-            url=f"{self.base_url}/{API_VERSION}/Accounts/{self.account_sid}/Recordings/{sid}",
-            duration=duration,
-            source=source,
-            started_at=started_at,
-            created_at=self.now(),
-            conference_sid=conference_sid,
-        )
-        self.recordings[sid] = recording
-        self.note(call, "recording", sid, duration=duration, source=source)
-        if callback is not None and "completed" in callback.events:
-            params = self.recording_params(call, recording, "completed")
-            self.engine.at(
-                RECORDING_READY_SECONDS,
-                lambda: self.post_ignored_to(
-                    call, callback.url, callback.method, params, "recording-status"
-                ),
-            )
-        return recording
-
-    def recording_params(
-        self, call: SimCall, recording: SimRecording | None, status: str
-    ) -> dict[str, str]:
-        params = {
-            "AccountSid": self.account_sid,
-            "CallSid": call.sid,
-            "RecordingStatus": status,
-            "RecordingChannels": "1",
-            "RecordingSource": recording.source if recording else "RecordVerb",
-            "RecordingTrack": "inbound",
-        }
-        if recording is not None:
-            params.update(
-                RecordingSid=recording.sid,
-                RecordingUrl=recording.url,
-                RecordingDuration=str(recording.duration),
-                RecordingStartTime=rfc2822(recording.started_at) or "",
-                ErrorCode="0",
-            )
-        return params
 
     # -- simple verbs -------------------------------------------------------------
 
@@ -796,4 +733,23 @@ class CallCore:
         raise NotImplementedError
 
     def unwind(self, call: SimCall, *, hangup: bool) -> None:
+        raise NotImplementedError
+
+    def stop_call_recordings(self, call: SimCall) -> None:
+        raise NotImplementedError
+
+    def make_recording(
+        self,
+        call: SimCall,
+        *,
+        duration: int,
+        source: str,
+        started_at: datetime,
+        callback: CallbackSpec | None,
+    ) -> SimRecording:
+        raise NotImplementedError
+
+    def recording_params(
+        self, call: SimCall, recording: SimRecording | None, status: str
+    ) -> dict[str, str]:
         raise NotImplementedError

@@ -1,0 +1,211 @@
+"""Recordings: one-shot (`<Record>`) and live (calls, `<Dial record>`, conferences, REST).
+
+A live recording is "in-progress" from its start, "paused" between a pause and a resume
+(Calls/{sid}/Recordings/{sid or Twilio.CURRENT} with Status), and finishes when stopped,
+when its call hangs up, when its bridge ends or when its conference ends: "completed"
+with its duration, or "absent" when nothing was recorded. Each step the recording status
+callback asked for (`in-progress`, `completed`, `absent`) is reported with Twilio's
+parameters, a moment after the fact, as Twilio does once the file is ready.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from .calls import CallCore
+from .state import (
+    API_VERSION,
+    CallbackSpec,
+    RecordedSpan,
+    SimCall,
+    SimConference,
+    SimRecording,
+    rfc2822,
+)
+
+RECORDING_READY_SECONDS = 1.0
+PAUSE_BEHAVIORS = frozenset({"skip", "silence"})
+
+
+class Recorder(CallCore):
+    def new_recording(
+        self,
+        *,
+        call: SimCall | None,
+        source: str,
+        channels: int = 1,
+        track: str = "both",
+        callback: CallbackSpec | None,
+        conference: SimConference | None = None,
+        voices: tuple[str, ...] = (),
+    ) -> SimRecording:
+        sid = self.engine.sid("RE")
+        now = self.now()
+        recording = SimRecording(
+            sid=sid,
+            call_sid=call.sid if call else None,
+            url=f"{self.base_url}/{API_VERSION}/Accounts/{self.account_sid}/Recordings/{sid}",
+            source=source,
+            started_at=now,
+            created_at=now,
+            updated_at=now,
+            status="in-progress",
+            channels=channels,
+            track=track,
+            conference_sid=conference.sid if conference else None,
+            voices=voices or ((call.sid,) if call else ()),
+            callback=callback,
+        )
+        self.recordings[sid] = recording
+        return recording
+
+    def make_recording(
+        self,
+        call: SimCall,
+        *,
+        duration: int,
+        source: str,
+        started_at: datetime,
+        callback: CallbackSpec | None,
+    ) -> SimRecording:
+        """A recording that is over as soon as it exists (`<Record>`): `duration` long."""
+        recording = self.new_recording(call=call, source=source, callback=callback)
+        recording.started_at = started_at
+        recording.spans.append(RecordedSpan(started_at, started_at + timedelta(seconds=duration)))
+        self.note(call, "recording", recording.sid, duration=duration, source=source)
+        self.recording_finish(recording, "completed", duration)
+        return recording
+
+    # -- live recordings ----------------------------------------------------------
+
+    def recording_start(
+        self,
+        *,
+        call: SimCall | None,
+        source: str,
+        callback: CallbackSpec | None,
+        channels: int = 1,
+        track: str = "both",
+        conference: SimConference | None = None,
+        voices: tuple[str, ...] = (),
+    ) -> SimRecording:
+        recording = self.new_recording(
+            call=call,
+            source=source,
+            channels=channels,
+            track=track,
+            callback=callback,
+            conference=conference,
+            voices=voices,
+        )
+        recording.spans.append(RecordedSpan(recording.started_at))
+        if call is not None:
+            call.live_recordings.append(recording)
+            self.note(call, "recording-start", recording.sid, source=source, channels=channels)
+        self.recording_event(recording, "in-progress")
+        return recording
+
+    def recording_pause(self, recording: SimRecording, behavior: str) -> None:
+        if recording.status != "in-progress":
+            return
+        now = self.now()
+        recording.spans[-1].end = now
+        if behavior == "silence":
+            recording.spans.append(RecordedSpan(now, silent=True))
+        recording.status, recording.pause_behavior, recording.updated_at = "paused", behavior, now
+        self.recording_note(recording, "recording-pause", behavior=behavior)
+
+    def recording_resume(self, recording: SimRecording) -> None:
+        if recording.status != "paused":
+            return
+        now = self.now()
+        if recording.spans and recording.spans[-1].end is None:
+            recording.spans[-1].end = now  # the silence put in while paused
+        recording.spans.append(RecordedSpan(now))
+        recording.status, recording.pause_behavior, recording.updated_at = "in-progress", None, now
+        self.recording_note(recording, "recording-resume")
+
+    def recording_stop(self, recording: SimRecording) -> None:
+        """Stopped, hung up or ended: completed with what it holds, or absent if empty."""
+        if not recording.live:
+            return
+        now = self.now()
+        if recording.spans and recording.spans[-1].end is None:
+            recording.spans[-1].end = now
+        duration = round(recording.recorded_seconds(now))
+        call = self.calls.get(recording.call_sid or "")
+        if call is not None and recording in call.live_recordings:
+            call.live_recordings.remove(recording)
+        self.recording_note(recording, "recording", duration=duration, source=recording.source)
+        self.recording_finish(recording, "completed" if duration > 0 else "absent", duration)
+
+    def recording_finish(self, recording: SimRecording, status: str, duration: int) -> None:
+        recording.status, recording.duration, recording.updated_at = status, duration, self.now()
+        self.recording_event(recording, status)
+
+    def stop_call_recordings(self, call: SimCall) -> None:
+        for recording in list(call.live_recordings):
+            self.recording_stop(recording)
+
+    def current_recording(self, call: SimCall) -> SimRecording | None:
+        """What `Twilio.CURRENT` names: the call's most recent live recording."""
+        return call.live_recordings[-1] if call.live_recordings else None
+
+    def recording_note(self, recording: SimRecording, kind: str, **attrs: object) -> None:
+        call = self.calls.get(recording.call_sid or "")
+        if call is not None:
+            self.note(call, kind, recording.sid, **attrs)
+
+    # -- recording status callbacks -----------------------------------------------
+
+    def recording_event(self, recording: SimRecording, status: str) -> None:
+        spec = recording.callback
+        if spec is None or status not in spec.events:
+            return
+        params = self.recording_callback_params(recording, status)
+        delay = RECORDING_READY_SECONDS if status == "completed" else 0.0
+        self.engine.at(delay, lambda: self.deliver_recording_event(recording, spec, params))
+
+    def deliver_recording_event(
+        self, recording: SimRecording, spec: CallbackSpec, params: dict[str, str]
+    ) -> None:
+        call = self.calls.get(recording.call_sid or "")
+        if call is not None:
+            self.post_ignored_to(call, spec.url, spec.method, params, "recording-status")
+        else:
+            self.engine.deliver("recording-status", spec.url, params, spec.method)
+
+    def recording_callback_params(self, recording: SimRecording, status: str) -> dict[str, str]:
+        params = {
+            "AccountSid": self.account_sid,
+            "RecordingSid": recording.sid,
+            "RecordingUrl": recording.url,
+            "RecordingStatus": status,
+            "RecordingChannels": str(recording.channels),
+            "RecordingSource": recording.source,
+            "RecordingStartTime": rfc2822(recording.started_at) or "",
+            "RecordingTrack": "inbound" if recording.source == "RecordVerb" else recording.track,
+            "ErrorCode": "0",
+        }
+        if recording.call_sid:
+            params["CallSid"] = recording.call_sid
+        if recording.conference_sid:
+            params["ConferenceSid"] = recording.conference_sid
+        if status in ("completed", "absent"):
+            params["RecordingDuration"] = str(recording.duration or 0)
+        return params
+
+    def recording_params(
+        self, call: SimCall, recording: SimRecording | None, status: str
+    ) -> dict[str, str]:
+        """For `<Record>`'s in-progress and absent events, before any recording exists."""
+        if recording is not None:
+            return self.recording_callback_params(recording, status)
+        return {
+            "AccountSid": self.account_sid,
+            "CallSid": call.sid,
+            "RecordingStatus": status,
+            "RecordingChannels": "1",
+            "RecordingSource": "RecordVerb",
+            "RecordingTrack": "inbound",
+        }
