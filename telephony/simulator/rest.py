@@ -14,7 +14,7 @@ from __future__ import annotations
 import hmac
 import re
 from collections.abc import Callable, Iterable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -151,36 +151,38 @@ def check_url(name: str, value: str, code: int) -> str:
     return value
 
 
-def moment(name: str, value: str) -> tuple[datetime, bool]:
-    """A filter's date (YYYY-MM-DD, a whole UTC day) or date-time (ISO 8601)."""
+def moment(name: str, value: str) -> datetime:
+    """A filter's date (YYYY-MM-DD: its midnight, UTC) or date-time (ISO 8601)."""
     try:
         if len(value) == 10:
-            return datetime.combine(date.fromisoformat(value), time(), tzinfo=UTC), True
+            return datetime.combine(date.fromisoformat(value), time(), tzinfo=UTC)
         when = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as exc:
         raise invalid(name, value, "YYYY-MM-DD or an ISO 8601 date-time") from exc
-    return (when if when.tzinfo else when.replace(tzinfo=UTC)), False
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def by_date(
     items: list[T], params: Params, name: str, when: Callable[[T], datetime | None]
 ) -> list[T]:
-    """Twilio's date filters: `Name` (that day or instant), `Name<` (on or before), `Name>`
-    (on or after). A date names its whole day; an item with no such date never matches."""
+    """Twilio's date filters: `Name` (on that UTC day), `Name<` (on or before the instant,
+    midnight for a date), `Name>` (on or after it). Items without the date never match."""
     for suffix in ("", "<", ">"):
         value = first(params, name + suffix)
         if value is None:
             continue
-        start, whole_day = moment(name + suffix, value)
-        end = start + timedelta(days=1) if whole_day else start + timedelta(seconds=1)
+        bound = moment(name + suffix, value)
+        day = bound.astimezone(UTC).date()
 
-        def keep(
-            item: T, start: datetime = start, end: datetime = end, suffix: str = suffix
-        ) -> bool:
+        def keep(item: T, bound: datetime = bound, day: date = day, suffix: str = suffix) -> bool:
             at = when(item)
             if at is None:
                 return False
-            return {"": start <= at < end, "<": at < end, ">": at >= start}[suffix]
+            if suffix == "<":
+                return at <= bound
+            if suffix == ">":
+                return at >= bound
+            return at.astimezone(UTC).date() == day
 
         items = [item for item in items if keep(item)]
     return items
