@@ -123,6 +123,14 @@ class Simulator:
     def conference_named(self, name: str) -> SimConference | None:
         return self.voice.conference_named(name)
 
+    def heard_by(self, call_sid: str) -> set[str]:
+        """The call SIDs a conference participant hears now (none outside a conference)."""
+        with self.engine.lock:
+            participant = self._live(call_sid).participant
+            if participant is None:
+                return set()
+            return {p.call.sid for p in participant.conference.heard_by(participant)}
+
     def locked(self, read: Callable[[], T]) -> T:
         """Run `read` under the engine lock (consistent snapshots from other threads)."""
         with self.engine.lock:
