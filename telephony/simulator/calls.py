@@ -60,19 +60,6 @@ class GatherState:
     timer: int = 0
 
 
-@dataclass(eq=False)
-class RecordState:
-    cursor: Cursor
-    action: str | None
-    method: str
-    finish_on_key: str
-    max_length: int
-    timeout: int
-    started_at: datetime
-    talk: float
-    callback: CallbackSpec | None = None
-
-
 def callback_spec(
     element: Element, url_attr: str, events_attr: str, default_events: str, method_attr: str
 ) -> CallbackSpec | None:
@@ -620,107 +607,6 @@ class CallCore:
             purpose="gather",
         )
 
-    # -- Record -------------------------------------------------------------------
-
-    def verb_record(self, call: SimCall, cursor: Cursor, verb: Element) -> bool:
-        script = self.script_of(call)
-        max_length = twiml.int_attr(verb, "maxLength", 3600)
-        timeout = twiml.int_attr(verb, "timeout", 5)
-        interactive = script is not None and script.interactive
-        talk = (
-            float(max_length)
-            if interactive
-            else min(script.speak_seconds if script else 0, max_length)
-        )
-        state = RecordState(
-            cursor=cursor,
-            action=twiml.resolve(cursor.url, verb.get("action")) or cursor.url,
-            method=twiml.method_attr(verb),
-            finish_on_key=verb.get("finishOnKey", "1234567890*#"),
-            max_length=max_length,
-            timeout=timeout,
-            started_at=self.now(),
-            talk=talk,
-            callback=callback_spec(
-                verb,
-                "recordingStatusCallback",
-                "recordingStatusCallbackEvent",
-                "completed",
-                "recordingStatusCallbackMethod",
-            ),
-        )
-        call.record = state
-        self.note(
-            call,
-            "record",
-            "beep" if twiml.bool_attr(verb, "playBeep", True) else "",
-            maxLength=max_length,
-            timeout=timeout,
-            finishOnKey=state.finish_on_key,
-        )
-        if state.callback is not None and "in-progress" in state.callback.events:
-            params = self.recording_params(call, None, "in-progress")
-            spec = state.callback
-            self.engine.at(
-                0, lambda: self.post_ignored_to(call, spec.url, spec.method, params, "recording")
-            )
-        # Interactive callers talk until they press a key; scripted ones for speak_seconds,
-        # then stay silent until the silence timeout (trimmed from the recording).
-        ends_in = (
-            max_length if interactive or talk >= max_length else min(talk + timeout, max_length)
-        )
-        self.flow(call, ends_in, lambda: self.record_stop(call, state, talk, None))
-        return True
-
-    def record_key(self, call: SimCall, state: RecordState, digits: str) -> None:
-        self.note(call, "digits", digits)
-        key = next((d for d in digits if d in state.finish_on_key), None)
-        if key is not None:
-            self.record_stop(call, state, self.record_elapsed(state), key)
-
-    def record_elapsed(self, state: RecordState) -> float:
-        return min((self.now() - state.started_at).total_seconds(), state.talk)
-
-    def record_stop(
-        self,
-        call: SimCall,
-        state: RecordState,
-        talked: float,
-        digits: str | None,
-        *,
-        interrupted: bool = False,
-    ) -> None:
-        """End a recording: keep it unless empty, then the action (skipped when empty)."""
-        if call.record is not state:
-            return
-        call.record = None
-        duration = round(talked)
-        self.note(call, "record", f"{duration} s", digits=digits)
-        spec = state.callback
-        if duration <= 0:
-            if spec is not None and "absent" in spec.events:
-                params = self.recording_params(call, None, "absent")
-                self.engine.at(
-                    0,
-                    lambda: self.post_ignored_to(call, spec.url, spec.method, params, "recording"),
-                )
-            if not interrupted:
-                self.proceed(call, None, "POST", {}, state.cursor)
-            return
-        recording = self.make_recording(
-            call, duration=duration, source="RecordVerb", started_at=state.started_at, callback=spec
-        )
-        if interrupted and digits != "hangup":
-            return  # redirected elsewhere: the recording is kept, the action is not requested
-        params = {
-            "RecordingUrl": recording.url,
-            "RecordingDuration": str(duration),
-            "RecordingSid": recording.sid,
-        }
-        if digits:
-            params["Digits"] = digits
-        self.proceed(call, state.action, state.method, params, state.cursor, purpose="record")
-
     # -- hooks the Voice class wires to the subjects ------------------------------
 
     def execute(self, call: SimCall, cursor: Cursor, verb: Element) -> bool:
@@ -736,20 +622,4 @@ class CallCore:
         raise NotImplementedError
 
     def stop_call_recordings(self, call: SimCall) -> None:
-        raise NotImplementedError
-
-    def make_recording(
-        self,
-        call: SimCall,
-        *,
-        duration: int,
-        source: str,
-        started_at: datetime,
-        callback: CallbackSpec | None,
-    ) -> SimRecording:
-        raise NotImplementedError
-
-    def recording_params(
-        self, call: SimCall, recording: SimRecording | None, status: str
-    ) -> dict[str, str]:
         raise NotImplementedError

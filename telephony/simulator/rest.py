@@ -11,6 +11,7 @@ API from inside its own webhooks.
 
 from __future__ import annotations
 
+import functools
 import hmac
 import re
 from collections.abc import Callable, Iterable
@@ -188,22 +189,21 @@ def by_date(
     return items
 
 
-def by_value(items: list[T], params: Params, filters: dict[str, Callable[[T], object]]) -> list[T]:
+def by_value(
+    items: list[T],
+    params: Params,
+    filters: dict[str, Callable[[T], object]],
+    read: Callable[[Params, str], object] = first,
+) -> list[T]:
+    """Equality filters; `read=flag` for the true/false ones (anything else is a 400)."""
     for name, value_of in filters.items():
-        wanted = first(params, name)
+        wanted = read(params, name)
         if wanted is not None:
             items = [item for item in items if value_of(item) == wanted]
     return items
 
 
-def by_flag(items: list[T], params: Params, filters: dict[str, Callable[[T], bool]]) -> list[T]:
-    for name, value_of in filters.items():
-        wanted = flag(params, name)
-        if wanted is not None:
-            items = [item for item in items if value_of(item) == wanted]
-    return items
-
-
+@functools.lru_cache(maxsize=4096)
 def formatted(number: str) -> str:
     """Twilio's display form of a number: (415) 555-0142 in North America."""
     try:
@@ -972,7 +972,7 @@ class RestApi:
 
     def list_participants(self, params: Params, *, path: str, sid: str) -> Answer:
         conference = self.conference_or_404(sid, path)
-        participants = by_flag(
+        participants = by_value(
             list(conference.participants.values()),
             params,
             {
@@ -980,6 +980,7 @@ class RestApi:
                 "Hold": lambda p: p.hold,
                 "Coaching": lambda p: p.coaching,
             },
+            read=flag,
         )
         items = [self.participant_json(p) for p in participants]
         return self.page("participants", path, items, params)
