@@ -101,8 +101,6 @@ class Conferencing(Dialing):
             conference=conference,
             voices=tuple(p.call.sid for p in conference.heard_by_everyone()),
         )
-        # Twilio names the call whose instructions asked for the recording.
-        conference.recording.call_sid = conference.record_requested_by
 
     def join(self, conference: SimConference, participant: SimParticipant) -> None:
         call = participant.call
@@ -133,6 +131,10 @@ class Conferencing(Dialing):
             self.conference_event(conference, "conference-start", None)
         if conference.status == "in-progress":
             self.conference_recording_start(conference)
+        recording = conference.recording
+        if recording is not None and call.sid not in recording.voices:
+            if participant in conference.heard_by_everyone():
+                recording.voices += (call.sid,)  # a new voice in the mix from now on
         elif conference.status == "init":
             self.note(call, "conference-wait", conference.friendly_name)
 

@@ -60,7 +60,8 @@ class Recorder(CallCore):
         now = self.now()
         recording = SimRecording(
             sid=sid,
-            call_sid=call.sid if call else None,
+            # Twilio names the call whose instructions asked for a conference's recording.
+            call_sid=call.sid if call else conference.record_requested_by if conference else None,
             url=f"{self.base_url}/{API_VERSION}/Accounts/{self.account_sid}/Recordings/{sid}",
             source=source,
             started_at=now,

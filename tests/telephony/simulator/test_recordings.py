@@ -158,9 +158,10 @@ def test_conference_record_from_start_records_until_the_conference_ends(sim, sdk
     assert sdk.calls(second.sid).recordings.list() == []
     callbacks = app.to("/rec")
     assert [c["RecordingStatus"] for c in callbacks] == ["in-progress", "completed"]
-    assert {c["ConferenceSid"] for c in callbacks} == {room.sid}
+    assert {(c["ConferenceSid"], c["CallSid"]) for c in callbacks} == {(room.sid, first.sid)}
     assert callbacks[1]["RecordingSource"] == "Conference"
     assert callbacks[1]["RecordingDuration"] == "40"
+    assert sim.recordings[recording.sid].voices == (first.sid, second.sid)
     assert wav(sim, recording.sid).getnframes() == 40 * 8000
 
 
