@@ -39,7 +39,6 @@ from .state import (
     rfc2822,
 )
 
-RECORDING_READY_SECONDS = 1.0
 SIP_CODES = {"completed": "200", "busy": "486", "no-answer": "487", "canceled": "487"}
 
 
@@ -59,19 +58,6 @@ class GatherState:
     digits: str = ""
     barged: bool = False
     timer: int = 0
-
-
-@dataclass(eq=False)
-class RecordState:
-    cursor: Cursor
-    action: str | None
-    method: str
-    finish_on_key: str
-    max_length: int
-    timeout: int
-    started_at: datetime
-    talk: float
-    callback: CallbackSpec | None = None
 
 
 def callback_spec(
@@ -117,6 +103,8 @@ class CallCore:
         # How a client nobody registered answers: None is Twilio's (offline, no answer).
         self.default_client: CalledParty | None = default_client
         self.parties: dict[str, CalledParty] = {}
+        # TwiML apps by ApplicationSid (AP...): a REST call may name one instead of a Url.
+        self.applications: dict[str, NumberConfig] = {}
 
     # -- records ------------------------------------------------------------------
 
@@ -380,15 +368,7 @@ class CallCore:
         self.note(call, "hangup", cause, status=status)
         self.unwind(call, hangup=True)
         self.status_event(call, "completed")
-        spec = call.outbound
-        if spec is not None and spec.record and call.answered_at and call.duration:
-            self.make_recording(
-                call,
-                duration=call.duration,
-                source="OutboundAPI",
-                started_at=call.answered_at,
-                callback=spec.recording_callback,
-            )
+        self.stop_call_recordings(call)
 
     # -- status callbacks ---------------------------------------------------------
 
@@ -441,62 +421,6 @@ class CallCore:
         call.trace.append(exchange)
         if exchange.error:
             call.callback_errors.append({"at": exchange.at, "url": url, "error": exchange.error})
-
-    # -- recordings ---------------------------------------------------------------
-
-    def make_recording(
-        self,
-        call: SimCall,
-        *,
-        duration: int,
-        source: str,
-        started_at: datetime,
-        callback: CallbackSpec | None,
-        conference_sid: str | None = None,
-    ) -> SimRecording:
-        sid = self.engine.sid("RE")
-        recording = SimRecording(
-            sid=sid,
-            call_sid=call.sid,
-            url=f"{self.base_url}/{API_VERSION}/Accounts/{self.account_sid}/Recordings/{sid}",
-            duration=duration,
-            source=source,
-            started_at=started_at,
-            created_at=self.now(),
-            conference_sid=conference_sid,
-        )
-        self.recordings[sid] = recording
-        self.note(call, "recording", sid, duration=duration, source=source)
-        if callback is not None and "completed" in callback.events:
-            params = self.recording_params(call, recording, "completed")
-            self.engine.at(
-                RECORDING_READY_SECONDS,
-                lambda: self.post_ignored_to(
-                    call, callback.url, callback.method, params, "recording-status"
-                ),
-            )
-        return recording
-
-    def recording_params(
-        self, call: SimCall, recording: SimRecording | None, status: str
-    ) -> dict[str, str]:
-        params = {
-            "AccountSid": self.account_sid,
-            "CallSid": call.sid,
-            "RecordingStatus": status,
-            "RecordingChannels": "1",
-            "RecordingSource": recording.source if recording else "RecordVerb",
-            "RecordingTrack": "inbound",
-        }
-        if recording is not None:
-            params.update(
-                RecordingSid=recording.sid,
-                RecordingUrl=recording.url,
-                RecordingDuration=str(recording.duration),
-                RecordingStartTime=rfc2822(recording.started_at) or "",
-                ErrorCode="0",
-            )
-        return params
 
     # -- simple verbs -------------------------------------------------------------
 
@@ -683,107 +607,6 @@ class CallCore:
             purpose="gather",
         )
 
-    # -- Record -------------------------------------------------------------------
-
-    def verb_record(self, call: SimCall, cursor: Cursor, verb: Element) -> bool:
-        script = self.script_of(call)
-        max_length = twiml.int_attr(verb, "maxLength", 3600)
-        timeout = twiml.int_attr(verb, "timeout", 5)
-        interactive = script is not None and script.interactive
-        talk = (
-            float(max_length)
-            if interactive
-            else min(script.speak_seconds if script else 0, max_length)
-        )
-        state = RecordState(
-            cursor=cursor,
-            action=twiml.resolve(cursor.url, verb.get("action")) or cursor.url,
-            method=twiml.method_attr(verb),
-            finish_on_key=verb.get("finishOnKey", "1234567890*#"),
-            max_length=max_length,
-            timeout=timeout,
-            started_at=self.now(),
-            talk=talk,
-            callback=callback_spec(
-                verb,
-                "recordingStatusCallback",
-                "recordingStatusCallbackEvent",
-                "completed",
-                "recordingStatusCallbackMethod",
-            ),
-        )
-        call.record = state
-        self.note(
-            call,
-            "record",
-            "beep" if twiml.bool_attr(verb, "playBeep", True) else "",
-            maxLength=max_length,
-            timeout=timeout,
-            finishOnKey=state.finish_on_key,
-        )
-        if state.callback is not None and "in-progress" in state.callback.events:
-            params = self.recording_params(call, None, "in-progress")
-            spec = state.callback
-            self.engine.at(
-                0, lambda: self.post_ignored_to(call, spec.url, spec.method, params, "recording")
-            )
-        # Interactive callers talk until they press a key; scripted ones for speak_seconds,
-        # then stay silent until the silence timeout (trimmed from the recording).
-        ends_in = (
-            max_length if interactive or talk >= max_length else min(talk + timeout, max_length)
-        )
-        self.flow(call, ends_in, lambda: self.record_stop(call, state, talk, None))
-        return True
-
-    def record_key(self, call: SimCall, state: RecordState, digits: str) -> None:
-        self.note(call, "digits", digits)
-        key = next((d for d in digits if d in state.finish_on_key), None)
-        if key is not None:
-            self.record_stop(call, state, self.record_elapsed(state), key)
-
-    def record_elapsed(self, state: RecordState) -> float:
-        return min((self.now() - state.started_at).total_seconds(), state.talk)
-
-    def record_stop(
-        self,
-        call: SimCall,
-        state: RecordState,
-        talked: float,
-        digits: str | None,
-        *,
-        interrupted: bool = False,
-    ) -> None:
-        """End a recording: keep it unless empty, then the action (skipped when empty)."""
-        if call.record is not state:
-            return
-        call.record = None
-        duration = round(talked)
-        self.note(call, "record", f"{duration} s", digits=digits)
-        spec = state.callback
-        if duration <= 0:
-            if spec is not None and "absent" in spec.events:
-                params = self.recording_params(call, None, "absent")
-                self.engine.at(
-                    0,
-                    lambda: self.post_ignored_to(call, spec.url, spec.method, params, "recording"),
-                )
-            if not interrupted:
-                self.proceed(call, None, "POST", {}, state.cursor)
-            return
-        recording = self.make_recording(
-            call, duration=duration, source="RecordVerb", started_at=state.started_at, callback=spec
-        )
-        if interrupted and digits != "hangup":
-            return  # redirected elsewhere: the recording is kept, the action is not requested
-        params = {
-            "RecordingUrl": recording.url,
-            "RecordingDuration": str(duration),
-            "RecordingSid": recording.sid,
-        }
-        if digits:
-            params["Digits"] = digits
-        self.proceed(call, state.action, state.method, params, state.cursor, purpose="record")
-
     # -- hooks the Voice class wires to the subjects ------------------------------
 
     def execute(self, call: SimCall, cursor: Cursor, verb: Element) -> bool:
@@ -796,4 +619,7 @@ class CallCore:
         raise NotImplementedError
 
     def unwind(self, call: SimCall, *, hangup: bool) -> None:
+        raise NotImplementedError
+
+    def stop_call_recordings(self, call: SimCall) -> None:
         raise NotImplementedError

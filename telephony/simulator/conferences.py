@@ -4,8 +4,9 @@ A conference is "init" until a participant with startConferenceOnEnter (the defa
 joins, "in-progress" while it runs, and "completed" when the last participant leaves or
 one with endConferenceOnExit does (or REST ends it). A participant who came in through
 `<Dial>` continues after the Dial (its action) when leaving; one added over REST hangs
-up. Hold, mute and coaching are tracked as state and transcript entries; the audio
-itself (hold music, whispers) is not simulated.
+up. Who hears whom follows Twilio's mixing (`SimConference.heard_by`): held and muted
+lines are heard by nobody, a coach only by the agent coached. `record="record-from-start"`
+(or REST `ConferenceRecord`) records the conference from its start to its end.
 """
 
 from __future__ import annotations
@@ -68,7 +69,38 @@ class Conferencing(Dialing):
         conference.status_callback = conference.status_callback or callback_spec(
             noun, "statusCallback", "statusCallbackEvent", "start end", "statusCallbackMethod"
         )
+        if noun.get("record", "do-not-record") == "record-from-start":
+            self.conference_record(
+                conference,
+                call,
+                callback_spec(
+                    noun,
+                    "recordingStatusCallback",
+                    "recordingStatusCallbackEvent",
+                    "completed",
+                    "recordingStatusCallbackMethod",
+                ),
+            )
         self.join(conference, participant)
+
+    def conference_record(
+        self, conference: SimConference, call: SimCall, callback: CallbackSpec | None
+    ) -> None:
+        """A participant asks for the conference to be recorded from its start."""
+        if conference.record_requested_by is None:
+            conference.record_requested_by = call.sid
+            conference.recording_callback = callback
+
+    def conference_recording_start(self, conference: SimConference) -> None:
+        if conference.record_requested_by is None or conference.recording is not None:
+            return
+        conference.recording = self.recording_start(
+            call=None,
+            source="Conference",
+            callback=conference.recording_callback,
+            conference=conference,
+            voices=tuple(p.call.sid for p in conference.heard_by_everyone()),
+        )
 
     def join(self, conference: SimConference, participant: SimParticipant) -> None:
         call = participant.call
@@ -97,6 +129,12 @@ class Conferencing(Dialing):
             conference.status = "in-progress"
             conference.updated_at = self.now()
             self.conference_event(conference, "conference-start", None)
+        if conference.status == "in-progress":
+            self.conference_recording_start(conference)
+        recording = conference.recording
+        if recording is not None and call.sid not in recording.voices:
+            if participant in conference.heard_by_everyone():
+                recording.voices += (call.sid,)  # a new voice in the mix from now on
         elif conference.status == "init":
             self.note(call, "conference-wait", conference.friendly_name)
 
@@ -153,6 +191,8 @@ class Conferencing(Dialing):
             self.leave_conference(participant, "conference ended")
         for participant in list(conference.pending.values()):
             self.finish(participant.call, "canceled", "conference ended")
+        if conference.recording is not None:
+            self.recording_stop(conference.recording)
         self.conference_event(conference, "conference-end", None)
 
     def conference_event(
@@ -202,6 +242,8 @@ class Conferencing(Dialing):
         timeout: int,
         status_callback: CallbackSpec | None,
         options: dict[str, object],
+        record: bool = False,
+        recording_callback: CallbackSpec | None = None,
     ) -> SimParticipant:
         """Dial `to` and put it in the conference when it answers (Participants.json POST)."""
         call = self.new_call(
@@ -220,6 +262,14 @@ class Conferencing(Dialing):
 
         def answered(kind: str) -> None:
             self.answer(call)
+            if record:
+                # Record=true on a participant records its own leg, as a REST call's would.
+                self.recording_start(
+                    call=call,
+                    source="OutboundAPI",
+                    callback=recording_callback,
+                    voices=(call.sid, conference.sid),
+                )
             self.join(conference, participant)
 
         self.party_timer(

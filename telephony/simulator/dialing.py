@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING
 from xml.etree.ElementTree import Element
 
 from . import twiml
-from .calls import CallCore, callback_spec
+from .calls import callback_spec
 from .engine import Timer
 from .parties import CalledParty
-from .state import CallbackSpec, Cursor, SimCall, SimQueue, whole_seconds
+from .recordings import Recorder
+from .state import CallbackSpec, Cursor, SimCall, SimQueue, SimRecording, whole_seconds
 
 if TYPE_CHECKING:
     from .queues import EnqueueState
@@ -42,6 +43,8 @@ class OutboundSpec:
     async_amd_method: str = "POST"
     record: bool = False
     recording_callback: CallbackSpec | None = None
+    recording_channels: int = 1
+    recording_track: str = "both"
 
 
 @dataclass(eq=False)
@@ -56,6 +59,7 @@ class DialState:
     time_limit: int
     started_at: datetime
     recording_callback: CallbackSpec | None = None
+    recording_channels: int = 1
     legs: list[SimCall] = field(default_factory=list)
     queue_url: str | None = None
     queue_method: str = "POST"
@@ -74,9 +78,10 @@ class Bridge:
     dial: DialState
     connected_at: datetime | None = None
     limit: Timer | None = None
+    recording: SimRecording | None = None
 
 
-class Dialing(CallCore):
+class Dialing(Recorder):
     if TYPE_CHECKING:
         # Defined by the Queueing and Conferencing mixins that Voice combines with this one.
         def dial_queue(self, call: SimCall, dial: DialState, noun: Element) -> None: ...
@@ -115,6 +120,7 @@ class Dialing(CallCore):
         party = call.party
         # An unregistered client is not online: nothing picks up until the timeout.
         kind = party.pick(self.engine.rng) if isinstance(party, CalledParty) else "no-answer"
+        call.dialed_at = self.now()
         self.status_event(call, "initiated")
         if kind == "failed":
             delay, outcome = 0.0, "failed"
@@ -174,6 +180,15 @@ class Dialing(CallCore):
     def outbound_answered(self, call: SimCall, kind: str) -> None:
         spec: OutboundSpec = call.outbound
         self.answer(call)
+        if spec.record:
+            self.recording_start(
+                call=call,
+                source="OutboundAPI",
+                callback=spec.recording_callback,
+                channels=spec.recording_channels,
+                track=spec.recording_track,
+                voices=(call.sid, call.to),
+            )
         if not spec.machine_detection:
             self.start_document(call)
             return
@@ -232,6 +247,7 @@ class Dialing(CallCore):
             timeout=twiml.int_attr(verb, "timeout", 30),
             caller_id=verb.get("callerId"),
             record=verb.get("record", "do-not-record") != "do-not-record",
+            recording_channels=2 if verb.get("record", "").endswith("-dual") else 1,
             time_limit=twiml.int_attr(verb, "timeLimit", 14400),
             started_at=self.now(),
             recording_callback=callback_spec(
@@ -303,8 +319,9 @@ class Dialing(CallCore):
             self.hang_up(leg, "caller gone")
             return
         self.answer(leg)
-        bridge = Bridge("dial", call, leg, dial, connected_at=self.now())
+        bridge = Bridge("dial", call, leg, dial)
         call.bridge = leg.bridge = bridge
+        self.bridge_connected(bridge)
         for other in dial.legs:
             if other is not leg:
                 self.finish(other, "canceled", "answered elsewhere")
@@ -313,6 +330,19 @@ class Dialing(CallCore):
         bridge.limit = self.engine.at(
             dial.time_limit, lambda: self.end_bridge(bridge, leaving=None)
         )
+
+    def bridge_connected(self, bridge: Bridge) -> None:
+        """The two legs talk from now: `<Dial record>` starts recording them."""
+        bridge.connected_at = self.now()
+        dial = bridge.dial
+        if dial.record:
+            bridge.recording = self.recording_start(
+                call=bridge.a,
+                source="DialVerb",
+                callback=dial.recording_callback,
+                channels=dial.recording_channels,
+                voices=(bridge.a.sid, bridge.b.sid),
+            )
 
     def leg_gone(self, dial: DialState, leg: SimCall) -> None:
         """A ringing leg ended; when none is left, the Dial is over unanswered."""
@@ -378,19 +408,15 @@ class Dialing(CallCore):
             "DialCallDuration": str(seconds),
             "DialBridged": "true" if connected else "false",
         }
-        if dial.record and seconds > 0 and bridge.connected_at is not None:
-            recording = self.make_recording(
-                a,
-                duration=seconds,
-                source="DialVerb",
-                started_at=bridge.connected_at,
-                callback=dial.recording_callback,
-            )
-            params.update(
-                RecordingUrl=recording.url,
-                RecordingSid=recording.sid,
-                RecordingDuration=str(seconds),
-            )
+        recording = bridge.recording
+        if recording is not None:
+            self.recording_stop(recording)
+            if recording.status == "completed":
+                params.update(
+                    RecordingUrl=recording.url,
+                    RecordingSid=recording.sid,
+                    RecordingDuration=str(recording.duration),
+                )
         if leaving is a and not hangup:
             a.dial = None  # redirected: the new TwiML wins, no Dial action
         else:

@@ -77,6 +77,8 @@ class Engine:
         # SIDs follow the seed unless given their own: a service whose calls are stored
         # across restarts must not issue a stored SID again.
         self._sid_rng = random.Random(f"sids:{seed if sid_seed is None else sid_seed}")
+        # Request ids on their own stream: answering more requests changes no call's SID.
+        self._request_rng = random.Random(f"requests:{seed if sid_seed is None else sid_seed}")
         self._validator = RequestValidator(auth_token)
         self._heap: list[tuple[datetime, int, Timer]] = []
         self._seq = itertools.count()
@@ -88,6 +90,9 @@ class Engine:
 
     def sid(self, prefix: str) -> str:
         return f"{prefix}{self._sid_rng.getrandbits(128):032x}"
+
+    def request_id(self) -> str:
+        return f"RQ{self._request_rng.getrandbits(128):032x}"
 
     def at(self, delay: float, callback: Callable[[], None]) -> Timer:
         """Run `callback` `delay` seconds from now (call with the lock held)."""

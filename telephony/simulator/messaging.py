@@ -111,12 +111,21 @@ class Messaging:
         message.replies.append(reply)
         self.schedule_progress(reply)
 
-    def send(self, *, from_: str, to: str, body: str, status_callback: str | None) -> SimMessage:
+    def send(
+        self,
+        *,
+        from_: str,
+        to: str,
+        body: str,
+        status_callback: str | None,
+        media_urls: list[str] | None = None,
+    ) -> SimMessage:
         """A REST-created message (Messages.json POST)."""
         message = self.new_message(
             direction="outbound-api", from_=from_, to=to, body=body, status="queued"
         )
         message.status_callback = status_callback
+        message.media_urls = list(media_urls or [])
         self.schedule_progress(message)
         return message
 
@@ -125,6 +134,8 @@ class Messaging:
         self.engine.at(DELIVERED_SECONDS, lambda: self.progress(message, "delivered"))
 
     def progress(self, message: SimMessage, status: str) -> None:
+        if message.deleted:
+            return
         message.status = status
         message.updated_at = self.engine.now()
         if status == "sent":

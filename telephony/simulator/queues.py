@@ -235,7 +235,7 @@ class Queueing(Dialing):
         """The announcement is over (or there was none): the two legs talk."""
         if bridge is None or bridge.connected_at is not None or bridge.a.bridge is not bridge:
             return
-        bridge.connected_at = self.now()
+        self.bridge_connected(bridge)
         self.bump(bridge.b)
         self.note(bridge.a, "bridge", bridge.b.from_, sid=bridge.b.sid)
         self.note(bridge.b, "bridge", bridge.a.to, sid=bridge.a.sid)

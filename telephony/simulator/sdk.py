@@ -55,6 +55,10 @@ class SimulatorHttpClient(HttpClient):
         self._test_only_last_request = Request(method, url, auth, params, data, headers)
         status, payload = self.simulator.handle_rest(method.upper(), parts.path, merged, auth)
         body = "" if status == 204 else json.dumps(payload)
-        response = Response(status, body, {"Content-Type": "application/json"})
+        headers = {
+            "Content-Type": "application/json",
+            "Twilio-Request-Id": self.simulator.request_id(),
+        }
+        response = Response(status, body, headers)
         self._test_only_last_response = response
         return response

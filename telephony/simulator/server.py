@@ -2,7 +2,8 @@
 
 - `/2010-04-01/...`: Twilio's REST dialect, Basic auth, for the app's SDK client
   (`client.api.base_url = "http://127.0.0.1:8010"`). Recording media at the
-  RecordingUrl (with or without .wav/.mp3) is a silent WAV of the right length.
+  RecordingUrl (with or without .wav/.mp3) is a WAV of the recording's length, a tone
+  per party (`media.py`), behind the same Basic auth as Twilio's.
 - `/sim/...`: a JSON control API for the staff dev phone: start an interactive call,
   press digits, speak, hang up, read the transcript and the TwiML exchanged, send SMS;
   and for the agent desk, answer or reject a leg ringing at a softphone.
@@ -12,12 +13,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-import io
 import json
 import logging
 import re
 import threading
-import wave
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -96,16 +95,6 @@ def message_state(message: SimMessage) -> dict[str, Any]:
     }
 
 
-def silent_wav(seconds: int) -> bytes:
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as audio:
-        audio.setnchannels(1)
-        audio.setsampwidth(2)
-        audio.setframerate(8000)
-        audio.writeframes(b"\x00\x00" * 8000 * max(1, min(seconds, MAX_MEDIA_SECONDS)))
-    return buffer.getvalue()
-
-
 def basic_auth(header: str | None) -> tuple[str, str] | None:
     if not header or not header.startswith("Basic "):
         return None
@@ -150,21 +139,26 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
     def rest(self, method: str, path: str, query: str, raw: bytes) -> None:
         media = MEDIA.fullmatch(path)
         if method == "GET" and media and not path.endswith(".json"):
-            recording = self.simulator.recordings.get(media["sid"])
-            if recording is None:
+            auth = basic_auth(self.headers.get("Authorization"))
+            if not self.simulator.rest.authenticated(auth):
+                self.send_json(401, {"code": 20003, "message": "Authenticate", "status": 401})
+                return
+            audio = self.simulator.recording_media(media["sid"])
+            if audio is None:
                 self.send_json(404, {"code": 20404, "message": "not found", "status": 404})
             else:
-                self.send_body(200, silent_wav(recording.duration), "audio/wav")
+                self.send_body(200, audio, "audio/wav")
             return
         params = parse_qs(query, keep_blank_values=True)
         for name, values in parse_qs(raw.decode(), keep_blank_values=True).items():
             params.setdefault(name, []).extend(values)
         auth = basic_auth(self.headers.get("Authorization"))
         status, payload = self.simulator.handle_rest(method, path, params, auth)
+        headers = {"Twilio-Request-Id": self.simulator.request_id()}
         if status == 204:
-            self.send_body(204, b"", "application/json")
+            self.send_body(204, b"", "application/json", headers)
         else:
-            self.send_json(status, payload)
+            self.send_body(status, json.dumps(payload).encode(), "application/json", headers)
 
     def control(self, method: str, path: str, raw: bytes) -> None:
         sim = self.simulator
@@ -225,9 +219,13 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
     def send_json(self, status: int, payload: object) -> None:
         self.send_body(status, json.dumps(payload).encode(), "application/json")
 
-    def send_body(self, status: int, body: bytes, content_type: str) -> None:
+    def send_body(
+        self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)

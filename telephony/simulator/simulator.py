@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from .clock import Clock, VirtualClock
 from .engine import Engine
+from .media import recording_wav
 from .messaging import Messaging
 from .parties import CalledParty, CallerScript, Speech
 from .rest import Params, RestApi
@@ -122,6 +123,14 @@ class Simulator:
     def conference_named(self, name: str) -> SimConference | None:
         return self.voice.conference_named(name)
 
+    def heard_by(self, call_sid: str) -> set[str]:
+        """The call SIDs a conference participant hears now (none outside a conference)."""
+        with self.engine.lock:
+            participant = self._live(call_sid).participant
+            if participant is None:
+                return set()
+            return {p.call.sid for p in participant.conference.heard_by(participant)}
+
     def locked(self, read: Callable[[], T]) -> T:
         """Run `read` under the engine lock (consistent snapshots from other threads)."""
         with self.engine.lock:
@@ -132,6 +141,11 @@ class Simulator:
     def configure_number(self, number: str, config: NumberConfig) -> None:
         with self.engine.lock:
             self.voice.numbers[number] = config
+
+    def configure_application(self, application_sid: str, config: NumberConfig) -> None:
+        """A TwiML app (its voice URL and method), for calls created with ApplicationSid."""
+        with self.engine.lock:
+            self.voice.applications[application_sid] = config
 
     def register_client(self, identity: str, party: CalledParty) -> None:
         """An agent endpoint reachable as `<Dial><Client>identity</Client></Dial>`."""
@@ -237,6 +251,19 @@ class Simulator:
         """One request in Twilio's REST dialect: (status, JSON body)."""
         with self.engine.lock:
             return self.rest.handle(method, path, params, auth)
+
+    def request_id(self) -> str:
+        """The Twilio-Request-Id every REST answer carries (RQ and 32 hex digits)."""
+        with self.engine.lock:
+            return self.engine.request_id()
+
+    def recording_media(self, sid: str) -> bytes | None:
+        """The WAV at a recording's media URL; None once deleted (or never made)."""
+        with self.engine.lock:
+            recording = self.voice.recordings.get(sid)
+            if recording is None or recording.deleted:
+                return None
+            return recording_wav(recording, self.engine.now())
 
     def sdk_http_client(self) -> SimulatorHttpClient:
         return SimulatorHttpClient(self)

@@ -126,6 +126,8 @@ class SimCall:
     status: str
     started_at: datetime
     parent_sid: str | None = None
+    # Twilio's start_time: when the call rang in or was dialled out (None while queued).
+    dialed_at: datetime | None = None
     answered_at: datetime | None = None
     ended_at: datetime | None = None
     answered_by: str | None = None
@@ -155,6 +157,9 @@ class SimCall:
     party_timers: list[Any] = field(default_factory=list, repr=False)
     # A leg ringing at a `person`: what answering it does (Simulator.answer).
     pick_up: Callable[[], None] | None = field(default=None, repr=False)
+    # DELETE Calls/{sid}: gone from the REST API, kept here for the tests' inspection.
+    deleted: bool = field(default=False, repr=False)
+    live_recordings: list[Any] = field(default_factory=list, repr=False)
 
     @property
     def ended(self) -> bool:
@@ -216,18 +221,52 @@ class SimQueue:
         return sum(waits) // len(waits)
 
 
+@dataclass
+class RecordedSpan:
+    """A stretch of a recording: the parties' audio, or silence put in while paused."""
+
+    start: datetime
+    end: datetime | None = None
+    silent: bool = False
+
+    def seconds(self, now: datetime) -> float:
+        return max(0.0, ((self.end or now) - self.start).total_seconds())
+
+
 @dataclass(eq=False)
 class SimRecording:
+    """A recording, live (in-progress or paused) or finished, as Twilio's Recording resource.
+
+    `spans` is what the media holds: pausing with `skip` leaves a gap out of it, pausing
+    with `silence` adds a silent span. `voices` are the parties heard, one channel each
+    when `channels` is 2.
+    """
+
     sid: str
-    call_sid: str
+    call_sid: str | None
     url: str
-    duration: int
     source: str
     started_at: datetime
     created_at: datetime
     status: str = "completed"
+    duration: int | None = None
     channels: int = 1
+    track: str = "both"
     conference_sid: str | None = None
+    updated_at: datetime | None = None
+    deleted: bool = False
+    spans: list[RecordedSpan] = field(default_factory=list)
+    voices: tuple[str, ...] = ()
+    # runtime
+    callback: CallbackSpec | None = field(default=None, repr=False)
+    pause_behavior: str | None = field(default=None, repr=False)
+
+    @property
+    def live(self) -> bool:
+        return self.status in ("in-progress", "paused")
+
+    def recorded_seconds(self, now: datetime) -> float:
+        return sum(span.seconds(now) for span in self.spans)
 
 
 @dataclass(eq=False)
@@ -264,6 +303,37 @@ class SimConference:
     status_callback: CallbackSpec | None = None
     trace: list[WebhookExchange] = field(default_factory=list)
     sequence: int = 0
+    # record="record-from-start" (TwiML) or ConferenceRecord (REST): who asked, where to report
+    record_requested_by: str | None = None
+    recording_callback: CallbackSpec | None = None
+    recording: SimRecording | None = None
+
+    def heard_by(self, listener: SimParticipant) -> list[SimParticipant]:
+        """Whom `listener` hears, as Twilio mixes a conference.
+
+        A held participant hears the hold music and nobody hears them; a muted one is
+        heard by nobody; a coach is heard only by the participant they coach (the call
+        SID in `call_sid_to_coach`), and hears everyone.
+        """
+        if listener.hold or listener.status != "connected":
+            return []
+        return [
+            speaker
+            for speaker in self.participants.values()
+            if speaker is not listener
+            and speaker.status == "connected"
+            and not speaker.muted
+            and not speaker.hold
+            and (not speaker.coaching or speaker.call_sid_to_coach == listener.call.sid)
+        ]
+
+    def heard_by_everyone(self) -> list[SimParticipant]:
+        """The voices a conference recording holds: whispers and muted lines are not in it."""
+        return [
+            p
+            for p in self.participants.values()
+            if p.status == "connected" and not p.muted and not p.hold and not p.coaching
+        ]
 
 
 @dataclass(eq=False)
@@ -279,6 +349,8 @@ class SimMessage:
     updated_at: datetime
     sent_at: datetime | None = None
     status_callback: str | None = None
+    media_urls: list[str] = field(default_factory=list)
     replies: list[SimMessage] = field(default_factory=list)
     trace: list[WebhookExchange] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
+    deleted: bool = False

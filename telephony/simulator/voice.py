@@ -95,6 +95,7 @@ class Voice(Queueing, Conferencing):
         call = self.new_call(
             direction="inbound", from_=from_, to=to, status="ringing", party=script
         )
+        call.dialed_at = call.started_at
         if number.status_callback:
             # A number's status callback only ever gets the final event.
             call.status_callback = CallbackSpec(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+from twilio.base.exceptions import TwilioException, TwilioRestException
+
 from telephony.simulator import CalledParty, CallerScript
 
 from .conftest import APP, CALLER, OUR_NUMBER, twiml
@@ -132,3 +135,75 @@ def test_rest_completes_a_conference(sim, app, sdk):
     assert ended.reason_conference_ended == "conference-ended-via-api"
     assert app.to("/left")[0]["DialCallStatus"] == "completed"
     assert caller.status == "completed"
+
+
+def supervised_room(sim, app, sdk):
+    """A caller and an agent in a conference, and a supervisor coaching the agent."""
+    app.routes["/voice"] = conference("support-CA2")
+    sim.set_party(AGENT, CalledParty(ring_seconds=1, talk_seconds=300))
+    sim.set_party(SUPERVISOR, CalledParty(ring_seconds=1, talk_seconds=300))
+    caller = sim.dial_in(from_=CALLER, to=OUR_NUMBER)
+    sim.run(seconds=1)
+    agent = sdk.conferences("support-CA2").participants.create(from_=OUR_NUMBER, to=AGENT)
+    sim.run(seconds=3)
+    room = sdk.conferences.list(friendly_name="support-CA2", status="in-progress")[0]
+    coach = room.participants.create(
+        from_=OUR_NUMBER, to=SUPERVISOR, coaching=True, call_sid_to_coach=agent.call_sid
+    )
+    sim.run(seconds=3)
+    return room, caller.sid, agent.call_sid, coach.call_sid
+
+
+def test_only_the_coached_agent_hears_the_coach_until_the_supervisor_barges(sim, app, sdk):
+    room, caller, agent, coach = supervised_room(sim, app, sdk)
+
+    assert sim.heard_by(caller) == {agent}
+    assert sim.heard_by(agent) == {caller, coach}
+    assert sim.heard_by(coach) == {caller, agent}
+
+    room.participants(coach).update(coaching=False)  # barge
+
+    assert sim.heard_by(caller) == {agent, coach}
+
+
+def test_muted_and_held_lines_are_heard_by_nobody(sim, app, sdk):
+    room, caller, agent, coach = supervised_room(sim, app, sdk)
+
+    room.participants(coach).update(muted=True)  # listen only
+    assert sim.heard_by(agent) == {caller}
+    room.participants(caller).update(hold=True)
+
+    assert sim.heard_by(caller) == set()  # hold music
+    assert sim.heard_by(agent) == set()
+    assert [p.call_sid for p in room.participants.list(hold=True)] == [caller]
+    assert [p.call_sid for p in room.participants.list(muted=True)] == [coach]
+    assert {p.call_sid for p in room.participants.list(coaching=False)} == {caller, agent}
+
+
+def test_coaching_needs_a_coached_participant_who_is_not_on_hold(sim, app, sdk):
+    room, _, agent, coach = supervised_room(sim, app, sdk)
+    room.participants(agent).update(hold=True)
+
+    with pytest.raises(TwilioRestException) as on_hold:
+        room.participants(coach).update(call_sid_to_coach=agent)
+    with pytest.raises(TwilioRestException) as nobody:
+        room.participants.create(from_=OUR_NUMBER, to=SUPERVISOR, coaching=True)
+    with pytest.raises(TwilioRestException) as stranger:
+        room.participants(coach).update(call_sid_to_coach="CA" + "9" * 32)
+
+    assert (on_hold.value.status, on_hold.value.code) == (400, 16027)
+    assert nobody.value.status == 400
+    assert stranger.value.status == 400
+
+
+def test_conferences_are_looked_up_by_sid_only(sim, app, sdk):
+    room, caller, _, _ = supervised_room(sim, app, sdk)
+
+    for lookup in (
+        lambda: sdk.conferences("support-CA2").fetch(),
+        lambda: sdk.conferences("support-CA2").participants.list(),
+        lambda: sdk.conferences("support-CA2").participants(caller).update(muted=True),
+    ):
+        with pytest.raises(TwilioException, match="404"):  # lists raise the base class
+            lookup()
+    assert sdk.conferences(room.sid).fetch().friendly_name == "support-CA2"

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+from urllib.parse import parse_qs
+
 import pytest
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
 from telephony.simulator import CalledParty, CallerScript
 
-from .conftest import ACCOUNT_SID, APP, AUTH_TOKEN, CALLER, OUR_NUMBER, twiml
+from .conftest import ACCOUNT_SID, APP, AUTH_TOKEN, CALLER, OUR_NUMBER, START, twiml
 
 CALLS = f"/2010-04-01/Accounts/{ACCOUNT_SID}/Calls.json"
 AUTH = (ACCOUNT_SID, AUTH_TOKEN)
@@ -109,3 +113,139 @@ def test_client_base_url_override_builds_simulator_urls(sim):
 
     request = client.http_client._test_only_last_request
     assert request.url == f"http://127.0.0.1:8010/2010-04-01/Accounts/{ACCOUNT_SID}/Queues.json"
+
+
+def rest_error(sim, method, resource, params):
+    status, body = sim.handle_rest(
+        method, f"/2010-04-01/Accounts/{ACCOUNT_SID}/{resource}", params, AUTH
+    )
+    return status, body.get("code")
+
+
+CALL = {"To": ["+12125550123"], "From": [OUR_NUMBER], "Url": [f"{APP}/x"]}
+
+
+@pytest.mark.parametrize(
+    ("resource", "params", "code"),
+    [
+        ("Calls.json", {**CALL, "Method": ["PUT"]}, 20001),
+        ("Calls.json", {**CALL, "Url": ["www.example.com/x"]}, 21205),
+        ("Calls.json", {**CALL, "StatusCallback": ["ftp://example.com/s"]}, 21609),
+        (
+            "Calls.json",
+            {**CALL, "StatusCallback": [f"{APP}/s"], "StatusCallbackEvent": ["hung-up"]},
+            20001,
+        ),
+        ("Calls.json", {**CALL, "RecordingChannels": ["stereo"]}, 20001),
+        ("Calls.json", {**CALL, "MachineDetection": ["Sometimes"]}, 20001),
+        ("Queues.json", {"FriendlyName": ["q"], "MaxSize": ["99999"]}, 20001),
+        ("Queues.json", {"FriendlyName": ["q" * 65]}, 20001),
+        ("Calls.json?PageToken=PA1", {}, 20001),
+        ("Calls.json?Status=ended", {}, 20001),
+        ("Calls.json?StartTime%3E=soon", {}, 20001),
+        ("Conferences.json?Status=open", {}, 20001),
+    ],
+)
+def test_invalid_input_is_refused_with_twilios_codes(sim, resource, params, code):
+    path, _, query = resource.partition("?")
+    method = "GET" if query or not params else "POST"
+    merged = {**params, **{k: v for k, v in parse_qs(query).items()}}
+
+    assert rest_error(sim, method, path, merged) == (400, code)
+
+
+def test_limits_are_inclusive(sim, sdk):
+    queue = sdk.queues.create(friendly_name="q" * 64, max_size=5000)
+
+    assert (len(queue.friendly_name), queue.max_size) == (64, 5000)
+
+
+def test_calls_filter_by_start_and_end_time(sim, sdk, app):
+    app.routes["/talk"] = twiml('<Pause length="30"/>')
+    sim.set_party("+12125550123", CalledParty(answer="human", ring_seconds=1, talk_seconds=600))
+    early = sdk.calls.create(to="+12125550123", from_=OUR_NUMBER, url=f"{APP}/talk")
+    sim.run(seconds=3600)
+    late = sdk.calls.create(to="+12125550123", from_=OUR_NUMBER, url=f"{APP}/talk")
+    sim.run(seconds=60)
+    cut = START + timedelta(minutes=30)
+
+    assert [c.sid for c in sdk.calls.list(start_time_after=cut)] == [late.sid]
+    assert [c.sid for c in sdk.calls.list(start_time_before=cut)] == [early.sid]
+    assert [c.sid for c in sdk.calls.list(end_time_before=cut)] == [early.sid]
+    assert [c.sid for c in sdk.calls.list(end_time_after=cut)] == [late.sid]
+    assert len(sdk.calls.list(start_time=START.date())) == 2
+
+
+def test_conferences_and_messages_filter_by_date(sim, sdk, app):
+    app.routes["/voice"] = twiml("<Dial><Conference>room-a</Conference></Dial>")
+    sim.dial_in(from_=CALLER, to=OUR_NUMBER, script=CallerScript(hang_up_after=5))
+    first = sdk.messages.create(to=CALLER, from_=OUR_NUMBER, body="one")
+    sim.run(seconds=86400)
+    app.routes["/voice"] = twiml("<Dial><Conference>room-b</Conference></Dial>")
+    sim.dial_in(from_=CALLER, to=OUR_NUMBER, script=CallerScript(hang_up_after=5))
+    second = sdk.messages.create(to=CALLER, from_=OUR_NUMBER, body="two")
+    sim.run(seconds=10)
+    cut = (START + timedelta(days=1)).date()  # the SDK sends conference dates as days
+
+    assert [c.friendly_name for c in sdk.conferences.list(date_created_after=cut)] == ["room-b"]
+    assert [c.friendly_name for c in sdk.conferences.list(date_created_before=cut)] == ["room-a"]
+    assert [m.sid for m in sdk.messages.list(date_sent_after=cut)] == [second.sid]
+    assert [m.sid for m in sdk.messages.list(date_sent_before=cut)] == [first.sid]
+
+
+def test_a_queued_call_has_no_start_time_yet(sim, sdk):
+    sim.set_party("+12125550123", CalledParty(answer="human", ring_seconds=5))
+    first = sdk.calls.create(to="+12125550123", from_=OUR_NUMBER, twiml=twiml("<Pause/>"))
+    second = sdk.calls.create(to="+12125550123", from_=OUR_NUMBER, twiml=twiml("<Pause/>"))
+
+    assert sdk.calls(first.sid).fetch().start_time is None
+    sim.run(seconds=0.5)
+    # The account dials one call a second: the second one waits its turn, undialled.
+    assert sdk.calls(second.sid).fetch().start_time is None
+    assert sdk.calls(first.sid).fetch().start_time is not None
+    sim.run(seconds=2)
+    assert sdk.calls(second.sid).fetch().start_time is not None
+
+
+def test_numbers_are_formatted_for_display(sim, sdk):
+    call = sdk.calls.create(to="+12125550123", from_=OUR_NUMBER, twiml=twiml("<Pause/>"))
+
+    assert (call.to, call.to_formatted) == ("+12125550123", "(212) 555-0123")
+    assert call.from_formatted == "(800) 555-0100"
+
+
+def test_every_answer_carries_a_request_id(sim, sdk):
+    sdk.queues.list()
+    other = sdk.http_client._test_only_last_response.headers["Twilio-Request-Id"]
+    sdk.queues.list()
+    last = sdk.http_client._test_only_last_response.headers["Twilio-Request-Id"]
+
+    assert re.fullmatch(r"RQ[0-9a-f]{32}", last) and last != other
+
+
+def test_finished_calls_and_messages_can_be_deleted_live_ones_cannot(sim, sdk):
+    call = sdk.calls.create(to="+12125550123", from_=OUR_NUMBER, twiml=twiml("<Pause/>"))
+    message = sdk.messages.create(to=CALLER, from_=OUR_NUMBER, body="Card ends 4242")
+    for delete in (sdk.calls(call.sid).delete, sdk.messages(message.sid).delete):
+        with pytest.raises(TwilioRestException) as raised:
+            delete()
+        assert (raised.value.status, raised.value.code) == (400, 20009)
+    sim.run()
+
+    redacted = sdk.messages(message.sid).update(body="")
+    assert sdk.calls(call.sid).delete() and sdk.messages(message.sid).delete()
+
+    assert redacted.body == ""
+    assert [c.sid for c in sdk.calls.list()] == []
+    assert [m.sid for m in sdk.messages.list()] == []
+    with pytest.raises(TwilioRestException) as gone:
+        sdk.calls(call.sid).fetch()
+    assert gone.value.status == 404
+
+
+def test_a_message_may_be_only_media(sim, sdk):
+    message = sdk.messages.create(
+        to=CALLER, from_=OUR_NUMBER, media_url=["https://example.com/receipt.png"]
+    )
+
+    assert (message.body, message.num_media) == ("", "1")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import time
 import urllib.error
 import urllib.request
+import wave
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -116,3 +119,31 @@ def test_control_answers_a_softphone_leg(app):
 
     assert answered["status"] == "in-progress"
     assert app.to("/agent")
+
+
+def test_recording_media_is_a_wav_behind_basic_auth(live, app):
+    sim = live.simulator
+    sim.set_party(CUSTOMER, CalledParty(ring_seconds=0.1, talk_seconds=1.2))
+    app.routes["/outbound"] = twiml('<Pause length="5"/>')
+    client = Client(ACCOUNT_SID, AUTH_TOKEN)
+    client.api.base_url = live.url
+    created = client.calls.create(to=CUSTOMER, from_=OUR_NUMBER, url=f"{APP}/outbound", record=True)
+    wait_until(lambda: client.calls(created.sid).fetch().status == "completed")
+    recording = client.recordings.list(call_sid=created.sid)[0]
+    media = f"{live.url}/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/{recording.sid}.wav"
+    token = base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
+
+    with urllib.request.urlopen(
+        urllib.request.Request(media, headers={"Authorization": f"Basic {token}"})
+    ) as answer:
+        body, content_type = answer.read(), answer.headers["Content-Type"]
+    with pytest.raises(urllib.error.HTTPError) as anonymous:
+        urllib.request.urlopen(media)
+    request_id = client.http_client._test_only_last_response.headers["Twilio-Request-Id"]
+
+    assert content_type == "audio/wav"
+    with wave.open(io.BytesIO(body)) as audio:
+        frames = audio.getnframes()
+    assert round(frames / 8000) == int(recording.duration) > 0  # whole seconds
+    assert anonymous.value.code == 401
+    assert request_id.startswith("RQ")
