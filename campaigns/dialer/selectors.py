@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from django.db.models import Avg, Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from telephony.acd.selectors import DEFAULT_HANDLE_SECONDS
 from telephony.models import AgentProfile, AgentSkill, Queue, QueueEntry
 
 from ..models import CallAttempt, Campaign, Lead
@@ -20,7 +21,6 @@ Outcome = CallAttempt.Outcome
 ABANDONMENT_PERIOD = dt.timedelta(days=ABANDONMENT_PERIOD_DAYS)
 # The window of "recent" drops for the fast controller, and of the live-answer rate.
 RECENT = dt.timedelta(minutes=10)
-DEFAULT_HANDLE_SECONDS = 180
 DEFAULT_ANSWER_SECONDS = 10
 # Last outcome a disposition gives a lead to call back: such leads are dialled first.
 CALLBACK = "callback"
