@@ -231,7 +231,7 @@ def test_import_upload_mapping_progress_and_report(
     assert 'id="imported">1<' in partial and 'id="rejected">1<' in partial
     report = client.get(reverse("campaigns:import_report", args=[lead_import.pk]))
     assert report["Content-Type"] == "text/csv"
-    assert "bad number" in report.content.decode()
+    assert "bad number" in b"".join(report.streaming_content).decode()
     lead = campaign.leads.get()
     assert (lead.name, lead.data) == ("Ann Lee", {"Notes": "vip"})
 
