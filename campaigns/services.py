@@ -439,7 +439,9 @@ def lead_imports_sweep() -> list[int]:
     """Imports whose worker died: running with no batch committed for a while, or mapped
     and never picked up. Returns their ids, for the task to run again."""
     stale = timezone.now() - timedelta(seconds=settings.LEAD_IMPORT_STALE_AFTER)
-    running = Q(status=LeadImport.Status.RUNNING, progressed_at__lt=stale)
+    # No progress recorded at all: a run that started before progress was kept.
+    quiet = Q(progressed_at__lt=stale) | Q(progressed_at__isnull=True, created_at__lt=stale)
+    running = Q(status=LeadImport.Status.RUNNING) & quiet
     waiting = Q(status=LeadImport.Status.PENDING, created_at__lt=stale) & ~Q(mapping={})
     return list(
         LeadImport.objects.filter(running | waiting).order_by("pk").values_list("pk", flat=True)

@@ -475,3 +475,18 @@ def test_the_report_neutralizes_formulas(run, campaign, supervisor):
     report = list(csv.reader(services.lead_import_report_lines(lead_import=result)))
     assert report[1][3] == '\'=HYPERLINK("http://evil","x")'
     assert report[2][3] == "'@SUM(A1)"
+
+
+def test_the_sweep_also_finds_a_running_import_that_never_recorded_progress(campaign, supervisor):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    lead_import = services.lead_import_create(
+        campaign=campaign, file=csv_file(ROWS), by=supervisor, mapping=MAPPING
+    )
+    long_ago = timezone.now() - timedelta(seconds=3600)
+    LeadImport.objects.filter(pk=lead_import.pk).update(
+        status="running", progressed_at=None, created_at=long_ago
+    )
+    assert services.lead_imports_sweep() == [lead_import.pk]
