@@ -205,6 +205,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "dialer-tick": {"task": "campaigns.tasks.dialer_tick", "schedule": 3.0},
     # Attempts left open by a crashed worker or lost status callbacks.
     "dialer-reap": {"task": "campaigns.tasks.attempts_reap", "schedule": 60.0},
+    # Lead imports whose worker died mid-file: resumed after their last batch, or failed.
+    "lead-import-sweep": {"task": "campaigns.tasks.lead_imports_sweep", "schedule": 60.0},
 }
 
 # --- Auth --------------------------------------------------------------------------------
@@ -238,6 +240,12 @@ WHITENOISE_USE_FINDERS = DEBUG
 # --- Request limits ----------------------------------------------------------------------
 # Applies to forms, admin and JSON bodies of the API (DRF reads them through request.body).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
+# Lead files (page and API): uploads stream to a temporary file, this caps the import's work.
+LEAD_IMPORT_MAX_UPLOAD_SIZE = env.int("LEAD_IMPORT_MAX_UPLOAD_SIZE", default=100 * 1024 * 1024)
+# A running import with no batch committed for this long has lost its worker: the sweep
+# resumes it, and fails it with a reason once it has been started this many times.
+LEAD_IMPORT_STALE_AFTER = env.int("LEAD_IMPORT_STALE_AFTER", default=10 * 60)
+LEAD_IMPORT_MAX_ATTEMPTS = env.int("LEAD_IMPORT_MAX_ATTEMPTS", default=3)
 
 # --- REST API ----------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.db.models import QuerySet
-from django.http import HttpResponse
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import parsers, status, viewsets
@@ -121,6 +121,8 @@ class CampaignViewSet(viewsets.ReadOnlyModelViewSet):
             default_time_zone=form.validated_data["default_time_zone"],
             by=request.user,
         )
+        # Read again: the service's commit has queued the import, which may have moved on.
+        lead_import.refresh_from_db()
         return Response(LeadImportSerializer(lead_import).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -133,15 +135,16 @@ class LeadImportViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(responses={(200, "text/csv"): str})
     @action(detail=True, methods=["get"])
-    def report(self, request: Request, pk: str | None = None) -> HttpResponse:
+    def report(self, request: Request, pk: str | None = None) -> StreamingHttpResponse:
         """Every row that did not become a lead, with its reason and original values."""
         lead_import = self.get_object()
         return report_response(lead_import)
 
 
-def report_response(lead_import: LeadImport) -> HttpResponse:
-    response = HttpResponse(
-        services.lead_import_report_csv(lead_import=lead_import), content_type="text/csv"
+def report_response(lead_import: LeadImport) -> StreamingHttpResponse:
+    # Streamed from the rejection rows: a report of a huge file is never built whole.
+    response = StreamingHttpResponse(
+        services.lead_import_report_lines(lead_import=lead_import), content_type="text/csv"
     )
     response["Content-Disposition"] = f'attachment; filename="import-{lead_import.pk}-report.csv"'
     return response

@@ -5,8 +5,10 @@ No database here; campaigns.services decides what each row becomes.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import itertools
 from collections.abc import Iterator
 from typing import IO
 
@@ -50,15 +52,75 @@ def _cell(value: object) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _csv_rows(handle: IO[bytes]) -> Iterator[list[str]]:
-    raw = handle.read()
+# Byte-order marks a spreadsheet program writes, and the codec that reads past them.
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_DELIMITERS = (",", ";", "\t")
+_SAMPLE_BYTES = 64 * 1024
+
+
+def _encoding(head: bytes) -> str:
+    """The file's encoding from its first bytes: a BOM says it, else UTF-8 if the sample
+    reads as UTF-8, else the Windows code page spreadsheet programs still save CSV in."""
+    for bom, codec in _BOMS:
+        if head.startswith(bom):
+            return codec
     try:
-        text = raw.decode("utf-8-sig")
+        # Not final: the sample may end inside a multi-byte character.
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
     except UnicodeDecodeError:
-        # Spreadsheet programs on Windows still save CSV in their legacy code page.
-        text = raw.decode("cp1252", errors="replace")
-    for row in csv.reader(io.StringIO(text, newline="")):
-        yield [_cell(value) for value in row]
+        return "cp1252"
+    return "utf-8"
+
+
+def _delimiter(first_line: str) -> str:
+    """The separator that splits the header into the most columns (comma on a tie):
+    Excel writes semicolons where the comma is the decimal mark, and tabs on "Text"."""
+    counts = {}
+    for delimiter in _DELIMITERS:
+        try:
+            counts[delimiter] = len(next(csv.reader([first_line], delimiter=delimiter), []))
+        except csv.Error:
+            counts[delimiter] = 0
+    return max(_DELIMITERS, key=lambda d: counts[d])  # max keeps the first of equals
+
+
+def _csv_rows(handle: IO[bytes]) -> Iterator[list[str]]:
+    # Read as a stream: a file of hundreds of thousands of rows is never held whole.
+    start = handle.tell()
+    encoding = _encoding(handle.read(_SAMPLE_BYTES))
+    handle.seek(start)
+    binary = getattr(handle, "file", handle)  # a Django File wraps the real one
+    text = io.TextIOWrapper(binary, encoding=encoding, errors="replace", newline="")
+    try:
+        first_line = text.readline()
+        reader = csv.reader(itertools.chain([first_line], text), delimiter=_delimiter(first_line))
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                raise ValidationError({"file": [_csv_problem(reader.line_num, error)]}) from None
+            yield [_cell(value) for value in row]
+    finally:
+        # The wrapper would close the file when collected; the caller owns the file (and
+        # may have closed it already, before dropping this generator).
+        if not text.closed:
+            text.detach()
+
+
+def _csv_problem(line: int, error: csv.Error) -> str:
+    if "field larger than field limit" in str(error):
+        limit = csv.field_size_limit()
+        return (
+            f"Line {line} has a value longer than {limit:,} characters; "
+            "this does not look like a lead file."
+        )
+    return f"Line {line} cannot be read as CSV ({error})."
 
 
 def _xlsx_rows(handle: IO[bytes]) -> Iterator[list[str]]:

@@ -281,9 +281,11 @@ class LeadImport(models.Model):
     imported = models.PositiveIntegerField(default=0)
     duplicates = models.PositiveIntegerField(default=0)
     rejected = models.PositiveIntegerField(default=0)
-    # [{"row": 7, "phone": "...", "reason": "..."}]: duplicates and rejections, as reported.
-    report = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True, help_text="Why the import failed as a whole.")
+    # Runs started (the first, then each resume); past the limit the import fails.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # When a batch last committed: a running import quiet for long has lost its worker.
+    progressed_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -308,6 +310,24 @@ class LeadImport(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class LeadImportRejection(models.Model):
+    """A row of a lead file that did not become a lead: duplicates and rejections."""
+
+    lead_import = models.ForeignKey(LeadImport, on_delete=models.CASCADE, related_name="rejections")
+    row = models.PositiveIntegerField(help_text="Row number in the file; 1 is the header.")
+    reason = models.TextField()
+    values = models.JSONField(default=list, help_text="The row's cells, as read.")
+
+    class Meta:
+        ordering = ["lead_import", "row"]
+        constraints = [
+            models.UniqueConstraint(fields=["lead_import", "row"], name="lead_rejection_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"row {self.row}: {self.reason}"
 
 
 class Lead(models.Model):

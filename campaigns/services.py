@@ -6,26 +6,30 @@ which commits batch by batch so progress shows and nothing is redone.
 
 from __future__ import annotations
 
-import csv
-import io
+import itertools
 import logging
-from typing import Any
+from collections.abc import Iterator
+from datetime import timedelta
 
 import phonenumbers
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from phonenumbers import timezone as phone_timezone
 
+from callcenter import spreadsheets
 from crm import selectors as crm_selectors
 from crm import services as crm_services
 from crm.models import Customer, DncList, PhoneNumber, known_time_zones
 from crm.phones import normalize_phone
 
 from . import importing, selectors
-from .models import Campaign, Lead, LeadImport
+from .models import Campaign, Lead, LeadImport, LeadImportRejection
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +116,11 @@ def lead_import_create(
     Without one it waits for lead_import_start, once a person has mapped the columns.
     """
     kind = importing.kind_of(file.name or "")
+    limit = settings.LEAD_IMPORT_MAX_UPLOAD_SIZE
+    if (file.size or 0) > limit:
+        raise ValidationError(
+            {"file": [f"The file is larger than {limit / 1024 / 1024:g} MB; split it in parts."]}
+        )
     file.seek(0)
     importing.read(file, kind=kind)  # refuses unreadable or header-less files now
     file.seek(0)
@@ -126,7 +135,7 @@ def lead_import_create(
     lead_import.save()
     if mapping is not None:
         try:
-            lead_import_start(
+            lead_import = lead_import_start(
                 lead_import=lead_import, mapping=mapping, default_time_zone=default_time_zone
             )
         except ValidationError:
@@ -179,21 +188,35 @@ def _time_zones(number: str, given: str, default: str) -> list[str]:
     return [default] if default else []
 
 
+def _plain(error: ValidationError) -> str:
+    """A validation error as one sentence a person reads, not a dict of lists."""
+    if not hasattr(error, "error_dict"):
+        return " ".join(error.messages)
+    parts = []
+    for field, messages in error.message_dict.items():
+        label = field.split(".")[-1].replace("_", " ")
+        text = " ".join(messages)
+        parts.append(text if field == "__all__" else f"{label}: {text}")
+    return "; ".join(parts)
+
+
 def _customer_for(
     row: dict[str, str], number: str, zones: list[str], known: dict[str, Customer]
 ) -> Customer:
-    """The CRM customer a lead is: by account number, else by phone, else a new lead."""
+    """The CRM customer a lead is: by account number, else by phone, else a new lead.
+
+    Raises ValidationError when the row cannot make a customer (the row is then rejected).
+    """
     account = row.get("account_number", "").upper()
     if account and account in known:
         return known[account]
     if number in known:
         return known[number]
-    email = row.get("email", "")
     customer = crm_services.customer_create(
         name=row.get("name") or f"Lead {number}",
         is_lead=True,
         time_zone=zones[0] if len(zones) == 1 else "",
-        email=email if "@" in email else "",
+        email=row.get("email", ""),
         phone_numbers=[{"number": number}],
     )
     known[number] = customer
@@ -214,69 +237,106 @@ def _known_customers(rows: list[dict[str, str]], numbers: list[str]) -> dict[str
 
 
 # One parsed row: its number in the file, its values, mapped fields, other columns (the
-# lead's data), E.164 number ("" when unusable) and why it is unusable.
+# lead's data), E.164 number ("" when unusable) and why it cannot be a lead ("" if it can).
 _Row = tuple[int, list[str], dict[str, str], dict[str, str], str, str]
 
 
-def _reject(lead_import: LeadImport, row_number: int, values: list[str], reason: str) -> None:
-    lead_import.report.append({"row": row_number, "reason": reason, "values": values})
+class _Superseded(Exception):
+    """Another run of the same import committed this batch first."""
 
 
 @transaction.atomic
 def _import_batch(lead_import: LeadImport, batch: list[_Row], seen: dict[str, int]) -> None:
-    """Write one batch of rows: each becomes a lead or a line of the report."""
+    """Write one batch of rows: each becomes a lead or a rejection row, and the offset the
+    next run resumes from commits with them."""
     campaign = Campaign.objects.select_for_update().get(pk=lead_import.campaign_id)
+    committed = (
+        LeadImport.objects.select_for_update().values_list("processed_rows", flat=True)
+    ).get(pk=lead_import.pk)
+    if committed != lead_import.processed_rows:
+        raise _Superseded
     numbers = [row[4] for row in batch if row[4]]
     on_dnc = selectors.dnc_numbers_among(numbers, campaign)
     in_campaign = set(campaign.leads.filter(phone__in=numbers).values_list("phone", flat=True))
     known = _known_customers([row[2] for row in batch], numbers)
     leads = []
-    for row_number, values, fields, data, number, error in batch:
+    rejections = []
+
+    def reject(row_number: int, values: list[str], reason: str) -> None:
+        rejections.append(
+            LeadImportRejection(
+                lead_import=lead_import, row=row_number, reason=reason, values=values
+            )
+        )
+
+    for row_number, values, fields, data, number, problem in batch:
         lead_import.processed_rows += 1
-        if not number:
+        if problem:
             lead_import.rejected += 1
-            _reject(lead_import, row_number, values, error)
+            reject(row_number, values, problem)
         elif number in seen:
             lead_import.duplicates += 1
-            reason = f"{REASON_DUPLICATE_IN_FILE} (row {seen[number]})"
-            _reject(lead_import, row_number, values, reason)
+            reject(row_number, values, f"{REASON_DUPLICATE_IN_FILE} (row {seen[number]})")
         elif number in in_campaign:
             lead_import.duplicates += 1
-            _reject(lead_import, row_number, values, REASON_ALREADY_IN_CAMPAIGN)
+            reject(row_number, values, REASON_ALREADY_IN_CAMPAIGN)
         elif number in on_dnc:
             lead_import.rejected += 1
-            _reject(lead_import, row_number, values, REASON_ON_DNC)
+            reject(row_number, values, REASON_ON_DNC)
         else:
-            seen[number] = row_number
             zones = _time_zones(number, fields.get("time_zone", ""), lead_import.default_time_zone)
-            if not zones:
+            try:
+                if not zones:
+                    raise ValidationError(REASON_NO_TIME_ZONE)
+                customer = _customer_for(fields, number, zones, known)
+            except ValidationError as error:
+                # customer_create is atomic: a refused row leaves nothing behind.
                 lead_import.rejected += 1
-                _reject(lead_import, row_number, values, REASON_NO_TIME_ZONE)
-                continue
-            leads.append(
-                Lead(
-                    campaign=campaign,
-                    customer=_customer_for(fields, number, zones, known),
-                    phone=number,
-                    name=fields.get("name", "")[:200],
-                    time_zones=zones,
-                    data=data,
-                    import_batch=lead_import,
+                reject(row_number, values, _plain(error))
+            else:
+                leads.append(
+                    Lead(
+                        campaign=campaign,
+                        customer=customer,
+                        phone=number,
+                        name=fields.get("name", ""),
+                        time_zones=zones,
+                        data=data,
+                        import_batch=lead_import,
+                    )
                 )
-            )
-            lead_import.imported += 1
+                lead_import.imported += 1
         if number:
             seen.setdefault(number, row_number)
-    # Numbers are E.164 and zones valid by construction; the campaign lock above keeps two
-    # imports of one campaign from racing on the unique (campaign, phone) constraint.
+    # Numbers are E.164, zones valid and names checked by construction; the campaign lock
+    # above keeps two imports of one campaign from racing on the unique (campaign, phone).
     Lead.objects.bulk_create(leads)
+    LeadImportRejection.objects.bulk_create(rejections)
+    lead_import.progressed_at = timezone.now()
     lead_import.save(
-        update_fields=["processed_rows", "imported", "duplicates", "rejected", "report"]
+        update_fields=["processed_rows", "imported", "duplicates", "rejected", "progressed_at"]
     )
 
 
+_NAME_MAX_LENGTH = Lead._meta.get_field("name").max_length or 200
+
+
+def _row_problem(fields: dict[str, str]) -> str:
+    """Why the mapped fields cannot make a lead, checked before anything is written."""
+    name = fields.get("name", "")
+    if len(name) > _NAME_MAX_LENGTH:
+        return f"the name is {len(name)} characters long; at most {_NAME_MAX_LENGTH} fit"
+    email = fields.get("email", "")
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            return f"“{email[:80]}” is not an email address"
+    return ""
+
+
 def _parse_row(row_number: int, values: list[str], columns: list[str], mapping: dict) -> _Row:
-    """One row read through the mapping, its number normalised."""
+    """One row read through the mapping, its number normalised and its fields checked."""
     fields: dict[str, str] = {}
     data: dict[str, str] = {}
     for column, value in zip(columns, values, strict=False):
@@ -291,40 +351,79 @@ def _parse_row(row_number: int, values: list[str], columns: list[str], mapping: 
     if not raw:
         return row_number, values, fields, data, "", REASON_MISSING_PHONE
     try:
-        return row_number, values, fields, data, normalize_phone(raw), ""
+        number = normalize_phone(raw)
     except ValidationError as error:
         return row_number, values, fields, data, "", f"bad number: {error.messages[0]}"
+    return row_number, values, fields, data, number, _row_problem(fields)
+
+
+def _lead_import_claim(lead_import_id: int) -> LeadImport | None:
+    """Mark the import running for this run, or None when there is nothing to run.
+
+    A run of an import already running is a redelivered task (its worker died) or the
+    sweep: it resumes, unless the import has been started too often already.
+    """
+    lead_import = LeadImport.objects.select_for_update().get(pk=lead_import_id)
+    if lead_import.is_finished or not lead_import.mapping:
+        return None  # done, or nothing mapped yet
+    lead_import.attempts += 1
+    if lead_import.attempts > settings.LEAD_IMPORT_MAX_ATTEMPTS:
+        lead_import.status = LeadImport.Status.FAILED
+        lead_import.error = (
+            f"The import was interrupted {lead_import.attempts - 1} times and stopped after "
+            f"row {lead_import.processed_rows + 1} of {lead_import.total_rows}. The rows "
+            "imported so far are kept; upload the rest of the file again."
+        )
+        lead_import.finished_at = timezone.now()
+    else:
+        lead_import.status = LeadImport.Status.RUNNING
+    lead_import.progressed_at = timezone.now()
+    lead_import.save(update_fields=["status", "attempts", "error", "finished_at", "progressed_at"])
+    return None if lead_import.is_finished else lead_import
 
 
 def lead_import_run(*, lead_import_id: int) -> LeadImport:
     """Import every row of a mapped file, batch by batch (the Celery task's body).
 
-    A row becomes a lead or a report line with its reason; rows are never silently
-    dropped. Run twice, the second run adds nothing: every number is then a duplicate.
+    A row becomes a lead or a rejection row with its reason; rows are never silently
+    dropped. Each batch commits with the count of rows done, so a run that starts again
+    (redelivered, or resumed by the sweep) continues after the last committed batch.
     """
     with transaction.atomic():
-        lead_import = LeadImport.objects.select_for_update().get(pk=lead_import_id)
-        if lead_import.status != LeadImport.Status.PENDING or not lead_import.mapping:
-            return lead_import  # a redelivered task, or nothing mapped yet
-        lead_import.status = LeadImport.Status.RUNNING
-        lead_import.save(update_fields=["status"])
+        lead_import = _lead_import_claim(lead_import_id)
+    if lead_import is None:
+        return LeadImport.objects.get(pk=lead_import_id)
     kind = importing.kind_of(lead_import.file.name or "")
     try:
-        # Counted first, in a pass of its own, so the progress bar knows where the end is.
-        with lead_import.file.open("rb") as handle:
-            lead_import.total_rows = sum(1 for _ in importing.read(handle, kind=kind)[1])
-        lead_import.save(update_fields=["total_rows"])
+        if not lead_import.processed_rows:
+            # Counted first, in a pass of its own, so the progress bar knows the end.
+            with lead_import.file.open("rb") as handle:
+                lead_import.total_rows = sum(1 for _ in importing.read(handle, kind=kind)[1])
+            lead_import.save(update_fields=["total_rows"])
         with lead_import.file.open("rb") as handle:
             columns, reader = importing.read(handle, kind=kind)
+            done = lead_import.processed_rows
             seen: dict[str, int] = {}
             batch: list[_Row] = []
             # Row 1 is the header; blank rows are skipped and not numbered.
             for row_number, values in enumerate(reader, start=2):
-                batch.append(_parse_row(row_number, values, columns, lead_import.mapping))
+                row = _parse_row(row_number, values, columns, lead_import.mapping)
+                if row_number - 2 < done:
+                    # Committed by an earlier run: only its number counts, for duplicates.
+                    if row[4]:
+                        seen.setdefault(row[4], row_number)
+                    continue
+                batch.append(row)
                 if len(batch) >= IMPORT_BATCH_SIZE:
                     _import_batch(lead_import, batch, seen)
                     batch = []
             _import_batch(lead_import, batch, seen)
+    except _Superseded:
+        logger.info("Lead import %s: another run is ahead; this one stops", lead_import.pk)
+        return LeadImport.objects.get(pk=lead_import.pk)
+    except ValidationError as error:
+        lead_import.status = LeadImport.Status.FAILED
+        lead_import.error = _plain(error)[:2000]
     except Exception as error:
         logger.exception("Lead import %s failed", lead_import.pk)
         lead_import.status = LeadImport.Status.FAILED
@@ -336,17 +435,30 @@ def lead_import_run(*, lead_import_id: int) -> LeadImport:
     return lead_import
 
 
-def lead_import_report_csv(*, lead_import: LeadImport) -> str:
-    """The rows that did not become leads, with their reason and original values, as CSV."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    columns: list[Any] = []
-    if lead_import.report:
+def lead_imports_sweep() -> list[int]:
+    """Imports whose worker died: running with no batch committed for a while, or mapped
+    and never picked up. Returns their ids, for the task to run again."""
+    stale = timezone.now() - timedelta(seconds=settings.LEAD_IMPORT_STALE_AFTER)
+    # No progress recorded at all: a run that started before progress was kept.
+    quiet = Q(progressed_at__lt=stale) | Q(progressed_at__isnull=True, created_at__lt=stale)
+    running = Q(status=LeadImport.Status.RUNNING) & quiet
+    waiting = Q(status=LeadImport.Status.PENDING, created_at__lt=stale) & ~Q(mapping={})
+    return list(
+        LeadImport.objects.filter(running | waiting).order_by("pk").values_list("pk", flat=True)
+    )
+
+
+def lead_import_report_lines(*, lead_import: LeadImport) -> Iterator[str]:
+    """The rows that did not become leads, with their reason and original values, as CSV
+    lines read from the rejection rows (safe to open in a spreadsheet)."""
+    columns: list[str] = []
+    if lead_import.rejections.exists():
         try:
             columns = lead_import_columns(lead_import=lead_import)
         except (OSError, ValidationError):
             columns = []  # the stored file is gone; the values still say everything
-    writer.writerow(["row", "reason", *columns])
-    for line in lead_import.report:
-        writer.writerow([line["row"], line["reason"], *line["values"]])
-    return out.getvalue()
+    rows = (
+        [line.row, line.reason, *line.values]
+        for line in lead_import.rejections.order_by("row").iterator(chunk_size=2000)
+    )
+    return spreadsheets.csv_lines(itertools.chain([["row", "reason", *columns]], rows))

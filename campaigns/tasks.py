@@ -15,6 +15,15 @@ def lead_import_run(lead_import_id: int) -> None:
 
 
 @shared_task(ignore_result=True)
+def lead_imports_sweep() -> int:
+    """Beat's sweep: run again the imports a dead worker left, from their last batch."""
+    stale = services.lead_imports_sweep()
+    for lead_import_id in stale:
+        lead_import_run.delay(lead_import_id)
+    return len(stale)
+
+
+@shared_task(ignore_result=True)
 def dialer_tick() -> int:
     """Beat's pacer tick: one pacing task per running campaign (they run side by side)."""
     running = list(

@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -177,7 +177,7 @@ def lead_import_detail(request: SignedInRequest, pk: int) -> HttpResponse:
 @require_GET
 @login_required
 @permission_required("campaigns.view_leadimport", raise_exception=True)
-def lead_import_report(request: SignedInRequest, pk: int) -> HttpResponse:
+def lead_import_report(request: SignedInRequest, pk: int) -> StreamingHttpResponse:
     return api.report_response(_lead_import(request, pk))
 
 

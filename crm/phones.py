@@ -31,6 +31,14 @@ def normalize_phone(raw: str | None, *, region: str | None = None) -> str:
         raise ValidationError(
             "“%(value)s” is not a phone number.", code="invalid", params={"value": text}
         ) from None
+    if parsed.extension:
+        # Twilio dials the number alone: keeping it would silently lose the extension.
+        raise ValidationError(
+            "“%(value)s” has an extension; extensions cannot be dialled, so give the number "
+            "without it.",
+            code="extension",
+            params={"value": text},
+        )
     if not phonenumbers.is_valid_number(parsed):
         raise ValidationError(
             "“%(value)s” is not a valid phone number.", code="invalid", params={"value": text}

@@ -107,7 +107,7 @@ def test_upload_returns_the_import_and_it_runs(
     status = client.get(f"/api/lead-imports/{response.data['id']}/").data
     assert (status["status"], status["imported"], status["rejected"]) == ("done", 1, 1)
     report = client.get(f"/api/lead-imports/{response.data['id']}/report/")
-    assert report.status_code == 200 and "bad number" in report.content.decode()
+    assert report.status_code == 200 and "bad number" in b"".join(report.streaming_content).decode()
 
 
 @pytest.mark.parametrize(
@@ -147,3 +147,42 @@ def test_schema_builds_with_the_campaign_endpoints(api_as, manager):
     response = api_as(manager).get("/api/schema/")
     assert response.status_code == 200
     assert b"/api/dnc/check/" in response.content
+
+
+# Committing for real: the import is queued (and, eager in tests, runs) when the upload
+# commits, before the answer is built.
+@pytest.mark.django_db(transaction=True)
+def test_upload_answers_with_the_import_as_saved_and_queued(api_as, supervisor, campaign):
+    response = api_as(supervisor).post(
+        f"/api/campaigns/{campaign.pk}/leads/",
+        {"file": upload(), "mapping": json.dumps({"Tel": "phone", "Name": "name"})},
+        format="multipart",
+    )
+    assert response.status_code == 202
+    assert response.data["mapping"] == {"Tel": "phone", "Name": "name"}
+    saved = LeadImport.objects.get()
+    assert (response.data["status"], response.data["imported"]) == (saved.status, saved.imported)
+    assert response.data["status"] == "done"
+
+
+def test_an_overlong_csv_field_is_a_400_not_a_500(api_as, supervisor, campaign):
+    content = b"Tel," + b"x" * 200_000 + b"\n2125550101,y\n"
+    response = api_as(supervisor).post(
+        f"/api/campaigns/{campaign.pk}/leads/",
+        {"file": SimpleUploadedFile("x.csv", content), "mapping": '{"Tel": "phone"}'},
+        format="multipart",
+    )
+    assert response.status_code == 400
+    assert "longer than 131,072 characters" in " ".join(response.data["file"])
+
+
+def test_an_upload_over_the_size_limit_is_a_400(api_as, supervisor, campaign, settings):
+    settings.LEAD_IMPORT_MAX_UPLOAD_SIZE = 10
+    response = api_as(supervisor).post(
+        f"/api/campaigns/{campaign.pk}/leads/",
+        {"file": upload(), "mapping": '{"Tel": "phone"}'},
+        format="multipart",
+    )
+    assert response.status_code == 400
+    assert "larger than" in " ".join(response.data["file"])
+    assert not LeadImport.objects.exists()

@@ -231,7 +231,7 @@ def test_import_upload_mapping_progress_and_report(
     assert 'id="imported">1<' in partial and 'id="rejected">1<' in partial
     report = client.get(reverse("campaigns:import_report", args=[lead_import.pk]))
     assert report["Content-Type"] == "text/csv"
-    assert "bad number" in report.content.decode()
+    assert "bad number" in b"".join(report.streaming_content).decode()
     lead = campaign.leads.get()
     assert (lead.name, lead.data) == ("Ann Lee", {"Notes": "vip"})
 
@@ -243,6 +243,39 @@ def test_upload_of_a_wrong_file_is_a_form_error(client_as, supervisor, campaign)
     )
     assert "Upload a .csv or .xlsx file." in response.content.decode()
     assert not LeadImport.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"Tel," + b"x" * 200_000 + b"\n", "longer than 131,072 characters"),
+        (b"x" * 2000, "larger than"),
+    ],
+)
+def test_an_unreadable_or_too_large_file_is_a_form_error(
+    client_as, supervisor, campaign, settings, content, message
+):
+    settings.LEAD_IMPORT_MAX_UPLOAD_SIZE = 1000 if message == "larger than" else 10**8
+    response = client_as(supervisor).post(
+        reverse("campaigns:lead_import_upload", args=[campaign.pk]),
+        {"file": SimpleUploadedFile("leads.csv", content)},
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not LeadImport.objects.exists()
+
+
+def test_a_failed_import_page_says_why(client_as, supervisor, campaign):
+    lead_import = LeadImport.objects.create(
+        campaign=campaign,
+        file="x.csv",
+        original_name="x.csv",
+        mapping={"a": "phone"},
+        status="failed",
+        error="The import was interrupted 3 times and stopped after row 501 of 900.",
+    )
+    page = client_as(supervisor).get(lead_import.get_absolute_url()).content.decode()
+    assert "interrupted 3 times" in page
 
 
 def test_a_running_import_page_polls(client_as, supervisor, campaign):

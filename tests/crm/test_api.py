@@ -325,3 +325,14 @@ def test_docs_page_serves_swagger_without_a_cdn(client_as, agent):
     page = client_as(agent).get(reverse("api_docs")).content.decode()
     assert "swagger-ui" in page
     assert "cdn" not in page.lower()
+
+
+def test_a_phone_with_an_extension_is_a_400_not_a_shorter_number(api_as, agent):
+    response = api_as(agent).post(
+        "/api/customers/",
+        {"name": "Ext Person", "phone_numbers": [{"number": "+1 (415) 555-2026 ext. 9"}]},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "extensions cannot be dialled" in str(response.data["phone_numbers"])
+    assert not Customer.objects.filter(name="Ext Person").exists()

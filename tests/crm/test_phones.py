@@ -51,3 +51,13 @@ def test_format_phone_is_national_at_home_and_international_abroad():
 def test_any_text_either_normalizes_to_e164_or_is_refused(text):
     result = try_normalize_phone(text)
     assert result is None or (result.startswith("+") and result[1:].isdigit() and len(result) <= 16)
+
+
+@pytest.mark.parametrize(
+    "typed", ["+1 (415) 555-2026 ext. 9", "415-555-2026 x9", "4155552026;ext=9"]
+)
+def test_a_number_with_an_extension_is_refused_not_cut(typed):
+    with pytest.raises(ValidationError) as error:
+        normalize_phone(typed)
+    assert "extensions cannot be dialled" in error.value.messages[0]
+    assert try_normalize_phone(typed) is None
