@@ -7,6 +7,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from callcenter.api import IdField
 from crm.serializers import DncCheckSerializer, PhoneNumberSerializerField
 
 from . import selectors
@@ -83,7 +84,7 @@ class LeadSerializer(serializers.ModelSerializer):
 class LeadFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Lead.Status.choices, required=False)
     phone = PhoneNumberSerializerField(required=False)
-    import_batch = serializers.IntegerField(required=False)
+    import_batch = IdField(required=False)
 
 
 class LeadImportSerializer(serializers.ModelSerializer):

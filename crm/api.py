@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
-from callcenter.api import Permission, requires
+from callcenter.api import FilterSet, Permission, requires
 from callcenter.http import SignedInApiRequest
 
 from . import selectors, services
@@ -34,7 +34,7 @@ from .serializers import (
 )
 
 
-class CustomerFilter(django_filters.FilterSet):
+class CustomerFilter(FilterSet):
     phone = django_filters.CharFilter(
         method="filter_phone", label="Phone number in any format (caller-ID lookup)"
     )

@@ -1,0 +1,45 @@
+"""Project-wide API policy: ids out of range or not numbers are bad input, never a 500."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import CampaignFactory
+
+pytestmark = pytest.mark.django_db
+
+TOO_BIG = "99999999999999999999"  # past any integer column: SQLite raised OverflowError
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        (f"/api/agents/?teams={TOO_BIG}", "teams"),
+        (f"/api/cases/?owner={TOO_BIG}", "owner"),
+        (f"/api/calls/?queue={TOO_BIG}", "queue"),
+        (f"/api/interactions/?customer={TOO_BIG}", "customer"),
+        (f"/api/lead-imports/?campaign={TOO_BIG}", "campaign"),
+        (f"/api/dnc/?dnc_list={TOO_BIG}", "dnc_list"),
+        ("/api/agents/?teams=-99999999999999999999", "teams"),
+    ],
+)
+def test_an_out_of_range_id_filter_is_a_400_naming_the_field(api_as, manager, path, field):
+    manager.is_superuser = True
+    manager.save()
+    response = api_as(manager).get(path)
+    assert response.status_code == 400
+    assert field in response.data
+
+
+def test_an_out_of_range_import_batch_is_a_400(api_as, supervisor):
+    campaign = CampaignFactory()
+    response = api_as(supervisor).get(
+        f"/api/campaigns/{campaign.pk}/leads/", {"import_batch": TOO_BIG}
+    )
+    assert response.status_code == 400
+    assert "import_batch" in response.data
+
+
+@pytest.mark.parametrize("pk", ["false", TOO_BIG, "-1"])
+def test_a_campaign_id_that_names_no_row_is_a_404(api_as, supervisor, pk):
+    assert api_as(supervisor).get(f"/api/campaigns/{pk}/leads/").status_code == 404
