@@ -122,9 +122,7 @@ class CaseViewSet(
         case = serializer.instance
         if case is None:  # UpdateModelMixin binds the case it changes
             raise TypeError("An update needs the serializer's instance.")
-        if "owner" in data:
-            case = services.case_assign(case=case, actor=self.request.user, owner=data.pop("owner"))
-        serializer.instance = services.case_update(case=case, actor=self.request.user, **data)
+        serializer.instance = services.case_change(case=case, actor=self.request.user, **data)
 
     @extend_schema(request=CaseTransitionSerializer, responses=CaseSerializer)
     @action(detail=True, methods=["post"], permission_classes=[requires("crm.change_case")])
