@@ -43,6 +43,13 @@ class RolePermissions(permissions.DjangoModelPermissions):
     }
 
 
+class DocsReaders(permissions.BasePermission):
+    """Who may read the API's schema and docs: signed-in users, or anyone with API_DOCS_PUBLIC."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return settings.API_DOCS_PUBLIC or bool(request.user and request.user.is_authenticated)
+
+
 def requires(perm: str) -> type[permissions.BasePermission]:
     """A permission class for one action that needs `perm` whatever its HTTP method."""
 

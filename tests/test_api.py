@@ -1,4 +1,5 @@
-"""Project-wide API policy: ids out of range or not numbers are bad input, never a 500."""
+"""Project-wide API policy: ids out of range or not numbers are bad input, never a 500; who
+reads the schema and docs."""
 
 from __future__ import annotations
 
@@ -43,3 +44,25 @@ def test_an_out_of_range_import_batch_is_a_400(api_as, supervisor):
 @pytest.mark.parametrize("pk", ["false", TOO_BIG, "-1"])
 def test_a_campaign_id_that_names_no_row_is_a_404(api_as, supervisor, pk):
     assert api_as(supervisor).get(f"/api/campaigns/{pk}/leads/").status_code == 404
+
+
+def test_anonymous_visitors_cannot_read_the_schema(client):
+    assert client.get("/api/schema/").status_code == 403
+
+
+def test_anonymous_visitors_of_the_docs_are_sent_to_sign_in(client):
+    response = client.get("/api/docs/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
+
+
+def test_signed_in_users_read_schema_and_docs(client_as, outsider):
+    client = client_as(outsider)
+    assert client.get("/api/schema/").status_code == 200
+    assert client.get("/api/docs/").status_code == 200
+
+
+def test_a_setting_opens_schema_and_docs_to_anyone(client, settings):
+    settings.API_DOCS_PUBLIC = True
+    assert client.get("/api/schema/").status_code == 200
+    assert client.get("/api/docs/").status_code == 200
