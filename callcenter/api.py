@@ -14,7 +14,7 @@ from django.db.models.fields.related import ManyToManyRel, ManyToOneRel, OneToOn
 from django.forms import ModelChoiceField
 from django_filters import fields as filter_fields
 from django_filters import rest_framework as filters
-from rest_framework import exceptions, pagination, permissions, serializers
+from rest_framework import exceptions, pagination, permissions, serializers, throttling
 
 if TYPE_CHECKING:
     from rest_framework.request import Request
@@ -147,6 +147,39 @@ class FilterBackend(filters.DjangoFilterBackend):
     """django-filter's backend, building `filterset_fields` on the project's FilterSet."""
 
     filterset_base = FilterSet
+
+
+# --- Throttles: rates from settings.API_THROTTLE_RATES, read when a request comes -------------
+
+
+def _rate(scope: str | None) -> str | None:
+    return settings.API_THROTTLE_RATES.get(scope) if scope else None
+
+
+class AnonThrottle(throttling.AnonRateThrottle):
+    """Anonymous requests, by client address."""
+
+    def get_rate(self) -> str | None:
+        return _rate(self.scope)
+
+
+class UserThrottle(throttling.UserRateThrottle):
+    """Signed-in requests, by user."""
+
+    def get_rate(self) -> str | None:
+        return _rate(self.scope)
+
+
+class SignInThrottle(throttling.SimpleRateThrottle):
+    """Sign-in attempts by client address, signed in or not: guessing passwords is slow."""
+
+    scope = "sign_in"
+
+    def get_rate(self) -> str | None:
+        return _rate(self.scope)
+
+    def get_cache_key(self, request: Request, view: APIView) -> str | None:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
 class Pagination(pagination.PageNumberPagination):

@@ -5,8 +5,10 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 from drf_spectacular.views import SpectacularSwaggerView
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import NotAuthenticated
 
+from callcenter.api import SignInThrottle
 from callcenter.http import SignedInRequest
 from crm import selectors
 
@@ -31,3 +33,9 @@ class ApiDocsView(SpectacularSwaggerView):
         if isinstance(exc, NotAuthenticated):
             return redirect_to_login(self.request.get_full_path())
         return super().handle_exception(exc)
+
+
+class ApiTokenView(ObtainAuthToken):
+    """A user's API token for their username and password; attempts are throttled."""
+
+    throttle_classes = [SignInThrottle]

@@ -4,6 +4,7 @@ reads the schema and docs."""
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 
 from tests.factories import CampaignFactory
 
@@ -66,3 +67,29 @@ def test_a_setting_opens_schema_and_docs_to_anyone(client, settings):
     settings.API_DOCS_PUBLIC = True
     assert client.get("/api/schema/").status_code == 200
     assert client.get("/api/docs/").status_code == 200
+
+
+def test_token_requests_are_throttled_by_address(api_client, agent, settings):
+    settings.API_THROTTLE_RATES = {**settings.API_THROTTLE_RATES, "sign_in": "5/minute"}
+    # An address of its own, so no other test's requests count.
+    address = {"REMOTE_ADDR": "192.0.2.10"}
+    answers = [
+        api_client.post(
+            "/api/auth/token/", {"username": "agent", "password": "guess"}, **address
+        ).status_code
+        for _ in range(5)
+    ]
+    assert answers == [400] * 5
+    right = api_client.post(
+        "/api/auth/token/", {"username": "agent", "password": "s3cret-pass"}, **address
+    )
+    assert right.status_code == 429
+    assert "token" not in right.data
+
+
+def test_api_requests_are_throttled_per_user(api_as, agent, settings):
+    settings.API_THROTTLE_RATES = {**settings.API_THROTTLE_RATES, "user": "3/minute"}
+    # Ids come back after a rollback: forget what an earlier user of this id was counted.
+    cache.delete(f"throttle_user_{agent.pk}")
+    client = api_as(agent)
+    assert [client.get("/api/customers/").status_code for _ in range(4)] == [200, 200, 200, 429]
