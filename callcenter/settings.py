@@ -288,6 +288,13 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["callcenter.api.DocsReaders"],
+    # Requests and answers get components of their own: read-only fields and what may be
+    # sent (an interaction's kinds) differ between them.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "callcenter.schema.error_responses",
+    ],
     # Swagger UI assets come from the installed sidecar package, never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -300,6 +307,9 @@ SPECTACULAR_SETTINGS = {
         "CampaignStatusEnum": "campaigns.models.Campaign.Status",
         "LeadStatusEnum": "campaigns.models.Lead.Status",
         "LeadImportStatusEnum": "campaigns.models.LeadImport.Status",
+        # Interactions: every kind on the way out, only those added by hand on the way in.
+        "InteractionKindEnum": "crm.serializers.INTERACTION_KINDS",
+        "AddableInteractionKindEnum": "crm.serializers.ADDABLE_KINDS",
     },
 }
 

@@ -36,5 +36,7 @@ urlpatterns = [
     path("", include("crm.urls")),
 ]
 
+handler404 = "callcenter.views.not_found"
+
 admin.site.site_header = "Call center administration"
 admin.site.site_title = "Call center admin"

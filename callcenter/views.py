@@ -1,8 +1,9 @@
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.views import defaults
 from django.views.decorators.http import require_GET
 from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -39,3 +40,10 @@ class ApiTokenView(ObtainAuthToken):
     """A user's API token for their username and password; attempts are throttled."""
 
     throttle_classes = [SignInThrottle]
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """404 for paths no URL matches: JSON under /api/ (as the API's own 404s), else the page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)

@@ -8,6 +8,7 @@ from typing import Any
 from rest_framework import serializers
 
 from callcenter.api import IdField
+from callcenter.schema import LocalTimeField
 from crm.serializers import DncCheckSerializer, PhoneNumberSerializerField
 
 from . import selectors
@@ -29,6 +30,8 @@ class CountersSerializer(serializers.Serializer):
 
 class CampaignSerializer(serializers.ModelSerializer):
     counters = serializers.SerializerMethodField()
+    window_start = LocalTimeField(read_only=True, help_text="Daily, in the lead's local time.")
+    window_end = LocalTimeField(read_only=True, help_text="Daily, in the lead's local time.")
 
     class Meta:
         model = Campaign

@@ -135,7 +135,8 @@ class CaseViewSet(
         return Response(CaseSerializer(case, context=self.get_serializer_context()).data)
 
     @extend_schema(responses=CaseEventSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    # The whole history, unpaged: so the schema says too.
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def history(self, request: Request, pk: str | None = None) -> Response:
         """Every recorded change of the case, oldest first."""
         case = self.get_object()

@@ -21,6 +21,11 @@ class AgentSerializer(serializers.ModelSerializer):
     username = serializers.CharField(source="user.username", read_only=True)
     name = serializers.CharField(source="__str__", read_only=True)
     skills = AgentSkillSerializer(source="agent_skills", many=True, read_only=True)
+    # Declared: a read-only model field loses allow_blank, and the schema then leaves the
+    # blank reason (any state but not-ready) out of the enum.
+    reason = serializers.ChoiceField(
+        choices=AgentProfile.Reason.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = AgentProfile

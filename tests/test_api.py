@@ -93,3 +93,9 @@ def test_api_requests_are_throttled_per_user(api_as, agent, settings):
     cache.delete(f"throttle_user_{agent.pk}")
     client = api_as(agent)
     assert [client.get("/api/customers/").status_code for _ in range(4)] == [200, 200, 200, 429]
+
+
+def test_an_api_path_no_url_matches_is_a_json_404(api_as, supervisor):
+    response = api_as(supervisor).get("/api/queues/1.5/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
