@@ -211,6 +211,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "dialer-reap": {"task": "campaigns.tasks.attempts_reap", "schedule": 60.0},
 }
 
+# A caller who leaves a queue within this many seconds is a short abandon: counted apart,
+# and left out of service level and abandonment (the KPI definitions).
+SHORT_ABANDON_SECONDS = env.int("SHORT_ABANDON_SECONDS", default=5)
+
 # --- Auth --------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -27,7 +27,7 @@ from tests.factories import CampaignFactory, CustomerFactory
 
 pytestmark = pytest.mark.django_db
 
-EXAMPLES_PER_OPERATION = 5
+EXAMPLES_PER_OPERATION = 4
 # What the answers must be. Left out: whether made-up ids are accepted (they name no row),
 # whether DRF's coercions (a number for a string) are refused, and auth probing (every
 # request here carries a valid token on purpose).
