@@ -8,6 +8,7 @@ Production sets DATABASE_URL, REDIS_URL, SECRET_KEY, ALLOWED_HOSTS and PUBLIC_BA
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -56,6 +57,7 @@ INSTALLED_APPS = [
     "template_partials",
     "rest_framework",
     "rest_framework.authtoken",
+    "axes",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -76,6 +78,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into its 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "callcenter.urls"
@@ -209,6 +213,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "lead-import-sweep": {"task": "campaigns.tasks.lead_imports_sweep", "schedule": 60.0},
 }
 
+# A caller who leaves a queue within this many seconds is a short abandon: counted apart,
+# and left out of service level and abandonment (the KPI definitions).
+SHORT_ABANDON_SECONDS = env.int("SHORT_ABANDON_SECONDS", default=5)
+
 # --- Auth --------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -216,6 +224,19 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes first: it refuses a locked-out sign-in before any password is checked, on the
+# login page, admin and the API token endpoint alike.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# After LOGIN_FAILURE_LIMIT wrong passwords for one username from one address, that pair
+# waits LOGIN_LOCKOUT_MINUTES (by the pair, so a guesser elsewhere cannot lock a user out).
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -256,18 +277,36 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["callcenter.api.RolePermissions"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "callcenter.api.FilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "callcenter.api.Pagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "callcenter.api.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["callcenter.api.AnonThrottle", "callcenter.api.UserThrottle"],
 }
+# Requests per client and period (DRF's "N/second|minute|hour|day"): anonymous by address,
+# signed-in by user, and API token requests (password guesses) by address.
+API_THROTTLE_RATES = {
+    "anon": env.str("API_THROTTLE_ANON", default="60/minute"),
+    "user": env.str("API_THROTTLE_USER", default="1200/minute"),
+    "sign_in": env.str("API_THROTTLE_SIGN_IN", default="10/minute"),
+}
+# The schema maps every endpoint and filter: only signed-in users read it, unless opened.
+API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=False)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Call center API",
     "DESCRIPTION": "CRM, telephony and campaign data for integrations.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["callcenter.api.DocsReaders"],
+    # Requests and answers get components of their own: read-only fields and what may be
+    # sent (an interaction's kinds) differ between them.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "callcenter.schema.error_responses",
+    ],
     # Swagger UI assets come from the installed sidecar package, never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -280,6 +319,9 @@ SPECTACULAR_SETTINGS = {
         "CampaignStatusEnum": "campaigns.models.Campaign.Status",
         "LeadStatusEnum": "campaigns.models.Lead.Status",
         "LeadImportStatusEnum": "campaigns.models.LeadImport.Status",
+        # Interactions: every kind on the way out, only those added by hand on the way in.
+        "InteractionKindEnum": "crm.serializers.INTERACTION_KINDS",
+        "AddableInteractionKindEnum": "crm.serializers.ADDABLE_KINDS",
     },
 }
 

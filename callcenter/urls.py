@@ -1,8 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from campaigns import api as campaigns_api
@@ -27,15 +26,17 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
-    path("api/auth/token/", obtain_auth_token, name="api_token"),
+    path("api/auth/token/", views.ApiTokenView.as_view(), name="api_token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    path("api/docs/", views.ApiDocsView.as_view(url_name="api_schema"), name="api_docs"),
     path("api/", include(router.urls)),
     path("campaigns/voice/", include("campaigns.dialer.urls")),
     path("campaigns/", include("campaigns.urls")),
     path("telephony/", include("telephony.urls")),
     path("", include("crm.urls")),
 ]
+
+handler404 = "callcenter.views.not_found"
 
 admin.site.site_header = "Call center administration"
 admin.site.site_title = "Call center admin"

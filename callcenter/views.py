@@ -1,8 +1,15 @@
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.views import defaults
 from django.views.decorators.http import require_GET
+from drf_spectacular.views import SpectacularSwaggerView
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import NotAuthenticated
 
+from callcenter.api import SignInThrottle
 from callcenter.http import SignedInRequest
 from crm import selectors
 
@@ -17,3 +24,26 @@ def home(request: SignedInRequest) -> HttpResponse:
         else []
     )
     return render(request, "home.html", {"my_cases": my_cases})
+
+
+class ApiDocsView(SpectacularSwaggerView):
+    """Swagger UI over the schema; an anonymous visitor is sent to sign in first."""
+
+    # A redirect is no DRF Response, but DRF finalizes any HttpResponse: the stubs are narrower.
+    def handle_exception(self, exc: Exception) -> HttpResponseBase:  # type: ignore[override]
+        if isinstance(exc, NotAuthenticated):
+            return redirect_to_login(self.request.get_full_path())
+        return super().handle_exception(exc)
+
+
+class ApiTokenView(ObtainAuthToken):
+    """A user's API token for their username and password; attempts are throttled."""
+
+    throttle_classes = [SignInThrottle]
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """404 for paths no URL matches: JSON under /api/ (as the API's own 404s), else the page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)

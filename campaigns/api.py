@@ -7,10 +7,10 @@ from collections.abc import Sequence
 
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import parsers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -52,6 +52,7 @@ class CampaignViewSet(viewsets.ReadOnlyModelViewSet):
 
     def _campaign(self) -> Campaign:
         # Not get_object(): the lead filters (?status=) are not the campaign list's filters.
+        # DRF's get_object_or_404, like get_object(), answers 404 to an id that is no number.
         return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
 
     def _control(self, request: SignedInApiRequest, verb: str) -> Response:

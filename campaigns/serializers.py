@@ -7,6 +7,8 @@ from typing import Any
 
 from rest_framework import serializers
 
+from callcenter.api import IdField
+from callcenter.schema import LocalTimeField
 from crm.serializers import DncCheckSerializer, PhoneNumberSerializerField
 
 from . import selectors
@@ -28,6 +30,8 @@ class CountersSerializer(serializers.Serializer):
 
 class CampaignSerializer(serializers.ModelSerializer):
     counters = serializers.SerializerMethodField()
+    window_start = LocalTimeField(read_only=True, help_text="Daily, in the lead's local time.")
+    window_end = LocalTimeField(read_only=True, help_text="Daily, in the lead's local time.")
 
     class Meta:
         model = Campaign
@@ -83,7 +87,7 @@ class LeadSerializer(serializers.ModelSerializer):
 class LeadFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Lead.Status.choices, required=False)
     phone = PhoneNumberSerializerField(required=False)
-    import_batch = serializers.IntegerField(required=False)
+    import_batch = IdField(required=False)
 
 
 class LeadImportSerializer(serializers.ModelSerializer):

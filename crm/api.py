@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
-from callcenter.api import Permission, requires
+from callcenter.api import FilterSet, Permission, requires
 from callcenter.http import SignedInApiRequest
 
 from . import selectors, services
@@ -34,7 +34,7 @@ from .serializers import (
 )
 
 
-class CustomerFilter(django_filters.FilterSet):
+class CustomerFilter(FilterSet):
     phone = django_filters.CharFilter(
         method="filter_phone", label="Phone number in any format (caller-ID lookup)"
     )
@@ -122,9 +122,7 @@ class CaseViewSet(
         case = serializer.instance
         if case is None:  # UpdateModelMixin binds the case it changes
             raise TypeError("An update needs the serializer's instance.")
-        if "owner" in data:
-            case = services.case_assign(case=case, actor=self.request.user, owner=data.pop("owner"))
-        serializer.instance = services.case_update(case=case, actor=self.request.user, **data)
+        serializer.instance = services.case_change(case=case, actor=self.request.user, **data)
 
     @extend_schema(request=CaseTransitionSerializer, responses=CaseSerializer)
     @action(detail=True, methods=["post"], permission_classes=[requires("crm.change_case")])
@@ -137,7 +135,8 @@ class CaseViewSet(
         return Response(CaseSerializer(case, context=self.get_serializer_context()).data)
 
     @extend_schema(responses=CaseEventSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    # The whole history, unpaged: so the schema says too.
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def history(self, request: Request, pk: str | None = None) -> Response:
         """Every recorded change of the case, oldest first."""
         case = self.get_object()

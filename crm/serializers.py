@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
 from .models import (
@@ -154,11 +155,39 @@ class CaseEventSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "actor", "changes", "created_at"]
 
 
+# Calls and case changes are appended by telephony and the case workflow, not by hand.
+# Plain values: the schema names each enum by these lists (ENUM_NAME_OVERRIDES).
+INTERACTION_KINDS = [str(kind) for kind in Interaction.Kind]
+ADDABLE_KINDS = [
+    str(kind) for kind in (Interaction.Kind.NOTE, Interaction.Kind.EMAIL, Interaction.Kind.SMS)
+]
+
+
+class InteractionKindField(serializers.ChoiceField):
+    """Every kind on the way out; only the kinds people add by hand on the way in."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=Interaction.Kind.choices, **kwargs)
+
+    def to_internal_value(self, data: str | int | tuple) -> str:
+        kind = str(super().to_internal_value(data))
+        if kind not in ADDABLE_KINDS:
+            self.fail("invalid_choice", input=data)
+        return kind
+
+
+class InteractionKindFieldSchema(OpenApiSerializerFieldExtension):
+    """The schema of InteractionKindField: its enum depends on the direction."""
+
+    target_class = InteractionKindField
+
+    def map_serializer_field(self, auto_schema: object, direction: str) -> dict[str, Any]:
+        kinds = INTERACTION_KINDS if direction == "response" else ADDABLE_KINDS
+        return {"type": "string", "enum": kinds}
+
+
 class InteractionSerializer(serializers.ModelSerializer):
-    # Calls and case changes are appended by telephony and the case workflow, not by hand.
-    kind = serializers.ChoiceField(
-        choices=[Interaction.Kind.NOTE, Interaction.Kind.EMAIL, Interaction.Kind.SMS]
-    )
+    kind = InteractionKindField()
     # DRF's metaclass takes declared fields off the class: this is the output's "source"
     # key, not the Field.source attribute the stubs see it overriding.
     source = serializers.SerializerMethodField()  # type: ignore[assignment]

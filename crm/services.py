@@ -245,6 +245,15 @@ def case_create(
     due_at: datetime | None = None,
 ) -> Case:
     """Open a case for a customer; it is recorded in the case history and the timeline."""
+    # The rule of case_assign: a person may open a case for themselves or for nobody; for
+    # someone else only with crm.assign_case. (No actor: the system, e.g. a voicemail.)
+    if (
+        actor is not None
+        and owner is not None
+        and owner != actor
+        and not actor.has_perm("crm.assign_case")
+    ):
+        raise PermissionDenied("Only supervisors can assign cases to someone else.")
     case = Case(
         customer=customer,
         subject=subject,
@@ -366,6 +375,17 @@ def case_assign(*, case: Case, actor: User, owner: User | None) -> Case:
         summary=f"Case {case.reference} assigned to {after or 'nobody'}",
     )
     return case
+
+
+_UNCHANGED: Any = object()
+
+
+@transaction.atomic
+def case_change(*, case: Case, actor: User, owner: User | None = _UNCHANGED, **fields: Any) -> Case:
+    """Change a case's owner and details together: both happen, or neither."""
+    if owner is not _UNCHANGED:
+        case = case_assign(case=case, actor=actor, owner=owner)
+    return case_update(case=case, actor=actor, **fields)
 
 
 # --- Do-Not-Call --------------------------------------------------------------------------

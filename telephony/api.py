@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from .acd.presence import agent_set_state
+from .acd.selectors import calls_with_queue_outcome
 from .models import AgentProfile, Call, Queue
 from .serializers import AgentSerializer, AgentStateSerializer, CallSerializer, QueueSerializer
 
@@ -46,7 +47,7 @@ class QueueViewSet(viewsets.ReadOnlyModelViewSet):
 class CallViewSet(viewsets.ReadOnlyModelViewSet):
     """Call records, newest first."""
 
-    queryset = Call.objects.all()
+    queryset = calls_with_queue_outcome(Call.objects.all())
     serializer_class = CallSerializer
     filterset_fields = ["direction", "state", "queue", "customer", "twilio_status"]
     ordering_fields = ["created_at", "duration_seconds"]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django.db.models import Count, Min
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from .acd.selectors import QUEUE_OUTCOMES, queue_today
 from .models import AgentProfile, AgentSkill, Call, Queue, QueueEntry
 
 
@@ -21,6 +23,11 @@ class AgentSerializer(serializers.ModelSerializer):
     username = serializers.CharField(source="user.username", read_only=True)
     name = serializers.CharField(source="__str__", read_only=True)
     skills = AgentSkillSerializer(source="agent_skills", many=True, read_only=True)
+    # Declared: a read-only model field loses allow_blank, and the schema then leaves the
+    # blank reason (any state but not-ready) out of the enum.
+    reason = serializers.ChoiceField(
+        choices=AgentProfile.Reason.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = AgentProfile
@@ -45,10 +52,26 @@ class AgentStateSerializer(serializers.Serializer):
     )
 
 
+class QueueTodaySerializer(serializers.Serializer):
+    answered = serializers.IntegerField()
+    abandoned = serializers.IntegerField(
+        help_text="Callers who hung up while waiting, after SHORT_ABANDON_SECONDS."
+    )
+    short_abandoned = serializers.IntegerField(
+        help_text="Callers who hung up within SHORT_ABANDON_SECONDS (not in abandoned)."
+    )
+    average_wait_seconds = serializers.IntegerField(
+        allow_null=True, help_text="From entering the queue to an agent, answered callers."
+    )
+
+
 class QueueSerializer(serializers.ModelSerializer):
-    """A queue with what is happening in it now."""
+    """A queue with what is happening in it now, and today's figures."""
 
     live = serializers.SerializerMethodField()
+    today = serializers.SerializerMethodField(
+        help_text="Since midnight in the call center's time zone."
+    )
 
     class Meta:
         model = Queue
@@ -61,7 +84,12 @@ class QueueSerializer(serializers.ModelSerializer):
             "service_level_percent",
             "wrap_up_seconds",
             "live",
+            "today",
         ]
+
+    @extend_schema_field(QueueTodaySerializer)
+    def get_today(self, queue: Queue) -> dict:
+        return QueueTodaySerializer(queue_today(queue=queue)).data
 
     def get_live(self, queue: Queue) -> dict:
         waiting = QueueEntry.objects.filter(queue=queue, status=QueueEntry.Status.WAITING)
@@ -77,6 +105,13 @@ class QueueSerializer(serializers.ModelSerializer):
 
 
 class CallSerializer(serializers.ModelSerializer):
+    queue_outcome = serializers.ChoiceField(
+        choices=QUEUE_OUTCOMES,
+        read_only=True,
+        allow_null=True,
+        help_text="What became of the call's place in a queue (null: it never queued).",
+    )
+
     class Meta:
         model = Call
         fields = [
@@ -84,6 +119,7 @@ class CallSerializer(serializers.ModelSerializer):
             "sid",
             *Call.AT_A_GLANCE,
             "queue_result",
+            "queue_outcome",
             "ivr_path",
             "ivr_inputs",
             "identified_by",

@@ -3,10 +3,27 @@ under way."""
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
-from django.db.models import Avg, F, Q
+from datetime import datetime, time, timedelta
+from typing import TypedDict
 
-from ..models import AgentProfile, QueueEntry
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import (
+    Avg,
+    Case,
+    CharField,
+    Count,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.utils import timezone
+
+from ..models import AgentProfile, Call, Queue, QueueEntry
 
 # The handle time assumed for a queue that has no finished calls yet.
 DEFAULT_HANDLE_SECONDS = 180
@@ -72,3 +89,69 @@ def position_and_wait(entry: QueueEntry) -> tuple[int, int]:
         state__in=[AgentProfile.State.OFFLINE, AgentProfile.State.NOT_READY]
     ).count()
     return ahead + 1, int((ahead + 1) * handle / max(1, staffed))
+
+
+class QueueToday(TypedDict):
+    answered: int
+    abandoned: int
+    short_abandoned: int
+    average_wait_seconds: int | None
+
+
+def queue_today(*, queue: Queue, now: datetime | None = None) -> QueueToday:
+    """Today's figures of a queue (since midnight in the call center's TIME_ZONE), as the
+    KPI definitions say: answered, abandoned after the short-abandon threshold (shorter
+    ones counted apart), and the average wait of answered callers (ASA)."""
+    now = now or timezone.now()
+    midnight = timezone.make_aware(datetime.combine(timezone.localdate(now), time.min))
+    short = timedelta(seconds=settings.SHORT_ABANDON_SECONDS)
+    waited = F("connected_at") - F("waiting_since")
+    abandoned = Q(kind=QueueEntry.Kind.CALL, status=QueueEntry.Status.ABANDONED)
+    stayed = Q(ended_at__gt=F("waiting_since") + short)
+    figures = QueueEntry.objects.filter(
+        queue=queue, waiting_since__gte=midnight, transferred_from__isnull=True
+    ).aggregate(
+        answered=Count("id", filter=Q(connected_at__isnull=False)),
+        abandoned=Count("id", filter=abandoned & stayed),
+        short_abandoned=Count("id", filter=abandoned & ~stayed),
+        wait=Avg(waited, filter=Q(connected_at__isnull=False)),
+    )
+    wait = figures.pop("wait")
+    return QueueToday(
+        answered=figures["answered"],
+        abandoned=figures["abandoned"],
+        short_abandoned=figures["short_abandoned"],
+        average_wait_seconds=round(wait.total_seconds()) if wait is not None else None,
+    )
+
+
+# What became of a call's (latest) place in a queue.
+QUEUE_OUTCOMES = ["answered", "abandoned", "callback", "voicemail", "waiting"]
+
+
+def calls_with_queue_outcome(calls: QuerySet[Call]) -> QuerySet[Call]:
+    """`calls` with `queue_outcome`: what became of each call's latest place in a queue
+    (None for a call that never queued). A callback request is not an abandon."""
+    latest = QueueEntry.objects.filter(call=OuterRef("pk"), transferred_from__isnull=True)
+    latest = latest.order_by("-id")
+    status = "queue_entry_status"
+    return calls.annotate(
+        queue_entry_kind=Subquery(latest.values("kind")[:1]),
+        queue_entry_status=Subquery(latest.values("status")[:1]),
+    ).annotate(
+        queue_outcome=Case(
+            When(queue_entry_kind=QueueEntry.Kind.CALLBACK, then=Value("callback")),
+            When(**{status: QueueEntry.Status.ABANDONED}, then=Value("abandoned")),
+            When(**{status: QueueEntry.Status.OVERFLOWED}, then=Value("voicemail")),
+            When(
+                **{f"{status}__in": [QueueEntry.Status.CONNECTED, QueueEntry.Status.DONE]},
+                then=Value("answered"),
+            ),
+            When(
+                **{f"{status}__in": [QueueEntry.Status.WAITING, QueueEntry.Status.OFFERED]},
+                then=Value("waiting"),
+            ),
+            default=None,
+            output_field=CharField(),
+        )
+    )

@@ -1,6 +1,7 @@
 import json
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
@@ -259,6 +260,50 @@ class TestCases:
         assert response.status_code == 403
         case.refresh_from_db()
         assert case.owner is None
+
+    def test_agent_cannot_open_a_case_for_someone_else(self, api_as, agent, other_agent, ava):
+        response = api_as(agent).post(
+            "/api/cases/",
+            {"customer": ava.pk, "subject": "Refund", "owner": other_agent.pk},
+            format="json",
+        )
+        assert response.status_code == 403
+        assert not Case.objects.exists()
+
+    def test_agent_opens_a_case_for_themselves(self, api_as, agent, ava):
+        response = api_as(agent).post(
+            "/api/cases/",
+            {"customer": ava.pk, "subject": "Refund", "owner": agent.pk},
+            format="json",
+        )
+        assert response.status_code == 201
+        assert Case.objects.get().owner == agent
+
+    def test_supervisor_opens_a_case_for_an_agent(self, api_as, supervisor, agent, ava):
+        response = api_as(supervisor).post(
+            "/api/cases/",
+            {"customer": ava.pk, "subject": "Refund", "owner": agent.pk},
+            format="json",
+        )
+        assert response.status_code == 201
+        assert Case.objects.get().owner == agent
+
+    def test_a_failed_update_leaves_the_owner_as_it_was(
+        self, api_as, supervisor, agent, ava, monkeypatch
+    ):
+        case = services.case_create(customer=ava, actor=supervisor, subject="Refund")
+
+        def update_fails(**kwargs):
+            raise ValidationError({"priority": ["Refused."]})
+
+        monkeypatch.setattr(services, "case_update", update_fails)
+        response = api_as(supervisor).patch(
+            f"/api/cases/{case.pk}/", {"owner": agent.pk, "priority": 4}, format="json"
+        )
+        assert response.status_code == 400
+        case.refresh_from_db()
+        assert case.owner is None
+        assert not case.events.filter(kind="assigned").exists()
 
     def test_qa_analyst_cannot_move_cases(self, api_as, qa_analyst, agent, ava):
         case = services.case_create(customer=ava, actor=agent, subject="Refund")

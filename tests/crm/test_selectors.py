@@ -62,7 +62,7 @@ def test_timeline_is_newest_first(ava, agent):
 def test_case_list_scopes(agent, other_agent):
     customer = CustomerFactory()
     mine = services.case_create(customer=customer, actor=agent, owner=agent, subject="Mine")
-    services.case_create(customer=customer, actor=agent, owner=other_agent, subject="Theirs")
+    services.case_create(customer=customer, actor=other_agent, owner=other_agent, subject="Theirs")
     nobody = services.case_create(customer=customer, actor=agent, subject="Nobody's")
     assert list(selectors.case_list(user=agent)) == [mine]
     assert list(selectors.case_list(user=agent, scope="unassigned")) == [nobody]

@@ -206,7 +206,7 @@ def test_add_phone_number_partial_and_error(client_as, agent, customer):
 
 def test_case_list_filters_with_htmx(client_as, agent, case, other_agent):
     services.case_create(
-        customer=case.customer, actor=agent, owner=other_agent, subject="Replacement modem"
+        customer=case.customer, actor=other_agent, owner=other_agent, subject="Replacement modem"
     )
     client = client_as(agent)
     mine = client.get(reverse("crm:case_list")).content.decode()

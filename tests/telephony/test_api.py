@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
+import time_machine
+from django.utils import timezone
 
 from telephony.models import AgentProfile, AgentSkill, Call, Queue, QueueEntry, QueueSkill, Skill
 
@@ -79,3 +83,69 @@ def test_calls_filtered(api_as, supervisor):
 
 def test_agents_cannot_list_calls(api_as, agent):
     assert api_as(agent).get("/api/calls/").status_code == 403
+
+
+def _entry(queue, *, waited, status, connected=None, kind="call", call=None):
+    start = timezone.now() - timedelta(minutes=30)
+    return QueueEntry.objects.create(
+        queue=queue,
+        call=call,
+        kind=kind,
+        status=status,
+        waiting_since=start,
+        connected_at=start + timedelta(seconds=connected) if connected is not None else None,
+        ended_at=start + timedelta(seconds=waited),
+    )
+
+
+@time_machine.travel(datetime(2026, 3, 4, 15, 0, tzinfo=UTC), tick=False)
+def test_queue_figures_of_today(api_as, supervisor, settings):
+    settings.SHORT_ABANDON_SECONDS = 5
+    queue = Queue.objects.create(name="Billing")
+    _entry(queue, waited=200, status="done", connected=20)
+    _entry(queue, waited=300, status="done", connected=40)
+    _entry(queue, waited=60, status="abandoned")
+    _entry(queue, waited=3, status="abandoned")  # a short abandon
+    yesterday = _entry(queue, waited=60, status="abandoned")
+    QueueEntry.objects.filter(pk=yesterday.pk).update(
+        waiting_since=timezone.now() - timedelta(days=1)
+    )
+    today = api_as(supervisor).get(f"/api/queues/{queue.pk}/").data["today"]
+    assert today == {
+        "answered": 2,
+        "abandoned": 1,
+        "short_abandoned": 1,
+        "average_wait_seconds": 30,
+    }
+
+
+def test_a_queue_with_no_calls_today_has_no_average_wait(api_as, supervisor):
+    queue = Queue.objects.create(name="Quiet")
+    today = api_as(supervisor).get(f"/api/queues/{queue.pk}/").data["today"]
+    assert today["answered"] == 0 and today["average_wait_seconds"] is None
+
+
+def test_calls_say_what_became_of_their_place_in_the_queue(api_as, supervisor):
+    queue = Queue.objects.create(name="Billing")
+    outcomes = {}
+    for n, (kind, status, expected) in enumerate(
+        [
+            ("callback", "waiting", "callback"),
+            ("call", "abandoned", "abandoned"),
+            ("call", "done", "answered"),
+            ("call", "overflowed", "voicemail"),
+        ]
+    ):
+        call = Call.objects.create(
+            sid=f"CA{n:032d}",
+            direction="inbound",
+            from_number="+1",
+            to_number="+2",
+            queue_result="hangup",
+        )
+        _entry(queue, waited=60, status=status, kind=kind, call=call)
+        outcomes[call.sid] = expected
+    Call.objects.create(sid="CA" + "9" * 32, direction="inbound", from_number="+1", to_number="+2")
+    outcomes["CA" + "9" * 32] = None
+    data = api_as(supervisor).get("/api/calls/").data["results"]
+    assert {c["sid"]: c["queue_outcome"] for c in data} == outcomes
