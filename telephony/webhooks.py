@@ -87,6 +87,7 @@ PARAM_SHAPES: dict[str, re.Pattern[str]] = {
     "CallStatus": _up_to(Call, "twilio_status"),
     "Direction": _up_to(Call, "direction"),
     "QueueResult": _up_to(Call, "queue_result"),
+    "DialCallStatus": _up_to(Call, "twilio_status"),  # kept in the call's IVR inputs
     "RecordingUrl": _up_to(Recording, "url"),
     "RecordingStatus": _up_to(Recording, "status"),
     "RecordingSource": _up_to(Recording, "source"),

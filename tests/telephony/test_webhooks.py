@@ -538,6 +538,7 @@ class TestParameterShapes:
             {"SequenceNumber": "9" * 5000},
             {"SequenceNumber": "²"},
             {"CallStatus": "completed" * 10},
+            {"DialCallStatus": "busy" * 100},
         ],
         ids=[
             "uppercase-sid",
@@ -548,6 +549,7 @@ class TestParameterShapes:
             "huge-sequence",
             "unicode-digit",
             "long-status",
+            "long-dial-status",
         ],
     )
     def test_a_status_callback_of_the_wrong_shape_is_refused(
