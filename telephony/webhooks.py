@@ -20,7 +20,7 @@ from typing import Concatenate, TypeAlias
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Field, Model
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -57,7 +57,10 @@ def _sid(prefixes: str) -> re.Pattern[str]:
 
 
 def _up_to(model: type[Model], field: str) -> re.Pattern[str]:
-    max_length = model._meta.get_field(field).max_length
+    model_field = model._meta.get_field(field)
+    if not isinstance(model_field, Field):
+        raise TypeError(f"{model.__name__}.{field} is a relation, not a column.")
+    max_length = model_field.max_length
     return re.compile(rf".{{0,{max_length}}}", re.DOTALL)
 
 
