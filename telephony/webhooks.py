@@ -117,13 +117,9 @@ def param_problems(params: dict[str, str], *, requires: tuple[str, ...]) -> list
 class CallLookup(enum.Enum):
     """How a webhook finds the Call it is about, by the request's CallSid."""
 
-    # Created on first sight with the caller identified (calls.call_start); locked. Twilio
-    # may ask for a document after telling us the call ended (it does not promise order):
-    # then the answer is to hang up, and the view, which would lead the caller on, never runs.
+    # Created on first sight with the caller identified (calls.call_start); locked. Status
+    # callbacks too: Twilio does not promise they come after the call's first webhook.
     START = "start"
-    # Created on first sight too, and the view runs even when the call has ended: status
-    # callbacks, and actions reporting how something ended (a message left, a conversation).
-    TRACK = "track"
     # Only a call we already know, locked: callbacks about unknown SIDs change nothing.
     FIND = "find"
     # No call: messages, and webhooks that need none.
@@ -195,7 +191,7 @@ def _xml(document: twiml.Document | twiml.Reply) -> HttpResponse:
 
 
 def _call_for(lookup: CallLookup, params: dict[str, str]) -> Call | None:
-    if lookup in (CallLookup.START, CallLookup.TRACK):
+    if lookup is CallLookup.START:
         return calls.call_start(params=params)
     if lookup is CallLookup.FIND:
         return Call.objects.select_for_update().filter(sid=params.get("CallSid", "")).first()
@@ -243,10 +239,7 @@ def twilio_webhook(
             try:
                 with transaction.atomic():
                     hook = Webhook(request=request, params=params, call=_call_for(call, params))
-                    if call is CallLookup.START and hook.started_call.state == Call.State.ENDED:
-                        hook.ignored, answer = True, twiml.hang_up(twiml.document())
-                    else:
-                        answer = view(hook, **kwargs)
+                    answer = view(hook, **kwargs)
                     calls.event_log(kind=event, params=params, call=hook.call, ignored=hook.ignored)
             except Exception:
                 logger.exception("Webhook %s failed for %s", request.path, params.get("CallSid"))

@@ -26,7 +26,7 @@ def attempt_answer(hook: Webhook, attempt_id: int) -> twiml.Document:
     return services.attempt_answered(attempt_id=attempt_id, call=hook.started_call)
 
 
-@twilio_webhook("status", on_error=no_content, call=CallLookup.TRACK)
+@twilio_webhook("status", on_error=no_content)
 def attempt_status(hook: Webhook, attempt_id: int) -> None:
     """Progress of the lead's call: ringing, answered, busy, no answer, completed..."""
     hook.ignored = not calls.call_status_update(call=hook.call, params=hook.params)

@@ -33,14 +33,14 @@ def acd_agent_answer(hook: Webhook, entry_id: int) -> twiml.Document:
     return offers.agent_answered(entry_id=entry_id)
 
 
-@twilio_webhook("status", on_error=no_content, call=CallLookup.TRACK)
+@twilio_webhook("status", on_error=no_content)
 def acd_agent_status(hook: Webhook, entry_id: int) -> None:
     """Progress of the agent's leg: unanswered means a missed offer."""
     hook.ignored = not calls.call_status_update(call=hook.call, params=hook.params)
     offers.agent_leg_status(entry_id=entry_id, params=hook.params)
 
 
-@twilio_webhook("consult-status", on_error=no_content, call=CallLookup.TRACK)
+@twilio_webhook("consult-status", on_error=no_content)
 def acd_consult_status(hook: Webhook, entry_id: int) -> None:
     """Progress of an outside number consulted before a warm transfer."""
     consult_leg_status(entry_id=entry_id, params=hook.params)
@@ -52,7 +52,7 @@ def acd_caller_join(hook: Webhook, entry_id: int) -> twiml.Document:
     return offers.caller_join(call=hook.started_call, entry_id=entry_id)
 
 
-@twilio_webhook("caller-done", on_error=voice_apology, call=CallLookup.TRACK)
+@twilio_webhook("caller-done", on_error=voice_apology)
 def acd_caller_done(hook: Webhook, entry_id: int) -> twiml.Document:
     """The caller's side of the conversation ended."""
     if QueueEntry.objects.filter(pk=entry_id).exists():

@@ -12,7 +12,7 @@ from . import services
 from .selectors import language_for
 
 
-@twilio_webhook("status", on_error=no_content, call=CallLookup.TRACK)
+@twilio_webhook("status", on_error=no_content)
 def voice_status(hook: Webhook) -> None:
     """Call progress: ringing, answered, completed... in any order, perhaps twice, perhaps
     before the call's first voice webhook."""
@@ -32,9 +32,7 @@ def sms_incoming(hook: Webhook) -> twiml.Reply:
     return twiml.message_reply(reply)
 
 
-@twilio_webhook(
-    "voicemail", on_error=voice_apology, call=CallLookup.TRACK, requires=("CallSid", "RecordingSid")
-)
+@twilio_webhook("voicemail", on_error=voice_apology, requires=("CallSid", "RecordingSid"))
 def voicemail(hook: Webhook) -> twiml.Document:
     """The caller recorded a message: open a case with it."""
     node_id = hook.query.get("node", "")
