@@ -466,6 +466,8 @@ class Call(models.Model):
             models.Index(fields=["state", "queue"]),
             models.Index(fields=["customer", "-created_at"]),
         ]
+        # An empty SID would be "the same call" as every other one without a SID.
+        constraints = [models.CheckConstraint(condition=~models.Q(sid=""), name="call_has_sid")]
 
     def __str__(self) -> str:
         return self.sid
@@ -527,6 +529,9 @@ class Recording(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(sid=""), name="recording_has_sid")
+        ]
 
     def __str__(self) -> str:
         return self.sid
@@ -558,6 +563,9 @@ class SmsMessage(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = "SMS message"
+        # Messages are told apart by their SID: an empty one would make every later one
+        # without a SID its duplicate.
+        constraints = [models.CheckConstraint(condition=~models.Q(sid=""), name="sms_has_sid")]
 
     def __str__(self) -> str:
         return self.sid

@@ -1,7 +1,8 @@
 """What every Twilio webhook does around its one service call: `twilio_webhook`.
 
-It checks Twilio's signature, exempts the view from CSRF (Twilio signs instead), finds or
-creates the Call the request is about, runs the view in one transaction, keeps the request
+It checks Twilio's signature, exempts the view from CSRF (Twilio signs instead), refuses
+parameters that are not of Twilio's shape (`PARAM_SHAPES`), finds or creates the Call the
+request is about, runs the view in one transaction, keeps the request
 in the call's event log, and turns what the view returns into Twilio's answer. Whatever goes
 wrong inside, Twilio gets the view's safe answer: valid TwiML, so callers hear an apology
 and a safe route, never "an application error".
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -18,7 +20,14 @@ from typing import Concatenate, TypeAlias
 
 from django.conf import settings
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, QueryDict
+from django.db.models import Field, Model
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseForbidden,
+    QueryDict,
+)
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from twilio.request_validator import RequestValidator
@@ -26,7 +35,7 @@ from twilio.request_validator import RequestValidator
 from . import twiml
 from .acd import waiting
 from .calls import services as calls
-from .models import Call
+from .models import Call, Recording, SmsMessage
 
 logger = logging.getLogger(__name__)
 
@@ -43,10 +52,73 @@ def signature_is_valid(request: HttpRequest) -> bool:
     return bool(signature) and validator.validate(url, request.POST, signature)
 
 
+def _sid(prefixes: str) -> re.Pattern[str]:
+    return re.compile(rf"(?:{prefixes})[0-9a-f]{{32}}")
+
+
+def _up_to(model: type[Model], field: str) -> re.Pattern[str]:
+    model_field = model._meta.get_field(field)
+    if not isinstance(model_field, Field):
+        raise TypeError(f"{model.__name__}.{field} is a relation, not a column.")
+    max_length = model_field.max_length
+    return re.compile(rf".{{0,{max_length}}}", re.DOTALL)
+
+
+_CALL_NUMBER = _up_to(Call, "from_number")
+_COUNT = re.compile(r"[0-9]{1,9}")  # sequence numbers, durations: fit any integer column
+
+# Every parameter that reaches a record, in the shape Twilio gives it. A signed request
+# with anything else (a 5,000-character CallSid, a megabyte of "URL") is refused before
+# anything is stored: a value that does not fit its field is no value Twilio sends.
+# An absent or empty optional SID is fine; required ones are each webhook's `requires`.
+PARAM_SHAPES: dict[str, re.Pattern[str]] = {
+    "CallSid": _sid("CA"),
+    "ParentCallSid": _sid("CA"),
+    "DialCallSid": _sid("CA"),
+    "AccountSid": _sid("AC"),
+    "MessageSid": _sid("SM|MM"),
+    "SmsSid": _sid("SM|MM"),
+    "SmsMessageSid": _sid("SM|MM"),
+    "RecordingSid": _sid("RE"),
+    "QueueSid": _sid("QU"),
+    "ConferenceSid": _sid("CF"),
+    "From": _CALL_NUMBER,
+    "To": _CALL_NUMBER,
+    "Caller": _CALL_NUMBER,
+    "Called": _CALL_NUMBER,
+    "ForwardedFrom": _CALL_NUMBER,
+    "CallStatus": _up_to(Call, "twilio_status"),
+    "Direction": _up_to(Call, "direction"),
+    "QueueResult": _up_to(Call, "queue_result"),
+    "DialCallStatus": _up_to(Call, "twilio_status"),  # kept in the call's IVR inputs
+    "RecordingUrl": _up_to(Recording, "url"),
+    "RecordingStatus": _up_to(Recording, "status"),
+    "RecordingSource": _up_to(Recording, "source"),
+    "Body": _up_to(SmsMessage, "body"),
+    "SequenceNumber": _COUNT,
+    "CallDuration": _COUNT,
+    "RecordingDuration": _COUNT,
+    "DialCallDuration": _COUNT,
+    "QueueTime": _COUNT,
+    "Timestamp": re.compile(r".{0,64}", re.DOTALL),
+}
+
+
+def param_problems(params: dict[str, str], *, requires: tuple[str, ...]) -> list[str]:
+    """What is wrong with a webhook's parameters (missing SIDs, wrong shapes); [] if nothing."""
+    problems = [f"{name} is missing" for name in requires if not params.get(name)]
+    for name, value in params.items():
+        shape = PARAM_SHAPES.get(name)
+        if shape is not None and value and not shape.fullmatch(value):
+            problems.append(f"{name} is not in Twilio's shape ({len(value)} characters)")
+    return problems
+
+
 class CallLookup(enum.Enum):
     """How a webhook finds the Call it is about, by the request's CallSid."""
 
-    # Created on first sight with the caller identified (calls.call_start); locked.
+    # Created on first sight with the caller identified (calls.call_start); locked. Status
+    # callbacks too: Twilio does not promise they come after the call's first webhook.
     START = "start"
     # Only a call we already know, locked: callbacks about unknown SIDs change nothing.
     FIND = "find"
@@ -126,13 +198,31 @@ def _call_for(lookup: CallLookup, params: dict[str, str]) -> Call | None:
     return None
 
 
+# The safe answers that keep a caller on the line; the others answer callbacks and messages.
+_VOICE_ANSWERS = (voice_apology, keep_holding)
+
+
+def _refusal(request: HttpRequest, on_error: SafeAnswer, problems: list[str]) -> HttpResponse:
+    logger.warning("Refused webhook %s: %s", request.path, "; ".join(problems))
+    if on_error in _VOICE_ANSWERS:
+        return on_error(request)  # a caller may be on the line: valid TwiML, never an error
+    return HttpResponseBadRequest("; ".join(problems))
+
+
 def twilio_webhook(
-    event: str, *, on_error: SafeAnswer, call: CallLookup = CallLookup.START
+    event: str,
+    *,
+    on_error: SafeAnswer,
+    call: CallLookup = CallLookup.START,
+    requires: tuple[str, ...] | None = None,
 ) -> Callable[[WebhookView], DjangoView]:
     """Make `view(webhook, **url_kwargs)` a Twilio webhook logged as `event`.
 
-    The view returns a TwiML document (sent as XML) or None (204 No Content).
+    The view returns a TwiML document (sent as XML) or None (204 No Content). `requires`
+    names the SIDs without which the request is refused (default: CallSid when it looks a
+    call up).
     """
+    required = requires if requires is not None else () if call is CallLookup.NONE else ("CallSid",)
 
     def decorate(view: WebhookView) -> DjangoView:
         @csrf_exempt
@@ -143,6 +233,9 @@ def twilio_webhook(
                 logger.warning("Refused a webhook with a bad signature: %s", request.path)
                 return HttpResponseForbidden("Invalid Twilio signature.")
             params = request.POST.dict()
+            problems = param_problems(params, requires=required)
+            if problems:
+                return _refusal(request, on_error, problems)
             try:
                 with transaction.atomic():
                     hook = Webhook(request=request, params=params, call=_call_for(call, params))

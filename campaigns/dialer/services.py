@@ -680,17 +680,22 @@ def attempt_disposition(
 # --- Preview dialing from the desk -----------------------------------------------------
 
 
+def _preview_lead_check(*, agent: AgentProfile, lead: Lead, verb: str) -> None:
+    """Only the agents of a preview campaign act on its leads, whatever the action."""
+    if (
+        lead.campaign.dial_mode != Mode.PREVIEW
+        or not lead.campaign.agents.filter(pk=agent.pk).exists()
+    ):
+        raise ValidationError({"__all__": [f"This lead is not yours to {verb}."]})
+
+
 @transaction.atomic
 def preview_dial(*, agent: AgentProfile, lead: Lead) -> CallAttempt:
     """The agent chose to dial the lead they previewed: claim it for them, then call.
 
     The same checks as the pacer's apply (Do-Not-Call, hours, dates, not taken meanwhile).
     """
-    if (
-        lead.campaign.dial_mode != Mode.PREVIEW
-        or not lead.campaign.agents.filter(pk=agent.pk).exists()
-    ):
-        raise ValidationError({"__all__": ["This lead is not yours to dial."]})
+    _preview_lead_check(agent=agent, lead=lead, verb="dial")
     slots = rate.dial_slots(1)
     if not slots:
         raise ValidationError({"__all__": ["Every line is busy; try again in a moment."]})
@@ -708,6 +713,7 @@ def preview_dial(*, agent: AgentProfile, lead: Lead) -> CallAttempt:
 def preview_skip(*, agent: AgentProfile, lead: Lead) -> Lead:
     """The agent passed on a previewed lead: it goes to the back, not lost or counted."""
     lead = Lead.objects.select_for_update().select_related("campaign").get(pk=lead.pk)
+    _preview_lead_check(agent=agent, lead=lead, verb="skip")
     if lead.status not in (Lead.Status.NEW, Lead.Status.SCHEDULED):
         raise ValidationError({"__all__": ["This lead is no longer waiting."]})
     lead.status = Lead.Status.SCHEDULED

@@ -348,7 +348,7 @@ def recording_status_update(*, call: Call | None, params: Mapping[str, str]) -> 
 @transaction.atomic
 def sms_receive(*, params: Mapping[str, str]) -> tuple[SmsMessage, str]:
     """Keep an inbound SMS on the sender's timeline; returns it and the reply to send, if any."""
-    sid = params.get("MessageSid", "") or params.get("SmsSid", "")
+    sid = params["MessageSid"]  # the webhook refuses messages without one
     existing = SmsMessage.objects.filter(sid=sid).first()
     if existing is not None:
         return existing, ""

@@ -12,9 +12,10 @@ from . import services
 from .selectors import language_for
 
 
-@twilio_webhook("status", on_error=no_content, call=CallLookup.FIND)
+@twilio_webhook("status", on_error=no_content)
 def voice_status(hook: Webhook) -> None:
-    """Call progress: ringing, answered, completed... in any order, perhaps twice."""
+    """Call progress: ringing, answered, completed... in any order, perhaps twice, perhaps
+    before the call's first voice webhook."""
     hook.ignored = not services.call_status_update(call=hook.call, params=hook.params)
 
 
@@ -24,14 +25,14 @@ def voice_fallback(hook: Webhook) -> twiml.Document:
     return safe_route(hook.call)
 
 
-@twilio_webhook("sms", on_error=no_reply, call=CallLookup.NONE)
+@twilio_webhook("sms", on_error=no_reply, call=CallLookup.NONE, requires=("MessageSid",))
 def sms_incoming(hook: Webhook) -> twiml.Reply:
     """A text message comes in to one of our numbers."""
     _message, reply = services.sms_receive(params=hook.params)
     return twiml.message_reply(reply)
 
 
-@twilio_webhook("voicemail", on_error=voice_apology)
+@twilio_webhook("voicemail", on_error=voice_apology, requires=("CallSid", "RecordingSid"))
 def voicemail(hook: Webhook) -> twiml.Document:
     """The caller recorded a message: open a case with it."""
     node_id = hook.query.get("node", "")
@@ -50,6 +51,9 @@ def voicemail(hook: Webhook) -> twiml.Document:
     )
 
 
-@twilio_webhook("recording-status", on_error=no_content, call=CallLookup.FIND)
+# Conference recordings name their ConferenceSid and may carry no CallSid.
+@twilio_webhook(
+    "recording-status", on_error=no_content, call=CallLookup.FIND, requires=("RecordingSid",)
+)
 def recording_status(hook: Webhook) -> None:
     services.recording_status_update(call=hook.call, params=hook.params)

@@ -9,7 +9,7 @@ from functools import wraps
 
 from .. import twiml
 from ..acd.waiting import safe_route
-from ..models import IvrNode
+from ..models import Call, IvrNode
 from ..webhooks import Webhook, twilio_webhook, voice_apology
 from . import engine
 
@@ -18,10 +18,19 @@ logger = logging.getLogger(__name__)
 NodeView = Callable[[Webhook, IvrNode], twiml.Document]
 
 
+def _ended(hook: Webhook) -> twiml.Document | None:
+    """Hang up on a call already over: its status callback came first (Twilio does not
+    promise order), and leading it into the IVR or a queue would bring it back to life."""
+    if hook.started_call.state != Call.State.ENDED:
+        return None
+    hook.ignored = True
+    return twiml.hang_up(twiml.document())
+
+
 @twilio_webhook("incoming", on_error=voice_apology)
 def voice_incoming(hook: Webhook) -> twiml.Document:
     """A call comes in to one of our numbers."""
-    return engine.start(hook.started_call)
+    return _ended(hook) or engine.start(hook.started_call)
 
 
 def _node_or_safe_route(view: NodeView) -> Callable[..., twiml.Document]:
@@ -29,6 +38,8 @@ def _node_or_safe_route(view: NodeView) -> Callable[..., twiml.Document]:
 
     @wraps(view)
     def wrapper(hook: Webhook, node_id: int) -> twiml.Document:
+        if (hung_up := _ended(hook)) is not None:
+            return hung_up
         node = IvrNode.objects.select_related("flow", "queue").filter(pk=node_id).first()
         if node is None:
             logger.warning("Call %s asked for IVR node %s, which is gone.", hook.call, node_id)

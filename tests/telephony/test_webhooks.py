@@ -271,16 +271,35 @@ class TestStatusCallbacks:
         twilio_post(STATUS, voice_params(sid, CallStatus="ringing"))
         assert Call.objects.get(sid=sid).twilio_status == "completed"
 
-    def test_unknown_call_sid_is_acknowledged(self, twilio_post):
-        response = twilio_post(STATUS, voice_params(new_call_sid(), CallStatus="completed"))
+    def test_unknown_status_is_acknowledged_and_logged(self, twilio_post):
+        sid = new_call_sid()
+        response = twilio_post(STATUS, voice_params(sid, CallStatus="exploded"))
         assert response.status_code == 204
+        assert CallEvent.objects.get(call_sid=sid).ignored
 
-    def test_garbage_is_acknowledged_and_logged(self, twilio_post):
-        response = twilio_post(
-            STATUS, {"CallSid": "x", "CallStatus": "exploded", "SequenceNumber": "-1"}
-        )
-        assert response.status_code == 204
-        assert CallEvent.objects.get().ignored
+    def test_a_status_callback_before_the_first_voice_webhook_ends_the_call(
+        self, twilio_post, support_line
+    ):
+        ava = crm_services.customer_create(name="Ava", phone_numbers=[{"number": "4155550142"}])
+        sid = new_call_sid()
+        assert self._status(twilio_post, sid, "completed", 3, CallDuration="7").status_code == 204
+        late = twilio_post(INCOMING, voice_params(sid))
+        # Twilio asked late for the call's first document: it hangs up, nothing starts again.
+        assert _verbs(late.twiml) == ["Hangup"]
+        call = Call.objects.get(sid=sid)
+        assert (call.state, call.duration_seconds, call.ivr_path) == (Call.State.ENDED, 7, [])
+        assert not call.queue_entries.exists()
+        assert ava.interactions.filter(kind=Interaction.Kind.CALL).count() == 1
+        assert CallEvent.objects.get(call=call, kind="incoming").ignored
+
+    def test_an_early_ringing_callback_leaves_the_call_to_its_voice_webhook(
+        self, twilio_post, support_line
+    ):
+        sid = new_call_sid()
+        self._status(twilio_post, sid, "ringing", 0)
+        answer = twilio_post(INCOMING, voice_params(sid))
+        assert "Hangup" not in _verbs(answer.twiml)
+        assert Call.objects.get(sid=sid).ivr_path != []
 
     def test_event_log_redacts_numbers_and_keys(self, twilio_post, support_line):
         sid = new_call_sid()
@@ -382,6 +401,22 @@ class TestSms:
         assert not Customer.objects.exists()
         assert SmsMessage.objects.get().customer is None
 
+    def test_messages_without_a_sid_are_refused_and_stored_never(
+        self, twilio_post, support_line, caplog
+    ):
+        params = {"From": "+13125550111", "To": OUR_NUMBER, "Body": "Hello?"}
+        first = twilio_post(SMS, params)
+        second = twilio_post(SMS, {**params, "Body": "Anyone?"})
+        assert (first.status_code, second.status_code) == (400, 400)
+        assert not SmsMessage.objects.exists() and not CallEvent.objects.exists()
+        assert "MessageSid is missing" in caplog.text
+
+    def test_an_empty_sid_is_refused_by_the_database(self, support_line):
+        from django.db import IntegrityError, transaction
+
+        with pytest.raises(IntegrityError), transaction.atomic():
+            SmsMessage.objects.create(sid="", direction="inbound", from_number="+1", to_number="+2")
+
     def test_repeated_message_is_kept_once(self, twilio_post, support_line):
         self._sms(twilio_post, "SM" + "4" * 32, "+13125550111")
         second = self._sms(twilio_post, "SM" + "4" * 32, "+13125550111")
@@ -436,7 +471,8 @@ def test_any_parameters_get_valid_twiml_and_never_a_500(twilio_post, support_lin
     }[target]
     # twilio_post validates every XML answer against the schema.
     response = twilio_post(path, params)
-    assert response.status_code in (200, 204)
+    # Callers always get TwiML; a status callback of the wrong shape is refused.
+    assert response.status_code in ((200, 204, 400) if target == "status" else (200, 204))
 
 
 class TestEveryWebhook:
@@ -478,3 +514,87 @@ class TestEveryWebhook:
         kinds = list(CallEvent.objects.order_by("id").values_list("kind", flat=True))
         assert kinds == ["incoming", "ivr-node", "sms"]
         assert CallEvent.objects.get(kind="ivr-node").call == Call.objects.get(sid=sid)
+
+
+class TestParameterShapes:
+    """Signed is not well-formed: values that fit no field are refused at the edge."""
+
+    def test_an_oversized_call_sid_gets_the_apology_and_nothing_is_stored(
+        self, twilio_post, support_line
+    ):
+        response = twilio_post(INCOMING, voice_params("CA" + "a" * 5000))
+        assert response.status_code == 200
+        assert "Say" in _verbs(response.twiml)  # the apology, valid TwiML
+        assert not Call.objects.exists() and not CallEvent.objects.exists()
+
+    @pytest.mark.parametrize(
+        "changes",
+        [
+            {"CallSid": "CA" + "A" * 32},  # Twilio's hex is lowercase
+            {"CallSid": ""},
+            {"AccountSid": "AC123"},
+            {"ParentCallSid": "CA" + "1" * 31},
+            {"From": "+1" + "5" * 100},
+            {"SequenceNumber": "9" * 5000},
+            {"SequenceNumber": "²"},
+            {"CallStatus": "completed" * 10},
+            {"DialCallStatus": "busy" * 100},
+        ],
+        ids=[
+            "uppercase-sid",
+            "empty-sid",
+            "short-account",
+            "short-parent",
+            "long-number",
+            "huge-sequence",
+            "unicode-digit",
+            "long-status",
+            "long-dial-status",
+        ],
+    )
+    def test_a_status_callback_of_the_wrong_shape_is_refused(
+        self, twilio_post, support_line, changes, caplog
+    ):
+        sid = new_call_sid()
+        twilio_post(INCOMING, voice_params(sid))
+        params = {**voice_params(sid, CallStatus="completed", SequenceNumber="3"), **changes}
+        response = twilio_post(STATUS, params)
+        assert response.status_code == 400
+        assert Call.objects.get(sid=sid).state != Call.State.ENDED
+        assert CallEvent.objects.filter(kind="status").count() == 0
+        assert "Refused webhook" in caplog.text
+
+    def test_an_oversized_recording_url_opens_no_case(self, twilio_post, support_line):
+        sid = new_call_sid()
+        twilio_post(INCOMING, voice_params(sid))
+        response = twilio_post(
+            "/telephony/voice/voicemail/",
+            voice_params(
+                sid,
+                RecordingSid="RE" + "1" * 32,
+                RecordingDuration="42",
+                RecordingUrl="https://api.twilio.com/" + "x" * 150_000,
+            ),
+        )
+        assert response.status_code == 200 and "Say" in _verbs(response.twiml)
+        assert not Case.objects.exists() and not Recording.objects.exists()
+
+    def test_a_voicemail_without_its_recording_sid_is_refused(self, twilio_post, support_line):
+        sid = new_call_sid()
+        twilio_post(INCOMING, voice_params(sid))
+        response = twilio_post("/telephony/voice/voicemail/", voice_params(sid))
+        assert response.status_code == 200
+        assert not Case.objects.exists() and not Recording.objects.exists()
+
+    def test_an_oversized_message_body_is_refused(self, twilio_post, support_line):
+        response = twilio_post(
+            SMS,
+            {
+                "MessageSid": "SM" + "5" * 32,
+                "From": "+13125550111",
+                "To": OUR_NUMBER,
+                "Body": "x" * 1601,
+            },
+        )
+        assert response.status_code == 400
+        assert not SmsMessage.objects.exists()

@@ -74,3 +74,30 @@ def test_an_agent_cannot_dial_another_campaigns_lead(
     )
     assert "not yours to dial" in response.content.decode()
     assert not CallAttempt.objects.exists()
+
+
+def test_an_agent_outside_the_campaign_cannot_skip_its_preview_lead(
+    client_as, other_agent, preview, monday
+):
+    AgentProfile.objects.create(user=other_agent, client_identity="bea", state="available")
+    _profile, _campaign, lead = preview
+    response = client_as(other_agent).post(
+        reverse("campaigns:desk_preview", args=[lead.pk]), {"action": "skip"}
+    )
+    assert "not yours to skip" in response.content.decode()
+    lead.refresh_from_db()
+    assert (lead.status, lead.last_outcome) == ("new", "")
+
+
+def test_a_lead_of_a_campaign_not_in_preview_mode_cannot_be_skipped(
+    client_as, agent, preview, make_campaign, make_lead, monday
+):
+    profile, _campaign, _lead = preview
+    progressive = make_campaign(name="Progressive", agents=[profile], dial_mode="progressive")
+    lead = make_lead(progressive, phone="+12125550999")
+    response = client_as(agent).post(
+        reverse("campaigns:desk_preview", args=[lead.pk]), {"action": "skip"}
+    )
+    assert "not yours to skip" in response.content.decode()
+    lead.refresh_from_db()
+    assert (lead.status, lead.last_outcome) == ("new", "")

@@ -89,3 +89,20 @@ def test_django_client_transport_turns_a_crashing_view_into_a_500():
     response = DjangoClientTransport(Crashing()).send("POST", "http://t/x", {}, "sig")
 
     assert response.status == 500 and "view exploded" in response.body
+
+
+def test_every_sid_and_value_the_simulator_sends_has_twilios_shape(sim, app):
+    from telephony.webhooks import PARAM_SHAPES, param_problems
+
+    app.routes["/voice"] = twiml(
+        f'<Record action="{APP}/recorded" maxLength="5" recordingStatusCallback="{APP}/recording"/>'
+    )
+    call = sim.dial_in(from_=CALLER, to=OUR_NUMBER, script=CallerScript(hang_up_after=8))
+    sim.receive_sms(from_=CALLER, to=OUR_NUMBER, body="Hello")
+    sim.run()
+
+    assert call.sid and app.to("/status") and app.to("/sms")
+    checked = {name for _path, params in app.requests for name in params if name in PARAM_SHAPES}
+    assert {"CallSid", "AccountSid", "MessageSid", "RecordingSid", "SequenceNumber"} <= checked
+    problems = [(path, param_problems(params, requires=())) for path, params in app.requests]
+    assert [(path, found) for path, found in problems if found] == []
