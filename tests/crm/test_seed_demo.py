@@ -32,3 +32,9 @@ def test_seed_demo_is_idempotent_and_gives_a_login_per_role(capsys):
         assert user.username in output
     assert User.objects.get(username="manager").is_staff
     assert not User.objects.get(username="agent").is_staff
+
+
+def test_banner_names_the_public_address_it_serves(settings, capsys):
+    settings.PUBLIC_BASE_URL = "http://127.0.0.1:9123"
+    call_command("seed_demo", customers=2)
+    assert "Open http://127.0.0.1:9123 " in capsys.readouterr().out

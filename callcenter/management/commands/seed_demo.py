@@ -6,6 +6,7 @@ missing.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
@@ -41,3 +42,4 @@ class Command(BaseCommand):
         self.stdout.write(f"Logins (password for all: {crm_demo.DEMO_PASSWORD}):")
         for username, *_names, role in crm_demo.DEMO_USERS:
             self.stdout.write(f"  {role:<11} {username}")
+        self.stdout.write(f"Open {settings.PUBLIC_BASE_URL} and sign in with a login above.")
