@@ -284,11 +284,28 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", defa
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 
 # --- Logging -----------------------------------------------------------------------------
+# Quiet by default: one line per notable event. Celery's per-task received/succeeded lines,
+# the Twilio SDK's request and header dumps and the tracebacks of refused (403) requests
+# drown the console of `make run`; LOG_LEVEL=DEBUG brings the detail back.
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+_QUIET_LEVEL = "DEBUG" if LOG_LEVEL == "DEBUG" else "WARNING"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "filters": {"refusals_one_line": {"()": "callcenter.logs.RefusalsOnOneLine"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["refusals_one_line"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "celery.app.trace": {"level": _QUIET_LEVEL},
+        "celery.worker.strategy": {"level": _QUIET_LEVEL},
+        "twilio.http_client": {"level": _QUIET_LEVEL},
+    },
 }
