@@ -1,4 +1,8 @@
+import re
+
 import pytest
+from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.urls import reverse
 
 from crm import services
@@ -320,3 +324,10 @@ def test_unassigned_cases_render_with_nobody_as_owner(client_as, supervisor, cus
     listing = client.get(reverse("crm:case_list"), {"scope": "unassigned"}).content.decode()
     assert case.reference in listing
     assert "Nobody" in client.get(case.get_absolute_url()).content.decode()
+
+
+def test_pages_name_an_icon_that_is_served(client_as, agent):
+    page = client_as(agent).get(reverse("home")).content.decode()
+    href = re.search(r'<link rel="icon"[^>]* href="([^"]+)"', page)
+    assert href is not None
+    assert finders.find(href.group(1).removeprefix(settings.STATIC_URL).lstrip("/"))
