@@ -235,3 +235,24 @@ def _dialable_preview(agent: AgentProfile) -> tuple[Lead | None, str]:
         else:
             reasons.append(f"{campaign.name}: no lead is due.")
     return None, " ".join(reasons)
+
+
+def calling_window_notice(*, campaign: Campaign) -> str:
+    """Says so when the leads due next (up to PREVIEW_SCAN) are all outside their calling
+    window now, so a running campaign that dials nothing explains itself."""
+    now = timezone.now()
+    rules = list(CallingRule.objects.filter(is_active=True))
+    leads = list(due_leads(campaign, now)[:PREVIEW_SCAN])
+    if not leads:
+        return ""
+    openings = [
+        windows.next_opening(lead=lead, campaign=campaign, rules=rules, now=now) for lead in leads
+    ]
+    if any(opening is None for opening in openings):
+        return ""
+    soonest = timezone.localtime(min(o for o in openings if o is not None))
+    return (
+        "The leads due next are all outside their calling window now: none will be dialled "
+        "before "
+        f"{soonest:%a %H:%M} ({soonest.tzname()})."
+    )
