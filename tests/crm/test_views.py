@@ -6,6 +6,7 @@ from django.contrib.staticfiles import finders
 from django.urls import reverse
 
 from crm import services
+from crm.forms import CaseAssignForm
 from crm.models import Case, Customer, Interaction
 from tests.factories import CustomerFactory
 
@@ -331,3 +332,10 @@ def test_pages_name_an_icon_that_is_served(client_as, agent):
     href = re.search(r'<link rel="icon"[^>]* href="([^"]+)"', page)
     assert href is not None
     assert finders.find(href.group(1).removeprefix(settings.STATIC_URL).lstrip("/"))
+
+
+def test_the_case_owner_list_names_colleagues_by_name(supervisor):
+    supervisor.first_name, supervisor.last_name = "Sam", "Rivera"
+    supervisor.save()
+    labels = [label for _value, label in CaseAssignForm().fields["owner"].choices]
+    assert "Sam Rivera" in labels and supervisor.username not in labels
