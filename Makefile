@@ -20,7 +20,7 @@ run: setup
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py seed_demo
 	@echo "Ctrl-C stops everything."
-	WEB_PORT=$$($(BIN)/python manage.py shell -c "from django.conf import settings; print(settings.WEB_PORT)") \
+	WEB_PORT=$$($(BIN)/python manage.py shell --no-imports -c "from django.conf import settings; print(settings.WEB_PORT)") \
 		$(BIN)/honcho start -f Procfile
 
 test: setup
