@@ -19,8 +19,9 @@ run: setup
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py seed_demo
-	@echo "Open http://127.0.0.1:8000 and sign in with a login above. Ctrl-C stops everything."
-	$(BIN)/honcho start -f Procfile
+	@echo "Ctrl-C stops everything."
+	WEB_PORT=$$($(BIN)/python manage.py shell --no-imports -c "from django.conf import settings; print(settings.WEB_PORT)") \
+		$(BIN)/honcho start -f Procfile
 
 test: setup
 	$(BIN)/python manage.py makemigrations --check --dry-run

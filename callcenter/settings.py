@@ -1,7 +1,7 @@
 """Settings, all read from the environment (see README.md, "Configuration").
 
 With no environment at all the project runs embedded: SQLite under var/, a Celery
-broker on the filesystem, an in-memory channel layer and local-memory cache.
+broker in a SQLite file, an in-memory channel layer and local-memory cache.
 Production sets DATABASE_URL, REDIS_URL, SECRET_KEY, ALLOWED_HOSTS and PUBLIC_BASE_URL.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -17,7 +18,7 @@ from django.core.exceptions import ImproperlyConfigured
 env = environ.Env()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-# Runtime state of the embedded mode: SQLite file, broker folders, uploaded media.
+# Runtime state of the embedded mode: SQLite files (data, broker), uploaded media.
 VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 
 DEBUG = env.bool("DEBUG", default=True)
@@ -34,6 +35,9 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 # signatures are checked against it, so it must match what is pasted into Twilio's console.
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[PUBLIC_BASE_URL])
+# The local port `make run` serves on: the one PUBLIC_BASE_URL names, unless it names none
+# (a tunnel's https origin), so the banner's address and the server agree.
+WEB_PORT = env.int("WEB_PORT", default=urlsplit(PUBLIC_BASE_URL).port or 8000)
 
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_TZ = True
@@ -156,18 +160,10 @@ else:
             "CONFIG": {"path": str(VAR_DIR / "channel-layer.sqlite3")},
         }
     }
-    # kombu's filesystem transport: a broker that needs no server, shared through var/.
-    _broker_dir = VAR_DIR / "celery-broker"
-    for _sub in ("queue", "processed", "control"):
-        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_URL = "filesystem://"
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_broker_dir / "queue"),
-        "data_folder_out": str(_broker_dir / "queue"),
-        "processed_folder": str(_broker_dir / "processed"),
-        "store_processed": False,
-        "control_folder": str(_broker_dir / "control"),
-    }
+    # kombu's SQLAlchemy transport on a SQLite file: a broker that needs no server. The
+    # filesystem transport it replaces let a worker read a half-written message and die.
+    CELERY_BROKER_URL = f"sqla+sqlite:///{VAR_DIR / 'celery-broker.sqlite3'}"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {}
 
 # --- Twilio ------------------------------------------------------------------------------
 # With no account configured the app talks to the built-in simulator (telephony/simulator),
@@ -338,11 +334,28 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", defa
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 
 # --- Logging -----------------------------------------------------------------------------
+# Quiet by default: one line per notable event. Celery's per-task received/succeeded lines,
+# the Twilio SDK's request and header dumps and the tracebacks of refused (403) requests
+# drown the console of `make run`; LOG_LEVEL=DEBUG brings the detail back.
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+_QUIET_LEVEL = "DEBUG" if LOG_LEVEL == "DEBUG" else "WARNING"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "filters": {"refusals_one_line": {"()": "callcenter.logs.RefusalsOnOneLine"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["refusals_one_line"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "celery.app.trace": {"level": _QUIET_LEVEL},
+        "celery.worker.strategy": {"level": _QUIET_LEVEL},
+        "twilio.http_client": {"level": _QUIET_LEVEL},
+    },
 }

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -32,13 +33,26 @@ from .models import Campaign, Lead, LeadImport
 SUPERVISE = selectors.SUPERVISE
 
 
+LEADS_PER_PAGE = 25
+
+
+def _may_see_campaigns(request: SignedInRequest) -> None:
+    """Supervisors see every campaign; agents see theirs, read-only."""
+    if not (request.user.has_perm(SUPERVISE) or hasattr(request.user, "agent_profile")):
+        raise PermissionDenied(
+            "Campaign pages are for supervisors and the agents who work on campaigns."
+        )
+
+
 def _campaign(request: SignedInRequest, pk: int) -> Campaign:
+    _may_see_campaigns(request)
     return get_object_or_404(selectors.campaigns_visible_to(request.user), pk=pk)
 
 
 def _campaign_context(campaign: Campaign, **extra: object) -> dict:
     return {
         "campaign": campaign,
+        "window_notice": dialer_selectors.calling_window_notice(campaign=campaign),
         "counters": selectors.campaign_counters(campaign=campaign),
         "dnc_warning": crm_selectors.national_dnc_warning(),
         "skills_warning": selectors.agents_skills_warning(campaign),
@@ -57,8 +71,8 @@ def _controls(campaign: Campaign) -> list[str]:
 
 @require_GET
 @login_required
-@permission_required(SUPERVISE, raise_exception=True)
 def campaign_list(request: SignedInRequest) -> HttpResponse:
+    _may_see_campaigns(request)
     campaigns = selectors.campaigns_visible_to(request.user)
     return render(
         request,
@@ -69,15 +83,19 @@ def campaign_list(request: SignedInRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-@permission_required(SUPERVISE, raise_exception=True)
 def campaign_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     campaign = _campaign(request, pk)
-    return render(request, "campaigns/campaign_detail.html", _campaign_context(campaign))
+    leads = Paginator(
+        selectors.leads_visible_to(request.user, campaign=campaign).order_by("id"),
+        LEADS_PER_PAGE,
+    ).get_page(request.GET.get("page"))
+    return render(
+        request, "campaigns/campaign_detail.html", _campaign_context(campaign, leads=leads)
+    )
 
 
 @require_GET
 @login_required
-@permission_required(SUPERVISE, raise_exception=True)
 def campaign_counters(request: SignedInRequest, pk: int) -> HttpResponse:
     """The live figures alone; the page polls this."""
     campaign = _campaign(request, pk)

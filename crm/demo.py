@@ -99,6 +99,11 @@ def _fictional_number(area_code: str, line: int) -> str:
     return f"+1{area_code}555{line:04d}"
 
 
+# The first demo customer's mobile (account AC-100000): the dev phone calls as this number,
+# so a newcomer's first screen-pop shows a known customer.
+DEMO_CALLER = _fictional_number(AREA_CODES[0], 100)
+
+
 def seed_users() -> dict:
     """One login per role (password DEMO_PASSWORD), keyed on username."""
     User = get_user_model()

@@ -6,12 +6,13 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 
 from callcenter import roles
 
 from .models import Case, Customer, PhoneNumber
 from .phones import PhoneNumberFormField
-from .services import CUSTOMER_FIELDS
+from .services import CUSTOMER_FIELDS, user_display
 
 
 class CustomerForm(forms.ModelForm):
@@ -87,12 +88,19 @@ class CaseTransitionForm(forms.Form):
         ]
 
 
+class _ColleagueChoiceField(forms.ModelChoiceField):
+    """Colleagues by name, as histories and the rest of the pages show them."""
+
+    def label_from_instance(self, obj: User) -> str:
+        return user_display(obj)
+
+
 class CaseAssignForm(forms.Form):
-    owner = forms.ModelChoiceField(
+    owner = _ColleagueChoiceField(
         queryset=get_user_model()
         .objects.filter(is_active=True, groups__name__in=(roles.AGENT, roles.SUPERVISOR))
         .distinct()
-        .order_by("username"),
+        .order_by("first_name", "last_name", "username"),
         required=False,
         empty_label="Nobody",
     )

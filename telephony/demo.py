@@ -1,4 +1,5 @@
-"""Demo telephony: a support line with office hours and an IVR flow.
+"""Demo telephony: a support line with office hours, the same line open around the clock,
+and an IVR flow.
 
 The flow: an hours check; open, a greeting and a menu (1 billing queue, 2 case status by
 self-service then back to the menu, 3 transfer to sales, 0 voicemail; no choice after three
@@ -26,6 +27,8 @@ from .models import (
 
 SUPPORT_NUMBER = "+18005550100"
 SALES_NUMBER = "+12125550199"
+# The same flow with no office hours: a newcomer's call reaches an agent at any hour.
+ALWAYS_OPEN_NUMBER = "+18005550111"
 
 
 DEMO_SKILLS = {  # agent username: skill levels
@@ -123,7 +126,8 @@ def seed() -> InboundNumber:
         "closed",
         "say",
         next_node=voicemail,
-        message="We are closed. Our hours are 8 to 8, Monday to Friday, and 9 to 1 on Saturday.",
+        message="We are closed. Our hours are 8 to 8, Monday to Friday, and 9 to 1 on Saturday, "
+        "New York time.",
     )
     entry = node("hours", "hours", next_node=greeting, closed_node=closed)
     if flow.entry_node_id != entry.pk:
@@ -139,3 +143,16 @@ def seed() -> InboundNumber:
         },
     )
     return line
+
+
+def seed_always_open(line: InboundNumber) -> InboundNumber:
+    """A demo line on `line`'s flow with no office hours, open around the clock."""
+    always_open, _ = InboundNumber.objects.get_or_create(
+        number=ALWAYS_OPEN_NUMBER,
+        defaults={
+            "name": "Demo line (open around the clock)",
+            "flow": line.flow,
+            "unknown_sender_reply": line.unknown_sender_reply,
+        },
+    )
+    return always_open

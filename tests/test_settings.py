@@ -51,7 +51,7 @@ def test_embedded_default_needs_no_server(tmp_path):
     values = _settings({}, tmp_path)
     assert values["db"] == "django.db.backends.sqlite3"
     assert values["name"].startswith(str(tmp_path))
-    assert values["broker"] == "filesystem://"
+    assert values["broker"] == f"sqla+sqlite:///{tmp_path / 'celery-broker.sqlite3'}"
     assert values["layer"] == "callcenter.layers.RelayedInMemoryChannelLayer"
     assert values["cache"].endswith("LocMemCache")
     assert values["debug"] is True
@@ -60,7 +60,7 @@ def test_embedded_default_needs_no_server(tmp_path):
 def test_empty_variables_count_as_unset(tmp_path):
     values = _settings({"DATABASE_URL": "", "REDIS_URL": ""}, tmp_path)
     assert values["db"] == "django.db.backends.sqlite3"
-    assert values["broker"] == "filesystem://"
+    assert values["broker"] == f"sqla+sqlite:///{tmp_path / 'celery-broker.sqlite3'}"
 
 
 def test_production_uses_postgres_and_redis(tmp_path):
@@ -85,3 +85,12 @@ def test_debug_off_without_secret_key_refuses_to_start(tmp_path):
     result = _run(["manage.py", "check"], env, tmp_path)
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_web_port_follows_the_public_address(tmp_path):
+    code = "import django; django.setup(); from django.conf import settings as s; print(s.WEB_PORT)"
+    env = {"DJANGO_SETTINGS_MODULE": "callcenter.settings"}
+    local = _run(["-c", code], {**env, "PUBLIC_BASE_URL": "http://127.0.0.1:9123"}, tmp_path)
+    tunnel = _run(["-c", code], {**env, "PUBLIC_BASE_URL": "https://cc.example.com"}, tmp_path)
+    assert local.stdout.split() == ["9123"], local.stderr
+    assert tunnel.stdout.split() == ["8000"], tunnel.stderr

@@ -11,9 +11,9 @@ from django.utils import timezone
 from telephony.acd.selectors import DEFAULT_HANDLE_SECONDS
 from telephony.models import AgentProfile, AgentSkill, Queue, QueueEntry
 
-from ..models import CallAttempt, Campaign, Lead
-from ..selectors import ABANDONMENT_PERIOD_DAYS, LIVE_ANSWER
-from . import pacing
+from ..models import CallAttempt, CallingRule, Campaign, Lead
+from ..selectors import ABANDONMENT_PERIOD_DAYS, LIVE_ANSWER, is_on_dnc
+from . import pacing, windows
 
 State = AgentProfile.State
 Outcome = CallAttempt.Outcome
@@ -25,6 +25,8 @@ DEFAULT_ANSWER_SECONDS = 10
 # Last outcome a disposition gives a lead to call back: such leads are dialled first.
 CALLBACK = "callback"
 STAFFED = (State.AVAILABLE, State.OFFERED, State.ON_CALL, State.WRAP_UP)
+# Due leads a preview desk looks through for one it may dial now: the rest wait their turn.
+PREVIEW_SCAN = 50
 
 
 def campaign_agents(campaign: Campaign) -> QuerySet[AgentProfile]:
@@ -195,18 +197,62 @@ def desk_panel(*, agent: AgentProfile) -> dict:
     if attempt is None:
         # A preview call the agent placed, still ringing.
         attempt = CallAttempt.objects.filter(agent=agent, ended_at__isnull=True).first()
-    preview = None
+    preview, unavailable = None, ""
     if attempt is None and agent.state == State.AVAILABLE:
-        now = timezone.now()
-        for campaign in agent.campaigns.filter(
-            status=Campaign.Status.RUNNING, dial_mode=Campaign.DialMode.PREVIEW
-        ):
-            preview = due_leads(campaign, now).select_related("campaign").first()
-            if preview is not None:
-                break
+        preview, unavailable = _dialable_preview(agent)
     return {
         "attempt": attempt,
         "lead": attempt.lead if attempt else preview,
         "campaign": (attempt.campaign if attempt else preview.campaign if preview else None),
         "preview": preview,
+        "unavailable": unavailable,
     }
+
+
+def _dialable_preview(agent: AgentProfile) -> tuple[Lead | None, str]:
+    """The first due lead of the agent's running preview campaigns that may be rung now,
+    or why there is none: Dial on a lead outside its calling window could only refuse."""
+    now = timezone.now()
+    rules = list(CallingRule.objects.filter(is_active=True))
+    reasons = []
+    for campaign in agent.campaigns.filter(
+        status=Campaign.Status.RUNNING, dial_mode=Campaign.DialMode.PREVIEW
+    ):
+        soonest: dt.datetime | None = None
+        for lead in due_leads(campaign, now).select_related("campaign")[:PREVIEW_SCAN]:
+            if is_on_dnc(lead.phone, campaign):
+                continue
+            opening = windows.next_opening(lead=lead, campaign=campaign, rules=rules, now=now)
+            if opening is None:
+                return lead, ""
+            soonest = opening if soonest is None else min(soonest, opening)
+        if soonest is not None:
+            local = timezone.localtime(soonest)
+            reasons.append(
+                f"{campaign.name}: every lead due is outside its calling window now; the "
+                f"next window opens {local:%a %H:%M} ({local.tzname()})."
+            )
+        else:
+            reasons.append(f"{campaign.name}: no lead is due.")
+    return None, " ".join(reasons)
+
+
+def calling_window_notice(*, campaign: Campaign) -> str:
+    """Says so when the leads due next (up to PREVIEW_SCAN) are all outside their calling
+    window now, so a running campaign that dials nothing explains itself."""
+    now = timezone.now()
+    rules = list(CallingRule.objects.filter(is_active=True))
+    leads = list(due_leads(campaign, now)[:PREVIEW_SCAN])
+    if not leads:
+        return ""
+    openings = [
+        windows.next_opening(lead=lead, campaign=campaign, rules=rules, now=now) for lead in leads
+    ]
+    if any(opening is None for opening in openings):
+        return ""
+    soonest = timezone.localtime(min(o for o in openings if o is not None))
+    return (
+        "The leads due next are all outside their calling window now: none will be dialled "
+        "before "
+        f"{soonest:%a %H:%M} ({soonest.tzname()})."
+    )

@@ -6,11 +6,13 @@ import logging
 import pickle
 import time
 import uuid
+from collections.abc import Collection
+from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import transaction
 
-from ..models import Call, InboundNumber, IvrNode
+from ..models import Call, InboundNumber, IvrNode, QueueEntry, Recording
 
 logger = logging.getLogger(__name__)
 
@@ -83,3 +85,27 @@ def language_for(call: Call, node: IvrNode | None = None) -> str:
     if call.inbound_number is not None:
         return call.inbound_number.language
     return "en-US"
+
+
+@dataclass(frozen=True)
+class CallOutcomes:
+    answered: int
+    abandoned: int
+    callbacks: int
+    voicemails: int
+
+
+def call_outcomes(*, call_sids: Collection[str]) -> CallOutcomes:
+    """How the given calls ended: answered by an agent, abandoned in a queue, turned into a
+    callback request or a voicemail."""
+    entries = QueueEntry.objects.filter(call__sid__in=call_sids)
+    return CallOutcomes(
+        answered=Call.objects.filter(sid__in=call_sids, answered_at__isnull=False).count(),
+        abandoned=entries.filter(
+            kind=QueueEntry.Kind.CALL, status=QueueEntry.Status.ABANDONED
+        ).count(),
+        callbacks=entries.filter(kind=QueueEntry.Kind.CALLBACK).count(),
+        voicemails=Recording.objects.filter(
+            call__sid__in=call_sids, source="RecordVerb", case__isnull=False
+        ).count(),
+    )

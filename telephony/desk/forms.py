@@ -7,6 +7,7 @@ from typing import Any, cast
 from django import forms
 from django.db.models import QuerySet
 
+from crm import demo as crm_demo
 from crm.forms import DateTimeLocalInput
 from crm.models import Case, Customer
 from crm.phones import PhoneNumberFormField
@@ -88,7 +89,7 @@ class WrapUpForm(forms.Form):
 
 
 class DevPhoneForm(forms.Form):
-    caller = PhoneNumberFormField(initial="+14155550100", help_text="Call as this number.")
+    caller = PhoneNumberFormField(initial=crm_demo.DEMO_CALLER, help_text="Call as this number.")
     line = forms.ModelChoiceField(queryset=InboundNumber.objects.none(), empty_label=None)
 
     def __init__(self, *args: Any, lines: QuerySet[InboundNumber], **kwargs: Any) -> None:

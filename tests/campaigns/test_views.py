@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -28,11 +29,14 @@ def registry_copy():
     return DncList.objects.create(name="National", kind="national", as_of=timezone.localdate())
 
 
-def test_agents_and_outsiders_get_no_campaign_pages(client_as, agent, outsider, campaign):
+def test_outsiders_and_agents_off_the_campaign_do_not_see_it(client_as, agent, outsider, campaign):
+    AgentProfile.objects.create(user=agent, client_identity="alex")
+    assert client_as(outsider).get(reverse("campaigns:campaign_list")).status_code == 403
+    listing = client_as(agent).get(reverse("campaigns:campaign_list"))
+    assert listing.status_code == 200 and "Winter offers" not in listing.content.decode()
+    assert client_as(agent).get(campaign.get_absolute_url()).status_code == 404
     for user in (agent, outsider):
         client = client_as(user)
-        assert client.get(reverse("campaigns:campaign_list")).status_code == 403
-        assert client.get(campaign.get_absolute_url()).status_code == 403
         response = client.post(
             reverse("campaigns:campaign_control", args=[campaign.pk]), {"action": "start"}
         )
@@ -41,9 +45,48 @@ def test_agents_and_outsiders_get_no_campaign_pages(client_as, agent, outsider, 
     assert campaign.status == "draft"
 
 
-def test_navigation_offers_campaigns_to_supervisors_only(client_as, supervisor, agent):
+def test_navigation_offers_campaigns_to_supervisors_and_agents(
+    client_as, supervisor, agent, outsider
+):
+    AgentProfile.objects.create(user=agent, client_identity="alex")
     assert 'href="/campaigns/"' in client_as(supervisor).get("/").content.decode()
-    assert 'href="/campaigns/"' not in client_as(agent).get("/").content.decode()
+    assert 'href="/campaigns/"' in client_as(agent).get("/").content.decode()
+    assert 'href="/campaigns/"' not in client_as(outsider).get("/").content.decode()
+
+
+def test_an_agent_sees_their_campaign_read_only(client_as, agent, campaign):
+    profile = AgentProfile.objects.create(user=agent, client_identity="alex")
+    campaign.agents.add(profile)
+    client = client_as(agent)
+    assert "Winter offers" in client.get(reverse("campaigns:campaign_list")).content.decode()
+    page = client.get(campaign.get_absolute_url())
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'id="counters"' in html and 'value="start"' not in html and 'id="imports"' not in html
+
+
+def test_the_campaign_page_lists_its_leads_a_page_at_a_time(client_as, supervisor, campaign):
+    for i in range(30):
+        LeadFactory(campaign=campaign, name=f"Lead number {i:02d}")
+    client = client_as(supervisor)
+    first = client.get(campaign.get_absolute_url()).content.decode()
+    second = client.get(campaign.get_absolute_url() + "?page=2").content.decode()
+    assert "Lead number 00" in first and "Lead number 29" not in first
+    assert "Lead number 29" in second and "Page 2 of 2" in second
+
+
+def test_the_campaign_page_says_when_every_lead_is_outside_its_window(
+    client_as, supervisor, campaign
+):
+    LeadFactory(campaign=campaign, phone="+12125550123", time_zones=["America/New_York"])
+    client = client_as(supervisor)
+    # 03:00 in New York.
+    with time_machine.travel(dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC), tick=False):
+        night = client.get(campaign.get_absolute_url()).content.decode()
+    with time_machine.travel(dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC), tick=False):
+        day = client.get(campaign.get_absolute_url()).content.decode()
+    assert "outside their calling window now" in night
+    assert "outside their calling window now" not in day
 
 
 def test_supervisor_sees_the_list_and_the_page(client_as, supervisor, campaign):

@@ -1,7 +1,12 @@
+import re
+
 import pytest
+from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.urls import reverse
 
 from crm import services
+from crm.forms import CaseAssignForm
 from crm.models import Case, Customer, Interaction
 from tests.factories import CustomerFactory
 
@@ -320,3 +325,17 @@ def test_unassigned_cases_render_with_nobody_as_owner(client_as, supervisor, cus
     listing = client.get(reverse("crm:case_list"), {"scope": "unassigned"}).content.decode()
     assert case.reference in listing
     assert "Nobody" in client.get(case.get_absolute_url()).content.decode()
+
+
+def test_pages_name_an_icon_that_is_served(client_as, agent):
+    page = client_as(agent).get(reverse("home")).content.decode()
+    href = re.search(r'<link rel="icon"[^>]* href="([^"]+)"', page)
+    assert href is not None
+    assert finders.find(href.group(1).removeprefix(settings.STATIC_URL).lstrip("/"))
+
+
+def test_the_case_owner_list_names_colleagues_by_name(supervisor):
+    supervisor.first_name, supervisor.last_name = "Sam", "Rivera"
+    supervisor.save()
+    labels = [label for _value, label in CaseAssignForm().fields["owner"].choices]
+    assert "Sam Rivera" in labels and supervisor.username not in labels

@@ -34,6 +34,8 @@ def desk_agent(agent):
 def test_only_agents_with_a_profile_have_a_desk(client_as, supervisor):
     response = client_as(supervisor).get(DESK)
     assert response.status_code == 403
+    # The page says why, not only that it is refused.
+    assert "Only agents with an agent profile have a desktop." in response.content.decode()
 
 
 def test_navigation_offers_the_desk_to_agents(client_as, desk_agent):

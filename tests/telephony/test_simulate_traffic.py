@@ -41,3 +41,21 @@ def test_a_second_run_places_new_calls_not_the_first_run_s_again(support_line):
         for _ in range(2):
             call_command("simulate_traffic", calls=2, per_minute=6, mix="1:1", seed=3)
     assert Call.objects.filter(direction="inbound").count() == 4
+
+
+def test_prints_an_outcome_table_and_no_task_logs(support_line, capfd):
+    ann = AgentProfile.objects.create(
+        user=UserFactory(username="ann"), client_identity="ann", state="available"
+    )
+    AgentSkill.objects.create(agent=ann, skill=Skill.objects.get(name="billing"), level=5)
+    with time_machine.travel(dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC), tick=False):
+        call_command("simulate_traffic", calls=12, per_minute=6, mix="1:1", seed=3)
+    out, err = capfd.readouterr()
+    answered = Call.objects.filter(direction="inbound", answered_at__isnull=False).count()
+    abandoned = QueueEntry.objects.filter(kind="call", status="abandoned").count()
+    assert answered > 0
+    table = {line.split()[0]: line.split()[-1] for line in out.splitlines()[1:]}
+    assert table["answered"] == str(answered)
+    assert table["abandoned"] == str(abandoned)
+    assert {"callbacks", "voicemail", "average"} <= table.keys()
+    assert "succeeded" not in out + err and "celery" not in out + err

@@ -6,6 +6,7 @@ missing.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
@@ -30,14 +31,20 @@ class Command(BaseCommand):
         agents = [users[name] for name, *_rest, role in crm_demo.DEMO_USERS if role == roles.AGENT]
         created = crm_demo.seed_customers(customers, agents)
         line = telephony_demo.seed()
+        always_open = telephony_demo.seed_always_open(line)
         telephony_demo.seed_agents(users)
         campaign = campaigns_demo.seed()
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new customers)."))
         self.stdout.write(
-            f"Support line: {line.number} ({line.name}). Agents take calls at /telephony/desk/; "
-            "staff call in from /telephony/dev-phone/."
+            f"Support line: {line.number} ({line.name}, office hours: 08:00-20:00 Monday to "
+            "Friday and 09:00-13:00 Saturday, New York time; voicemail when closed)."
+        )
+        self.stdout.write(
+            f"Call {always_open.number} ({always_open.name}) to reach an agent at any hour. "
+            "Agents take calls at /telephony/desk/; staff call in from /telephony/dev-phone/."
         )
         self.stdout.write(f"Campaign: {campaign.name}, supervised at /campaigns/{campaign.pk}/.")
         self.stdout.write(f"Logins (password for all: {crm_demo.DEMO_PASSWORD}):")
         for username, *_names, role in crm_demo.DEMO_USERS:
             self.stdout.write(f"  {role:<11} {username}")
+        self.stdout.write(f"Open {settings.PUBLIC_BASE_URL} and sign in with a login above.")

@@ -18,6 +18,7 @@ from django.test import Client
 
 from callcenter import celery_app
 from telephony import gateway, twiml
+from telephony.calls.selectors import call_outcomes
 from telephony.models import AgentProfile, InboundNumber
 from telephony.simulator import (
     CalledParty,
@@ -126,6 +127,27 @@ class Command(BaseCommand):
                 f"{calls / per_minute:.0f} simulated minutes; application errors: {errors}."
             )
         )
+        self._report(placed)
+
+    def _report(self, placed: list[SimCall]) -> None:
+        outcomes = call_outcomes(call_sids=[call.sid for call in placed])
+        # Waits in simulated time, as Twilio reports them to the Enqueue action: the
+        # database's clock is the wall clock, which the simulation outruns.
+        waits = [
+            sum(int(x.params["QueueTime"]) for x in call.trace if "QueueResult" in x.params)
+            for call in placed
+            if any("QueueResult" in x.params for x in call.trace)
+        ]
+        average = f"{sum(waits) / len(waits):.0f} s" if waits else "no caller queued"
+        rows = [
+            ("answered", str(outcomes.answered)),
+            ("abandoned", str(outcomes.abandoned)),
+            ("callbacks", str(outcomes.callbacks)),
+            ("voicemail", str(outcomes.voicemails)),
+            ("average wait", average),
+        ]
+        for label, value in rows:
+            self.stdout.write(f"  {label:<14}{value:>18}")
 
     def _place(
         self,

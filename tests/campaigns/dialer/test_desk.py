@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+import time_machine
 from django.urls import reverse
 
 from campaigns.models import CallAttempt, Campaign
@@ -101,3 +104,23 @@ def test_a_lead_of_a_campaign_not_in_preview_mode_cannot_be_skipped(
     assert "not yours to skip" in response.content.decode()
     lead.refresh_from_db()
     assert (lead.status, lead.last_outcome) == ("new", "")
+
+
+def test_a_lead_outside_its_calling_window_is_not_offered_and_the_panel_says_why(
+    client_as, agent, preview
+):
+    # 03:00 in New York: the lead may not be rung for hours.
+    with time_machine.travel(dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC), tick=False):
+        html = client_as(agent).get(reverse("campaigns:desk_panel")).content.decode()
+    assert "Ava Chen" not in html and 'value="dial"' not in html
+    assert "outside its calling window now" in html
+
+
+def test_the_first_dialable_lead_is_offered_past_one_outside_its_window(
+    client_as, agent, preview, make_lead
+):
+    make_lead(preview[1], name="Lou West", phone="+14155550123", time_zones=["America/Los_Angeles"])
+    # Monday 21:30 in New York (closed), 18:30 in Los Angeles (open).
+    with time_machine.travel(dt.datetime(2026, 11, 24, 2, 30, tzinfo=dt.UTC), tick=False):
+        html = client_as(agent).get(reverse("campaigns:desk_panel")).content.decode()
+    assert "Lou West" in html and "Ava Chen" not in html and 'value="dial"' in html
