@@ -359,5 +359,7 @@ LOGGING = {
         "celery.app.trace": {"level": _QUIET_LEVEL},
         "celery.worker.strategy": {"level": _QUIET_LEVEL},
         "twilio.http_client": {"level": _QUIET_LEVEL},
+        # Every sign-in logs four lines; failures and lockouts stay (WARNING).
+        "axes": {"level": _QUIET_LEVEL},
     },
 }

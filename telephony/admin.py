@@ -115,6 +115,7 @@ class QueueAdmin(admin.ModelAdmin):
                     "sticky_routing",
                     "wrap_up_seconds",
                     "dispositions",
+                    "case_category",
                 ]
             },
         ),

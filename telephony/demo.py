@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from crm.models import Case
+
 from .models import (
     AgentProfile,
     AgentSkill,
@@ -71,7 +73,9 @@ def seed() -> InboundNumber:
                 hours=hours, weekday=weekday, opens=dt.time(8), closes=dt.time(20)
             )
         OpeningPeriod.objects.create(hours=hours, weekday=5, opens=dt.time(9), closes=dt.time(13))
-    billing, created = Queue.objects.get_or_create(name="Billing")
+    billing, created = Queue.objects.get_or_create(
+        name="Billing", defaults={"case_category": Case.Category.BILLING}
+    )
     general, _ = Queue.objects.get_or_create(name="General", defaults={"is_default": True})
     if created:
         QueueSkill.objects.create(

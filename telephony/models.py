@@ -160,6 +160,12 @@ class Queue(models.Model):
     )
     wrap_up_seconds = models.PositiveSmallIntegerField(default=60)
     dispositions = models.ManyToManyField(Disposition, blank=True)
+    case_category = models.CharField(
+        max_length=20,
+        choices=Case.Category.choices,
+        default=Case.Category.OTHER,
+        help_text="The category of a case an agent opens while wrapping up this queue's call.",
+    )
     sticky_routing = models.BooleanField(
         default=True, help_text="Prefer the agent who last served the customer, if free."
     )

@@ -82,7 +82,11 @@ def wrap_up_submit(
         crm_services.note_add(customer=customer, author=agent.user, body=notes)
     if case_subject and customer is not None:
         crm_services.case_create(
-            customer=customer, actor=agent.user, owner=agent.user, subject=case_subject
+            customer=customer,
+            actor=agent.user,
+            owner=agent.user,
+            subject=case_subject,
+            category=entry.queue.case_category,
         )
     if case is not None and case_status and case_status != case.status:
         crm_services.case_transition(

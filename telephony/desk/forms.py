@@ -22,16 +22,27 @@ def _choice(form: forms.Form, name: str) -> forms.ModelChoiceField:
 
 
 class PresenceForm(forms.Form):
-    state = forms.ChoiceField(
-        choices=[
-            (AgentProfile.State.AVAILABLE, "Available"),
-            (AgentProfile.State.NOT_READY, "Not ready"),
-            (AgentProfile.State.OFFLINE, "Offline"),
-        ]
+    """The states an agent picks; it opens on the agent's own state so it never contradicts it."""
+
+    CHOOSABLE = (
+        (AgentProfile.State.AVAILABLE, "Available"),
+        (AgentProfile.State.NOT_READY, "Not ready"),
+        (AgentProfile.State.OFFLINE, "Offline"),
     )
+
+    state = forms.ChoiceField(choices=CHOOSABLE)
     reason = forms.ChoiceField(
         choices=[("", "Reason…"), *AgentProfile.Reason.choices], required=False
     )
+
+    def __init__(self, *args: Any, agent: AgentProfile, **kwargs: Any) -> None:
+        if agent.state in dict(self.CHOOSABLE):
+            kwargs.setdefault("initial", {"state": agent.state, "reason": agent.reason})
+        super().__init__(*args, **kwargs)
+        if agent.state not in dict(self.CHOOSABLE):
+            # Ringing, on a call or in wrap-up is not picked here: the selector asks for a
+            # choice instead of showing "Available" beside a badge that says otherwise.
+            self.fields["state"].choices = [("", "Change to…"), *self.CHOOSABLE]
 
 
 class WrapUpForm(forms.Form):

@@ -40,7 +40,7 @@ def _render_desk(
 ) -> HttpResponse:
     context = {
         **selectors.agent_desk(agent=agent),
-        "presence_form": PresenceForm(),
+        "presence_form": PresenceForm(agent=agent),
         "control_form": CallControlForm(agent=agent),
         "softphone": softphone.mode(),
     }
@@ -72,10 +72,10 @@ def desk(request: SignedInRequest) -> HttpResponse:
 @login_required
 def desk_presence(request: SignedInRequest) -> HttpResponse:
     agent = _agent(request)
-    form = PresenceForm(request.POST)
+    form = PresenceForm(request.POST, agent=agent)
     if submit(form, lambda data: agent_set_state(agent=agent, **data)):
-        form = PresenceForm()
         agent.refresh_from_db()
+        form = PresenceForm(agent=agent)
     return _render_desk(request, agent, "desk-state", presence_form=form)
 
 

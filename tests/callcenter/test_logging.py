@@ -21,7 +21,8 @@ def console():
 
 
 @pytest.mark.parametrize(
-    "logger", ["celery.app.trace", "celery.worker.strategy", "twilio.http_client"]
+    "logger",
+    ["celery.app.trace", "celery.worker.strategy", "twilio.http_client", "axes.handlers.database"],
 )
 def test_routine_chatter_stays_below_the_console(console, logger):
     logging.getLogger(logger).info("Task telephony.acd.tasks.acd_route[1] succeeded")

@@ -55,6 +55,30 @@ def test_agent_goes_available_then_on_break(client_as, desk_agent):
     assert desk_agent.state_changes.count() == 2
 
 
+def test_the_state_selector_agrees_with_the_badge(client_as, desk_agent):
+    client = client_as(desk_agent.user)
+    AgentProfile.objects.filter(pk=desk_agent.pk).update(state="not_ready", reason="lunch")
+    panel = client.get(DESK, {"panel": "desk-state"}).content.decode()
+    assert '<option value="not_ready" selected>' in panel
+    assert '<option value="lunch" selected>' in panel
+    # Ringing is not a state an agent picks: the selector asks instead of saying "Available".
+    AgentProfile.objects.filter(pk=desk_agent.pk).update(state="offered", reason="")
+    panel = client.get(DESK, {"panel": "desk-state"}).content.decode()
+    assert ">Ringing<" in panel
+    assert '<option value="" selected>Change to…</option>' in panel
+    assert '<option value="available" selected>' not in panel
+
+
+def test_choosing_no_state_while_ringing_is_a_form_error(client_as, desk_agent):
+    AgentProfile.objects.filter(pk=desk_agent.pk).update(state="offered")
+    response = client_as(desk_agent.user).post(
+        reverse("telephony:desk_presence"), {"state": ""}, headers={"HX-Request": "true"}
+    )
+    assert "This field is required." in response.content.decode()
+    desk_agent.refresh_from_db()
+    assert desk_agent.state == "offered"
+
+
 def test_not_ready_without_reason_is_a_form_error(client_as, desk_agent):
     response = client_as(desk_agent.user).post(
         reverse("telephony:desk_presence"), {"state": "not_ready"}, headers={"HX-Request": "true"}
@@ -231,6 +255,31 @@ def test_wrap_up_records_disposition_note_case_and_callback(client_as, wrapping_
     callback = QueueEntry.objects.get(kind="callback")
     assert callback.callback_number == "+14155550142"
     assert callback.not_before.year == 2099
+
+
+def test_a_case_opened_in_wrap_up_takes_the_queues_category(client_as, wrapping_up):
+    w = wrapping_up
+    Queue.objects.filter(pk=w.entry.queue_id).update(case_category="billing")
+    client_as(w.agent.user).post(
+        reverse("telephony:desk_wrap_up"),
+        {"disposition": w.sale.pk, "case_subject": "Double charge", "next_state": "available"},
+    )
+    assert w.ava.cases.get(subject="Double charge").category == "billing"
+
+
+def test_call_notes_are_a_group_of_their_own(client_as, desk_agent):
+    queue = Queue.objects.create(name="Billing")
+    call = Call.objects.create(
+        sid="CA" + "6" * 32, direction="inbound", from_number="+14155550177", to_number="+1800"
+    )
+    entry = QueueEntry.objects.create(queue=queue, call=call, caller_call_sid=call.sid)
+    presence.agent_set_state(agent=desk_agent, state="available")
+    routing.route()
+    offers.offer_accepted(entry_id=entry.pk)
+    page = client_as(desk_agent.user).get(DESK).content.decode()
+    # Not a bare label trailing the transfer controls: a fieldset with its own legend.
+    notes = page[page.index('<form id="call-notes"') :]
+    assert notes.index("<fieldset>") < notes.index("Call notes</label></legend>")
 
 
 def test_bad_wrap_up_saves_nothing(client_as, wrapping_up):

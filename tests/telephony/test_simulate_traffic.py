@@ -4,6 +4,7 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 
+from telephony import demo
 from telephony.models import AgentProfile, AgentSkill, Call, QueueEntry, Skill
 from tests.factories import UserFactory
 
@@ -59,3 +60,12 @@ def test_prints_an_outcome_table_and_no_task_logs(support_line, capfd):
     assert table["abandoned"] == str(abandoned)
     assert {"callbacks", "voicemail", "average"} <= table.keys()
     assert "succeeded" not in out + err and "celery" not in out + err
+
+
+def test_calls_go_to_a_line_open_at_any_hour_by_default(support_line):
+    always_open = demo.seed_always_open(support_line)
+    # Monday 03:00 in New York: the office-hours line is closed, its calls would all be voicemail.
+    with time_machine.travel(dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC), tick=False):
+        call_command("simulate_traffic", calls=2, per_minute=6, mix="1:1", seed=3)
+    numbers = set(Call.objects.filter(direction="inbound").values_list("to_number", flat=True))
+    assert numbers == {always_open.number}

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.models import F
 from django.test import Client
 
 from callcenter import celery_app
@@ -55,7 +56,11 @@ class Command(BaseCommand):
             default=0.15,
             help="Share of callers who give up after 30-180 s in a queue.",
         )
-        parser.add_argument("--line", help="Number to call (default: the first inbound line).")
+        parser.add_argument(
+            "--line",
+            help="Number to call (default: the first line without office hours, so the "
+            "traffic meets agents at any hour; else the first line).",
+        )
         parser.add_argument("--seed", type=int, default=1)
 
     def handle(
@@ -77,7 +82,9 @@ class Command(BaseCommand):
         target = (
             InboundNumber.objects.filter(number=line).first()
             if line
-            else InboundNumber.objects.order_by("pk").first()
+            else InboundNumber.objects.order_by(
+                F("business_hours").asc(nulls_first=True), "pk"
+            ).first()
         )
         if target is None:
             raise CommandError("No inbound number to call: run seed_demo or add one in admin.")
