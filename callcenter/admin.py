@@ -12,9 +12,11 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group, User
-from django.db.models import ManyToManyField
-from django.forms import BaseFormSet, ModelForm, ModelMultipleChoiceField
+from django.db.models import ForeignKey, ManyToManyField, QuerySet
+from django.forms import BaseFormSet, ModelChoiceField, ModelForm, ModelMultipleChoiceField
 from django.http import HttpRequest
+from rest_framework.authtoken.admin import TokenAdmin
+from rest_framework.authtoken.models import TokenProxy
 
 from . import roles
 
@@ -78,3 +80,25 @@ class RoleUserAdmin(UserAdmin):
         )
         super().save_related(request, form, formsets, change)
         form.instance.groups.add(*kept)
+
+
+# Replaces DRF's registration (rest_framework.authtoken comes before callcenter).
+admin.site.unregister(TokenProxy)
+
+
+@admin.register(TokenProxy)
+class RoleTokenAdmin(TokenAdmin):
+    """API tokens; a superuser's token is a superuser's powers, so only superusers see it."""
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[TokenProxy]:
+        tokens = super().get_queryset(request)
+        if request.user.is_superuser:
+            return tokens
+        return tokens.exclude(user__is_superuser=True)
+
+    def formfield_for_foreignkey(
+        self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> ModelChoiceField[Any] | None:
+        if db_field.name == "user" and not request.user.is_superuser:
+            kwargs["queryset"] = User.objects.filter(is_superuser=False)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

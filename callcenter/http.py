@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
@@ -35,3 +36,14 @@ def signed_in_user(request: HttpRequest) -> User:
     if not isinstance(user, User):
         raise PermissionDenied
     return user
+
+
+def client_address(request: HttpRequest) -> str | None:
+    """The client's address: the peer's, or behind TRUSTED_PROXIES proxies the entry of
+    X-Forwarded-For the outermost trusted one added (counted as DRF's NUM_PROXIES counts)."""
+    proxies = settings.TRUSTED_PROXIES
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
+    if proxies and forwarded:
+        hops = forwarded.split(",")
+        return hops[-min(proxies, len(hops))].strip()
+    return request.META.get("REMOTE_ADDR")

@@ -231,6 +231,11 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Behind TRUSTED_PROXIES proxies the peer is a proxy: the client's address is the one the
+# outermost trusted proxy added to X-Forwarded-For, for lockouts and throttles alike. With
+# none, X-Forwarded-For is the client's own word and is ignored.
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
+AXES_CLIENT_IP_CALLABLE = "callcenter.http.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Its start-up banner on every process and command is noise in a console meant to be read.
@@ -282,6 +287,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "callcenter.api.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["callcenter.api.AnonThrottle", "callcenter.api.UserThrottle"],
+    # DRF's count of proxies whose X-Forwarded-For it trusts (None would trust every entry).
+    "NUM_PROXIES": TRUSTED_PROXIES,
 }
 # Requests per client and period (DRF's "N/second|minute|hour|day"): anonymous by address,
 # signed-in by user, and API token requests (password guesses) by address.

@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
+from rest_framework.authtoken.models import Token
 
 from callcenter import roles
 from tests.factories import UserFactory
@@ -100,3 +101,23 @@ def test_a_superuser_grants_superuser_status_and_permissions(client_as, superuse
     agent.refresh_from_db()
     assert agent.is_superuser
     assert list(agent.user_permissions.all()) == [delete_dnc]
+
+
+def test_a_manager_neither_sees_nor_makes_a_superusers_api_token(client_as, manager, superuser):
+    secret = Token.objects.create(user=superuser)
+    client = client_as(manager)
+    listing = client.get(reverse("admin:authtoken_tokenproxy_changelist")).content.decode()
+    assert secret.key not in listing
+    change = client.get(reverse("admin:authtoken_tokenproxy_change", args=[superuser.pk]))
+    assert change.status_code == 302  # the admin's answer to an object it cannot find
+    response = client.post(reverse("admin:authtoken_tokenproxy_add"), {"user": superuser.pk})
+    assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
+    assert Token.objects.filter(user=superuser).count() == 1
+
+
+def test_a_manager_issues_a_token_for_an_integration_user(client_as, manager, agent):
+    response = client_as(manager).post(
+        reverse("admin:authtoken_tokenproxy_add"), {"user": agent.pk}
+    )
+    assert response.status_code == 302
+    assert Token.objects.filter(user=agent).exists()

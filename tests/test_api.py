@@ -87,6 +87,22 @@ def test_token_requests_are_throttled_by_address(api_client, agent, settings):
     assert "token" not in right.data
 
 
+def test_a_made_up_forwarded_address_does_not_escape_the_token_throttle(
+    api_client, agent, settings
+):
+    settings.API_THROTTLE_RATES = {**settings.API_THROTTLE_RATES, "sign_in": "3/minute"}
+    answers = [
+        api_client.post(
+            "/api/auth/token/",
+            {"username": "nobody", "password": "guess"},
+            REMOTE_ADDR="192.0.2.11",
+            HTTP_X_FORWARDED_FOR=f"203.0.113.{n}",
+        ).status_code
+        for n in range(4)
+    ]
+    assert answers == [400, 400, 400, 429]
+
+
 def test_api_requests_are_throttled_per_user(api_as, agent, settings):
     settings.API_THROTTLE_RATES = {**settings.API_THROTTLE_RATES, "user": "3/minute"}
     # Ids come back after a rollback: forget what an earlier user of this id was counted.

@@ -44,3 +44,19 @@ def test_the_api_token_endpoint_is_locked_out_too(api_client, agent):
         api_client.post("/api/auth/token/", {"username": "agent", "password": "guess"})
     response = api_client.post("/api/auth/token/", {"username": "agent", "password": "s3cret-pass"})
     assert "token" not in response.data
+
+
+def test_a_made_up_forwarded_address_does_not_escape_the_lockout(client, agent):
+    for n in range(10):
+        _sign_in(client, "guess", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}")
+    assert _sign_in(client, "s3cret-pass", HTTP_X_FORWARDED_FOR="203.0.113.99").status_code == 429
+
+
+def test_behind_a_trusted_proxy_the_lockout_binds_the_forwarded_address(client, agent, settings):
+    settings.TRUSTED_PROXIES = 1
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    for _ in range(10):
+        _sign_in(client, "guess", HTTP_X_FORWARDED_FOR="198.51.100.1", **proxy)
+    # Another client behind the same proxy is not locked out by the first one's guesses.
+    colleague = _sign_in(client, "s3cret-pass", HTTP_X_FORWARDED_FOR="198.51.100.2", **proxy)
+    assert colleague.status_code == 302
