@@ -23,6 +23,7 @@ router.register("dnc", campaigns_api.CampaignDncEntryViewSet, basename="dnc-entr
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("favicon.ico", views.favicon),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

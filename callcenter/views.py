@@ -2,7 +2,8 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views import defaults
 from django.views.decorators.http import require_GET
 from drf_spectacular.views import SpectacularSwaggerView
@@ -12,6 +13,12 @@ from rest_framework.exceptions import NotAuthenticated
 from callcenter.api import SignInThrottle
 from callcenter.http import SignedInRequest
 from crm import selectors
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponseBase:
+    """Browsers ask for /favicon.ico on pages that name no icon (Django admin's, say)."""
+    return redirect(static("img/favicon.svg"), permanent=True)
 
 
 @require_GET

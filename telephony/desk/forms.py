@@ -42,7 +42,10 @@ class PresenceForm(forms.Form):
         if agent.state not in dict(self.CHOOSABLE):
             # Ringing, on a call or in wrap-up is not picked here: the selector asks for a
             # choice instead of showing "Available" beside a badge that says otherwise.
-            self.fields["state"].choices = [("", "Change to…"), *self.CHOOSABLE]
+            cast(forms.ChoiceField, self.fields["state"]).choices = [
+                ("", "Change to…"),
+                *self.CHOOSABLE,
+            ]
 
 
 class WrapUpForm(forms.Form):

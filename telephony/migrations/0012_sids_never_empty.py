@@ -3,6 +3,15 @@
 from django.db import migrations, models
 
 
+def name_rows_without_a_sid(apps, schema_editor):
+    # Rows stored before SIDs were required (one SMS without MessageSid, say) keep their
+    # data under a name no Twilio SID can take, so the constraints below can apply.
+    for model in ("Call", "Recording", "SmsMessage"):
+        rows = apps.get_model("telephony", model).objects.filter(sid="")
+        for pk in rows.values_list("pk", flat=True):
+            rows.model.objects.filter(pk=pk).update(sid=f"missing-{pk}")
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -11,6 +20,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(name_rows_without_a_sid, migrations.RunPython.noop),
         migrations.AddConstraint(
             model_name='call',
             constraint=models.CheckConstraint(condition=models.Q(('sid', ''), _negated=True), name='call_has_sid'),

@@ -36,3 +36,10 @@ def test_a_refused_request_is_one_line(console, client, agent):
     assert client.get("/telephony/dev-phone/").status_code == 403
     lines = console.getvalue().splitlines()
     assert len(lines) == 1 and "Forbidden" in lines[0], console.getvalue()
+
+
+def test_the_web_process_keeps_its_access_log_off_the_console():
+    # One line per request (every desk refresh, every simulated webhook) drowns the console.
+    procfile = (settings.BASE_DIR / "Procfile").read_text().splitlines()
+    web = next(line for line in procfile if line.startswith("web:"))
+    assert "--access-log ${VAR_DIR:-var}/access.log" in web

@@ -334,6 +334,13 @@ def test_pages_name_an_icon_that_is_served(client_as, agent):
     assert finders.find(href.group(1).removeprefix(settings.STATIC_URL).lstrip("/"))
 
 
+def test_pages_that_name_no_icon_find_one_at_the_usual_address(client):
+    # Django admin's pages name no icon: browsers then ask for /favicon.ico, signed in or not.
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert finders.find(response["Location"].removeprefix(settings.STATIC_URL).lstrip("/"))
+
+
 def test_the_case_owner_list_names_colleagues_by_name(supervisor):
     supervisor.first_name, supervisor.last_name = "Sam", "Rivera"
     supervisor.save()
