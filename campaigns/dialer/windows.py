@@ -42,6 +42,13 @@ def area_code(phone: str) -> str:
     return national[:3] if parsed.country_code == 1 and len(national) == 10 else ""
 
 
+# A country's law also binds regions it governs that have region codes of their own: the
+# TCPA's calling hours cover the US territories on the +1 plan.
+REGIONS_UNDER: dict[str, frozenset[str]] = {
+    "US": frozenset({"US", "PR", "GU", "VI", "MP", "AS"}),
+}
+
+
 def rules_for(phone: str, rules: Iterable[CallingRule]) -> list[CallingRule]:
     """The active rules that apply to `phone`: its country's, and its area code's."""
     region = phonenumbers.region_code_for_number(phonenumbers.parse(phone, None))
@@ -50,7 +57,7 @@ def rules_for(phone: str, rules: Iterable[CallingRule]) -> list[CallingRule]:
         rule
         for rule in rules
         if rule.is_active
-        and rule.country == region
+        and region in REGIONS_UNDER.get(rule.country, {rule.country})
         and (not rule.area_code_list() or code in rule.area_code_list())
     ]
 

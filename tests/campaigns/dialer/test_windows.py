@@ -119,3 +119,28 @@ def test_nothing_is_claimed_outside_the_campaign_dates(monday, make_campaign, ma
     campaign.ends_on, campaign.starts_on = None, dt.date(2026, 11, 24)
     campaign.save()
     assert services.leads_claim(campaign=campaign, limit=5) == []
+
+
+@pytest.mark.parametrize(
+    ("phone", "zone"),
+    [
+        ("+17875550123", "America/Puerto_Rico"),
+        ("+16715550123", "Pacific/Guam"),
+        ("+13405550123", "America/St_Thomas"),
+        ("+16705550123", "Pacific/Saipan"),
+        ("+16846330123", "Pacific/Pago_Pago"),
+    ],
+)
+def test_the_federal_hours_cover_the_us_territories(make_campaign, make_lead, phone, zone):
+    # The campaign alone would ring from 07:00; the federal rule says 08:00 here too.
+    lead = make_lead(make_campaign(window_start=dt.time(7, 0)), phone=phone, time_zones=[zone])
+    local = zoneinfo.ZoneInfo(zone)
+    at = dt.datetime(2026, 11, 23, 7, 30, tzinfo=local)
+    assert windows.rules_for(phone, CallingRule.objects.all())
+    assert _opening(lead, at) == dt.datetime(2026, 11, 23, 8, tzinfo=local)
+
+
+def test_a_state_rule_does_not_reach_a_territory(make_campaign, make_lead):
+    # Florida's rule names Florida's area codes; Puerto Rico's 787 is not one of them.
+    names = [rule.name for rule in windows.rules_for("+17875550123", CallingRule.objects.all())]
+    assert names and not any(name.startswith("Florida") for name in names)
