@@ -365,6 +365,8 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "celery.app.trace": {"level": _QUIET_LEVEL},
         "celery.worker.strategy": {"level": _QUIET_LEVEL},
+        # Beat's "Sending due task" line for every tick of every schedule (several a second).
+        "celery.beat": {"level": _QUIET_LEVEL},
         "twilio.http_client": {"level": _QUIET_LEVEL},
         # Every sign-in logs four lines; failures and lockouts stay (WARNING).
         "axes": {"level": _QUIET_LEVEL},

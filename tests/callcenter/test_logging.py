@@ -22,7 +22,13 @@ def console():
 
 @pytest.mark.parametrize(
     "logger",
-    ["celery.app.trace", "celery.worker.strategy", "twilio.http_client", "axes.handlers.database"],
+    [
+        "celery.app.trace",
+        "celery.worker.strategy",
+        "celery.beat",
+        "twilio.http_client",
+        "axes.handlers.database",
+    ],
 )
 def test_routine_chatter_stays_below_the_console(console, logger):
     logging.getLogger(logger).info("Task telephony.acd.tasks.acd_route[1] succeeded")
