@@ -267,15 +267,21 @@ def test_a_case_opened_in_wrap_up_takes_the_queues_category(client_as, wrapping_
     assert w.ava.cases.get(subject="Double charge").category == "billing"
 
 
-def test_call_notes_are_a_group_of_their_own(client_as, desk_agent):
+@pytest.fixture
+def on_a_call(desk_agent):
+    """Alex has answered a caller routed from the Billing queue; returns the entry."""
     queue = Queue.objects.create(name="Billing")
     call = Call.objects.create(
-        sid="CA" + "6" * 32, direction="inbound", from_number="+14155550177", to_number="+1800"
+        sid="CA" + "5" * 32, direction="inbound", from_number="+14155550177", to_number="+1800"
     )
     entry = QueueEntry.objects.create(queue=queue, call=call, caller_call_sid=call.sid)
     presence.agent_set_state(agent=desk_agent, state="available")
     routing.route()
     offers.offer_accepted(entry_id=entry.pk)
+    return entry
+
+
+def test_call_notes_are_a_group_of_their_own(client_as, desk_agent, on_a_call):
     page = client_as(desk_agent.user).get(DESK).content.decode()
     # Not a bare label trailing the transfer controls: a fieldset with its own legend.
     notes = page[page.index('<form id="call-notes"') :]
@@ -434,15 +440,8 @@ def test_quick_create_errors_stay_on_the_form_and_save_nothing(
     assert not Customer.objects.exists()
 
 
-def test_notes_taken_during_the_call_start_the_wrap_up(client_as, desk_agent):
-    queue = Queue.objects.create(name="Billing")
-    call = Call.objects.create(
-        sid="CA" + "5" * 32, direction="inbound", from_number="+14155550177", to_number="+1800"
-    )
-    entry = QueueEntry.objects.create(queue=queue, call=call, caller_call_sid=call.sid)
-    presence.agent_set_state(agent=desk_agent, state="available")
-    routing.route()
-    offers.offer_accepted(entry_id=entry.pk)
+def test_notes_taken_during_the_call_start_the_wrap_up(client_as, desk_agent, on_a_call):
+    entry = on_a_call
     client = client_as(desk_agent.user)
     assert 'name="notes"' in client.get(DESK).content.decode()
 
