@@ -156,7 +156,7 @@ def load(customers: int) -> None:
         with pg.cursor() as cur:
             customer_copy = (
                 "COPY crm_customer (id, name, account_number, tier, preferred_language,"
-                " time_zone, email, consent_recording, consent_marketing_calls, created_at,"
+                " time_zone, email, recording_consent, consent_marketing_calls, created_at,"
                 " updated_at, is_lead) FROM STDIN"
             )
             with cur.copy(customer_copy) as copy:
@@ -217,7 +217,7 @@ def customer_rows(
             rng.choice(LANGUAGES),
             rng.choice(TIME_ZONES),
             f"{first}.{last}.{pk}@example.com".lower(),
-            rng.random() < 0.6,
+            "given" if rng.random() < 0.6 else "unknown",
             rng.random() < 0.3,
             now,
             now,

@@ -61,8 +61,13 @@ _CAMPAIGN_SUPERVISE = [
     "crm.add_dncentry",
 ]
 
+# Who may hear which recordings (qa.selectors.calls_audible_to narrows each to its calls).
+_LISTEN_OWN = ["qa.listen_own_recording"]
+_LISTEN_TEAM = ["qa.listen_team_recording"]
+_LISTEN_ANY = ["qa.listen_any_recording", "qa.view_recordingaccess"]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    AGENT: [*_CRM_WORK, *_ACD_READ, *_CAMPAIGN_AGENT],
+    AGENT: [*_CRM_WORK, *_ACD_READ, *_CAMPAIGN_AGENT, *_LISTEN_OWN],
     SUPERVISOR: [
         *_CRM_WORK,
         "crm.assign_case",
@@ -71,8 +76,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "telephony.view_callevent",
         "telephony.change_agentprofile",
         *_CAMPAIGN_SUPERVISE,
+        *_LISTEN_TEAM,
     ],
-    QA_ANALYST: [*_CRM_READ, *_CALL_RECORDS],
+    QA_ANALYST: [*_CRM_READ, *_CALL_RECORDS, *_LISTEN_ANY],
     MANAGER: [
         "crm.*",
         "telephony.*",

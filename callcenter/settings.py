@@ -207,6 +207,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "dialer-reap": {"task": "campaigns.tasks.attempts_reap", "schedule": 60.0},
     # Lead imports whose worker died mid-file: resumed after their last batch, or failed.
     "lead-import-sweep": {"task": "campaigns.tasks.lead_imports_sweep", "schedule": 60.0},
+    # Recording media whose fetch a lost task or a long Twilio outage left pending.
+    "recording-media-sweep": {"task": "qa.tasks.recording_media_sweep", "schedule": 300.0},
+    # Media past its retention (legal holds keep theirs); hourly is close enough to days.
+    "recording-retention": {"task": "qa.tasks.recording_retention_purge", "schedule": 3600.0},
 }
 
 # A caller who leaves a queue within this many seconds is a short abandon: counted apart,

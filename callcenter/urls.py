@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from campaigns import api as campaigns_api
 from crm import api as crm_api
+from qa import api as qa_api
 from telephony import api as telephony_api
 
 from . import views
@@ -20,6 +21,7 @@ router.register("calls", telephony_api.CallViewSet, basename="call")
 router.register("campaigns", campaigns_api.CampaignViewSet, basename="campaign")
 router.register("lead-imports", campaigns_api.LeadImportViewSet, basename="lead-import")
 router.register("dnc", campaigns_api.CampaignDncEntryViewSet, basename="dnc-entry")
+router.register("recordings", qa_api.RecordingViewSet, basename="recording")
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -34,6 +36,7 @@ urlpatterns = [
     path("campaigns/voice/", include("campaigns.dialer.urls")),
     path("campaigns/", include("campaigns.urls")),
     path("telephony/", include("telephony.urls")),
+    path("qa/", include("qa.urls")),
     path("", include("crm.urls")),
 ]
 

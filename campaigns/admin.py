@@ -63,7 +63,7 @@ class CampaignAdmin(DncWarningMixin):
         (None, {"fields": ["name", "kind", "dial_mode", "status", "supervisor_page", "caller_id"]}),
         ("Who takes the calls", {"fields": ["queue", "agents", "blend_max_inbound_waiting"]}),
         ("When", {"fields": ["starts_on", "ends_on", "window_start", "window_end"]}),
-        ("Agents' side", {"fields": ["script", "dispositions", "record_calls"]}),
+        ("Agents' side", {"fields": ["script", "dispositions", "recording_policy"]}),
         (
             "Attempts and retries",
             {

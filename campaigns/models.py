@@ -138,7 +138,15 @@ class Campaign(models.Model):
     window_end = models.TimeField(default=datetime.time(20, 0))
     dispositions = models.ManyToManyField("telephony.Disposition", blank=True, related_name="+")
     script = models.TextField(blank=True, max_length=20_000, help_text="Shown to agents.")
-    record_calls = models.BooleanField(default=False)
+    recording_policy = models.ForeignKey(
+        "telephony.RecordingPolicy",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Whether answered calls are recorded once an agent joins, and how long "
+        "kept. Blank: the queue's policy.",
+    )
     max_attempts = models.PositiveSmallIntegerField(
         default=3, validators=[MinValueValidator(1), MaxValueValidator(50)]
     )

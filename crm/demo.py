@@ -148,7 +148,7 @@ def seed_customers(count: int, agents: list) -> int:
             tier=rng.choices(Customer.Tier.values, weights=[70, 15, 10, 5])[0],
             preferred_language=rng.choices(["en-US", "es-US", "fr-CA"], weights=[80, 15, 5])[0],
             email=f"{first}.{last}{i}@example.com".lower(),
-            consent_recording=rng.random() < 0.8,
+            recording_consent=rng.choices(Customer.RecordingConsent.values, weights=[15, 80, 5])[0],
             consent_marketing_calls=rng.random() < 0.4,
             phone_numbers=phones,
         )

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .phones import PhoneNumberField, format_phone
+from .timeline import source_page
 
 
 @functools.cache
@@ -82,7 +83,20 @@ class Customer(models.Model):
     is_lead = models.BooleanField(
         default=False, help_text="Not yet a customer: created from an unknown caller or sender."
     )
-    consent_recording = models.BooleanField("consents to call recording", default=False)
+
+    class RecordingConsent(models.TextChoices):
+        # Unknown is not a refusal: the announcement and the line's policy decide then.
+        UNKNOWN = "unknown", "Not asked"
+        GIVEN = "given", "Consents"
+        REFUSED = "refused", "Refused: never record"
+
+    recording_consent = models.CharField(
+        "call recording consent",
+        max_length=8,
+        choices=RecordingConsent.choices,
+        default=RecordingConsent.UNKNOWN,
+        help_text="Refused: this customer's calls are never recorded.",
+    )
     consent_marketing_calls = models.BooleanField("consents to marketing calls", default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -320,6 +334,11 @@ class Interaction(models.Model):
         source_type = self.source_type  # None, with no query, when source_type_id is
         if source_type is None:
             return None
+        if self.source_id is None:
+            return None
+        registered = source_page(f"{source_type.app_label}.{source_type.model}", self.source_id)
+        if registered is not None:
+            return registered
         model = source_type.model_class()
         if model is None:
             return None

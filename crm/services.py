@@ -53,7 +53,7 @@ CUSTOMER_FIELDS = (
     "time_zone",
     "email",
     "is_lead",
-    "consent_recording",
+    "recording_consent",
     "consent_marketing_calls",
 )
 CASE_EDITABLE_FIELDS = ("subject", "description", "category", "priority", "due_at")

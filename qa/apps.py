@@ -2,7 +2,19 @@ from django.apps import AppConfig
 
 
 class QaConfig(AppConfig):
-    """Quality assurance: scorecards, evaluations of recorded calls, automated checks."""
+    """Quality assurance: recordings' media, playback and its audit, retention and legal
+    holds; later transcripts, scorecards and automated checks."""
 
     name = "qa"
     verbose_name = "QA"
+
+    def ready(self) -> None:
+        from django.urls import reverse
+
+        from crm.timeline import register_source_page
+        from telephony.models import Call
+
+        from . import receivers  # noqa: F401  (connects the signal receivers)
+
+        # A call on a customer's timeline links to its page, where its recordings play.
+        register_source_page(Call, lambda pk: reverse("qa:call_detail", args=[pk]))

@@ -30,6 +30,9 @@ from .models import (
     QueueEntry,
     QueueSkill,
     Recording,
+    RecordingConsentState,
+    RecordingPause,
+    RecordingPolicy,
     Skill,
     SmsMessage,
     Team,
@@ -119,6 +122,7 @@ class QueueAdmin(admin.ModelAdmin):
                 ]
             },
         ),
+        ("Recording", {"fields": ["recording_policy"]}),
     ]
 
 
@@ -130,6 +134,20 @@ class SkillAdmin(admin.ModelAdmin):
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
     search_fields = ["name"]
+    filter_horizontal = ["supervisors"]
+
+
+@admin.register(RecordingPolicy)
+class RecordingPolicyAdmin(admin.ModelAdmin):
+    list_display = ["name", "mode", "sample_percent", "retention_days", "delete_at_twilio"]
+    search_fields = ["name"]
+
+
+@admin.register(RecordingConsentState)
+class RecordingConsentStateAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "all_party"]
+    list_filter = ["all_party"]
+    search_fields = ["code", "name", "area_codes"]
 
 
 @admin.register(Disposition)
@@ -324,8 +342,22 @@ class CallEventAdmin(ReadOnlyAdmin):
     date_hierarchy = "received_at"
 
 
+_PAUSE_COLUMNS: tuple[str, ...] = ("paused_at", "paused_by", "resumed_at", "resumed_by")
+
+
+class RecordingPauseInline(admin.TabularInline):
+    model = RecordingPause
+    fields = readonly_fields = _PAUSE_COLUMNS
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
+        return False
+
+
 @admin.register(Recording)
 class RecordingAdmin(ReadOnlyAdmin):
+    inlines = [RecordingPauseInline]
     list_display = ["sid", "call", "duration_seconds", "status", "source", "case", "created_at"]
     list_filter = ["status", "source"]
     search_fields = ["sid", "call__sid"]

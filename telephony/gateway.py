@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import requests
 from django.conf import settings
 from twilio.http import HttpClient
 from twilio.http.http_client import TwilioHttpClient
@@ -120,6 +121,40 @@ def recording_fetch(*, sid: str) -> dict[str, Any]:
         "status": recording.status,
         "uri": recording.uri,
     }
+
+
+def conference_recording_update(
+    *, conference_sid: str, recording_sid: str, status: str, pause_behavior: str = "skip"
+) -> str:
+    """Pause (the paused stretch skipped, not kept as silence), resume or stop a conference's
+    recording; returns the recording's status at Twilio."""
+    kwargs = {"pause_behavior": pause_behavior} if status == "paused" else {}
+    recording = (
+        client()
+        .conferences(conference_sid)
+        .recordings(recording_sid)
+        .update(status=status, **kwargs)
+    )
+    return recording.status
+
+
+def recording_media(*, url: str) -> tuple[int, bytes, str]:
+    """The audio at a recording's media URL: (HTTP status, body, content type).
+
+    Media is not part of the JSON API the SDK speaks, so it is fetched over HTTP with the
+    account's credentials. The in-process simulator (tests) serves it without a socket.
+    """
+    auth = (settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN)
+    serve = getattr(client().http_client, "fetch_media", None)
+    if serve is not None:
+        return serve(url, auth)
+    response = requests.get(url, auth=auth, timeout=30)
+    return response.status_code, response.content, response.headers.get("Content-Type", "")
+
+
+def recording_delete(*, sid: str) -> None:
+    """Delete Twilio's copy of a recording (ours is stored)."""
+    client().recordings(sid).delete()
 
 
 def _conference_sid(name: str) -> str:

@@ -82,6 +82,12 @@ class Skill(models.Model):
 
 class Team(models.Model):
     name = models.CharField(max_length=100, unique=True)
+    supervisors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="supervised_teams",
+        help_text="They may listen to the recordings of this team's calls.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -114,6 +120,63 @@ class Disposition(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+
+class RecordingPolicy(models.Model):
+    """Whether conversations are recorded (all, none, or a share of calls) and how long
+    their media is kept. Named by queues, inbound lines and campaigns; the most specific
+    one applies (campaign, then queue, then line: `telephony.recording.policy_for`)."""
+
+    class Mode(models.TextChoices):
+        ALL = "all", "Record every call"
+        NONE = "none", "Record no call"
+        SAMPLE = "sample", "Record a share of calls"
+
+    name = models.CharField(max_length=100, unique=True)
+    mode = models.CharField(max_length=6, choices=Mode.choices, default=Mode.ALL)
+    sample_percent = models.PositiveSmallIntegerField(
+        default=100,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="A share of calls: this percentage of them is recorded.",
+    )
+    retention_days = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Media is deleted this many days after the call (blank: kept). The "
+        "recording's details and who listened stay.",
+    )
+    delete_at_twilio = models.BooleanField(
+        default=True, help_text="Delete Twilio's copy once ours is stored."
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "recording policies"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RecordingConsentState(models.Model):
+    """A state's recording-consent rule, by the area codes of its numbers. A party in an
+    all-party-consent state hears the announcement before anything is recorded."""
+
+    code = models.CharField(max_length=2, unique=True, help_text="e.g. CA.")
+    name = models.CharField(max_length=60)
+    all_party = models.BooleanField(
+        default=True, help_text="Every party must be told (all-party consent)."
+    )
+    area_codes = models.TextField(help_text="Comma- or space-separated area codes.")
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    def area_code_list(self) -> list[str]:
+        return self.area_codes.replace(",", " ").split()
 
 
 class Queue(models.Model):
@@ -168,6 +231,14 @@ class Queue(models.Model):
     )
     sticky_routing = models.BooleanField(
         default=True, help_text="Prefer the agent who last served the customer, if free."
+    )
+    recording_policy = models.ForeignKey(
+        RecordingPolicy,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Blank: the line's policy (a campaign's own comes first).",
     )
 
     class Meta:
@@ -397,12 +468,37 @@ class InboundNumber(models.Model):
     unknown_sender_reply = models.CharField(
         max_length=320, blank=True, help_text="Sent back to unknown senders (blank: nothing)."
     )
+    recording_policy = models.ForeignKey(
+        RecordingPolicy,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Blank: calls on this line are not recorded unless their queue says so.",
+    )
+    recording_announcement = models.CharField(
+        max_length=300,
+        blank=True,
+        default="This call may be recorded for quality and training purposes.",
+        help_text="Said to the caller before recording starts. Blank: said only to callers "
+        "from all-party-consent states (or unknown places), in the default words.",
+    )
 
     class Meta:
         ordering = ["number"]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.number})"
+
+
+class RecordingDecision(models.TextChoices):
+    """What was decided about recording a call's conversation, when the agent joined."""
+
+    RECORDED = "recorded", "Recorded"
+    NO_POLICY = "no_policy", "Not recorded: no recording policy"
+    POLICY_NONE = "policy_none", "Not recorded: the policy records no call"
+    NOT_SAMPLED = "not_sampled", "Not recorded: not in the sampled share"
+    REFUSED = "refused", "Not recorded: the customer refused recording"
 
 
 class Call(models.Model):
@@ -465,6 +561,23 @@ class Call(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
     duration_seconds = models.PositiveIntegerField(null=True, blank=True)
     disposition = models.CharField(max_length=50, blank=True)
+    recording_policy = models.ForeignKey(
+        RecordingPolicy,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Set by whoever placed the call (a campaign); comes before the queue's.",
+    )
+    recording_decision = models.CharField(
+        max_length=16,
+        choices=RecordingDecision.choices,
+        blank=True,
+        help_text="Whether the conversation is recorded, and why not; blank until decided.",
+    )
+    recording_announced_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the caller was told the call may be recorded."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -514,38 +627,6 @@ class CallEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.call_sid} {self.kind}"
-
-
-class Recording(models.Model):
-    sid = models.CharField(max_length=34, unique=True)
-    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="recordings")
-    url = models.URLField(max_length=500)
-    duration_seconds = models.PositiveIntegerField(default=0)
-    status = models.CharField(max_length=16, default="in-progress")
-    source = models.CharField(max_length=30, blank=True)
-    case = models.ForeignKey(
-        Case,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="recordings",
-        help_text="The case a voicemail opened.",
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-created_at"]
-        constraints = [
-            models.CheckConstraint(condition=~models.Q(sid=""), name="recording_has_sid")
-        ]
-
-    def __str__(self) -> str:
-        return self.sid
-
-    @property
-    def media_url(self) -> str:
-        """The audio itself (Twilio serves the recording resource URL plus an extension)."""
-        return f"{self.url}.mp3"
 
 
 class SmsMessage(models.Model):
@@ -671,6 +752,121 @@ class QueueEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.queue} #{self.pk} ({self.get_status_display()})"
+
+
+class Recording(models.Model):
+    """A recording Twilio made: a voicemail, or a conversation in a call's conference.
+
+    The metadata stays for as long as the call's record; the media (qa's RecordingMedia)
+    may be deleted by retention. Transcripts and evaluations attach here.
+    """
+
+    class Status(models.TextChoices):
+        IN_PROGRESS = "in-progress", "Recording"
+        PAUSED = "paused", "Paused"
+        COMPLETED = "completed", "Completed"
+        ABSENT = "absent", "Absent: nothing was recorded"
+        FAILED = "failed", "Failed at Twilio"
+
+    # A recording moves only forward: a late "in-progress" never reopens a completed one.
+    FINAL = (Status.COMPLETED, Status.ABSENT, Status.FAILED)
+
+    sid = models.CharField(max_length=34, unique=True)
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="recordings")
+    url = models.URLField(max_length=500)
+    duration_seconds = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=16, default=Status.IN_PROGRESS)
+    source = models.CharField(max_length=30, blank=True)
+    channels = models.PositiveSmallIntegerField(default=1)
+    conference_sid = models.CharField(max_length=34, blank=True)
+    entry = models.ForeignKey(
+        QueueEntry,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="recordings",
+        help_text="The conversation recorded (its conference holds transfers and consults).",
+    )
+    policy = models.ForeignKey(
+        RecordingPolicy,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="recordings",
+        help_text="The policy that recorded it; its retention applies.",
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    case = models.ForeignKey(
+        Case,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="recordings",
+        help_text="The case a voicemail opened.",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(sid=""), name="recording_has_sid")
+        ]
+
+    def __str__(self) -> str:
+        return self.sid
+
+    @property
+    def media_url(self) -> str:
+        """The audio itself at Twilio (the resource URL plus an extension); never shown to
+        users, who listen through the app."""
+        return f"{self.url}.wav"
+
+
+class RecordingPause(models.Model):
+    """A stretch left out of a recording (a card number read out): who paused it, when,
+    and for how long. Twilio skips it, so the media has no gap to see."""
+
+    recording = models.ForeignKey(Recording, on_delete=models.CASCADE, related_name="pauses")
+    paused_at = models.DateTimeField(default=timezone.now)
+    paused_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    resumed_at = models.DateTimeField(null=True, blank=True)
+    resumed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["paused_at", "id"]
+        constraints = [
+            # One open pause per recording: a second "pause" click changes nothing.
+            models.UniqueConstraint(
+                fields=["recording"],
+                condition=models.Q(resumed_at__isnull=True),
+                name="one_open_pause_per_recording",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recording} paused {self.paused_at:%H:%M:%S}"
+
+    @property
+    def seconds(self) -> float | None:
+        if self.resumed_at is None:
+            return None
+        return (self.resumed_at - self.paused_at).total_seconds()
+
+    @property
+    def offset_seconds(self) -> float | None:
+        """Where in the recording the pause falls (skipped stretches before it excluded)."""
+        started = self.recording.started_at
+        if started is None:
+            return None
+        earlier = sum(
+            (p.seconds or 0.0) for p in self.recording.pauses.all() if p.paused_at < self.paused_at
+        )
+        return max(0.0, (self.paused_at - started).total_seconds() - earlier)
 
 
 class AgentProfile(models.Model):

@@ -239,7 +239,6 @@ def attempt_place(*, attempt_id: int) -> None:
             machine_detection="DetectMessageEnd" if leave_message else "Enable",
             amd_callback=url("attempt_amd", attempt),
             timeout=campaign.ring_seconds,
-            record=campaign.record_calls,
         )
     except Exception:
         logger.exception("Could not place the call of attempt %s", attempt_id)
@@ -403,7 +402,11 @@ def attempt_answered(*, attempt_id: int, call: Call) -> twiml.Document:
         raise LookupError(f"Campaign {campaign.pk} has no queue for its answered calls.")
     # The caller is treated as live at once (async AMD): the 2-second clock is running.
     waiting.dialled_call_enqueue(
-        call=call, queue=queue, priority=OUTBOUND_PRIORITY, agent_id=attempt.agent_id
+        call=call,
+        queue=queue,
+        priority=OUTBOUND_PRIORITY,
+        agent_id=attempt.agent_id,
+        recording_policy=campaign.recording_policy,
     )
     return waiting.queue_document(
         response,

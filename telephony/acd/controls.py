@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from .. import gateway, twiml
+from ..calls import recording
 from ..models import AgentProfile, Queue, QueueEntry
 from .offers import (
     FAILED_LEG,
@@ -44,6 +45,16 @@ def call_mute(*, agent: AgentProfile, on: bool) -> QueueEntry:
     )
     QueueEntry.objects.filter(pk=entry.pk).update(agent_muted=on)
     entry.agent_muted = on
+    return entry
+
+
+def call_recording_pause(*, agent: AgentProfile, on: bool) -> QueueEntry:
+    """Leave what follows out of the recording (a card number read out), or record again."""
+    entry = connected_entry(agent)
+    if on:
+        recording.recording_pause(entry=entry, user=agent.user)
+    else:
+        recording.recording_resume(entry=entry, user=agent.user)
     return entry
 
 

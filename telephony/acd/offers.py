@@ -19,8 +19,9 @@ from django.utils import timezone
 from callcenter import live
 
 from .. import gateway, twiml
+from ..calls import recording
 from ..calls import services as calls
-from ..models import AgentProfile, Call, QueueEntry
+from ..models import AgentProfile, Call, QueueEntry, RecordingDecision
 from .presence import State, desk_group, record_move
 from .wakeups import schedule_routing
 
@@ -42,7 +43,12 @@ def conference_name(entry: QueueEntry) -> str:
     return entry.conference or f"entry-{entry.pk}"
 
 
-def _join(response: twiml.Document, entry: QueueEntry, action: str | None = None) -> twiml.Document:
+def _join(
+    response: twiml.Document,
+    entry: QueueEntry,
+    action: str | None = None,
+    recording_callback: str | None = None,
+) -> twiml.Document:
     """Either side joins the entry's conference; whoever leaves ends it for both, except a
     colleague consulted in a warm transfer, until the call is handed over to them."""
     return twiml.join_conference(
@@ -50,6 +56,7 @@ def _join(response: twiml.Document, entry: QueueEntry, action: str | None = None
         conference_name(entry),
         ends_on_exit=entry.transfer_kind != QueueEntry.TransferKind.WARM,
         action=action,
+        recording_callback=recording_callback,
     )
 
 
@@ -84,11 +91,15 @@ def agent_answered(*, entry_id: int) -> twiml.Document:
         return twiml.hang_up(response, message="Sorry, the caller is no longer there.")
     entry = QueueEntry.objects.select_related("call", "transferred_from").get(pk=entry_id)
     first = entry.transferred_from
+    record = None
     if first is None:
         transaction.on_commit(lambda: _bring_caller(entry))
+        # The agent starts the conference: recorded from now, if it is to be.
+        if recording.recording_decide(entry=entry) == RecordingDecision.RECORDED:
+            record = recording.recording_callback_url(entry)
     elif entry.transfer_kind == QueueEntry.TransferKind.COLD:
         transaction.on_commit(lambda: hand_over(first))
-    return _join(response, entry)
+    return _join(response, entry, recording_callback=record)
 
 
 def _bring_caller(entry: QueueEntry) -> None:
@@ -112,7 +123,8 @@ def caller_join(*, call: Call, entry_id: int) -> twiml.Document:
     calls.call_connected(call=call)
     QueueEntry.objects.filter(pk=entry_id).update(caller_call_sid=call.sid)
     entry = QueueEntry.objects.get(pk=entry_id)
-    return _join(twiml.document(), entry, action=twiml.webhook_url("acd_caller_done", entry.pk))
+    response = recording.caller_announce(entry=entry, response=twiml.document())
+    return _join(response, entry, action=twiml.webhook_url("acd_caller_done", entry.pk))
 
 
 @transaction.atomic

@@ -19,7 +19,7 @@ from crm.phones import try_normalize_phone
 from .. import gateway, twiml
 from ..calls import services as calls
 from ..calls.selectors import language_for
-from ..models import Call, Queue, QueueEntry
+from ..models import Call, Queue, QueueEntry, RecordingPolicy
 from .offers import entry_abandoned, offer_missed, ring_agent
 from .routing import CALLBACK_BONUS, entry_priority, offer_to_agent
 from .selectors import position_and_wait
@@ -80,10 +80,19 @@ def enqueue_document(call: Call, queue: Queue, response: twiml.Document) -> twim
 
 @transaction.atomic
 def dialled_call_enqueue(
-    *, call: Call, queue: Queue, priority: int, agent_id: int | None = None
+    *,
+    call: Call,
+    queue: Queue,
+    priority: int,
+    agent_id: int | None = None,
+    recording_policy: RecordingPolicy | None = None,
 ) -> QueueEntry:
     """A call we placed was answered: it waits in `queue` at `priority`, offered at once to
-    `agent_id` if that agent is free (their preview lead, their promised callback)."""
+    `agent_id` if that agent is free (their preview lead, their promised callback). The
+    placer's `recording_policy` (a campaign's) comes before the queue's."""
+    if recording_policy is not None and call.recording_policy_id != recording_policy.pk:
+        call.recording_policy = recording_policy
+        call.save(update_fields=["recording_policy"])
     entry = caller_enqueue(call=call, queue=queue, priority=priority)
     if agent_id is not None and offer_to_agent(entry_id=entry.pk, agent_id=agent_id):
         transaction.on_commit(lambda: ring_agent(entry_id=entry.pk))

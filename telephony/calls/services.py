@@ -318,31 +318,13 @@ def voicemail_save(
         subject=f"Voicemail from {customer.name}",
         description=(
             f"Voicemail of {_duration_text(duration_seconds)} left on {line}.\n"
-            f"Recording {recording.sid}: {recording.media_url}"
+            f"Recording {recording.sid}, to be heard on the call's page."
         ),
         category=node.case_category if node else Case.Category.OTHER,
         priority=Case.Priority.NORMAL,
     )
     recording.save(update_fields=["case"])
     return recording.case
-
-
-@transaction.atomic
-def recording_status_update(*, call: Call | None, params: Mapping[str, str]) -> Recording | None:
-    """Complete a recording's record when Twilio says the file is ready."""
-    sid = params.get("RecordingSid", "")
-    recording = Recording.objects.select_for_update().filter(sid=sid).first()
-    duration = params.get("RecordingDuration", "")
-    if recording is None:
-        if call is None or not sid:
-            return None
-        recording = Recording(sid=sid, call=call, url=params.get("RecordingUrl", ""))
-    recording.status = params.get("RecordingStatus", recording.status)[:16]
-    recording.source = params.get("RecordingSource", recording.source)[:30]
-    if duration.isdigit():
-        recording.duration_seconds = int(duration)
-    recording.save()
-    return recording
 
 
 @transaction.atomic

@@ -8,7 +8,7 @@ from .. import twiml
 from ..acd.waiting import safe_route
 from ..models import IvrNode
 from ..webhooks import CallLookup, Webhook, no_content, no_reply, twilio_webhook, voice_apology
-from . import services
+from . import recording, services
 from .selectors import language_for
 
 
@@ -56,4 +56,8 @@ def voicemail(hook: Webhook) -> twiml.Document:
     "recording-status", on_error=no_content, call=CallLookup.FIND, requires=("RecordingSid",)
 )
 def recording_status(hook: Webhook) -> None:
-    services.recording_status_update(call=hook.call, params=hook.params)
+    """A recording's progress; a conversation's names its queue entry in the URL."""
+    recorded = recording.recording_status_update(
+        call=hook.call, params=hook.params, entry_id=hook.query.get("entry", "")
+    )
+    hook.ignored = recorded is None

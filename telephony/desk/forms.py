@@ -138,7 +138,7 @@ class CallControlForm(forms.Form):
     transfer (to a colleague or a number), which `complete` hands over or `cancel` drops.
     """
 
-    ACTIONS = ("hold", "resume", "mute", "unmute", "hangup")
+    ACTIONS = ("hold", "resume", "mute", "unmute", "hangup", "pause_recording", "resume_recording")
     TRANSFERS = ("transfer", "consult", "complete", "cancel")
 
     action = forms.ChoiceField(choices=[(a, a) for a in ACTIONS + TRANSFERS])

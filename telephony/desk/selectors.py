@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from crm.selectors import customer_open_cases, customer_timeline
 
 from ..acd.selectors import transfer_under_way
+from ..calls import recording
 from ..models import AgentProfile, Call, QueueEntry
 
 
@@ -61,6 +62,11 @@ def agent_desk(*, agent: AgentProfile) -> dict[str, Any]:
             else None
         ),
         "softphone_ringing": entry is not None and _softphone_ringing(entry),
+        "recording_paused": (
+            entry is not None
+            and entry.status == QueueEntry.Status.CONNECTED
+            and recording.is_paused(entry)
+        ),
     }
 
 

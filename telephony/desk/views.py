@@ -143,6 +143,8 @@ CALL_CONTROLS = {
     "mute": lambda agent, data: controls.call_mute(agent=agent, on=True),
     "unmute": lambda agent, data: controls.call_mute(agent=agent, on=False),
     "hangup": lambda agent, data: controls.call_hang_up(agent=agent),
+    "pause_recording": lambda agent, data: controls.call_recording_pause(agent=agent, on=True),
+    "resume_recording": lambda agent, data: controls.call_recording_pause(agent=agent, on=False),
     "transfer": lambda agent, data: controls.call_transfer(
         agent=agent,
         to_agent=data["to_agent"],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 import struct
 import wave
 from datetime import datetime
@@ -17,6 +18,8 @@ from datetime import datetime
 from .state import SimRecording
 
 SAMPLE_RATE = 8000
+# A recording's media path, with or without an extension (Twilio serves .wav and .mp3).
+MEDIA = re.compile(r"/2010-04-01/Accounts/\w+/Recordings/(?P<sid>RE\w+)(?:\.(?:wav|mp3))?")
 # Whole-hertz tones repeat exactly every second, so one second is built and repeated.
 TONES_HZ = (400, 500, 800, 1000, 250, 320)
 AMPLITUDE = 8000

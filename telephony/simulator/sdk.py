@@ -62,3 +62,8 @@ class SimulatorHttpClient(HttpClient):
         response = Response(status, body, headers)
         self._test_only_last_response = response
         return response
+
+    def fetch_media(self, url: str, auth: tuple[str, str] | None) -> tuple[int, bytes, str]:
+        """A recording's media, as the HTTP server serves it (the SDK's Response holds text
+        only, so media has its own door)."""
+        return self.simulator.media_response(urlsplit(url).path, auth)

@@ -22,13 +22,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from .media import MEDIA
 from .parties import CallerScript
 from .simulator import Simulator
 from .state import SimCall, SimMessage
 
 logger = logging.getLogger(__name__)
 
-MEDIA = re.compile(r"/2010-04-01/Accounts/\w+/Recordings/(?P<sid>RE\w+)(?:\.(?:wav|mp3))?")
 CALL = re.compile(r"/sim/calls/(?P<sid>CA\w+)(?:/(?P<action>digits|speech|hangup|answer|reject))?")
 MAX_MEDIA_SECONDS = 60
 RECENT_CALLS = 50
@@ -137,17 +137,10 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
             self.send_json(500, {"error": "simulator error"})
 
     def rest(self, method: str, path: str, query: str, raw: bytes) -> None:
-        media = MEDIA.fullmatch(path)
-        if method == "GET" and media and not path.endswith(".json"):
+        if method == "GET" and MEDIA.fullmatch(path):
             auth = basic_auth(self.headers.get("Authorization"))
-            if not self.simulator.rest.authenticated(auth):
-                self.send_json(401, {"code": 20003, "message": "Authenticate", "status": 401})
-                return
-            audio = self.simulator.recording_media(media["sid"])
-            if audio is None:
-                self.send_json(404, {"code": 20404, "message": "not found", "status": 404})
-            else:
-                self.send_body(200, audio, "audio/wav")
+            status, body, content_type = self.simulator.media_response(path, auth)
+            self.send_body(status, body, content_type)
             return
         params = parse_qs(query, keep_blank_values=True)
         for name, values in parse_qs(raw.decode(), keep_blank_values=True).items():

@@ -9,13 +9,14 @@ server's threads and the engine thread never see half-made changes.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from .clock import Clock, VirtualClock
 from .engine import Engine
-from .media import recording_wav
+from .media import MEDIA, recording_wav
 from .messaging import Messaging
 from .parties import CalledParty, CallerScript, Speech
 from .rest import Params, RestApi
@@ -264,6 +265,19 @@ class Simulator:
             if recording is None or recording.deleted:
                 return None
             return recording_wav(recording, self.engine.now())
+
+    def media_response(self, path: str, auth: tuple[str, str] | None) -> tuple[int, bytes, str]:
+        """What GET on a media path answers: the WAV behind Basic auth, or Twilio's errors."""
+        media = MEDIA.fullmatch(path)
+        if not self.rest.authenticated(auth):
+            status, code, message = 401, 20003, "Authenticate"
+        else:
+            audio = self.recording_media(media["sid"]) if media else None
+            if audio is not None:
+                return 200, audio, "audio/wav"
+            status, code, message = 404, 20404, "not found"
+        error = {"code": code, "message": message, "status": status}
+        return status, json.dumps(error).encode(), "application/json"
 
     def sdk_http_client(self) -> SimulatorHttpClient:
         return SimulatorHttpClient(self)

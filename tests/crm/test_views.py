@@ -138,6 +138,7 @@ def test_create_customer_with_a_local_number(client_as, agent):
             "account_number": "ac-7",
             "tier": 1,
             "preferred_language": "en-US",
+            "recording_consent": "unknown",
             "phone_number": "(212) 555-0199",
             "phone_label": "work",
         },
@@ -186,15 +187,17 @@ def test_edit_customer(client_as, agent, customer):
             "tier": 2,
             "preferred_language": "es-US",
             "time_zone": "America/Chicago",
+            "recording_consent": "refused",
         },
     )
     assert response.status_code == 302
     customer.refresh_from_db()
-    assert (customer.name, customer.tier, customer.preferred_language) == (
-        "Ava Chen-Lopez",
-        2,
-        "es-US",
-    )
+    assert (
+        customer.name,
+        customer.tier,
+        customer.preferred_language,
+        customer.recording_consent,
+    ) == ("Ava Chen-Lopez", 2, "es-US", "refused")
 
 
 def test_add_phone_number_partial_and_error(client_as, agent, customer):

@@ -1,0 +1,134 @@
+"""REST API of qa: recordings' metadata (the media itself only through the
+permission-checked, audited stream of the call's page)."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import QuerySet
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import permissions, serializers, viewsets
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from callcenter.api import FilterSet
+from callcenter.http import SignedInApiRequest
+from telephony.models import Recording, RecordingPause
+
+from . import selectors
+from .models import RecordingMedia
+
+
+class Listeners(permissions.IsAuthenticated):
+    """Roles that may hear some recordings; which ones, the queryset says."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return super().has_permission(request, view) and selectors.may_listen_at_all(request.user)
+
+
+class RecordingPauseSerializer(serializers.ModelSerializer):
+    paused_by = serializers.CharField(source="paused_by.username", default="", read_only=True)
+    seconds = serializers.FloatField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = RecordingPause
+        fields = ["paused_at", "resumed_at", "seconds", "paused_by"]
+
+
+class RecordingSerializer(serializers.ModelSerializer):
+    call_sid = serializers.CharField(source="call.sid", read_only=True)
+    customer = serializers.IntegerField(source="call.customer_id", read_only=True, allow_null=True)
+    media_state = serializers.SerializerMethodField()
+    media_reason = serializers.SerializerMethodField()
+    media_expires_at = serializers.SerializerMethodField()
+    media_url = serializers.SerializerMethodField()
+    pauses = RecordingPauseSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Recording
+        fields = [
+            "id",
+            "sid",
+            "call",
+            "call_sid",
+            "customer",
+            "status",
+            "source",
+            "channels",
+            "duration_seconds",
+            "started_at",
+            "completed_at",
+            "media_state",
+            "media_reason",
+            "media_expires_at",
+            "media_url",
+            "pauses",
+        ]
+
+    @staticmethod
+    def _media(recording: Recording) -> RecordingMedia | None:
+        return getattr(recording, "media", None)
+
+    @extend_schema_field(
+        serializers.ChoiceField(choices=RecordingMedia.State.choices, allow_null=True)
+    )
+    def get_media_state(self, recording: Recording) -> str | None:
+        media = self._media(recording)
+        return media.state if media else None
+
+    @extend_schema_field(serializers.CharField())
+    def get_media_reason(self, recording: Recording) -> str:
+        media = self._media(recording)
+        return media.reason if media else ""
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_media_expires_at(self, recording: Recording) -> str | None:
+        media = self._media(recording)
+        return (
+            serializers.DateTimeField().to_representation(media.expires_at)
+            if (media and media.expires_at)
+            else None
+        )
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_media_url(self, recording: Recording) -> str | None:
+        """The app's stream (permission-checked, audited) once the media is stored."""
+        media = self._media(recording)
+        if media is None or media.state != RecordingMedia.State.STORED:
+            return None
+        request = self.context.get("request")
+        path = reverse("qa:recording_media", args=[recording.pk])
+        return request.build_absolute_uri(path) if request else path
+
+
+class RecordingFilter(FilterSet):
+    customer = django_filters.NumberFilter(field_name="call__customer", label="Customer id")
+    media_state = django_filters.ChoiceFilter(
+        field_name="media__state", choices=RecordingMedia.State.choices
+    )
+    started_after = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="gte")
+    started_before = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="lt")
+    paused = django_filters.BooleanFilter(method="filter_paused", label="Has pauses")
+
+    class Meta:
+        model = Recording
+        fields = ["call", "status", "source"]
+
+    def filter_paused(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        with_pauses = queryset.filter(pauses__isnull=False).values("pk")
+        return (
+            queryset.filter(pk__in=with_pauses) if value else queryset.exclude(pk__in=with_pauses)
+        )
+
+
+class RecordingViewSet(viewsets.ReadOnlyModelViewSet):
+    """Recordings of the calls you may hear (your own, your teams', or all), newest first."""
+
+    request: SignedInApiRequest
+    serializer_class = RecordingSerializer
+    permission_classes = [Listeners]
+    filterset_class = RecordingFilter
+    ordering_fields = ["started_at", "duration_seconds", "created_at"]
+
+    def get_queryset(self) -> QuerySet[Recording]:
+        return selectors.recordings_audible_to(self.request.user)

@@ -1,0 +1,69 @@
+"""Reads of qa: which recordings a user may hear, a call's recordings with their pauses,
+and the supervisors' report of paused calls."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from telephony.models import Call, Recording, RecordingPause
+
+LISTEN_ANY = "qa.listen_any_recording"
+LISTEN_TEAM = "qa.listen_team_recording"
+LISTEN_OWN = "qa.listen_own_recording"
+
+
+def may_listen_at_all(user: User | AnonymousUser) -> bool:
+    return any(user.has_perm(perm) for perm in (LISTEN_ANY, LISTEN_TEAM, LISTEN_OWN))
+
+
+def calls_audible_to(user: User | AnonymousUser) -> QuerySet[Call]:
+    """Calls whose recordings `user` may hear: QA analysts and managers all; supervisors
+    their teams' (any agent of a team they supervise took part); agents their own."""
+    calls = Call.objects.all()
+    if user.has_perm(LISTEN_ANY):
+        return calls
+    allowed = Q(pk__in=[])
+    if user.has_perm(LISTEN_TEAM):
+        allowed |= Q(queue_entries__served_by__teams__supervisors=user)
+    if user.has_perm(LISTEN_OWN):
+        allowed |= Q(queue_entries__served_by__user=user)
+    return calls.filter(pk__in=calls.filter(allowed).values("pk"))
+
+
+def recordings_audible_to(user: User | AnonymousUser) -> QuerySet[Recording]:
+    """Recordings `user` may hear (and see the details of), newest first, media loaded."""
+    return (
+        Recording.objects.filter(call__in=calls_audible_to(user))
+        .select_related("call__customer", "media", "policy")
+        .prefetch_related(
+            Prefetch("pauses", queryset=RecordingPause.objects.select_related("paused_by"))
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def call_recordings(*, call: Call) -> list[Recording]:
+    """A call's recordings with media state and pauses, oldest first (transfers' parts in
+    the order they were made)."""
+    return list(
+        Recording.objects.filter(call=call)
+        .select_related("media")
+        .prefetch_related(
+            Prefetch(
+                "pauses",
+                queryset=RecordingPause.objects.select_related("paused_by", "resumed_by"),
+            )
+        )
+        .order_by("created_at", "id")
+    )
+
+
+def paused_recordings(*, user: User) -> QuerySet[Recording]:
+    """Recordings with at least one pause, newest first, of calls `user` may hear."""
+    return (
+        recordings_audible_to(user)
+        .annotate(pause_count=Count("pauses"))
+        .filter(pause_count__gt=0)
+        .select_related("call__customer", "entry__served_by__user", "entry__queue")
+    )

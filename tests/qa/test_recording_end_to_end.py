@@ -1,0 +1,184 @@
+"""Recording a conversation end to end through the simulator: the policy and consent
+decide, the caller is told, the agent pauses and resumes from the desk, the media is
+fetched into storage and played back with seeking, and retention deletes it later."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import wave
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from crm import services as crm_services
+from crm.models import Customer
+from qa.models import LegalHold, RecordingAccess, RecordingMedia
+from qa.services import retention_purge
+from telephony.acd import controls
+from telephony.calls.recording import DEFAULT_ANNOUNCEMENT
+from telephony.models import (
+    AgentProfile,
+    AgentSkill,
+    Call,
+    Queue,
+    Recording,
+    RecordingPolicy,
+    Skill,
+)
+from telephony.simulator import CalledParty, CallerScript
+from tests.factories import UserFactory
+from tests.telephony.conftest import OUR_NUMBER
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+NEW_YORK = dt.timezone(dt.timedelta(hours=-5))
+MONDAY_10AM = dt.datetime(2026, 11, 23, 10, 0, tzinfo=NEW_YORK)
+CALLER = "+14155550142"  # San Francisco: California needs every party told
+
+
+@pytest.fixture
+def recorded_line(support_line):
+    policy = RecordingPolicy.objects.create(name="Billing: all, 90 days", retention_days=90)
+    Queue.objects.filter(name="Billing").update(recording_policy=policy)
+    return support_line
+
+
+def _customer(consent: str = Customer.RecordingConsent.UNKNOWN) -> Customer:
+    customer = crm_services.customer_create(
+        name="Ava Chen", account_number="AC-100042", phone_numbers=[{"number": CALLER}]
+    )
+    Customer.objects.filter(pk=customer.pk).update(recording_consent=consent)
+    return customer
+
+
+def _agent(simulator, talk_seconds: int = 60) -> AgentProfile:
+    agent = AgentProfile.objects.create(
+        user=UserFactory.create(username="alex"),
+        client_identity="alex",
+        state="available",
+        idle_since=dt.datetime(2026, 11, 23, 14, 0, tzinfo=dt.UTC),
+    )
+    AgentSkill.objects.create(agent=agent, skill=Skill.objects.get(name="billing"), level=5)
+    simulator.register_client(
+        "alex", CalledParty(answer="human", ring_seconds=2, talk_seconds=talk_seconds)
+    )
+    return agent
+
+
+def _conversation(simulator, agent: AgentProfile, *, pause_at: float | None = None):
+    """A caller keys 1 (billing) and talks with the agent; the agent pauses the recording
+    for ten seconds at `pause_at` seconds into the run."""
+    with time_machine.travel(MONDAY_10AM, tick=False) as traveller:
+        sim_call = simulator.dial_in(from_=CALLER, to=OUR_NUMBER, script=CallerScript(inputs=["1"]))
+        if pause_at is not None:
+            simulator.run(pause_at)
+            traveller.shift(dt.timedelta(seconds=pause_at))
+            controls.call_recording_pause(agent=agent, on=True)
+            simulator.run(10)
+            traveller.shift(dt.timedelta(seconds=10))
+            controls.call_recording_pause(agent=agent, on=False)
+        simulator.run(300)
+    assert sim_call.application_errors == []
+    return sim_call, Call.objects.get(sid=sim_call.sid)
+
+
+def test_a_recorded_call_is_announced_paused_fetched_and_played_with_seeking(
+    simulator, recorded_line, client_as, qa_analyst
+):
+    _customer()
+    agent = _agent(simulator)
+    sim_call, call = _conversation(simulator, agent, pause_at=40)
+
+    # Told first: the caller heard the announcement, and its time is kept.
+    assert recorded_line.recording_announcement in sim_call.said
+    assert call.recording_decision == "recorded"
+    assert call.recording_announced_at is not None
+    recording = Recording.objects.get(call=call)
+    assert (recording.status, recording.source) == ("completed", "Conference")
+    assert recording.entry.call_id == call.pk
+    # The simulator's conference recording: what it holds is the conversation minus the
+    # ten seconds paused with "skip".
+    sim_recording = simulator.recordings[recording.sid]
+    assert recording.duration_seconds == sim_recording.duration
+    pause = recording.pauses.get()
+    assert (pause.paused_by, pause.resumed_by) == (agent.user, agent.user)
+    assert pause.seconds == 10
+    assert pause.offset_seconds is not None and pause.offset_seconds > 0
+
+    media = RecordingMedia.objects.get(recording=recording)
+    assert media.state == "stored"
+    with media.file.open("rb") as stored, wave.open(io.BytesIO(stored.read())) as audio:
+        assert audio.getnframes() == recording.duration_seconds * audio.getframerate()
+    # Twilio's copy is deleted once ours is stored (the policy's default).
+    assert media.deleted_at_twilio is not None
+    assert simulator.recordings[recording.sid].deleted
+
+    listener = client_as(qa_analyst)
+    page = listener.get(reverse("qa:call_detail", args=[call.pk]))
+    assert page.status_code == 200
+    media_url = reverse("qa:recording_media", args=[recording.pk])
+    assert media_url in page.content.decode()
+    seek = listener.get(media_url, headers={"Range": "bytes=1000-1999"})
+    assert seek.status_code == 206
+    assert seek["Content-Range"] == f"bytes 1000-1999/{media.size_bytes}"
+    assert seek["Accept-Ranges"] == "bytes"
+    with media.file.open("rb") as stored:
+        stored.seek(1000)
+        assert b"".join(seek.streaming_content) == stored.read(1000)
+    whole = listener.get(media_url)
+    assert whole.status_code == 200
+    assert int(whole["Content-Length"]) == media.size_bytes
+    accesses = list(RecordingAccess.objects.filter(recording=recording).order_by("at", "id"))
+    assert [(a.username, a.action, a.byte_range) for a in accesses] == [
+        ("qa", "play", "bytes=1000-1999"),
+        ("qa", "play", ""),
+    ]
+
+
+def test_a_customer_who_refused_is_not_recorded_and_the_desk_says_why(
+    simulator, recorded_line, client_as
+):
+    _customer(Customer.RecordingConsent.REFUSED)
+    agent = _agent(simulator, talk_seconds=600)
+    with time_machine.travel(MONDAY_10AM, tick=False):
+        sim_call = simulator.dial_in(from_=CALLER, to=OUR_NUMBER, script=CallerScript(inputs=["1"]))
+        simulator.run(40)
+        desk = client_as(agent.user).get(reverse("telephony:desk"))
+        simulator.run(600)
+    call = Call.objects.get(sid=sim_call.sid)
+    assert call.recording_decision == "refused"
+    assert "Not recorded: the customer refused recording" in desk.content.decode()
+    assert not Recording.objects.filter(call=call).exists()
+    assert simulator.recordings == {}
+    assert DEFAULT_ANNOUNCEMENT not in sim_call.said
+    assert call.recording_announced_at is None
+
+
+def test_retention_deletes_the_media_after_the_period_and_keeps_the_audit(
+    simulator, recorded_line, client_as, manager
+):
+    _customer()
+    agent = _agent(simulator)
+    _sim_call, call = _conversation(simulator, agent)
+    recording = Recording.objects.get(call=call)
+    media = recording.media
+    client_as(manager).get(reverse("qa:recording_media", args=[recording.pk]))
+    stored_name = media.file.name
+    assert media.file.storage.exists(stored_name)
+
+    assert retention_purge(now=media.expires_at - dt.timedelta(days=1)) == 0
+    hold = LegalHold.objects.create(call=call, reason="Dispute 42")
+    assert retention_purge(now=media.expires_at) == 0  # held
+    hold.released_at = media.expires_at
+    hold.save()
+    assert retention_purge(now=media.expires_at) == 1
+
+    media.refresh_from_db()
+    assert (media.state, media.file.name) == ("deleted", "")
+    assert not media.file.storage.exists(stored_name)
+    assert Recording.objects.filter(pk=recording.pk).exists()
+    assert RecordingAccess.objects.filter(recording=recording).count() == 1
+    gone = client_as(manager).get(reverse("qa:recording_media", args=[recording.pk]))
+    assert gone.status_code == 404
