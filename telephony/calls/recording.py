@@ -284,8 +284,10 @@ def recording_status_update(
         recording.duration_seconds = int(duration)
     if recording.status in Recording.FINAL:
         recording.completed_at = timezone.now()
-        recording.pauses.filter(resumed_at__isnull=True).update(resumed_at=recording.completed_at)
     recording.save()
+    if recording.completed_at is not None:
+        # A pause never resumed lasted until the end.
+        recording.pauses.filter(resumed_at__isnull=True).update(resumed_at=recording.completed_at)
     if recording.status == Recording.Status.COMPLETED:
         recording_completed.send(sender=Recording, recording=recording)
     return recording

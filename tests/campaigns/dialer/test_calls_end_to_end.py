@@ -11,7 +11,7 @@ from campaigns.dialer import services as dialer
 from campaigns.models import CallAttempt, Campaign, Lead
 from crm.models import DncEntry, DncList
 from crm.services import dnc_add
-from telephony.models import QueueEntry
+from telephony.models import QueueEntry, Recording, RecordingPolicy
 from telephony.simulator import CalledParty, CallerScript
 from tests.campaigns.dialer.conftest import MONDAY_10AM_NY, NY_NUMBER
 
@@ -248,3 +248,30 @@ def test_agentless_press_9_opts_out(simulator, monday, make_campaign, make_lead)
     _campaign, lead, _attempt = _agentless(make_campaign, make_lead, simulator, "9")
     assert lead.status == "do_not_call"
     assert DncEntry.objects.filter(phone=NY_NUMBER, source="agentless_opt_out").exists()
+
+
+def test_a_recorded_campaign_records_the_conversation_and_its_media_reaches_the_app(
+    simulator, monday, make_agent, make_campaign, make_lead
+):
+    alex = make_agent("alex", simulator=simulator)
+    campaign = make_campaign(agents=[alex])
+    campaign.recording_policy = RecordingPolicy.objects.create(name="Sales calls")
+    campaign.save()
+    lead = make_lead(campaign)
+    simulator.set_party(NY_NUMBER, CalledParty(answer="human", ring_seconds=3, talk_seconds=30))
+    _dial(simulator, campaign)
+    attempt = CallAttempt.objects.get(lead=lead)
+    assert attempt.outcome == "completed", attempt.outcome
+    recording = Recording.objects.get(call=attempt.call)
+    # From the agent's join, not the answer: no safe-harbor wait or machine in it.
+    assert (recording.source, recording.status, recording.policy) == (
+        "Conference",
+        "completed",
+        campaign.recording_policy,
+    )
+    assert recording.media.state == "stored"
+    # New York needs only one party's consent, and the caller ID is no line of ours with
+    # words of its own: nothing is announced.
+    assert attempt.call.recording_announced_at is None
+    # Nothing recorded at Twilio from the answer any more.
+    assert [r.source for r in simulator.recordings.values()] == ["Conference"]
