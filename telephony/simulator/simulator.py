@@ -92,6 +92,10 @@ class Simulator:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
+    def set_base_url(self, url: str) -> None:
+        """Where this simulator is reached (its media URLs), once a server's port is known."""
+        self.base_url = self.voice.base_url = url.rstrip("/")
+
     # -- inspection (plain reads: dicts are only replaced under the lock) -----------
 
     @property

@@ -83,6 +83,7 @@ def live_twilio(settings, live_server):
     )
     server = SimulatorServer(sim, "127.0.0.1", 0)
     server.start()
+    sim.set_base_url(server.url)  # recordings' media URLs name the port it got
     settings.SIMULATOR_URL = settings.TWILIO_API_BASE_URL = server.url
     try:
         with gateway.using(gateway.build_client()):
