@@ -9,36 +9,16 @@ simulator runs in wall time, so these tests take a while.
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 
 import pytest
-from django.conf import settings as django_settings
 from playwright.sync_api import expect
 
-from crm import services as crm_services
-from telephony import demo, gateway, twiml
 from telephony.demo import SUPPORT_NUMBER
-from telephony.models import (
-    AgentProfile,
-    AgentSkill,
-    BusinessHours,
-    Call,
-    OpeningPeriod,
-    Queue,
-    QueueEntry,
-    Skill,
-)
-from telephony.simulator import (
-    CalledParty,
-    CallerScript,
-    HttpTransport,
-    NumberConfig,
-    RealClock,
-    Simulator,
-    SimulatorServer,
-)
+from telephony.models import Call, QueueEntry
+from telephony.simulator import CallerScript
 from tests.browser.conftest import (
+    CALLER,
     refresh_until,
     set_state,
     sign_in_on,
@@ -47,81 +27,11 @@ from tests.browser.conftest import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CALLER = "+14155550142"
-
-
-@pytest.fixture
-def open_all_day():
-    """The demo support line, open whatever the day and hour the test runs."""
-    line = demo.seed()
-    hours = BusinessHours.objects.get(name="Office hours")
-    hours.periods.all().delete()
-    hours.holidays.all().delete()
-    OpeningPeriod.objects.bulk_create(
-        OpeningPeriod(hours=hours, weekday=day, opens=dt.time(0), closes=dt.time(23, 59, 59))
-        for day in range(7)
-    )
-    # Offers ring long enough for a browser on a busy machine to click Accept.
-    Queue.objects.filter(name="Billing").update(offer_timeout_seconds=90)
-    return line
-
-
-@pytest.fixture
-def live_twilio(settings, live_server):
-    """The simulator as `make run` serves it, calling this test's live server."""
-    settings.PUBLIC_BASE_URL = live_server.url
-    sim = Simulator(
-        account_sid=django_settings.TWILIO_ACCOUNT_SID,
-        auth_token=django_settings.TWILIO_AUTH_TOKEN,
-        transport=HttpTransport(timeout=15),
-        clock=RealClock(),
-        default_number=NumberConfig(
-            voice_url=twiml.webhook_url("voice_incoming"),
-            status_callback=twiml.webhook_url("voice_status"),
-        ),
-        default_client=CalledParty(answer="person"),
-    )
-    server = SimulatorServer(sim, "127.0.0.1", 0)
-    server.start()
-    sim.set_base_url(server.url)  # recordings' media URLs name the port it got
-    settings.SIMULATOR_URL = settings.TWILIO_API_BASE_URL = server.url
-    try:
-        with gateway.using(gateway.build_client()):
-            yield sim
-    finally:
-        server.stop()
-
-
-def _billing_agent(user, identity: str, state: str = "offline") -> AgentProfile:
-    profile = AgentProfile.objects.create(user=user, client_identity=identity, state=state)
-    AgentSkill.objects.create(agent=profile, skill=Skill.objects.get(name="billing"), level=7)
-    return profile
-
-
-@pytest.fixture
-def alex(open_all_day, agent):
-    return _billing_agent(agent, "alex")
-
-
-@pytest.fixture
-def bea(open_all_day, other_agent):
-    """A colleague, busy with paperwork (not ready), so callers go to Alex."""
-    return _billing_agent(other_agent, "bea", state="not_ready")
-
 
 def _desk(page, user):
     """Sign in on `page` and open the desk."""
     sign_in_on(page, user).get_by_role("link", name="Desk").click()
     return page
-
-
-@pytest.fixture
-def ava():
-    customer = crm_services.customer_create(
-        name="Ava Chen", account_number="AC-100042", phone_numbers=[{"number": CALLER}]
-    )
-    crm_services.case_create(customer=customer, actor=None, subject="Router drops")
-    return customer
 
 
 def test_caller_through_ivr_and_queue_to_an_agent_who_accepts_and_wraps_up(

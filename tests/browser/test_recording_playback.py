@@ -14,14 +14,7 @@ from qa.models import RecordingAccess, RecordingMedia
 from telephony.demo import SUPPORT_NUMBER
 from telephony.models import Queue, Recording, RecordingPolicy
 from telephony.simulator import CallerScript
-from tests.browser.conftest import refresh_until, set_state, sign_in_on
-from tests.browser.test_call_end_to_end import (  # noqa: F401  (fixtures)
-    CALLER,
-    alex,
-    ava,
-    live_twilio,
-    open_all_day,
-)
+from tests.browser.conftest import CALLER, refresh_until, set_state, sign_in_on
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -76,7 +69,8 @@ def test_a_paused_recording_is_fetched_and_played_with_a_seek(live_twilio, alex,
         """async (audio) => {
             audio.muted = true;  // muted playback needs no user gesture
             if (audio.readyState < 1) {
-                await new Promise((ok) => audio.addEventListener("loadedmetadata", ok, {once: true}));
+                const once = {once: true};
+                await new Promise((ok) => audio.addEventListener("loadedmetadata", ok, once));
             }
             await audio.play();
             return audio.duration;
