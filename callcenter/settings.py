@@ -264,6 +264,24 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+# Uploads and recordings' media: the filesystem under VAR_DIR, or an S3-compatible bucket
+# (AWS, MinIO, Ceph...) with MEDIA_S3_BUCKET. Credentials as boto3 finds them
+# (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, an instance role...). Objects stay private:
+# recordings are only ever streamed through the app.
+MEDIA_S3_BUCKET = env.str("MEDIA_S3_BUCKET", default="")
+if MEDIA_S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_S3_BUCKET,
+            "endpoint_url": env.str("MEDIA_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("MEDIA_S3_REGION", default="") or None,
+            "location": env.str("MEDIA_S3_PREFIX", default=""),
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 
 # --- Request limits ----------------------------------------------------------------------
 # Applies to forms, admin and JSON bodies of the API (DRF reads them through request.body).

@@ -94,3 +94,31 @@ def test_web_port_follows_the_public_address(tmp_path):
     tunnel = _run(["-c", code], {**env, "PUBLIC_BASE_URL": "https://cc.example.com"}, tmp_path)
     assert local.stdout.split() == ["9123"], local.stderr
     assert tunnel.stdout.split() == ["8000"], tunnel.stderr
+
+
+def test_recording_media_goes_to_a_bucket_when_one_is_named(tmp_path):
+    code = (
+        "import django; django.setup(); from django.core.files.storage import storages; "
+        "d = storages['default']; "
+        "print(type(d).__module__, d.bucket_name, d.endpoint_url, d.location)"
+    )
+    env = {
+        "DJANGO_SETTINGS_MODULE": "callcenter.settings",
+        "MEDIA_S3_BUCKET": "cc-recordings",
+        "MEDIA_S3_ENDPOINT_URL": "http://minio.example.com:9000",
+        "MEDIA_S3_PREFIX": "media",
+    }
+    result = _run(["-c", code], env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "storages.backends.s3",
+        "cc-recordings",
+        "http://minio.example.com:9000",
+        "media",
+    ]
+    filesystem = _run(
+        ["-c", code.replace(", d.bucket_name, d.endpoint_url, d.location", "")],
+        {"DJANGO_SETTINGS_MODULE": "callcenter.settings"},
+        tmp_path,
+    )
+    assert filesystem.stdout.split() == ["django.core.files.storage.filesystem"]
