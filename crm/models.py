@@ -319,6 +319,8 @@ class Interaction(models.Model):
     )
     source_id = models.PositiveBigIntegerField(null=True, blank=True)
     source = GenericForeignKey("source_type", "source_id")
+    # Set by crm.timeline.attach_players for pages: the recordings the viewer may hear.
+    players: list[str]
 
     class Meta:
         ordering = ["-occurred_at", "-id"]

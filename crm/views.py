@@ -27,6 +27,7 @@ from .forms import (
     PhoneNumberForm,
 )
 from .models import Case, Customer
+from .timeline import attach_players
 
 # --- Customers -------------------------------------------------------------------------
 
@@ -69,7 +70,9 @@ def _customer_context(request: SignedInRequest, customer: Customer, **extra: obj
         "phones": customer.phone_numbers.all(),
         "emails": customer.email_addresses.all(),
         "open_cases": selectors.customer_open_cases(customer=customer),
-        "timeline": selectors.customer_timeline(customer=customer),
+        "timeline": attach_players(
+            user=request.user, entries=selectors.customer_timeline(customer=customer)
+        ),
         "note_form": NoteForm(),
         "phone_form": PhoneNumberForm(),
         **extra,
@@ -93,7 +96,12 @@ def customer_timeline(request: SignedInRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "crm/customer_detail.html#timeline",
-        {"customer": customer, "timeline": selectors.customer_timeline(customer=customer)},
+        {
+            "customer": customer,
+            "timeline": attach_players(
+                user=request.user, entries=selectors.customer_timeline(customer=customer)
+            ),
+        },
     )
 
 

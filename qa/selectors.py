@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.urls import reverse
 
 from telephony.models import Call, Recording, RecordingPause
 
@@ -41,6 +42,22 @@ def recordings_audible_to(user: User | AnonymousUser) -> QuerySet[Recording]:
         )
         .order_by("-created_at", "-id")
     )
+
+
+def call_players(user: User, call_ids: list[int]) -> dict[int, list[str]]:
+    """For the customer's timeline: each call's stored recordings `user` may hear, as
+    the app's media URLs, in the order they were made."""
+    players: dict[int, list[str]] = {}
+    stored = (
+        Recording.objects.filter(
+            call_id__in=call_ids, call__in=calls_audible_to(user), media__state="stored"
+        )
+        .order_by("created_at", "id")
+        .values_list("call_id", "pk")
+    )
+    for call_id, pk in stored:
+        players.setdefault(call_id, []).append(reverse("qa:recording_media", args=[pk]))
+    return players
 
 
 def call_recordings(*, call: Call) -> list[Recording]:

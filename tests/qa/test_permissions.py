@@ -9,6 +9,7 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 
+from crm.services import interaction_record
 from qa.models import RecordingAccess, RecordingMedia
 from telephony.models import (
     AgentProfile,
@@ -19,6 +20,7 @@ from telephony.models import (
     RecordingPause,
     Team,
 )
+from tests.factories import CustomerFactory
 from tests.telephony.conftest import new_call_sid
 
 AUDIO = b"RIFF" + bytes(range(256)) * 8
@@ -187,3 +189,20 @@ def test_the_api_filters_recordings_and_links_the_media_through_the_app(
     assert (paused, unpaused) == (2, 0)
     bad = api.get("/api/recordings/", {"media_state": "lost"})
     assert bad.status_code == 400 and "media_state" in bad.json()
+
+
+def test_the_customers_timeline_plays_the_calls_the_viewer_may_hear(
+    recordings, client_as, agent, other_agent
+):
+    customer = CustomerFactory()
+    call = recordings["mine"].call
+    Call.objects.filter(pk=call.pk).update(customer=customer)
+    interaction_record(customer=customer, kind="call", summary="Inbound call", source=call)
+    player = reverse("qa:recording_media", args=[recordings["mine"].pk])
+    page = reverse("crm:customer_detail", args=[customer.pk])
+
+    mine = client_as(agent).get(page).content.decode()
+    assert f'<audio controls preload="none" src="{player}"' in mine
+    assert reverse("qa:call_detail", args=[call.pk]) in mine  # the entry links the call
+    theirs = client_as(other_agent).get(page).content.decode()
+    assert player not in theirs
