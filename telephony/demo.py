@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib.auth.models import User
+
 from crm.models import Case
 
 from .models import (
@@ -24,7 +26,9 @@ from .models import (
     OpeningPeriod,
     Queue,
     QueueSkill,
+    RecordingPolicy,
     Skill,
+    Team,
 )
 
 SUPPORT_NUMBER = "+18005550100"
@@ -60,6 +64,24 @@ def seed_agents(users: dict) -> None:
         for name, level in levels.items():
             skill, _ = Skill.objects.get_or_create(name=name)
             AgentSkill.objects.get_or_create(agent=profile, skill=skill, defaults={"level": level})
+
+
+def seed_recording(
+    lines: list[InboundNumber], *, supervisor: User | None = None
+) -> RecordingPolicy:
+    """Record every call of the demo lines (media kept 90 days), and let the demo
+    supervisor hear the demo agents' calls (one team)."""
+    policy, _ = RecordingPolicy.objects.get_or_create(
+        name="Demo: every call, 90 days", defaults={"retention_days": 90}
+    )
+    for line in lines:
+        line.recording_policy = policy
+        line.save(update_fields=["recording_policy"])  # saved: cached lines are told
+    team, _ = Team.objects.get_or_create(name="Support")
+    team.agents.add(*AgentProfile.objects.filter(user__username__in=DEMO_SKILLS))
+    if supervisor is not None:
+        team.supervisors.add(supervisor)
+    return policy
 
 
 def seed() -> InboundNumber:

@@ -33,6 +33,7 @@ class Command(BaseCommand):
         line = telephony_demo.seed()
         always_open = telephony_demo.seed_always_open(line)
         telephony_demo.seed_agents(users)
+        telephony_demo.seed_recording([line, always_open], supervisor=users.get("supervisor"))
         campaign = campaigns_demo.seed()
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new customers)."))
         self.stdout.write(
@@ -42,6 +43,10 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Call {always_open.number} ({always_open.name}) to reach an agent at any hour. "
             "Agents take calls at /telephony/desk/; staff call in from /telephony/dev-phone/."
+        )
+        self.stdout.write(
+            "Calls on both lines are recorded once an agent answers; recordings play on the "
+            "call's page, linked from the customer's timeline."
         )
         self.stdout.write(f"Campaign: {campaign.name}, supervised at /campaigns/{campaign.pk}/.")
         self.stdout.write(f"Logins (password for all: {crm_demo.DEMO_PASSWORD}):")
