@@ -124,7 +124,12 @@ def _call_of(entry: QueueEntry) -> int:
 @transaction.atomic
 def recording_decide(*, entry: QueueEntry) -> str:
     """Decide once, as the agent answers, whether the entry's conversation is recorded."""
-    call = Call.objects.select_for_update().select_related("customer").get(pk=_call_of(entry))
+    # Only the call row is locked: its customer may be none (an outer join).
+    call = (
+        Call.objects.select_for_update(of=("self",))
+        .select_related("customer")
+        .get(pk=_call_of(entry))
+    )
     if not call.recording_decision:
         call.recording_decision = decision_for(call, policy_for(call, entry))
         call.save(update_fields=["recording_decision"])
