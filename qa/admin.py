@@ -8,7 +8,7 @@ from django.http import HttpRequest
 
 from telephony.admin import ReadOnlyAdmin
 
-from .models import LegalHold, RecordingAccess, RecordingMedia
+from .models import LegalHold, RecordingAccess, RecordingMedia, Transcript, Utterance
 
 
 class ReadOnly(ReadOnlyAdmin):
@@ -44,3 +44,21 @@ class LegalHoldAdmin(admin.ModelAdmin):
         if not change:
             obj.placed_by = request.user  # type: ignore[assignment]  # admin users are Users
         super().save_model(request, obj, form, change)
+
+
+class UtteranceInline(admin.TabularInline):
+    model = Utterance
+    fields = readonly_fields = ("speaker", "start_ms", "end_ms", "text", "confidence")
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
+        return False
+
+
+@admin.register(Transcript)
+class TranscriptAdmin(ReadOnly):
+    list_display = ["recording", "state", "backend", "attempts", "reason", "completed_at"]
+    list_filter = ["state", "backend"]
+    search_fields = ["recording__sid", "recording__call__sid"]
+    inlines = [UtteranceInline]

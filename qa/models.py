@@ -1,8 +1,8 @@
 """QA records: recordings' media in our storage, who listened, and legal holds.
 
 A recording's metadata (telephony.Recording, with its pauses) outlives its media: retention
-deletes the file and keeps the row, its audit and its holds. Transcripts and evaluations
-will attach to telephony.Recording too.
+deletes the file and keeps the row, its audit and its holds. A recording's transcript
+(who said what, and when) attaches to telephony.Recording too; automated checks read it.
 """
 
 from __future__ import annotations
@@ -117,3 +117,60 @@ class LegalHold(models.Model):
     def clean(self) -> None:
         if (self.call_id is None) == (self.customer_id is None):
             raise ValidationError("Hold either a call or a customer.")
+
+
+class Transcript(models.Model):
+    """What was said in a recording, utterance by utterance, and how transcribing went.
+
+    A backend that fails leaves the transcript FAILED with the reason; it is retried, and
+    a transcript is never half-saved: its utterances are written with the DONE state.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending: being transcribed"
+        DONE = "done", "Transcribed"
+        FAILED = "failed", "Untranscribed"
+
+    recording = models.OneToOneField(Recording, on_delete=models.CASCADE, related_name="transcript")
+    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
+    backend = models.CharField(
+        max_length=20, blank=True, help_text="Which recognizer made it (twilio, simulator, local)."
+    )
+    language = models.CharField(max_length=10, default="en-US")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    reason = models.CharField(max_length=300, blank=True, help_text="Why the last attempt failed.")
+    created_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Transcript of {self.recording} ({self.get_state_display()})"
+
+
+class Utterance(models.Model):
+    """One party's stretch of speech, with its place in the recording."""
+
+    class Speaker(models.TextChoices):
+        CALLER = "caller", "Caller"
+        AGENT = "agent", "Agent"
+
+    transcript = models.ForeignKey(Transcript, on_delete=models.CASCADE, related_name="utterances")
+    speaker = models.CharField(max_length=6, choices=Speaker.choices)
+    start_ms = models.PositiveIntegerField(help_text="From the start of the recording.")
+    end_ms = models.PositiveIntegerField()
+    text = models.TextField()
+    confidence = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["transcript", "start_ms", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_ms__gte=models.F("start_ms")),
+                name="utterance_ends_after_it_starts",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_speaker_display()} {self.start_ms / 1000:.1f}s: {self.text[:40]}"
