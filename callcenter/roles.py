@@ -65,9 +65,13 @@ _CAMPAIGN_SUPERVISE = [
 _LISTEN_OWN = ["qa.listen_own_recording"]
 _LISTEN_TEAM = ["qa.listen_team_recording"]
 _LISTEN_ANY = ["qa.listen_any_recording", "qa.view_recordingaccess"]
+# Automated QA's scores: each role sees those of the calls it may hear.
+_AUTO_QA = ["qa.view_autoqascore"]
+# QA analysts read the rules; managers edit them (qa.*), as analysts only read elsewhere.
+_AUTO_QA_RULES = ["qa.view_qarule"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    AGENT: [*_CRM_WORK, *_ACD_READ, *_CAMPAIGN_AGENT, *_LISTEN_OWN],
+    AGENT: [*_CRM_WORK, *_ACD_READ, *_CAMPAIGN_AGENT, *_LISTEN_OWN, *_AUTO_QA],
     SUPERVISOR: [
         *_CRM_WORK,
         "crm.assign_case",
@@ -77,8 +81,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "telephony.change_agentprofile",
         *_CAMPAIGN_SUPERVISE,
         *_LISTEN_TEAM,
+        *_AUTO_QA,
     ],
-    QA_ANALYST: [*_CRM_READ, *_CALL_RECORDS, *_LISTEN_ANY],
+    QA_ANALYST: [*_CRM_READ, *_CALL_RECORDS, *_LISTEN_ANY, *_AUTO_QA, *_AUTO_QA_RULES],
     MANAGER: [
         "crm.*",
         "telephony.*",

@@ -211,6 +211,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "recording-media-sweep": {"task": "qa.tasks.recording_media_sweep", "schedule": 300.0},
     # Media past its retention (legal holds keep theirs); hourly is close enough to days.
     "recording-retention": {"task": "qa.tasks.recording_retention_purge", "schedule": 3600.0},
+    # Transcripts whose scoring task was lost (a worker died, the broker was down).
+    "auto-qa-sweep": {"task": "qa.tasks.auto_qa_sweep", "schedule": 300.0},
 }
 
 # A caller who leaves a queue within this many seconds is a short abandon: counted apart,

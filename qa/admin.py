@@ -1,14 +1,35 @@
-"""Admin of qa: recordings' media and its state, the listening audit (read only), holds."""
+"""Admin of qa: recordings' media and its state, the listening audit (read only), holds,
+transcripts; automated QA's rules (every edit a new version) and scores (read only)."""
 
 from __future__ import annotations
 
-from django.contrib import admin
-from django.db import models
+from datetime import timedelta
+from functools import partial
+
+from django.contrib import admin, messages
+from django.db import models, transaction
+from django.db.models import QuerySet
+from django.forms import ModelForm
 from django.http import HttpRequest
+from django.utils import timezone
 
 from telephony.admin import ReadOnlyAdmin
 
-from .models import LegalHold, RecordingAccess, RecordingMedia, Transcript, Utterance
+from . import tasks
+from .autoqa import services as autoqa
+from .models import (
+    AutoQaScore,
+    LegalHold,
+    QaRule,
+    RecordingAccess,
+    RecordingMedia,
+    RuleResult,
+    Transcript,
+    Utterance,
+)
+
+# How far back the rules' re-score action reaches.
+RESCORE_DAYS = 30
 
 
 class ReadOnly(ReadOnlyAdmin):
@@ -62,3 +83,107 @@ class TranscriptAdmin(ReadOnly):
     list_filter = ["state", "backend"]
     search_fields = ["recording__sid", "recording__call__sid"]
     inlines = [UtteranceInline]
+
+
+def may_rescore(request: HttpRequest) -> bool:
+    """Those who edit the rules re-score with them."""
+    return request.user.has_perm("qa.change_qarule")
+
+
+@admin.register(QaRule)
+class QaRuleAdmin(admin.ModelAdmin):
+    """Saving an edit makes the rule's next version; old versions are read only, kept for
+    the scores that used them, and never deleted (make a rule inactive instead)."""
+
+    list_display = [
+        "name",
+        "version",
+        "is_current",
+        "active",
+        "kind",
+        "speaker",
+        "weight",
+        "auto_fail",
+        "flag",
+    ]
+    list_filter = ["is_current", "active", "kind", "flag"]
+    search_fields = ["name", "description", "phrases"]
+    readonly_fields = ["version", "is_current", "created_at", "created_by"]
+    filter_horizontal = ["queues"]
+    actions = ["rescore"]
+
+    def has_change_permission(self, request: HttpRequest, obj: QaRule | None = None) -> bool:
+        return super().has_change_permission(request, obj) and (obj is None or obj.is_current)
+
+    def has_delete_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
+        return False
+
+    def has_rescore_permission(self, request: HttpRequest) -> bool:
+        return may_rescore(request)
+
+    def save_model(self, request: HttpRequest, obj: QaRule, form: ModelForm, change: bool) -> None:
+        autoqa.rule_revise(
+            rule=obj,
+            by=request.user,  # type: ignore[arg-type]  # admin users are Users
+            queues=form.cleaned_data.get("queues"),
+        )
+
+    @admin.action(
+        description=f"Re-score the last {RESCORE_DAYS} days' calls of these rules",
+        permissions=["rescore"],
+    )
+    def rescore(self, request: HttpRequest, queryset: QuerySet[QaRule]) -> None:
+        since = (timezone.now() - timedelta(days=RESCORE_DAYS)).isoformat()
+        queue_sets = [set(rule.queues.values_list("pk", flat=True)) for rule in queryset]
+        # A rule for every queue re-scores every call; else only the rules' queues.
+        queue_ids: list[int | None] = (
+            [None]
+            if any(not queues for queues in queue_sets)
+            else [*sorted(set[int]().union(*queue_sets))]
+        )
+        for queue_id in queue_ids:
+            transaction.on_commit(partial(tasks.auto_qa_rescore.delay, since, queue_id))
+        self.message_user(request, "Re-scoring started; the scores change as it goes.")
+
+
+class RuleResultInline(admin.TabularInline):
+    model = RuleResult
+    fields = readonly_fields = ("rule", "outcome", "at_ms", "value", "detail", "utterance")
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
+        return False
+
+
+@admin.register(AutoQaScore)
+class AutoQaScoreAdmin(ReadOnly):
+    list_display = [
+        "call",
+        "score",
+        "auto_failed",
+        "compliance_miss",
+        "angry_customer",
+        "long_silence",
+        "is_current",
+        "agent",
+        "queue",
+        "call_started_at",
+    ]
+    list_filter = ["is_current", "compliance_miss", "angry_customer", "long_silence", "queue"]
+    search_fields = ["call__sid"]
+    date_hierarchy = "call_started_at"
+    inlines = [RuleResultInline]
+    actions = ["rescore"]
+
+    def has_rescore_permission(self, request: HttpRequest) -> bool:
+        return may_rescore(request)
+
+    @admin.action(
+        description="Re-score these calls with the current rules", permissions=["rescore"]
+    )
+    def rescore(self, request: HttpRequest, queryset: QuerySet[AutoQaScore]) -> None:
+        made = autoqa.transcripts_score(
+            transcript_ids=sorted(set(queryset.values_list("transcript_id", flat=True)))
+        )
+        self.message_user(request, f"{len(made)} new scores.", messages.SUCCESS)

@@ -1,5 +1,5 @@
 """REST API of qa: recordings' metadata (the media itself only through the
-permission-checked, audited stream of the call's page)."""
+permission-checked, audited stream of the call's page), and automated QA's scores."""
 
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ from rest_framework import permissions, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from callcenter.api import FilterSet
+from callcenter.api import FilterSet, RolePermissions
 from callcenter.http import SignedInApiRequest
 from telephony.models import Recording, RecordingPause
 
 from . import selectors
-from .models import RecordingMedia
+from .autoqa import selectors as autoqa
+from .models import AutoQaScore, RecordingMedia, RuleResult
 
 
 class Listeners(permissions.IsAuthenticated):
@@ -132,3 +133,106 @@ class RecordingViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self) -> QuerySet[Recording]:
         return selectors.recordings_audible_to(self.request.user)
+
+
+class RuleResultSerializer(serializers.ModelSerializer):
+    rule = serializers.CharField(source="rule.name", read_only=True)
+    rule_version = serializers.IntegerField(source="rule.version", read_only=True)
+    kind = serializers.CharField(source="rule.kind", read_only=True)
+    auto_fail = serializers.BooleanField(source="rule.auto_fail", read_only=True)
+    text = serializers.CharField(source="utterance.text", default=None, allow_null=True)
+    speaker = serializers.CharField(source="utterance.speaker", default=None, allow_null=True)
+
+    class Meta:
+        model = RuleResult
+        fields = [
+            "rule",
+            "rule_version",
+            "kind",
+            "auto_fail",
+            "outcome",
+            "at_ms",
+            "value",
+            "detail",
+            "utterance",
+            "speaker",
+            "text",
+        ]
+
+
+class AutoQaScoreSerializer(serializers.ModelSerializer):
+    recording = serializers.IntegerField(source="transcript.recording_id", read_only=True)
+    flags = serializers.ListField(child=serializers.CharField(), read_only=True)
+    results = RuleResultSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = AutoQaScore
+        fields = [
+            "id",
+            "call",
+            "recording",
+            "agent",
+            "queue",
+            "score",
+            "auto_failed",
+            "flags",
+            "call_started_at",
+            "scored_at",
+            "results",
+        ]
+
+
+class AutoQaScoreFilter(FilterSet):
+    flag = django_filters.ChoiceFilter(
+        choices=[(flag, flag.replace("_", " ")) for flag in AutoQaScore.FLAGS],
+        method="filter_flag",
+        label="Raised flag",
+    )
+    started_after = django_filters.IsoDateTimeFilter(
+        field_name="call_started_at", lookup_expr="gte"
+    )
+    started_before = django_filters.IsoDateTimeFilter(
+        field_name="call_started_at", lookup_expr="lt"
+    )
+    score_min = django_filters.NumberFilter(field_name="score", lookup_expr="gte")
+    score_max = django_filters.NumberFilter(field_name="score", lookup_expr="lte")
+
+    class Meta:
+        model = AutoQaScore
+        fields = ["call", "agent", "queue"]
+
+    def filter_flag(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(**{value: True})
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        data = self.form.cleaned_data if valid else {}
+        low, high = data.get("score_min"), data.get("score_max")
+        for field in ("score_min", "score_max"):
+            if data.get(field) is not None and not 0 <= data[field] <= 100:
+                self.form.add_error(field, "A score is between 0 and 100.")
+        if low is not None and high is not None and low > high:
+            self.form.add_error("score_max", "Give a maximum at least the minimum.")
+        after, before = data.get("started_after"), data.get("started_before")
+        if after and before and after >= before:
+            self.form.add_error("started_before", "Give an end after the start.")
+        return valid and not self.form.errors
+
+
+class AutoQaScoreViewSet(viewsets.ReadOnlyModelViewSet):
+    """Automated QA's current score of each transcribed call you may hear (your own, your
+    teams', or all), rule by rule, newest call first."""
+
+    request: SignedInApiRequest
+    serializer_class = AutoQaScoreSerializer
+    permission_classes = [RolePermissions]
+    filterset_class = AutoQaScoreFilter
+    ordering_fields = ["call_started_at", "score"]
+
+    def get_queryset(self) -> QuerySet[AutoQaScore]:
+        return (
+            autoqa.scores_visible_to(self.request.user)
+            .select_related("transcript")
+            .prefetch_related("results__rule", "results__utterance")
+            .order_by("-call_started_at", "-id")
+        )

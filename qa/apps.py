@@ -1,9 +1,15 @@
 from django.apps import AppConfig
 
 
+def desk_panel_url() -> str:
+    from django.urls import reverse
+
+    return reverse("qa:auto_qa_desk_panel")
+
+
 class QaConfig(AppConfig):
     """Quality assurance: recordings' media, playback and its audit, retention and legal
-    holds; later transcripts, scorecards and automated checks."""
+    holds; transcripts and automated QA on every transcribed call; later scorecards."""
 
     name = "qa"
     verbose_name = "QA"
@@ -12,6 +18,7 @@ class QaConfig(AppConfig):
         from django.urls import reverse
 
         from crm.timeline import register_source_media, register_source_page
+        from telephony.desk.panels import register_desk_panel
         from telephony.models import Call
 
         from . import (
@@ -22,3 +29,5 @@ class QaConfig(AppConfig):
         # A call on a customer's timeline links to its page, where its recordings play.
         register_source_page(Call, lambda pk: reverse("qa:call_detail", args=[pk]))
         register_source_media(Call, selectors.call_players)
+        # The agent's desk shows their automated-QA trend.
+        register_desk_panel(desk_panel_url)

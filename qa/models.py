@@ -174,3 +174,219 @@ class Utterance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_speaker_display()} {self.start_ms / 1000:.1f}s: {self.text[:40]}"
+
+
+class QaRule(models.Model):
+    """One version of an automated check that every transcribed call is scored against.
+
+    Rules are data, edited in admin; an edit never changes a row a score used: it saves a
+    new version under the same name (`qa.autoqa.services.rule_revise`) and retires the old
+    one, so a score names exactly the versions it was scored with.
+    """
+
+    class Kind(models.TextChoices):
+        REQUIRED = "required", "Required phrase"
+        FORBIDDEN = "forbidden", "Forbidden phrase"
+        EARLY = "early", "Phrase within the first N seconds"
+        SILENCE = "silence", "Silence longer than N seconds"
+        TALK_RATIO = "talk_ratio", "Talk ratio over or under a bound"
+        OVERTALK = "overtalk", "Overtalk longer than N seconds"
+        SENTIMENT = "sentiment", "Customer sentiment, start against end"
+
+    class Speaker(models.TextChoices):
+        AGENT = "agent", "Agent"
+        CALLER = "caller", "Caller"
+        ANYONE = "anyone", "Anyone"
+
+    class Bound(models.TextChoices):
+        OVER = "over", "Missed when over the threshold"
+        UNDER = "under", "Missed when under the threshold"
+
+    class Flag(models.TextChoices):
+        NONE = "", "No flag"
+        COMPLIANCE = "compliance_miss", "Compliance miss"
+        ANGRY = "angry_customer", "Angry customer"
+        SILENCE = "long_silence", "Long silence"
+
+    PHRASE_KINDS = (Kind.REQUIRED, Kind.FORBIDDEN, Kind.EARLY)
+    SECONDS_KINDS = (Kind.EARLY, Kind.SILENCE, Kind.OVERTALK)
+
+    name = models.SlugField(
+        max_length=60, help_text="Stays the same across versions, e.g. recording-disclosure."
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+    is_current = models.BooleanField(
+        default=True,
+        editable=False,
+        help_text="The latest version; older ones only explain old scores.",
+    )
+    active = models.BooleanField(default=True, help_text="Inactive rules score no new call.")
+    description = models.CharField(max_length=200, blank=True)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    speaker = models.CharField(
+        max_length=6,
+        choices=Speaker.choices,
+        default=Speaker.AGENT,
+        help_text="Whose words are checked (talk ratio: whose share; overtalk: who talks over).",
+    )
+    phrases = models.TextField(
+        blank=True,
+        help_text="Phrase rules: one phrase per line, or alternatives separated by |. Matched "
+        "as whole words, in any case.",
+    )
+    seconds = models.FloatField(
+        null=True, blank=True, help_text="N for the first-N-seconds, silence and overtalk rules."
+    )
+    threshold = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="Talk ratio: the share (0-1) with the bound. Sentiment: the lowest acceptable "
+        "compound score at the end of the call (-1 to 1).",
+    )
+    bound = models.CharField(max_length=5, choices=Bound.choices, default=Bound.OVER)
+    weight = models.PositiveSmallIntegerField(default=10)
+    auto_fail = models.BooleanField(default=False, help_text="Missed: the call scores 0.")
+    flag = models.CharField(
+        max_length=16, choices=Flag.choices, blank=True, help_text="Raised on the call when missed."
+    )
+    queues = models.ManyToManyField(
+        "telephony.Queue",
+        blank=True,
+        related_name="+",
+        help_text="Applies to calls of these queues (a campaign's calls: its queue). Empty: all.",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name", "-version"]
+        verbose_name = "automated QA rule"
+        constraints = [
+            models.UniqueConstraint(fields=["name", "version"], name="qa_rule_version_once"),
+            models.UniqueConstraint(
+                fields=["name"], condition=models.Q(is_current=True), name="qa_rule_one_current"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.kind in self.PHRASE_KINDS and not self.phrase_list():
+            errors["phrases"] = "Give at least one phrase."
+        if self.kind in self.SECONDS_KINDS and (self.seconds is None or self.seconds <= 0):
+            errors["seconds"] = "Give a number of seconds above 0."
+        if self.kind == self.Kind.TALK_RATIO and not (
+            self.threshold is not None and 0 <= self.threshold <= 1
+        ):
+            errors["threshold"] = "Give a share between 0 and 1."
+        if self.kind == self.Kind.SENTIMENT and not (
+            self.threshold is not None and -1 <= self.threshold <= 1
+        ):
+            errors["threshold"] = "Give a compound score between -1 and 1."
+        if self.kind == self.Kind.SENTIMENT and self.speaker != self.Speaker.CALLER:
+            errors["speaker"] = "Sentiment is the caller's."
+        if errors:
+            raise ValidationError(errors)
+
+    def phrase_list(self) -> list[str]:
+        """The phrases, each a list of alternatives joined by |, blanks left out."""
+        return [
+            alternative.strip()
+            for line in self.phrases.splitlines()
+            for alternative in line.split("|")
+            if alternative.strip()
+        ]
+
+
+class AutoQaScore(models.Model):
+    """A transcribed call scored against one set of rule versions.
+
+    One score per transcript and rule set (scoring again changes nothing); re-scoring with
+    other rules adds a score and makes it the transcript's current one.
+    """
+
+    transcript = models.ForeignKey(Transcript, on_delete=models.CASCADE, related_name="scores")
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="auto_qa_scores")
+    agent = models.ForeignKey(
+        "telephony.AgentProfile",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="auto_qa_scores",
+    )
+    queue = models.ForeignKey(
+        "telephony.Queue", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    rules = models.ManyToManyField(QaRule, related_name="scores", help_text="The versions used.")
+    rule_set = models.CharField(
+        max_length=64, help_text="A digest of the versions used: the same set scores once."
+    )
+    score = models.PositiveSmallIntegerField(help_text="0-100, weighted; an auto-fail miss is 0.")
+    auto_failed = models.BooleanField(default=False)
+    compliance_miss = models.BooleanField(default=False)
+    angry_customer = models.BooleanField(default=False)
+    long_silence = models.BooleanField(default=False)
+    is_current = models.BooleanField(default=True)
+    call_started_at = models.DateTimeField(help_text="When the call came in (weeks and dates).")
+    scored_at = models.DateTimeField(default=timezone.now)
+
+    FLAGS = ("compliance_miss", "angry_customer", "long_silence")
+
+    class Meta:
+        ordering = ["-call_started_at", "-id"]
+        verbose_name = "automated QA score"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["transcript", "rule_set"], name="qa_score_once_per_rule_set"
+            ),
+            models.UniqueConstraint(
+                fields=["transcript"],
+                condition=models.Q(is_current=True),
+                name="qa_score_one_current",
+            ),
+            models.CheckConstraint(condition=models.Q(score__lte=100), name="qa_score_0_to_100"),
+        ]
+        indexes = [models.Index(fields=["is_current", "call_started_at"])]
+
+    def __str__(self) -> str:
+        return f"Call {self.call_id}: {self.score}"
+
+    @property
+    def flags(self) -> list[str]:
+        return [flag for flag in self.FLAGS if getattr(self, flag)]
+
+
+class RuleResult(models.Model):
+    """How a call did on one rule, and the utterance (and moment) that decided it."""
+
+    class Outcome(models.TextChoices):
+        HIT = "hit", "Hit: the call meets the rule"
+        MISSED = "missed", "Missed"
+        NOT_APPLICABLE = "na", "Not applicable"
+
+    score = models.ForeignKey(AutoQaScore, on_delete=models.CASCADE, related_name="results")
+    rule = models.ForeignKey(QaRule, on_delete=models.PROTECT, related_name="results")
+    outcome = models.CharField(max_length=6, choices=Outcome.choices)
+    utterance = models.ForeignKey(
+        Utterance, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at_ms = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Where in the recording it was decided."
+    )
+    value = models.FloatField(
+        null=True, blank=True, help_text="What was measured (seconds, share, sentiment)."
+    )
+    detail = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["score", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["score", "rule"], name="qa_result_once_per_rule")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule}: {self.outcome}"

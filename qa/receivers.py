@@ -1,4 +1,5 @@
-"""qa's answers to telephony's signals."""
+"""qa's answers to signals: telephony's (a recording is complete) and its own (a
+transcript is done)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from telephony.models import Recording
 from telephony.signals import recording_completed
 
 from . import services
-from .tasks import recording_media_fetch
+from .models import Transcript
+from .signals import transcript_completed
+from .tasks import auto_qa_score, recording_media_fetch
 
 
 @receiver(recording_completed)
@@ -18,3 +21,9 @@ def media_fetch_soon(*, recording: Recording, **_signal: object) -> None:
     media, created = services.media_register(recording=recording)
     if created:
         transaction.on_commit(lambda: recording_media_fetch.delay(media.pk))
+
+
+@receiver(transcript_completed)
+def auto_qa_soon(*, transcript: Transcript, **_signal: object) -> None:
+    """A transcript is done: score it once the transaction that saved it commits."""
+    transaction.on_commit(lambda: auto_qa_score.delay(transcript.pk))

@@ -1,10 +1,15 @@
-"""Celery tasks of qa: thin adapters around the media services."""
+"""Celery tasks of qa: thin adapters around the media and automated-QA services."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from celery import shared_task
 
+from telephony.models import Queue
+
 from . import services
+from .autoqa import services as autoqa
 
 
 @shared_task(
@@ -34,3 +39,22 @@ def recording_media_sweep() -> int:
 def recording_retention_purge() -> int:
     """Beat's purge: media past its retention, unless held."""
     return services.retention_purge()
+
+
+@shared_task(ignore_result=True)
+def auto_qa_score(transcript_id: int) -> None:
+    """Score a transcribed call against the current rules (again: nothing changes)."""
+    autoqa.transcript_score(transcript_id=transcript_id)
+
+
+@shared_task(ignore_result=True)
+def auto_qa_sweep() -> int:
+    """Beat's sweep: transcripts a lost task or an outage left unscored, one batch."""
+    return len(autoqa.transcripts_score(transcript_ids=autoqa.unscored_transcripts()))
+
+
+@shared_task(ignore_result=True)
+def auto_qa_rescore(since: str, queue_id: int | None = None) -> int:
+    """Re-score calls since an ISO date-time (of one queue) with the current rules."""
+    queue = Queue.objects.filter(pk=queue_id).first() if queue_id else None
+    return autoqa.transcripts_rescore(since=datetime.fromisoformat(since), queue=queue)

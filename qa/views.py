@@ -1,5 +1,6 @@
-"""qa's pages: a call's page with its recordings (player, pause timeline), the media
-stream every player and download goes through, and the supervisors' report of pauses."""
+"""qa's pages: a call's page with its recordings (player, pause timeline, automated QA
+rule by rule), the media stream every player and download goes through, the supervisors'
+report of pauses, the automated-QA dashboard and the agent's own trend on the desk."""
 
 from __future__ import annotations
 
@@ -11,8 +12,11 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from callcenter.http import SignedInRequest
+from telephony.desk.selectors import desk_agent
 
 from . import selectors, services
+from .autoqa import selectors as autoqa
+from .forms import DashboardFilterForm
 from .models import RecordingAccess, RecordingMedia
 from .streaming import ranged_response
 
@@ -34,11 +38,11 @@ def call_detail(request: SignedInRequest, pk: int) -> HttpResponse:
         ),
         pk=pk,
     )
-    return render(
-        request,
-        "qa/call_detail.html",
-        {"call": call, "recordings": selectors.call_recordings(call=call)},
-    )
+    recordings = selectors.call_recordings(call=call)
+    scores = autoqa.call_scores(call=call) if autoqa.may_see_scores(request.user) else {}
+    for recording in recordings:
+        recording.auto_qa = scores.get(recording.pk)  # type: ignore[attr-defined]  # for the page
+    return render(request, "qa/call_detail.html", {"call": call, "recordings": recordings})
 
 
 @require_GET
@@ -81,4 +85,36 @@ def paused_calls(request: SignedInRequest) -> HttpResponse:
         request,
         "qa/paused_calls.html",
         {"recordings": selectors.paused_recordings(user=request.user)[:200]},
+    )
+
+
+def _score_reader(request: SignedInRequest) -> None:
+    if not autoqa.may_see_scores(request.user):
+        raise PermissionDenied("Your role may not see automated QA.")
+
+
+@require_GET
+@login_required
+def auto_qa_dashboard(request: SignedInRequest) -> HttpResponse:
+    """Per-rule hit rates by queue, agent and week, and the flagged calls to review, over
+    the calls the user may hear (QA and managers all, supervisors their teams')."""
+    _score_reader(request)
+    form = DashboardFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    return render(
+        request,
+        "qa/auto_qa_dashboard.html",
+        {"form": form, "dashboard": autoqa.dashboard(user=request.user, **filters)},
+    )
+
+
+@require_GET
+@login_required
+def auto_qa_desk_panel(request: SignedInRequest) -> HttpResponse:
+    """The agent's own automated-QA trend by week, as a panel of their desk."""
+    _score_reader(request)
+    return render(
+        request,
+        "qa/_auto_qa_desk_panel.html",
+        {"weeks": autoqa.agent_trend(agent=desk_agent(user=request.user))},
     )

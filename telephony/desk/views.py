@@ -29,6 +29,7 @@ from .forms import (
     PresenceForm,
     WrapUpForm,
 )
+from .panels import desk_panels
 
 
 def _agent(request: SignedInRequest) -> AgentProfile:
@@ -43,6 +44,7 @@ def _render_desk(
         "presence_form": PresenceForm(agent=agent),
         "control_form": CallControlForm(agent=agent),
         "softphone": softphone.mode(),
+        "panels": desk_panels(),
     }
     if context["entry"] is not None and context["customer"] is None and context["call"]:
         context["caller_form"] = CallerQuickCreateForm(

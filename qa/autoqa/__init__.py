@@ -1,0 +1,1 @@
+"""Automated QA: every transcribed call scored against the rules (qa.models.QaRule)."""
