@@ -186,4 +186,4 @@ class AutoQaScoreAdmin(ReadOnly):
         made = autoqa.transcripts_score(
             transcript_ids=sorted(set(queryset.values_list("transcript_id", flat=True)))
         )
-        self.message_user(request, f"{len(made)} new scores.", messages.SUCCESS)
+        self.message_user(request, f"{made} new scores.", messages.SUCCESS)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from crm.models import Customer
@@ -321,9 +322,10 @@ class AutoQaScore(models.Model):
     queue = models.ForeignKey(
         "telephony.Queue", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    rules = models.ManyToManyField(QaRule, related_name="scores", help_text="The versions used.")
     rule_set = models.CharField(
-        max_length=64, help_text="A digest of the versions used: the same set scores once."
+        max_length=64,
+        help_text="A digest of the rule versions used (each result names its version): the "
+        "same set scores a transcript once.",
     )
     score = models.PositiveSmallIntegerField(help_text="0-100, weighted; an auto-fail miss is 0.")
     auto_failed = models.BooleanField(default=False)
@@ -359,6 +361,10 @@ class AutoQaScore(models.Model):
     def flags(self) -> list[str]:
         return [flag for flag in self.FLAGS if getattr(self, flag)]
 
+    def rule_versions(self) -> QuerySet[QaRule]:
+        """The rule versions it was scored with."""
+        return QaRule.objects.filter(results__score=self)
+
 
 class RuleResult(models.Model):
     """How a call did on one rule, and the utterance (and moment) that decided it."""
@@ -368,8 +374,14 @@ class RuleResult(models.Model):
         MISSED = "missed", "Missed"
         NOT_APPLICABLE = "na", "Not applicable"
 
-    score = models.ForeignKey(AutoQaScore, on_delete=models.CASCADE, related_name="results")
-    rule = models.ForeignKey(QaRule, on_delete=models.PROTECT, related_name="results")
+    # Ten results a call are written for every call: no index beyond what reads use
+    # (the unique score-and-rule pair serves the score's results; rules are never deleted).
+    score = models.ForeignKey(
+        AutoQaScore, on_delete=models.CASCADE, related_name="results", db_index=False
+    )
+    rule = models.ForeignKey(
+        QaRule, on_delete=models.PROTECT, related_name="results", db_index=False
+    )
     outcome = models.CharField(max_length=6, choices=Outcome.choices)
     utterance = models.ForeignKey(
         Utterance, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -50,7 +50,7 @@ def auto_qa_score(transcript_id: int) -> None:
 @shared_task(ignore_result=True)
 def auto_qa_sweep() -> int:
     """Beat's sweep: transcripts a lost task or an outage left unscored, one batch."""
-    return len(autoqa.transcripts_score(transcript_ids=autoqa.unscored_transcripts()))
+    return autoqa.transcripts_score(transcript_ids=autoqa.unscored_transcripts())
 
 
 @shared_task(ignore_result=True)

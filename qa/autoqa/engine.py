@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 Kind = QaRule.Kind
+AGENT, CALLER = QaRule.Speaker.AGENT.value, QaRule.Speaker.CALLER.value
+OTHER = {AGENT: CALLER, CALLER: AGENT}
 HIT, MISSED, NOT_APPLICABLE = (
     RuleResult.Outcome.HIT,
     RuleResult.Outcome.MISSED,
@@ -38,8 +40,7 @@ class Line(NamedTuple):
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class Verdict:
+class Verdict(NamedTuple):
     outcome: str
     line: Line | None = None
     at_ms: int | None = None
@@ -55,15 +56,20 @@ class Scorecard:
     verdicts: tuple[tuple[QaRule, Verdict], ...]
 
 
+def _alternative(phrase: str) -> str:
+    """A phrase as a whole-words pattern; \\b where it starts or ends with a letter or
+    digit (the fast case), else a look-around that a punctuation mark cannot satisfy."""
+    body = r"[^\S\n]+".join(re.escape(word) for word in phrase.split())
+    start = r"\b" if re.match(r"\w", phrase) else r"(?<!\w)"
+    end = r"\b" if re.search(r"\w$", phrase) else r"(?!\w)"
+    return start + body + end
+
+
 def phrase_pattern(phrases: Sequence[str]) -> re.Pattern[str]:
     """One pattern for the alternatives: whole words, any case, any spacing inside a
     phrase but never across utterances (they are joined by newlines)."""
-    alternatives = sorted(
-        (r"[^\S\n]+".join(re.escape(word) for word in phrase.split()) for phrase in phrases),
-        key=len,
-        reverse=True,
-    )
-    return re.compile(rf"(?<!\w)(?:{'|'.join(alternatives)})(?!\w)", re.IGNORECASE)
+    alternatives = sorted(phrases, key=len, reverse=True)
+    return re.compile("|".join(_alternative(phrase) for phrase in alternatives), re.IGNORECASE)
 
 
 class Words(NamedTuple):
@@ -94,15 +100,15 @@ class Call:
 
     def __init__(self, lines: Sequence[Line]) -> None:
         self.lines = sorted(lines, key=lambda line: (line.start_ms, line.id))
+        self.by_speaker: dict[str, list[Line]] = {AGENT: [], CALLER: []}
+        for line in self.lines:
+            self.by_speaker[line.speaker].append(line)
+        self.by_speaker[QaRule.Speaker.ANYONE] = self.lines
         self._words: dict[str, Words] = {}
 
     def words(self, speaker: str) -> Words:
         if speaker not in self._words:
-            self._words[speaker] = Words.of(
-                self.lines
-                if speaker == QaRule.Speaker.ANYONE
-                else [line for line in self.lines if line.speaker == speaker]
-            )
+            self._words[speaker] = Words.of(self.by_speaker[speaker])
         return self._words[speaker]
 
 
@@ -163,7 +169,7 @@ def _talk_ratio(rule: QaRule, call: Call) -> Verdict:
     total = sum(line.end_ms - line.start_ms for line in call.lines)
     if not total:
         return Verdict(NOT_APPLICABLE, detail="Nothing was said.")
-    theirs = sum(line.end_ms - line.start_ms for line in call.words(rule.speaker).lines)
+    theirs = sum(line.end_ms - line.start_ms for line in call.by_speaker[rule.speaker])
     share = theirs / total
     bound = rule.threshold or 0
     missed = share > bound if rule.bound == QaRule.Bound.OVER else share < bound
@@ -174,17 +180,15 @@ def _talk_ratio(rule: QaRule, call: Call) -> Verdict:
 def _overtalk(rule: QaRule, call: Call) -> Verdict:
     """The longest stretch where the checked speaker talked while the other still was."""
     longest, worst = 0, None
-    open_until: dict[str, int] = {}
+    anyone = rule.speaker == QaRule.Speaker.ANYONE
+    open_until = {AGENT: 0, CALLER: 0}
     for line in call.lines:
-        if rule.speaker in (QaRule.Speaker.ANYONE, line.speaker):
-            other_until = max(
-                (until for speaker, until in open_until.items() if speaker != line.speaker),
-                default=0,
-            )
-            overlap = min(other_until, line.end_ms) - line.start_ms
+        if anyone or line.speaker == rule.speaker:
+            overlap = min(open_until[OTHER[line.speaker]], line.end_ms) - line.start_ms
             if overlap > longest:
                 longest, worst = overlap, line
-        open_until[line.speaker] = max(open_until.get(line.speaker, 0), line.end_ms)
+        if line.end_ms > open_until[line.speaker]:
+            open_until[line.speaker] = line.end_ms
     if longest > (rule.seconds or 0) * 1000 and worst is not None:
         return Verdict(
             MISSED, worst, worst.start_ms, longest / 1000, f"Talked over for {_seconds(longest)}."
@@ -207,7 +211,7 @@ def sentiment(text: str) -> float:
 def _sentiment(rule: QaRule, call: Call) -> Verdict:
     """The caller's mood over the first and the last third of what they said: missed when
     the end is below the threshold and no better than the start."""
-    lines = call.words(QaRule.Speaker.CALLER).lines
+    lines = call.by_speaker[CALLER]
     if len(lines) < 2:
         return Verdict(NOT_APPLICABLE, detail="The caller said too little.")
     third = max(1, len(lines) // 3)

@@ -3,6 +3,8 @@ trend, and the dashboard's hit rates and flagged calls."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -11,9 +13,11 @@ from django.db.models import Avg, Count, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
-from qa.models import AutoQaScore, RuleResult
+from qa.models import AutoQaScore, RuleResult, Utterance
 from qa.selectors import calls_audible_to
 from telephony.models import AgentProfile, Call, Queue
+
+from .engine import Line
 
 VIEW_SCORES = "qa.view_autoqascore"
 
@@ -28,6 +32,19 @@ def scores_visible_to(user: User | AnonymousUser) -> QuerySet[AutoQaScore]:
     if not may_see_scores(user):
         return AutoQaScore.objects.none()
     return AutoQaScore.objects.filter(is_current=True, call__in=calls_audible_to(user))
+
+
+def transcript_lines(*, transcript_ids: Sequence[int]) -> dict[int, list[Line]]:
+    """The transcripts' utterances as the checks read them, by transcript (one query)."""
+    lines: dict[int, list[Line]] = defaultdict(list)
+    for transcript_id, pk, speaker, start_ms, end_ms, text in (
+        Utterance.objects.filter(transcript_id__in=transcript_ids)
+        .values_list("transcript_id", "id", "speaker", "start_ms", "end_ms", "text")
+        .order_by()
+        .iterator(chunk_size=5000)
+    ):
+        lines[transcript_id].append(Line(pk, speaker, start_ms, end_ms, text))
+    return lines
 
 
 def _results() -> Prefetch:

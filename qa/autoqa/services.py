@@ -6,17 +6,19 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import DateTimeField, Model, Q
 from django.utils import timezone
 
-from qa.models import AutoQaScore, QaRule, RuleResult, Transcript, Utterance
+from qa.models import AutoQaScore, QaRule, RuleResult, Transcript
 from telephony.models import Queue
 
 from . import engine
+from .selectors import transcript_lines
 
 # Transcripts scored per transaction: big enough to amortise the queries, small enough
 # that a long re-score never holds locks for long.
@@ -46,89 +48,153 @@ def rule_set_digest(rules: Iterable[QaRule]) -> str:
 
 
 @transaction.atomic
-def transcripts_score(*, transcript_ids: Sequence[int]) -> list[AutoQaScore]:
+def transcripts_score(*, transcript_ids: Sequence[int]) -> int:
     """Score each DONE transcript against the current rules that apply to its call's
     queue, unless it already has a score for that very set (scoring is idempotent).
+    Returns how many new scores were made.
 
     A transcript scored before with other rules gets a new score, which becomes its
     current one; the old one stays, naming the versions it used. The transcripts' rows
-    are locked so two workers never score one twice at once.
+    are locked so two workers never score one twice at once. Rows are read and written
+    as plain tuples: building a model per result cost more than checking the call.
     """
-    transcripts = list(
+    calls = list(
         Transcript.objects.select_for_update(of=("self",))
         .filter(pk__in=transcript_ids, state=Transcript.State.DONE)
-        .select_related("recording__call", "recording__entry")
+        .values_list(
+            "pk",
+            "recording__call_id",
+            "recording__call__created_at",
+            "recording__call__queue_id",
+            "recording__entry__queue_id",
+            "recording__entry__served_by_id",
+        )
         .order_by("pk")
     )
-    if not transcripts:
-        return []
+    if not calls:
+        return 0
+    scored = [pk for pk, *_call in calls]
     rules = current_rules()
-    existing: dict[int, dict[str, AutoQaScore]] = defaultdict(dict)
-    for old in AutoQaScore.objects.filter(transcript__in=transcripts):
-        existing[old.transcript_id][old.rule_set] = old
-    lines: dict[int, list[engine.Line]] = defaultdict(list)
-    for transcript_id, pk, speaker, start_ms, end_ms, text in (
-        Utterance.objects.filter(transcript__in=transcripts)
-        .values_list("transcript_id", "id", "speaker", "start_ms", "end_ms", "text")
-        .order_by()
-        .iterator(chunk_size=5000)
-    ):
-        lines[transcript_id].append(engine.Line(pk, speaker, start_ms, end_ms, text))
+    existing: dict[int, dict[str, tuple[int, bool]]] = defaultdict(dict)
+    for transcript_id, rule_set, pk, is_current in AutoQaScore.objects.filter(
+        transcript__in=scored
+    ).values_list("transcript_id", "rule_set", "pk", "is_current"):
+        existing[transcript_id][rule_set] = (pk, is_current)
+    lines = transcript_lines(transcript_ids=scored)
 
-    new_scores: list[AutoQaScore] = []
+    new_scores: list[tuple[object, ...]] = []
     cards: list[engine.Scorecard] = []
     made_current: list[int] = []
     retired: list[int] = []
-    for transcript in transcripts:
-        recording = transcript.recording
-        entry = recording.entry
-        queue_id = entry.queue_id if entry else recording.call.queue_id
+    now = timezone.now()
+    for transcript_id, call_id, started_at, call_queue_id, entry_queue_id, agent_id in calls:
+        # The conversation's queue (a campaign's calls: the campaign's queue); a call
+        # recorded outside a queue conversation falls back on the call's queue.
+        queue_id = entry_queue_id or call_queue_id
         applying = rules_for_queue(rules, queue_id)
         digest = rule_set_digest(applying)
-        before = existing[transcript.pk]
-        retired.extend(s.pk for s in before.values() if s.is_current and s.rule_set != digest)
+        before = existing[transcript_id]
+        retired.extend(
+            pk for rule_set, (pk, current) in before.items() if current and rule_set != digest
+        )
         if digest in before:
-            if not before[digest].is_current:
-                made_current.append(before[digest].pk)
+            pk, current = before[digest]
+            if not current:
+                made_current.append(pk)
             continue
-        card = engine.score_call(applying, lines[transcript.pk])
+        card = engine.score_call(applying, lines.get(transcript_id, []))
         cards.append(card)
         new_scores.append(
-            AutoQaScore(
-                transcript=transcript,
-                call_id=recording.call_id,
-                agent_id=entry.served_by_id if entry else None,
-                queue_id=queue_id,
-                rule_set=digest,
-                score=card.score,
-                auto_failed=card.auto_failed,
-                call_started_at=recording.call.created_at,
-                **{flag: flag in card.flags for flag in AutoQaScore.FLAGS},
+            (
+                transcript_id,
+                call_id,
+                agent_id,
+                queue_id,
+                digest,
+                card.score,
+                card.auto_failed,
+                *(flag in card.flags for flag in AutoQaScore.FLAGS),
+                True,
+                started_at,
+                now,
             )
         )
     AutoQaScore.objects.filter(pk__in=retired).update(is_current=False)
     AutoQaScore.objects.filter(pk__in=made_current).update(is_current=True)
-    AutoQaScore.objects.bulk_create(new_scores)
-    results: list[RuleResult] = []
-    RulesUsed = AutoQaScore.rules.through
-    used = []
-    for score, card in zip(new_scores, cards, strict=True):
-        for rule, verdict in card.verdicts:
-            used.append(RulesUsed(autoqascore_id=score.pk, qarule_id=rule.pk))
-            results.append(
-                RuleResult(
-                    score=score,
-                    rule=rule,
-                    outcome=verdict.outcome,
-                    utterance_id=verdict.line.id if verdict.line else None,
-                    at_ms=verdict.at_ms,
-                    value=verdict.value,
-                    detail=verdict.detail,
-                )
+    score_ids = _insert(AutoQaScore, _SCORE_COLUMNS, new_scores, returning=True)
+    _insert(
+        RuleResult,
+        _RESULT_COLUMNS,
+        [
+            (
+                score_id,
+                rule.pk,
+                verdict.outcome,
+                verdict.line.id if verdict.line else None,
+                verdict.at_ms,
+                verdict.value,
+                verdict.detail,
             )
-    RulesUsed.objects.bulk_create(used)
-    RuleResult.objects.bulk_create(results)
-    return new_scores
+            for score_id, card in zip(score_ids, cards, strict=True)
+            for rule, verdict in card.verdicts
+        ],
+    )
+    return len(new_scores)
+
+
+_SCORE_COLUMNS = (
+    "transcript_id",
+    "call_id",
+    "agent_id",
+    "queue_id",
+    "rule_set",
+    "score",
+    "auto_failed",
+    *AutoQaScore.FLAGS,
+    "is_current",
+    "call_started_at",
+    "scored_at",
+)
+_RESULT_COLUMNS = ("score_id", "rule_id", "outcome", "utterance_id", "at_ms", "value", "detail")
+
+
+def _insert(
+    model: type[Model],
+    columns: Sequence[str],
+    rows: list[tuple[object, ...]],
+    *,
+    returning: bool = False,
+) -> list[int]:
+    """Insert plain rows in one statement; with `returning`, their new ids in order (as
+    bulk_create relies on: PostgreSQL and SQLite 3.35+ return them in VALUES order)."""
+    if not rows:
+        return []
+    quote = connection.ops.quote_name
+    fields = {field.column: field for field in model._meta.concrete_fields}
+    # Date-times go through their field as the ORM would send them (time zones); the
+    # other values (numbers, text, booleans, None) every driver takes as they are.
+    dated = [
+        (n, fields[column])
+        for n, column in enumerate(columns)
+        if isinstance(fields[column], DateTimeField)
+    ]
+    prepared: list[list[Any]] = [list(row) for row in rows]
+    for row in prepared:
+        for n, field in dated:
+            row[n] = field.get_db_prep_save(row[n], connection)
+    # Only our own table and column names go into the text; values are parameters.
+    table, names = quote(model._meta.db_table), ", ".join(map(quote, columns))
+    head = f"INSERT INTO {table} ({names}) VALUES "  # noqa: S608
+    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    with connection.cursor() as cursor:
+        if not returning:
+            cursor.executemany(head + one, prepared)
+            return []
+        cursor.execute(
+            head + ", ".join([one] * len(rows)) + f" RETURNING {quote('id')}",
+            [value for row in prepared for value in row],
+        )
+        return [pk for (pk,) in cursor.fetchall()]
 
 
 def transcript_score(*, transcript_id: int) -> AutoQaScore | None:
@@ -150,10 +216,10 @@ def transcripts_rescore(*, since: datetime, queue: Queue | None = None) -> int:
             | Q(recording__entry__isnull=True, recording__call__queue=queue)
         )
     ids = list(transcripts.order_by("pk").values_list("pk", flat=True))
-    made = 0
-    for start in range(0, len(ids), BATCH):
-        made += len(transcripts_score(transcript_ids=ids[start : start + BATCH]))
-    return made
+    return sum(
+        transcripts_score(transcript_ids=ids[start : start + BATCH])
+        for start in range(0, len(ids), BATCH)
+    )
 
 
 def unscored_transcripts(*, limit: int = BATCH) -> list[int]:

@@ -13,6 +13,7 @@ from django.db import transaction
 from callcenter import roles
 from campaigns import demo as campaigns_demo
 from crm import demo as crm_demo
+from qa import demo as qa_demo
 from telephony import demo as telephony_demo
 
 
@@ -35,6 +36,7 @@ class Command(BaseCommand):
         telephony_demo.seed_agents(users)
         telephony_demo.seed_recording([line, always_open], supervisor=users.get("supervisor"))
         campaign = campaigns_demo.seed()
+        qa_demo.seed_rules()
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new customers)."))
         self.stdout.write(
             f"Support line: {line.number} ({line.name}, office hours: 08:00-20:00 Monday to "
@@ -46,7 +48,8 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             "Calls on both lines are recorded once an agent answers; recordings play on the "
-            "call's page, linked from the customer's timeline."
+            "call's page, linked from the customer's timeline. Transcribed calls are scored "
+            "against the automated-QA rules (admin) and reviewed at /qa/auto/."
         )
         self.stdout.write(f"Campaign: {campaign.name}, supervised at /campaigns/{campaign.pk}/.")
         self.stdout.write(f"Logins (password for all: {crm_demo.DEMO_PASSWORD}):")

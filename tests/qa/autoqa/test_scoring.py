@@ -62,7 +62,7 @@ def test_a_forbidden_phrase_is_flagged_end_to_end_from_the_transcript_signal(
         6500,
         "I GUARANTEE it will pay for itself.",
     )
-    assert set(score.rules.all()) == set(rules.values())
+    assert set(score.rule_versions()) == set(rules.values())
 
 
 def test_scoring_twice_with_the_same_rules_changes_nothing(rules, agent, billing):
@@ -91,8 +91,8 @@ def test_rules_apply_to_their_queues_only(agent, billing):
     sales_score = services.transcript_score(
         transcript_id=transcribed_call(agent, sales, GOOD_CALL).pk
     )
-    assert list(billing_score.rules.all()) == [everywhere]
-    assert set(sales_score.rules.all()) == {everywhere, mini_miranda}
+    assert list(billing_score.rule_versions()) == [everywhere]
+    assert set(sales_score.rule_versions()) == {everywhere, mini_miranda}
     assert sales_score.score == 50
 
 
@@ -112,10 +112,10 @@ def test_editing_a_rule_makes_a_new_version_and_rescoring_uses_it(rules, agent, 
     made = services.transcripts_rescore(since=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
     assert made == 1
     new = AutoQaScore.objects.get(transcript=transcript, is_current=True)
-    assert new.score == 100 and second in new.rules.all()
+    assert new.score == 100 and second in new.rule_versions()
     old.refresh_from_db()
     # The old score stays, naming the version it used.
-    assert not old.is_current and first in old.rules.all()
+    assert not old.is_current and first in old.rule_versions()
     assert services.transcripts_rescore(since=dt.datetime(2000, 1, 1, tzinfo=dt.UTC)) == 0
 
 
@@ -192,7 +192,8 @@ def test_editing_in_admin_saves_a_new_version_and_its_actions_rescore(
     assert response.status_code == 302
     assert (
         AutoQaScore.objects.get(transcript=transcript, is_current=True)
-        .rules.filter(pk=current.pk)
+        .rule_versions()
+        .filter(pk=current.pk)
         .exists()
     )
 
