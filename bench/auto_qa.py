@@ -10,7 +10,8 @@ the same stored rows in the same run:
   the call's queue, and every rule checked (`engine.score_call`: the demo rules, plus
   one of each other kind but sentiment);
 - baseline: the same utterances read with the same query, and a plain loop of the
-  phrase rules' compiled regular expressions over every text (no other check);
+  phrase rules' compiled regular expressions over every text (no other check), batch by
+  batch in turn with scoring;
 - stored: the whole service, as the task and the sweep run it: scoring plus locking the
   transcripts and writing each score and its ten results (printed, not in the target:
   writing ten rows costs more than all the checks, and the baseline writes nothing).
@@ -188,57 +189,70 @@ def seed_rules() -> None:
         rule_revise(rule=rule, by=None)
 
 
-def baseline(ids: list[int]) -> float:
-    """Seconds to read the texts and run each phrase rule's compiled pattern over each."""
-    from qa.models import QaRule, Utterance
+def baseline(batch: list[int], patterns: list[re.Pattern[str]]) -> int:
+    """Read the batch's texts and run each phrase rule's compiled pattern over each; how
+    many patterns matched."""
+    from qa.models import Utterance
+
+    texts: dict[int, list[str]] = {}
+    for transcript_id, text in (
+        Utterance.objects.filter(transcript_id__in=batch)
+        .values_list("transcript_id", "text")
+        .order_by()
+        .iterator(chunk_size=5000)
+    ):
+        texts.setdefault(transcript_id, []).append(text)
+    found = 0
+    for lines in texts.values():
+        for pattern in patterns:
+            for text in lines:
+                if pattern.search(text):
+                    found += 1
+                    break
+    return found
+
+
+def scoring(batch: list[int], rules: list, queues: dict[int, int]) -> int:
+    """Read the batch's utterances and check every rule that applies; calls checked."""
+    from qa.autoqa import engine
+    from qa.autoqa.selectors import transcript_lines
+    from qa.autoqa.services import rules_for_queue
+
+    checked = 0
+    for transcript_id, lines in transcript_lines(transcript_ids=batch).items():
+        engine.score_call(rules_for_queue(rules, queues[transcript_id]), lines)
+        checked += 1
+    return checked
+
+
+def compare(ids: list[int]) -> tuple[float, float]:
+    """Seconds of the baseline and of scoring over every call, batch by batch in turns
+    (which goes first alternates), so a busy neighbour on the machine slows both alike."""
+    from qa.autoqa.services import current_rules
+    from qa.models import QaRule, Transcript
 
     patterns = [
         re.compile("|".join(rf"\b{re.escape(p)}\b" for p in rule.phrase_list()), re.IGNORECASE)
         for rule in QaRule.objects.filter(is_current=True, kind__in=QaRule.PHRASE_KINDS)
     ]
-    found = 0
-    began = time.perf_counter()
-    for start in range(0, len(ids), BATCH):
-        texts: dict[int, list[str]] = {}
-        for transcript_id, text in (
-            Utterance.objects.filter(transcript_id__in=ids[start : start + BATCH])
-            .values_list("transcript_id", "text")
-            .order_by()
-            .iterator(chunk_size=5000)
-        ):
-            texts.setdefault(transcript_id, []).append(text)
-        for lines in texts.values():
-            for pattern in patterns:
-                for text in lines:
-                    if pattern.search(text):
-                        found += 1
-                        break
-    elapsed = time.perf_counter() - began
-    if not found:
-        raise SystemExit("baseline matched nothing: the generated calls are wrong")
-    return elapsed
-
-
-def scoring(ids: list[int]) -> float:
-    """Seconds to read every call's utterances and check every rule that applies."""
-    from qa.autoqa import engine
-    from qa.autoqa.selectors import transcript_lines
-    from qa.autoqa.services import current_rules, rules_for_queue
-    from qa.models import Transcript
-
     rules = current_rules()
     queues = dict(Transcript.objects.values_list("pk", "recording__entry__queue_id"))
-    checked = 0
-    began = time.perf_counter()
-    for start in range(0, len(ids), BATCH):
+    seconds = {"baseline": 0.0, "scoring": 0.0}
+    found = checked = 0
+    for n, start in enumerate(range(0, len(ids), BATCH)):
         batch = ids[start : start + BATCH]
-        for transcript_id, lines in transcript_lines(transcript_ids=batch).items():
-            engine.score_call(rules_for_queue(rules, queues[transcript_id]), lines)
-            checked += 1
-    elapsed = time.perf_counter() - began
+        for turn in ("baseline", "scoring") if n % 2 else ("scoring", "baseline"):
+            began = time.perf_counter()
+            if turn == "baseline":
+                found += baseline(batch, patterns)
+            else:
+                checked += scoring(batch, rules, queues)
+            seconds[turn] += time.perf_counter() - began
+    if not found:
+        raise SystemExit("baseline matched nothing: the generated calls are wrong")
     if checked != len(ids):
         raise SystemExit(f"scored {checked} of {len(ids)} calls")
-    return elapsed
+    return seconds["baseline"], seconds["scoring"]
 
 
 def stored(ids: list[int]) -> tuple[float, int]:
@@ -320,8 +334,8 @@ def run(transcripts: int) -> int:
         f"(loaded in {time.perf_counter() - began:.0f} s)",
         flush=True,
     )
-    base_rate = len(ids) / baseline(ids)
-    scoring_rate = len(ids) / scoring(ids)
+    base_seconds, scoring_seconds = compare(ids)
+    base_rate, scoring_rate = len(ids) / base_seconds, len(ids) / scoring_seconds
     stored_seconds, made = stored(ids)
     stored_rate = made / stored_seconds
     print(f"baseline     {base_rate:>9,.0f} calls/s (phrase patterns over the texts)")

@@ -290,6 +290,8 @@ class QaRule(models.Model):
             errors["threshold"] = "Give a compound score between -1 and 1."
         if self.kind == self.Kind.SENTIMENT and self.speaker != self.Speaker.CALLER:
             errors["speaker"] = "Sentiment is the caller's."
+        if self.kind == self.Kind.TALK_RATIO and self.speaker == self.Speaker.ANYONE:
+            errors["speaker"] = "A share of the talk is the agent's or the caller's."
         if errors:
             raise ValidationError(errors)
 

@@ -22,8 +22,10 @@ from schemathesis.checks import (
 
 from crm import services as crm_services
 from crm.models import Interaction
-from telephony.models import AgentProfile
+from qa.autoqa import services as autoqa
+from telephony.models import AgentProfile, Queue
 from tests.factories import CampaignFactory, CustomerFactory
+from tests.qa.autoqa.conftest import GOOD_CALL, rule, transcribed_call
 
 pytestmark = pytest.mark.django_db
 
@@ -80,7 +82,11 @@ def rows(manager):
     crm_services.interaction_record(customer=customer, kind=Interaction.Kind.CALL, summary="Call")
     AgentProfile.objects.create(user=manager, client_identity="manager", reason="")
     campaign = CampaignFactory()
-    return {"case": case.pk, "campaign": campaign.pk}
+    rule("greeting", "required", phrases="thank you for calling")
+    rule("long-silence", "silence", speaker="anyone", seconds=10)
+    transcript = transcribed_call(manager, Queue.objects.create(name="Billing"), GOOD_CALL)
+    score = autoqa.transcript_score(transcript_id=transcript.pk)
+    return {"case": case.pk, "campaign": campaign.pk, "score": score.pk}
 
 
 @pytest.mark.parametrize(
@@ -90,6 +96,7 @@ def rows(manager):
         ("/api/interactions/", {}),  # kinds case and call
         ("/api/cases/{id}/history/", {"id": "case"}),  # a plain list
         ("/api/campaigns/{id}/", {"id": "campaign"}),  # calling window times
+        ("/api/auto-qa/{id}/", {"id": "score"}),  # results with and without an utterance
     ],
 )
 def test_answers_with_rows_keep_to_the_schema(token, rows, path, ids):

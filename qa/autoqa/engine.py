@@ -13,6 +13,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from operator import itemgetter
 from typing import TYPE_CHECKING, NamedTuple
 
 from qa.models import QaRule, RuleResult
@@ -95,14 +96,19 @@ class Words(NamedTuple):
         return self.line_at(match.start()) if match else None
 
 
+_in_order = itemgetter(2, 0)  # start_ms, then id
+
+
 class Call:
     """A transcript's utterances in order, with each speaker's words joined once."""
 
     def __init__(self, lines: Sequence[Line]) -> None:
-        self.lines = sorted(lines, key=lambda line: (line.start_ms, line.id))
+        self.lines = sorted(lines, key=_in_order)
         self.by_speaker: dict[str, list[Line]] = {AGENT: [], CALLER: []}
+        self.talk_ms = {AGENT: 0, CALLER: 0}
         for line in self.lines:
             self.by_speaker[line.speaker].append(line)
+            self.talk_ms[line.speaker] += line.end_ms - line.start_ms
         self.by_speaker[QaRule.Speaker.ANYONE] = self.lines
         self._words: dict[str, Words] = {}
 
@@ -166,11 +172,10 @@ def _silence(rule: QaRule, call: Call) -> Verdict:
 
 
 def _talk_ratio(rule: QaRule, call: Call) -> Verdict:
-    total = sum(line.end_ms - line.start_ms for line in call.lines)
+    total = call.talk_ms[AGENT] + call.talk_ms[CALLER]
     if not total:
         return Verdict(NOT_APPLICABLE, detail="Nothing was said.")
-    theirs = sum(line.end_ms - line.start_ms for line in call.by_speaker[rule.speaker])
-    share = theirs / total
+    share = call.talk_ms[rule.speaker] / total
     bound = rule.threshold or 0
     missed = share > bound if rule.bound == QaRule.Bound.OVER else share < bound
     detail = f"Talked {share:.0%} of the time; the bound is {rule.bound} {bound:.0%}."

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.urls import reverse
@@ -124,7 +125,7 @@ def test_an_old_version_cannot_be_edited(rules):
     edited.weight = 5
     services.rule_revise(rule=edited, by=None)
     stale = QaRule.objects.get(pk=rules["closing"].pk)
-    with pytest.raises(Exception, match="current version"):
+    with pytest.raises(ValidationError, match="current version"):
         services.rule_revise(rule=stale, by=None)
 
 
@@ -201,12 +202,18 @@ def test_editing_in_admin_saves_a_new_version_and_its_actions_rescore(
     assert rules_page.status_code == 200
 
 
-def test_an_invalid_rule_is_refused_with_its_field(db):
-    for kind, field in (
-        ("required", "phrases"),
-        ("silence", "seconds"),
-        ("talk_ratio", "threshold"),
-    ):
-        with pytest.raises(Exception) as error:
-            rule(f"bad-{kind}", kind)
-        assert field in error.value.message_dict
+@pytest.mark.parametrize(
+    ("kind", "fields", "field"),
+    [
+        ("required", {}, "phrases"),
+        ("silence", {}, "seconds"),
+        ("overtalk", {"seconds": 0}, "seconds"),
+        ("talk_ratio", {"threshold": 1.5}, "threshold"),
+        ("talk_ratio", {"threshold": 0.5, "speaker": "anyone"}, "speaker"),
+        ("sentiment", {"threshold": -0.2, "speaker": "agent"}, "speaker"),
+    ],
+)
+def test_an_invalid_rule_is_refused_with_its_field(db, kind, fields, field):
+    with pytest.raises(ValidationError) as error:
+        rule(f"bad-{kind}", kind, **fields)
+    assert field in error.value.message_dict
