@@ -326,8 +326,8 @@ class AutoQaScore(models.Model):
     )
     rule_set = models.CharField(
         max_length=64,
-        help_text="A digest of the rule versions used (each result names its version): the "
-        "same set scores a transcript once.",
+        help_text="A digest of the rule versions used (each result names its version) and "
+        "of the transcript's completion: the same set scores one take of a transcript once.",
     )
     score = models.PositiveSmallIntegerField(help_text="0-100, weighted; an auto-fail miss is 0.")
     auto_failed = models.BooleanField(default=False)

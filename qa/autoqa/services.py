@@ -41,10 +41,13 @@ def rules_for_queue(
     return [rule for rule, queues in rules if not queues or queue_id in queues]
 
 
-def rule_set_digest(rules: Iterable[QaRule]) -> str:
-    """Names a set of rule versions: the same set always gives the same digest."""
+def rule_set_digest(rules: Iterable[QaRule], transcribed_at: datetime | None = None) -> str:
+    """Names a set of rule versions over one take of a transcript: the same set over the
+    same utterances always gives the same digest; a transcript done again (its
+    utterances replaced, a new completion time) is scored anew."""
     ids = ",".join(str(pk) for pk in sorted(rule.pk for rule in rules))
-    return hashlib.sha256(ids.encode()).hexdigest()
+    taken = transcribed_at.isoformat() if transcribed_at else ""
+    return hashlib.sha256(f"{ids}|{taken}".encode()).hexdigest()
 
 
 @transaction.atomic
@@ -63,6 +66,7 @@ def transcripts_score(*, transcript_ids: Sequence[int]) -> int:
         .filter(pk__in=transcript_ids, state=Transcript.State.DONE)
         .values_list(
             "pk",
+            "completed_at",
             "recording__call_id",
             "recording__call__created_at",
             "recording__call__queue_id",
@@ -87,12 +91,20 @@ def transcripts_score(*, transcript_ids: Sequence[int]) -> int:
     made_current: list[int] = []
     retired: list[int] = []
     now = timezone.now()
-    for transcript_id, call_id, started_at, call_queue_id, entry_queue_id, agent_id in calls:
+    for (
+        transcript_id,
+        done_at,
+        call_id,
+        started_at,
+        call_queue_id,
+        entry_queue_id,
+        agent_id,
+    ) in calls:
         # The conversation's queue (a campaign's calls: the campaign's queue); a call
         # recorded outside a queue conversation falls back on the call's queue.
         queue_id = entry_queue_id or call_queue_id
         applying = rules_for_queue(rules, queue_id)
-        digest = rule_set_digest(applying)
+        digest = rule_set_digest(applying, done_at)
         before = existing[transcript_id]
         retired.extend(
             pk for rule_set, (pk, current) in before.items() if current and rule_set != digest

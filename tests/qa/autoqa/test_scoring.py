@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from qa import tasks
 from qa.autoqa import services
@@ -72,6 +73,16 @@ def test_scoring_twice_with_the_same_rules_changes_nothing(rules, agent, billing
     again = services.transcript_score(transcript_id=transcript.pk)
     assert first == again and first.score == 100
     assert AutoQaScore.objects.count() == 1 and RuleResult.objects.count() == 3
+
+
+def test_a_transcript_done_again_is_scored_again(rules, agent, billing):
+    transcript = transcribed_call(agent, billing, GOOD_CALL)
+    first = services.transcript_score(transcript_id=transcript.pk)
+    transcript.utterances.filter(text__icontains="great day").update(text="Bye.")
+    Transcript.objects.filter(pk=transcript.pk).update(completed_at=timezone.now())
+    again = services.transcript_score(transcript_id=transcript.pk)
+    assert again != first and again.score < first.score
+    assert again.results.get(rule=rules["closing"]).outcome == "missed"
 
 
 def test_a_transcript_not_done_is_not_scored(rules, agent, billing):
