@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -136,11 +137,45 @@ def _in_dates(campaign: Campaign, now: dt.datetime) -> bool:
     return (starts is None or starts <= today) and (ends is None or today <= ends)
 
 
-def _skip(lead: Lead, campaign: Campaign, outcome: str, now: dt.datetime) -> None:
-    attempt = CallAttempt(campaign=campaign, lead=lead, outcome=outcome, ended_at=now)
+@dataclass(frozen=True)
+class Refusal:
+    """Why a lead may not be rung now, and what becomes of it."""
+
+    outcome: str
+    lead_status: str
+    # Calling hours: when it may be rung next (it waits, its attempts untouched).
+    next_attempt_at: dt.datetime | None = None
+
+
+def dial_refusal(
+    *,
+    lead: Lead,
+    campaign: Campaign,
+    rules: list[CallingRule],
+    now: dt.datetime,
+    placing: int | None = None,
+) -> Refusal | None:
+    """Compliance at dial time (None: the lead may be rung now): Do-Not-Call, then hours.
+
+    Asked when the lead is claimed and again just before its call is placed (`placing`,
+    the claimed attempt), since a call may wait for its dialling slot past a window's end.
+    """
+    if is_on_dnc(lead.phone, campaign):
+        return Refusal(Outcome.SKIPPED_DNC, Lead.Status.DO_NOT_CALL)
+    opening = windows.next_opening(
+        lead=lead, campaign=campaign, rules=rules, now=now, placing=placing
+    )
+    if opening is not None:
+        return Refusal(Outcome.SKIPPED_HOURS, Lead.Status.SCHEDULED, opening)
+    return None
+
+
+def _skip(lead: Lead, campaign: Campaign, refusal: Refusal, now: dt.datetime) -> None:
+    attempt = CallAttempt(campaign=campaign, lead=lead, outcome=refusal.outcome, ended_at=now)
     attempt.full_clean()
     attempt.save()
-    lead.last_outcome = outcome
+    lead.status, lead.last_outcome = refusal.lead_status, refusal.outcome
+    lead.next_attempt_at = refusal.next_attempt_at or lead.next_attempt_at
     lead.save(update_fields=["status", "next_attempt_at", "last_outcome", "updated_at"])
     _to_timeline(attempt)
 
@@ -153,15 +188,9 @@ def _claim_one(
     agent: AgentProfile | None,
 ) -> CallAttempt | None:
     """Compliance at dial time, then the attempt; None when the lead may not be rung now."""
-    if is_on_dnc(lead.phone, campaign):
-        lead.status = Lead.Status.DO_NOT_CALL
-        _skip(lead, campaign, Outcome.SKIPPED_DNC, now)
-        return None
-    opening = windows.next_opening(lead=lead, campaign=campaign, rules=rules, now=now)
-    if opening is not None:
-        # Not burned: the lead waits for its next opening, its attempts untouched.
-        lead.status, lead.next_attempt_at = Lead.Status.SCHEDULED, opening
-        _skip(lead, campaign, Outcome.SKIPPED_HOURS, now)
+    refusal = dial_refusal(lead=lead, campaign=campaign, rules=rules, now=now)
+    if refusal is not None:
+        _skip(lead, campaign, refusal, now)
         return None
     attempt = CallAttempt(campaign=campaign, lead=lead, agent=agent or lead.callback_agent)
     attempt.full_clean()
@@ -222,11 +251,19 @@ def attempt_place(*, attempt_id: int) -> None:
         ).update(placed_at=timezone.now())
     if not marked:
         return
-    attempt = CallAttempt.objects.select_related("campaign", "lead").get(pk=attempt_id)
+    attempt = CallAttempt.objects.select_related("campaign", "lead__customer").get(pk=attempt_id)
     campaign = attempt.campaign
-    if is_on_dnc(attempt.lead.phone, campaign):
-        # Listed while the call waited for its slot (an opt-out, a registry load).
-        _dnc_since_claim(attempt_id)
+    # Listed while the call waited for its slot (an opt-out, a registry load), or its
+    # window closed meanwhile: the claim's answer is asked again.
+    refusal = dial_refusal(
+        lead=attempt.lead,
+        campaign=campaign,
+        rules=list(CallingRule.objects.filter(is_active=True)),
+        now=timezone.now(),
+        placing=attempt_id,
+    )
+    if refusal is not None:
+        _refused_since_claim(attempt_id, refusal)
         return
     leave_message = campaign.machine_handling == Campaign.MachineHandling.LEAVE_MESSAGE
     try:
@@ -248,18 +285,18 @@ def attempt_place(*, attempt_id: int) -> None:
 
 
 @transaction.atomic
-def _dnc_since_claim(attempt_id: int) -> None:
+def _refused_since_claim(attempt_id: int, refusal: Refusal) -> None:
+    """The claimed call is not placed after all: the attempt is a skip, not a call."""
     attempt = _locked(attempt_id)
     if attempt is None:  # read by the caller a moment ago; gone only if deleted since
         raise CallAttempt.DoesNotExist(f"Call attempt {attempt_id} no longer exists.")
-    attempt.outcome, attempt.ended_at = Outcome.SKIPPED_DNC, timezone.now()
+    attempt.outcome, attempt.ended_at = refusal.outcome, timezone.now()
     attempt.save(update_fields=["outcome", "ended_at"])
-    Lead.objects.filter(pk=attempt.lead_id).update(
-        status=Lead.Status.DO_NOT_CALL,
-        attempts=max(0, attempt.lead.attempts - 1),
-        last_outcome=Outcome.SKIPPED_DNC,
-        updated_at=timezone.now(),
-    )
+    lead = Lead.objects.select_for_update().get(pk=attempt.lead_id)
+    lead.status, lead.last_outcome = refusal.lead_status, refusal.outcome
+    lead.attempts = max(0, lead.attempts - 1)
+    lead.next_attempt_at = refusal.next_attempt_at or lead.next_attempt_at
+    lead.save(update_fields=["status", "attempts", "last_outcome", "next_attempt_at", "updated_at"])
     _to_timeline(attempt)
 
 
