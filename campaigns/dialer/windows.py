@@ -25,7 +25,11 @@ from ..models import CallAttempt, CallingRule, Campaign, Lead
 SUNDAY = 6
 DAY = dt.timedelta(days=1)
 # Outcomes that are not calls: they never count towards a daily maximum.
-NOT_DIALED = (CallAttempt.Outcome.SKIPPED_DNC, CallAttempt.Outcome.SKIPPED_HOURS)
+NOT_DIALED = (
+    CallAttempt.Outcome.SKIPPED_DNC,
+    CallAttempt.Outcome.SKIPPED_HOURS,
+    CallAttempt.Outcome.SKIPPED_CONSENT,
+)
 
 
 @dataclass(frozen=True)

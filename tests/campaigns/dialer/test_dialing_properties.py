@@ -1,10 +1,12 @@
-"""Properties of the dialer's compliance: nobody on Do-Not-Call and nobody outside their
-local calling hours is ever dialled, whatever the zones, daylight-saving days and hours.
+"""Properties of the dialer's compliance: nobody on Do-Not-Call, nobody without the consent
+the campaign needs for their line, and nobody outside their local calling hours is ever
+dialled, whatever the zones, daylight-saving days and hours.
 
 The examples drive the real claim (`leads_claim`), the real re-check before the call is
 placed (`attempt_place`, through the simulator) and the real windows code; what they are
 checked against is the rule itself, written out here from the law (federal 08:00-21:00
-for the +1 numbers of the US and its territories, Florida 08:00-20:00), not from the code.
+for the +1 numbers of the US and its territories, Florida 08:00-20:00; the TCPA's consent
+levels), not from the code or its rules data.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from phonenumbers import timezone as number_zones
 from campaigns.dialer import services, windows
 from campaigns.models import CallAttempt, CallingRule, Campaign, Lead
 from crm import services as crm_services
-from crm.models import DncEntry, DncList, DncSource
+from crm.models import Customer, DncEntry, DncList, DncSource
 
 pytestmark = pytest.mark.django_db
 
@@ -169,10 +171,49 @@ def campaign(make_campaign, lists):
     return campaign
 
 
-def _lead(campaign: Campaign, phone: str, zones: list[str]) -> Lead:
-    customer = crm_services.customer_create(name="Ava Chen", phone_numbers=[{"number": phone}])
+# The consent each kind of campaign needs, by line, as the TCPA has it: telemarketing to a
+# mobile needs prior express written consent, informational calls prior express consent,
+# fixed lines none. A line nobody knows is taken for a mobile.
+LEVELS = ["none", "express", "written"]
+NEEDED = {
+    kind: {"fixed_line": "none"} | dict.fromkeys(("mobile", "voip", "unknown"), level)
+    for kind, level in [
+        ("sales", "written"),
+        ("survey", "express"),
+        ("reminder", "express"),
+        ("collections", "express"),
+    ]
+}
+# What the CRM knows of the person: no customer at all, or a customer's consent level.
+consents = st.sampled_from(["no customer", *LEVELS])
+line_types = st.sampled_from(["unknown", "mobile", "fixed_line", "voip"])
+
+
+def consented(kind: str, line_type: str, consent: str) -> bool:
+    needed = NEEDED[kind][line_type]
+    given = "none" if consent == "no customer" else consent
+    return LEVELS.index(given) >= LEVELS.index(needed)
+
+
+def _lead(
+    campaign: Campaign,
+    phone: str,
+    zones: list[str],
+    consent: str = "written",
+    line_type: str = "unknown",
+) -> Lead:
+    customer = None
+    if consent != "no customer":
+        customer = crm_services.customer_create(
+            name="Ava Chen", phone_numbers=[{"number": phone}], call_consent=consent
+        )
     return Lead.objects.create(
-        campaign=campaign, customer=customer, name="Ava Chen", phone=phone, time_zones=zones
+        campaign=campaign,
+        customer=customer,
+        name="Ava Chen",
+        phone=phone,
+        time_zones=zones,
+        line_type=line_type,
     )
 
 
@@ -184,7 +225,9 @@ def _list(lists: dict[str, DncList], phone: str, listing: str) -> None:
 
 
 leads_drawn = st.lists(
-    st.tuples(st.sampled_from(PHONES), given_zones, st.sampled_from(LISTINGS)),
+    st.tuples(
+        st.sampled_from(PHONES), given_zones, st.sampled_from(LISTINGS), consents, line_types
+    ),
     min_size=1,
     max_size=6,
     unique_by=lambda lead: lead[0],
@@ -192,21 +235,42 @@ leads_drawn = st.lists(
 
 
 @DB_EXAMPLES
-@given(at=moments, start=wall_times, end=wall_times, drawn=leads_drawn)
-def test_the_claim_takes_exactly_the_leads_the_rules_allow(campaign, lists, at, start, end, drawn):
+@given(
+    at=moments,
+    start=wall_times,
+    end=wall_times,
+    kind=st.sampled_from(Campaign.Kind.values),
+    drawn=leads_drawn,
+)
+def test_the_claim_takes_exactly_the_leads_the_rules_allow(
+    campaign, lists, at, start, end, kind, drawn
+):
     with rolled_back():
         # The campaign's window may be empty (ends before it starts): then nobody is rung.
-        Campaign.objects.filter(pk=campaign.pk).update(window_start=start, window_end=end)
+        Campaign.objects.filter(pk=campaign.pk).update(
+            window_start=start, window_end=end, kind=kind
+        )
         campaign.refresh_from_db()
-        for phone, zones, listing in drawn:
-            _lead(campaign, phone, zones)
+        for phone, zones, listing, consent, line_type in drawn:
+            _lead(campaign, phone, zones, consent, line_type)
             _list(lists, phone, listing)
         with time_machine.travel(at, tick=False):
             claimed = services.leads_claim(campaign=campaign, limit=len(drawn))
         dialled = {attempt.lead.phone for attempt in claimed}
-        for phone, zones, listing in drawn:
-            allowed = listing not in BINDING and may_ring(phone, zones, campaign, at)
-            assert (phone in dialled) == allowed, (phone, zones, listing, at)
+        for phone, zones, listing, consent, line_type in drawn:
+            allowed = (
+                listing not in BINDING
+                and consented(kind, line_type, consent)
+                and may_ring(phone, zones, campaign, at)
+            )
+            assert (phone in dialled) == allowed, (phone, zones, listing, consent, line_type, at)
+        # A lead refused for consent says so on the campaign's page, and waits for no window.
+        refused = Lead.objects.filter(campaign=campaign, status=Lead.Status.NO_CONSENT)
+        assert {lead.phone for lead in refused} == {
+            phone
+            for phone, _, listing, consent, line_type in drawn
+            if listing not in BINDING and not consented(kind, line_type, consent)
+        }
 
 
 @DB_EXAMPLES
@@ -216,9 +280,10 @@ def test_the_claim_takes_exactly_the_leads_the_rules_allow(campaign, lists, at, 
     phone=st.sampled_from(PHONES),
     zones=given_zones,
     listed_meanwhile=st.sampled_from(LISTINGS),
+    withdrawn=st.booleans(),
 )
 def test_a_claimed_call_is_placed_only_if_still_allowed_when_its_slot_comes(
-    simulator, campaign, lists, at, wait, phone, zones, listed_meanwhile
+    simulator, campaign, lists, at, wait, phone, zones, listed_meanwhile, withdrawn
 ):
     with rolled_back():
         lead = _lead(campaign, phone, zones)
@@ -227,20 +292,28 @@ def test_a_claimed_call_is_placed_only_if_still_allowed_when_its_slot_comes(
         assert bool(claimed) == may_ring(phone, zones, campaign, at)
         if not claimed:
             return
-        # While the call waits for its slot, the number may be listed and the window close.
+        # While the call waits for its slot, the number may be listed, the customer withdraw
+        # their consent, and the window close.
         _list(lists, phone, listed_meanwhile)
+        if withdrawn:
+            Customer.objects.filter(pk=lead.customer_id).update(call_consent="none")
         placed_at = at + _five_minutes(wait)
         calls_before = len(simulator.calls)
         with time_machine.travel(placed_at, tick=False):
             services.attempt_place(attempt_id=claimed[0].pk)
-        allowed = listed_meanwhile not in BINDING and may_ring(phone, zones, campaign, placed_at)
+        allowed = (
+            listed_meanwhile not in BINDING
+            and not withdrawn
+            and may_ring(phone, zones, campaign, placed_at)
+        )
         rung = [call for call in list(simulator.calls.values())[calls_before:] if call.to == phone]
         assert len(rung) == int(allowed)
         attempt = CallAttempt.objects.get(pk=claimed[0].pk)
         lead.refresh_from_db()
         if not allowed:
             # Not a call: the attempt is a skip and the lead's attempts are untouched.
-            assert attempt.outcome in (CallAttempt.Outcome.SKIPPED_DNC, "skipped_hours")
+            assert attempt.outcome in ("skipped_dnc", "skipped_consent", "skipped_hours")
+            assert attempt.placed_at is None  # not among the campaign's dialled calls
             assert attempt.ended_at is not None and lead.attempts == 0
 
 
