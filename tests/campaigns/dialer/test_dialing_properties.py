@@ -34,7 +34,7 @@ pytestmark = pytest.mark.django_db
 # Examples touch the database: few of them, and no per-example deadline (a slow CI disk is
 # not a failure), so the suite stays quick on PostgreSQL and SQLite alike.
 DB_EXAMPLES = settings(
-    max_examples=25,
+    max_examples=50,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
