@@ -156,7 +156,7 @@ def load(customers: int) -> None:
         with pg.cursor() as cur:
             customer_copy = (
                 "COPY crm_customer (id, name, account_number, tier, preferred_language,"
-                " time_zone, email, recording_consent, consent_marketing_calls, created_at,"
+                " time_zone, email, recording_consent, call_consent, created_at,"
                 " updated_at, is_lead) FROM STDIN"
             )
             with cur.copy(customer_copy) as copy:
@@ -218,7 +218,7 @@ def customer_rows(
             rng.choice(TIME_ZONES),
             f"{first}.{last}.{pk}@example.com".lower(),
             "given" if rng.random() < 0.6 else "unknown",
-            rng.random() < 0.3,
+            "written" if rng.random() < 0.3 else "none",
             now,
             now,
         )

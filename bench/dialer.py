@@ -70,7 +70,7 @@ def simulate(
 
     from campaigns.dialer import selectors
     from campaigns.dialer import services as dialer
-    from campaigns.models import CallAttempt, Campaign, Lead
+    from campaigns.models import CallAttempt, Campaign, Lead, LineType
     from campaigns.selectors import LIVE_ANSWER
     from telephony import gateway
     from telephony.acd import wrap_up
@@ -117,8 +117,14 @@ def simulate(
         window_end=dt.time(21, 0),
     )
     campaign.agents.set(team)
+    # Fixed lines: a sales campaign needs no consent to ring them, so pacing alone is measured.
     Lead.objects.bulk_create(
-        Lead(campaign=campaign, phone=f"+1212{seed % 10}{number:06d}", time_zones=[])
+        Lead(
+            campaign=campaign,
+            phone=f"+1212{seed % 10}{number:06d}",
+            line_type=LineType.FIXED_LINE,
+            time_zones=[],
+        )
         for number in range(agents * minutes * 12)
     )
 

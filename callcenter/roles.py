@@ -54,6 +54,7 @@ _CAMPAIGN_SUPERVISE = [
     "campaigns.view_lead",
     "campaigns.view_callattempt",
     "campaigns.view_callingrule",
+    "campaigns.view_consentrule",
     "campaigns.view_leadimport",
     "campaigns.add_leadimport",
     "crm.view_dnclist",

@@ -16,7 +16,7 @@ from callcenter.http import signed_in_user
 from crm.admin import DncWarningMixin
 
 from . import selectors, services
-from .models import CallAttempt, CallingRule, Campaign, Lead, LeadImport
+from .models import CallAttempt, CallingRule, Campaign, ConsentRule, Lead, LeadImport
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -27,6 +27,12 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
+
+
+@admin.register(ConsentRule)
+class ConsentRuleAdmin(admin.ModelAdmin):
+    list_display = ["campaign_kind", "line_type", "required_consent"]
+    list_filter = ["campaign_kind", "line_type"]
 
 
 @admin.register(CallingRule)

@@ -1,5 +1,6 @@
-"""Demo campaign: a reminder campaign on the billing queue with a few leads, and the
-internal Do-Not-Call list with one number. Idempotent: keyed on names and numbers.
+"""Demo campaign: a reminder campaign on the billing queue with a few leads (customers who
+consented to its calls), and the internal Do-Not-Call list with one number. Idempotent:
+keyed on names and numbers.
 
 A reminder campaign, not a sales one: sales campaigns need a current copy of the national
 registry to start, and demo data should not pretend to have one.
@@ -7,8 +8,10 @@ registry to start, and demo data should not pretend to have one.
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from crm import services as crm_services
-from crm.models import DncEntry, DncSource
+from crm.models import Customer, DncEntry, DncSource
 from telephony.models import AgentProfile, Disposition, Queue
 
 from .models import Campaign, Lead
@@ -48,9 +51,18 @@ def seed() -> Campaign:
         )
         campaign.dispositions.add(sale, stop)
     for phone, name, zone in LEADS:
-        Lead.objects.get_or_create(
+        lead, _ = Lead.objects.get_or_create(
             campaign=campaign, phone=phone, defaults={"name": name, "time_zones": [zone]}
         )
+        if lead.customer_id is None:
+            # Reminders ring mobiles only with the customer's prior express consent.
+            lead.customer = crm_services.customer_create(
+                name=name,
+                phone_numbers=[{"number": phone}],
+                call_consent=Customer.CallConsent.EXPRESS,
+                call_consent_at=timezone.now(),
+            )
+            lead.save(update_fields=["customer", "updated_at"])
     if not DncEntry.objects.filter(phone=DNC_NUMBER).exists():
         crm_services.dnc_add(phone=DNC_NUMBER, source=DncSource.MANUAL, reason="Asked by letter")
     return campaign

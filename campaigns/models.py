@@ -262,6 +262,45 @@ class Campaign(models.Model):
             raise ValidationError(errors)
 
 
+class LineType(models.TextChoices):
+    """What kind of line a number is, as the numbering plan tells (US numbers mostly do not)."""
+
+    MOBILE = "mobile", "Mobile"
+    FIXED_LINE = "fixed_line", "Fixed line"
+    VOIP = "voip", "VoIP"
+    UNKNOWN = "unknown", "Unknown (treated as mobile)"
+
+
+class ConsentRule(models.Model):
+    """The consent a kind of campaign needs before it dials a kind of line, as data.
+
+    Seeded from the TCPA: sales calls to mobiles need prior express written consent, the
+    informational calls (surveys, reminders, collections) prior express consent; fixed
+    lines need none beyond Do-Not-Call. A line of unknown type is taken for a mobile, and
+    a kind and line with no rule need written consent, the strictest.
+    """
+
+    campaign_kind = models.CharField(max_length=12, choices=Campaign.Kind.choices)
+    line_type = models.CharField(
+        max_length=10, choices=[c for c in LineType.choices if c[0] != LineType.UNKNOWN]
+    )
+    required_consent = models.CharField(max_length=8, choices=Customer.CallConsent.choices)
+
+    class Meta:
+        ordering = ["campaign_kind", "line_type"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign_kind", "line_type"], name="one_consent_rule_per_kind_and_line"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.get_campaign_kind_display()} to {self.get_line_type_display()}: "
+            f"{self.get_required_consent_display()}"
+        )
+
+
 class LeadImport(models.Model):
     """One uploaded lead file, its column mapping, progress and result."""
 
@@ -349,6 +388,7 @@ class Lead(models.Model):
         DO_NOT_CALL = "do_not_call", "Do not call"
         EXHAUSTED = "exhausted", "Attempts exhausted"
         INVALID = "invalid", "Invalid"
+        NO_CONSENT = "no_consent", "Skipped: no consent"
 
     # Leads the dialer may still call.
     OPEN_STATUSES = (Status.NEW, Status.SCHEDULED, Status.DIALING)
@@ -358,6 +398,12 @@ class Lead(models.Model):
         Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="leads"
     )
     phone = PhoneNumberField()
+    line_type = models.CharField(
+        max_length=10,
+        choices=LineType.choices,
+        default=LineType.UNKNOWN,
+        help_text="Which consent the campaign needs (see consent rules); unknown counts as mobile.",
+    )
     name = models.CharField(max_length=200, blank=True)
     # IANA names from the number, or the one the file gave. Several: the number does not
     # tell which, so dialing allows only the intersection of their windows.
@@ -430,6 +476,7 @@ class CallAttempt(models.Model):
         COMPLETED = "completed", "Completed"
         SKIPPED_DNC = "skipped_dnc", "Skipped: on Do-Not-Call"
         SKIPPED_HOURS = "skipped_hours", "Skipped: outside calling hours"
+        SKIPPED_CONSENT = "skipped_consent", "Skipped: no consent"
 
     # Call records are kept five years (DOMAIN): a campaign or lead that was dialled cannot
     # be deleted; stop the campaign instead.
@@ -456,7 +503,7 @@ class CallAttempt(models.Model):
     connected_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     answered_by = models.CharField(max_length=8, choices=AnsweredBy.choices, blank=True)
-    outcome = models.CharField(max_length=14, choices=Outcome.choices, default=Outcome.PENDING)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.PENDING)
     is_abandoned = models.BooleanField(default=False)
     disposition = models.CharField(max_length=50, blank=True)
 

@@ -125,7 +125,9 @@ def campaign_counters(
         recent_abandoned=Count("id", filter=recent_live & Q(is_abandoned=True)),
     )
     leads = campaign.leads.aggregate(
-        total=Count("id"), left=Count("id", filter=Q(status__in=Lead.OPEN_STATUSES))
+        total=Count("id"),
+        left=Count("id", filter=Q(status__in=Lead.OPEN_STATUSES)),
+        no_consent=Count("id", filter=Q(status=Lead.Status.NO_CONSENT)),
     )
     rate = None
     if attempts["recent_live"]:
@@ -143,4 +145,5 @@ def campaign_counters(
         "conversions": attempts["conversions"],
         "leads_total": leads["total"],
         "leads_left": leads["left"],
+        "leads_no_consent": leads["no_consent"],
     }

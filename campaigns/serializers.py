@@ -26,6 +26,9 @@ class CountersSerializer(serializers.Serializer):
     conversions = serializers.IntegerField()
     leads_total = serializers.IntegerField()
     leads_left = serializers.IntegerField()
+    leads_no_consent = serializers.IntegerField(
+        help_text="Leads skipped because the customer has not given the consent needed."
+    )
 
 
 class CampaignSerializer(serializers.ModelSerializer):
@@ -70,6 +73,7 @@ class LeadSerializer(serializers.ModelSerializer):
             "campaign",
             "customer",
             "phone",
+            "line_type",
             "name",
             "time_zones",
             "data",

@@ -29,6 +29,7 @@ from crm.models import Customer, DncList, PhoneNumber, known_time_zones
 from crm.phones import normalize_phone
 
 from . import importing, selectors
+from .dialer.consent import line_type_of
 from .models import Campaign, Lead, LeadImport, LeadImportRejection
 
 logger = logging.getLogger(__name__)
@@ -299,6 +300,7 @@ def _import_batch(lead_import: LeadImport, batch: list[_Row], seen: dict[str, in
                         campaign=campaign,
                         customer=customer,
                         phone=number,
+                        line_type=line_type_of(number),
                         name=fields.get("name", ""),
                         time_zones=zones,
                         data=data,

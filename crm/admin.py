@@ -60,7 +60,7 @@ class EmailAddressInline(admin.TabularInline):
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
     list_display = ["name", "account_number", "tier", "preferred_language", "email", "created_at"]
-    list_filter = ["tier", "preferred_language", "recording_consent", "consent_marketing_calls"]
+    list_filter = ["tier", "preferred_language", "recording_consent", "call_consent"]
     search_fields = ["name", "account_number", "email", "phone_numbers__number"]
     readonly_fields = ["created_at", "updated_at"]
     inlines = [PhoneNumberInline, EmailAddressInline]
@@ -68,7 +68,7 @@ class CustomerAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["name", "account_number", "tier", "preferred_language", "time_zone"]}),
         ("Contact", {"fields": ["email"]}),
-        ("Consent", {"fields": ["recording_consent", "consent_marketing_calls"]}),
+        ("Consent", {"fields": ["recording_consent", "call_consent", "call_consent_at"]}),
         ("Record", {"fields": ["created_at", "updated_at"]}),
     ]
 

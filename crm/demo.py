@@ -149,7 +149,9 @@ def seed_customers(count: int, agents: list) -> int:
             preferred_language=rng.choices(["en-US", "es-US", "fr-CA"], weights=[80, 15, 5])[0],
             email=f"{first}.{last}{i}@example.com".lower(),
             recording_consent=rng.choices(Customer.RecordingConsent.values, weights=[15, 80, 5])[0],
-            consent_marketing_calls=rng.random() < 0.4,
+            # Every demo customer may be rung by the demo campaigns; some signed up to sales.
+            call_consent=rng.choices(["express", "written"], weights=[60, 40])[0],
+            call_consent_at=now,
             phone_numbers=phones,
         )
         created += 1

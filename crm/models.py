@@ -97,7 +97,27 @@ class Customer(models.Model):
         default=RecordingConsent.UNKNOWN,
         help_text="Refused: this customer's calls are never recorded.",
     )
-    consent_marketing_calls = models.BooleanField("consents to marketing calls", default=False)
+
+    class CallConsent(models.TextChoices):
+        # Ordered: each level includes those before it (see `has_call_consent`).
+        NONE = "none", "None"
+        EXPRESS = "express", "Prior express consent"
+        WRITTEN = "written", "Prior express written consent"
+
+    # Whether the dialer may ring this customer's numbers, by what they agreed to (TCPA):
+    # which level a campaign needs for which kind of line is campaigns' ConsentRule.
+    call_consent = models.CharField(
+        "consent to dialled calls",
+        max_length=8,
+        choices=CallConsent.choices,
+        default=CallConsent.NONE,
+        help_text="Express: gave the number for calls about their account (reminders, "
+        "collections). Written: signed agreement to telemarketing calls, needed for sales "
+        "calls to mobiles.",
+    )
+    call_consent_at = models.DateTimeField(
+        "consent given at", null=True, blank=True, help_text="When it was given or last renewed."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -110,6 +130,11 @@ class Customer(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("crm:customer_detail", args=[self.pk])
+
+    def has_call_consent(self, required: str) -> bool:
+        """Does the consent given reach the `required` level (a CallConsent value)?"""
+        levels = self.CallConsent.values
+        return levels.index(self.call_consent) >= levels.index(required)
 
 
 class PhoneNumber(models.Model):

@@ -54,7 +54,8 @@ CUSTOMER_FIELDS = (
     "email",
     "is_lead",
     "recording_consent",
-    "consent_marketing_calls",
+    "call_consent",
+    "call_consent_at",
 )
 CASE_EDITABLE_FIELDS = ("subject", "description", "category", "priority", "due_at")
 

@@ -11,6 +11,8 @@ from rest_framework.test import APIClient
 
 from callcenter import celery_app, roles
 from callcenter.roles import sync_role_groups
+from campaigns.dialer.consent import consent_rules_seed
+from campaigns.models import ConsentRule
 from telephony import gateway, twiml
 from telephony.calls import selectors as telephony_selectors
 from telephony.simulator import DjangoClientTransport, NumberConfig, Simulator
@@ -43,6 +45,16 @@ def _fast_and_isolated(settings, tmp_path):
     ContentType.objects.clear_cache()
     # Lines an earlier test cached may be rows its rollback removed.
     telephony_selectors.forget_inbound_lines()
+
+
+@pytest.fixture(autouse=True)
+def _seeded_consent_rules(request):
+    # A transactional test's flush empties the consent rules the migration seeded; without
+    # them every lead needs written consent, so the next such test starts with them again.
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        request.getfixturevalue("transactional_db")
+        consent_rules_seed(ConsentRule)
 
 
 def _persona(username: str, role: str | None, **extra):

@@ -66,6 +66,8 @@ class LeadFactory(factory.django.DjangoModelFactory):
     )
     name = factory.Faker("name")
     time_zones = ["America/New_York"]
+    # A customer who consents to every kind of campaign, so factory leads are dialled.
+    customer = factory.SubFactory(CustomerFactory, call_consent=Customer.CallConsent.WRITTEN)
 
 
 class CallAttemptFactory(factory.django.DjangoModelFactory):

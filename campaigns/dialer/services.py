@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -26,9 +27,9 @@ from telephony.acd import waiting
 from telephony.calls.services import TERMINAL_STATUSES
 from telephony.models import AgentProfile, Call, Disposition, QueueEntry
 
-from ..models import CallAttempt, CallingRule, Campaign, Lead
+from ..models import CallAttempt, CallingRule, Campaign, ConsentRule, Lead
 from ..selectors import is_on_dnc
-from . import pacing, rate, selectors, windows
+from . import consent, pacing, rate, selectors, windows
 
 logger = logging.getLogger(__name__)
 
@@ -136,11 +137,63 @@ def _in_dates(campaign: Campaign, now: dt.datetime) -> bool:
     return (starts is None or starts <= today) and (ends is None or today <= ends)
 
 
-def _skip(lead: Lead, campaign: Campaign, outcome: str, now: dt.datetime) -> None:
-    attempt = CallAttempt(campaign=campaign, lead=lead, outcome=outcome, ended_at=now)
+@dataclass(frozen=True)
+class Refusal:
+    """Why a lead may not be rung now, and what becomes of it."""
+
+    outcome: str
+    lead_status: str
+    # Calling hours: when it may be rung next (it waits, its attempts untouched).
+    next_attempt_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class DialRules:
+    """The rules data the dialer applies, read once per claim or placing."""
+
+    calling: list[CallingRule]
+    consent: list[ConsentRule]
+
+    @classmethod
+    def load(cls) -> DialRules:
+        return cls(
+            calling=list(CallingRule.objects.filter(is_active=True)),
+            consent=list(ConsentRule.objects.all()),
+        )
+
+
+def dial_refusal(
+    *,
+    lead: Lead,
+    campaign: Campaign,
+    rules: DialRules,
+    now: dt.datetime,
+    placing: int | None = None,
+) -> Refusal | None:
+    """Compliance at dial time (None: the lead may be rung now): Do-Not-Call, consent, hours.
+
+    Asked when the lead is claimed and again just before its call is placed (`placing`,
+    the claimed attempt), since a call may wait for its dialling slot past a window's end
+    (or the number be listed, or the consent withdrawn, meanwhile).
+    """
+    if is_on_dnc(lead.phone, campaign):
+        return Refusal(Outcome.SKIPPED_DNC, Lead.Status.DO_NOT_CALL)
+    if not consent.permits(lead=lead, campaign=campaign, rules=rules.consent):
+        return Refusal(Outcome.SKIPPED_CONSENT, Lead.Status.NO_CONSENT)
+    opening = windows.next_opening(
+        lead=lead, campaign=campaign, rules=rules.calling, now=now, placing=placing
+    )
+    if opening is not None:
+        return Refusal(Outcome.SKIPPED_HOURS, Lead.Status.SCHEDULED, opening)
+    return None
+
+
+def _skip(lead: Lead, campaign: Campaign, refusal: Refusal, now: dt.datetime) -> None:
+    attempt = CallAttempt(campaign=campaign, lead=lead, outcome=refusal.outcome, ended_at=now)
     attempt.full_clean()
     attempt.save()
-    lead.last_outcome = outcome
+    lead.status, lead.last_outcome = refusal.lead_status, refusal.outcome
+    lead.next_attempt_at = refusal.next_attempt_at or lead.next_attempt_at
     lead.save(update_fields=["status", "next_attempt_at", "last_outcome", "updated_at"])
     _to_timeline(attempt)
 
@@ -148,20 +201,14 @@ def _skip(lead: Lead, campaign: Campaign, outcome: str, now: dt.datetime) -> Non
 def _claim_one(
     lead: Lead,
     campaign: Campaign,
-    rules: list[CallingRule],
+    rules: DialRules,
     now: dt.datetime,
     agent: AgentProfile | None,
 ) -> CallAttempt | None:
     """Compliance at dial time, then the attempt; None when the lead may not be rung now."""
-    if is_on_dnc(lead.phone, campaign):
-        lead.status = Lead.Status.DO_NOT_CALL
-        _skip(lead, campaign, Outcome.SKIPPED_DNC, now)
-        return None
-    opening = windows.next_opening(lead=lead, campaign=campaign, rules=rules, now=now)
-    if opening is not None:
-        # Not burned: the lead waits for its next opening, its attempts untouched.
-        lead.status, lead.next_attempt_at = Lead.Status.SCHEDULED, opening
-        _skip(lead, campaign, Outcome.SKIPPED_HOURS, now)
+    refusal = dial_refusal(lead=lead, campaign=campaign, rules=rules, now=now)
+    if refusal is not None:
+        _skip(lead, campaign, refusal, now)
         return None
     attempt = CallAttempt(campaign=campaign, lead=lead, agent=agent or lead.callback_agent)
     attempt.full_clean()
@@ -183,14 +230,14 @@ def leads_claim(
 
     SKIP LOCKED lets pacers of the same campaign claim side by side without waiting or
     taking the same lead; the partial unique constraint on open attempts backs it up.
-    Do-Not-Call (checked now, whatever the lead was at import), calling hours and the
-    campaign's dates are decided here, in the claiming transaction.
+    Do-Not-Call (checked now, whatever the lead was at import), consent, calling hours and
+    the campaign's dates are decided here, in the claiming transaction.
     """
     now = timezone.now()
     if limit <= 0 or not _in_dates(campaign, now):
         return []
-    rules = list(CallingRule.objects.filter(is_active=True))
-    due = selectors.due_leads(campaign, now)
+    rules = DialRules.load()
+    due = selectors.due_leads(campaign, now).select_related("customer")
     if lead_id is not None:
         due = due.filter(pk=lead_id)
     claimed: list[CallAttempt] = []
@@ -222,11 +269,19 @@ def attempt_place(*, attempt_id: int) -> None:
         ).update(placed_at=timezone.now())
     if not marked:
         return
-    attempt = CallAttempt.objects.select_related("campaign", "lead").get(pk=attempt_id)
+    attempt = CallAttempt.objects.select_related("campaign", "lead__customer").get(pk=attempt_id)
     campaign = attempt.campaign
-    if is_on_dnc(attempt.lead.phone, campaign):
-        # Listed while the call waited for its slot (an opt-out, a registry load).
-        _dnc_since_claim(attempt_id)
+    # Listed while the call waited for its slot (an opt-out, a registry load), consent
+    # withdrawn, or its window closed meanwhile: the claim's answer is asked again.
+    refusal = dial_refusal(
+        lead=attempt.lead,
+        campaign=campaign,
+        rules=DialRules.load(),
+        now=timezone.now(),
+        placing=attempt_id,
+    )
+    if refusal is not None:
+        _refused_since_claim(attempt_id, refusal)
         return
     leave_message = campaign.machine_handling == Campaign.MachineHandling.LEAVE_MESSAGE
     try:
@@ -248,18 +303,19 @@ def attempt_place(*, attempt_id: int) -> None:
 
 
 @transaction.atomic
-def _dnc_since_claim(attempt_id: int) -> None:
+def _refused_since_claim(attempt_id: int, refusal: Refusal) -> None:
+    """The claimed call is not placed after all: the attempt is a skip, not a call."""
     attempt = _locked(attempt_id)
     if attempt is None:  # read by the caller a moment ago; gone only if deleted since
         raise CallAttempt.DoesNotExist(f"Call attempt {attempt_id} no longer exists.")
-    attempt.outcome, attempt.ended_at = Outcome.SKIPPED_DNC, timezone.now()
-    attempt.save(update_fields=["outcome", "ended_at"])
-    Lead.objects.filter(pk=attempt.lead_id).update(
-        status=Lead.Status.DO_NOT_CALL,
-        attempts=max(0, attempt.lead.attempts - 1),
-        last_outcome=Outcome.SKIPPED_DNC,
-        updated_at=timezone.now(),
-    )
+    # Never placed after all: it does not count among the campaign's dialled calls.
+    attempt.outcome, attempt.ended_at, attempt.placed_at = refusal.outcome, timezone.now(), None
+    attempt.save(update_fields=["outcome", "ended_at", "placed_at"])
+    lead = Lead.objects.select_for_update().get(pk=attempt.lead_id)
+    lead.status, lead.last_outcome = refusal.lead_status, refusal.outcome
+    lead.attempts = max(0, lead.attempts - 1)
+    lead.next_attempt_at = refusal.next_attempt_at or lead.next_attempt_at
+    lead.save(update_fields=["status", "attempts", "last_outcome", "next_attempt_at", "updated_at"])
     _to_timeline(attempt)
 
 
@@ -692,11 +748,20 @@ def _preview_lead_check(*, agent: AgentProfile, lead: Lead, verb: str) -> None:
         raise ValidationError({"__all__": [f"This lead is not yours to {verb}."]})
 
 
-@transaction.atomic
+# What the agent is told when the claim refuses the lead they chose, by the skip recorded.
+PREVIEW_REFUSALS: dict[str, str] = {
+    Outcome.SKIPPED_DNC: "This number is on a Do-Not-Call list: it is not dialled.",
+    Outcome.SKIPPED_CONSENT: "The customer has not given the consent this campaign needs "
+    "to call this number: it is not dialled.",
+    Outcome.SKIPPED_HOURS: "It is outside this lead's calling hours: it waits for them.",
+}
+
+
 def preview_dial(*, agent: AgentProfile, lead: Lead) -> CallAttempt:
     """The agent chose to dial the lead they previewed: claim it for them, then call.
 
-    The same checks as the pacer's apply (Do-Not-Call, hours, dates, not taken meanwhile).
+    The same claim as the pacer's (Do-Not-Call, consent, hours, dates, not taken
+    meanwhile), committed on its own: a refusal's skip is kept, as the pacer's is.
     """
     _preview_lead_check(agent=agent, lead=lead, verb="dial")
     slots = rate.dial_slots(1)
@@ -704,7 +769,9 @@ def preview_dial(*, agent: AgentProfile, lead: Lead) -> CallAttempt:
         raise ValidationError({"__all__": ["Every line is busy; try again in a moment."]})
     claimed = leads_claim(campaign=lead.campaign, limit=1, agent=agent, lead_id=lead.pk)
     if not claimed:
-        raise ValidationError({"__all__": ["This lead cannot be dialled now."]})
+        skipped = Lead.objects.filter(pk=lead.pk).values_list("last_outcome", flat=True).first()
+        refusal = PREVIEW_REFUSALS.get(skipped or "", "This lead cannot be dialled now.")
+        raise ValidationError({"__all__": [refusal]})
     from ..tasks import attempt_place
 
     attempt_id, delay = claimed[0].pk, slots[0]

@@ -19,7 +19,7 @@ from crm.models import DncList
 from telephony.models import AgentProfile, Queue
 from telephony.simulator import CalledParty
 from tests.browser.conftest import elsewhere, refresh_until, set_state
-from tests.factories import CampaignFactory
+from tests.factories import CampaignFactory, CustomerFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -129,6 +129,8 @@ def preview_lead(agent, simulator):
     simulator.set_party("+13125550188", CalledParty(answer="no-answer"))
     return Lead.objects.create(
         campaign=campaign,
+        # Reminders ring a mobile with the customer's prior express consent.
+        customer=CustomerFactory(name="Dana Price", call_consent="express"),
         phone="+13125550188",
         name="Dana Price",
         time_zones=[_zone_in_calling_hours()],

@@ -63,6 +63,7 @@ def _customer_with_number(number: str) -> dict:
         "tier": 0,
         "preferred_language": "en-US",
         "recording_consent": "unknown",
+        "call_consent": "none",
         **_inline_management("phone_numbers", 1),
         **_inline_management("email_addresses", 0),
         "phone_numbers-0-number": number,

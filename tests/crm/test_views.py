@@ -139,6 +139,7 @@ def test_create_customer_with_a_local_number(client_as, agent):
             "tier": 1,
             "preferred_language": "en-US",
             "recording_consent": "unknown",
+            "call_consent": "none",
             "phone_number": "(212) 555-0199",
             "phone_label": "work",
         },
@@ -188,6 +189,7 @@ def test_edit_customer(client_as, agent, customer):
             "preferred_language": "es-US",
             "time_zone": "America/Chicago",
             "recording_consent": "refused",
+            "call_consent": "express",
         },
     )
     assert response.status_code == 302

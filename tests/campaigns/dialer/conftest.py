@@ -10,6 +10,7 @@ from django.core.cache import cache
 
 from campaigns.models import Campaign, Lead
 from crm import services as crm_services
+from crm.models import Customer
 from telephony.models import AgentProfile, AgentSkill, Queue, QueueSkill, Skill
 from telephony.simulator import CalledParty
 from tests.factories import UserFactory
@@ -84,7 +85,13 @@ def make_campaign(db, sales_queue):
 def make_lead(db):
     def make(campaign: Campaign, phone: str = NY_NUMBER, **fields) -> Lead:
         name = fields.pop("name", "Ava Chen")
-        customer = crm_services.customer_create(name=name, phone_numbers=[{"number": phone}])
+        # Consent to every kind of campaign: tests of consent itself set their own.
+        customer = crm_services.customer_create(
+            name=name,
+            phone_numbers=[{"number": phone}],
+            call_consent=fields.pop("call_consent", Customer.CallConsent.WRITTEN),
+            call_consent_at=MONDAY_10AM_NY - dt.timedelta(days=30),
+        )
         return Lead.objects.create(
             campaign=campaign,
             customer=customer,

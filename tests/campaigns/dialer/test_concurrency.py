@@ -14,6 +14,7 @@ import pytest
 
 from campaigns.dialer import services as dialer
 from campaigns.models import CallAttempt, Lead
+from crm.models import Customer
 from tests.concurrency import on_postgresql_only, run_at_once
 
 pytestmark = on_postgresql_only("row locks with SKIP LOCKED need PostgreSQL")
@@ -25,9 +26,19 @@ THREADS = 8
 @pytest.fixture
 def campaign(monday, make_campaign):
     campaign = make_campaign()
-    Lead.objects.bulk_create(
-        Lead(campaign=campaign, phone=f"+1212555{i:04d}", time_zones=["America/New_York"])
+    # Customers who signed up to the campaign's calls: consent is not what races here.
+    customers = Customer.objects.bulk_create(
+        Customer(name=f"Lead {i}", account_number=f"AC-{900000 + i}", call_consent="written")
         for i in range(LEADS)
+    )
+    Lead.objects.bulk_create(
+        Lead(
+            campaign=campaign,
+            customer=customer,
+            phone=f"+1212555{i:04d}",
+            time_zones=["America/New_York"],
+        )
+        for i, customer in enumerate(customers)
     )
     return campaign
 

@@ -1,0 +1,14 @@
+"""Let supervisors read the consent rules, as they read the calling-hours rules."""
+
+from django.db import migrations
+
+from callcenter.roles import sync_operation
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("callcenter", "0007_roles_recordings"),
+        ("campaigns", "0008_lead_line_type_and_consent_rules"),
+    ]
+
+    operations = [sync_operation()]
