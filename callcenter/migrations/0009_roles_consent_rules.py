@@ -7,7 +7,7 @@ from callcenter.roles import sync_operation
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("callcenter", "0007_roles_recordings"),
+        ("callcenter", "0008_roles_automated_qa"),
         ("campaigns", "0008_lead_line_type_and_consent_rules"),
     ]
 
