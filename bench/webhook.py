@@ -825,6 +825,11 @@ class Outcome:
         """CPU seconds of each server worker process (gunicorn's children), by pid."""
         return [self.cpu[who] for who in sorted(self.cpu) if who.startswith("worker ")]
 
+    def cost_ms(self) -> float:
+        """CPU ms the server and PostgreSQL spent per answered request."""
+        spent = self.cpu.get("server", 0.0) + self.cpu.get("postgres", 0.0)
+        return 1000 * spent / len(self.latencies) if self.latencies else 0.0
+
     @property
     def non_200(self) -> int:
         return sum(count for status, count in self.statuses.items() if status != 200)
@@ -1333,6 +1338,14 @@ def print_server(result: ServerResult, args: argparse.Namespace) -> None:
     print(_row("baseline", result.baseline))
     print(_row("webhook", result.webhook))
     print(f"   ratio       {result.ratio:.2f} (webhook / baseline req/s, {args.connections} conns)")
+    # Less sensitive to other processes than req/s: what each request cost the server and
+    # PostgreSQL, whatever else ran.
+    costs = [run.cost_ms() for run in (result.baseline, result.webhook)]
+    if all(costs):
+        print(
+            f"   cost        {costs[0]:.2f} ms CPU per baseline request, {costs[1]:.2f} ms per "
+            f"webhook (server + PostgreSQL): ratio {costs[0] / costs[1]:.2f}"
+        )
     print(_row(f"paced {args.paced_rate:g}/s", result.paced))
     print(_row("whole calls", result.whole).replace("req/s", "calls/s"))
     whole = result.whole
