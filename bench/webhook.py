@@ -1028,9 +1028,11 @@ def cpu_snapshot(server_pid: int, database: str) -> dict[str, float]:
         frontier += children
 
     def ours(process: Process) -> bool:
-        # Backends show their client's address; other databases' backends are not ours.
-        is_backend = "(" in process.title or "[local]" in process.title
-        return process.name == "postgres" and (f" {database} " in process.title or not is_backend)
+        # Our database's backends (and its autovacuum): their titles name it. The shared
+        # background processes (WAL writer, checkpointer) are left out, as "other": on a
+        # machine shared with other databases, most of their work may be others'.
+        title = process.title.replace("\0", " ") + " "
+        return process.name == "postgres" and f" {database} " in title
 
     workers = {
         f"worker {pid}": table[pid].cpu
