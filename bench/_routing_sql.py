@@ -14,21 +14,51 @@ import psycopg
 # How many waiting entries one baseline pairing considers, as acd.SCAN does for the app.
 SCAN = 20
 
-# One pairing, one statement (so one transaction in autocommit):
-#  1. `candidates`: the SCAN best routable waiting entries (priority, then time waited, then
-#     id: the order of the acd_waiting_order index), locked FOR UPDATE SKIP LOCKED, each with
-#     the agent who last served its customer when the queue routes sticky;
-#  2. `pairing`: for each candidate in that order, the best free agent who has every skill the
-#     queue requires at the required level (the sticky agent first, then the highest sum of
-#     levels in the queue's skills, then the longest idle), locked FOR UPDATE SKIP LOCKED; the
-#     first candidate that finds one wins. The LATERAL subquery runs lazily, candidate by
-#     candidate, and LIMIT 1 stops at the first hit, so exactly one agent is locked;
-#  3. the entry becomes offered and the agent offered holding it (the unique current_entry
-#     column would refuse a second holder, as in the app).
-# Not done, unlike the app: the agent state log (AgentStateChange), the live-page notice
-# after commit, and queue widening to overflow skills (the benchmark's queues do not widen).
+# One pairing, one statement (so one transaction in autocommit), doing what a pairing of
+# the app must do:
+#  1. `served`: the queues that have at least one free agent with every skill they require
+#     at the required level. Waiting entries of the other queues are passed over, so a
+#     round pairs as completely as the app, which remembers such queues during a pass and
+#     scans past their callers (without it, 20 callers of a queue nobody free can take
+#     would block every caller behind them);
+#  2. `candidates`: the SCAN best routable waiting entries of those queues (priority, then
+#     time waited, then id: the order of the acd_waiting_order index), locked FOR UPDATE
+#     SKIP LOCKED, each with the agent who last served its customer when the queue routes
+#     sticky;
+#  3. `pairing`: for each candidate in that order, the best free agent who has every skill
+#     the queue requires at the required level (the sticky agent first, then the highest
+#     sum of levels in the queue's skills, then the longest idle), locked FOR UPDATE SKIP
+#     LOCKED; the first candidate that finds one wins. The LATERAL subquery runs lazily,
+#     candidate by candidate, and LIMIT 1 stops at the first hit, so one agent is locked;
+#  4. the writes: the entry becomes offered; the agent offered holding it (the unique
+#     current_entry column would refuse a second holder, as in the app); and the agent's
+#     state log: their open AgentStateChange row closed, an "offered" one opened.
+# Not done, unlike the app: the live-page notice after commit, and queue widening to
+# overflow skills (the benchmark's queues do not widen).
 BASELINE_PAIR = """
-WITH candidates AS MATERIALIZED (
+WITH served AS MATERIALIZED (
+    SELECT q.id
+    FROM telephony_queue q
+    WHERE EXISTS (
+        SELECT 1
+        FROM telephony_agentprofile ap
+        WHERE ap.state = 'available'
+          AND ap.current_entry_id IS NULL
+          AND NOT EXISTS (
+              SELECT 1
+              FROM telephony_queueskill qs
+              WHERE qs.queue_id = q.id
+                AND NOT EXISTS (
+                    SELECT 1
+                    FROM telephony_agentskill s
+                    WHERE s.agent_id = ap.id
+                      AND s.skill_id = qs.skill_id
+                      AND s.level >= qs.min_level
+                )
+          )
+    )
+),
+candidates AS MATERIALIZED (
     SELECT
         e.id,
         e.queue_id,
@@ -42,6 +72,7 @@ WITH candidates AS MATERIALIZED (
     FROM telephony_queueentry e
     JOIN telephony_queue q ON q.id = e.queue_id
     WHERE e.status = 'waiting' AND (e.not_before IS NULL OR e.not_before <= now())
+      AND e.queue_id IN (SELECT id FROM served)
     ORDER BY e.priority DESC, e.waiting_since, e.id
     LIMIT %(scan)s
     FOR UPDATE OF e SKIP LOCKED
@@ -92,6 +123,16 @@ offered_agent AS (
     SET state = 'offered', reason = '', state_since = now(), current_entry_id = p.entry_id
     FROM pairing p
     WHERE ap.id = p.agent_id
+),
+closed_state AS (
+    UPDATE telephony_agentstatechange sc
+    SET ended_at = now()
+    FROM pairing p
+    WHERE sc.agent_id = p.agent_id AND sc.ended_at IS NULL
+),
+opened_state AS (
+    INSERT INTO telephony_agentstatechange (agent_id, state, reason, started_at)
+    SELECT p.agent_id, 'offered', '', now() FROM pairing p
 )
 SELECT entry_id, agent_id FROM pairing
 """
@@ -117,8 +158,8 @@ SELECT unnest(%(agents)s::bigint[]), 'available', '', now()
 
 def connect(database_url: str) -> psycopg.Connection:
     """A baseline connection. JIT off: BASELINE_PAIR's cost estimate (~100,000, from the
-    correlated skill checks under LATERAL) crosses jit_above_cost, and compiling it took
-    ~25 ms of a ~1.5 ms statement; the app's smaller queries never reach the threshold."""
+    correlated skill checks) crosses jit_above_cost, and compiling it took ~25 ms of a
+    ~1.5 ms statement; the app's smaller queries never reach the threshold."""
     return psycopg.connect(database_url, autocommit=True, options="-c jit=off")
 
 
@@ -250,3 +291,20 @@ def stranded(
         {"agents": list(agents), "queues": list(queues)},
     ).fetchone()
     return (row[0], row[1]) if row else (0, 0)
+
+
+def state_log_mismatches(conn: psycopg.Connection, agents: Sequence[int]) -> int:
+    """Agents whose state log does not end in exactly one open row, in their current state
+    (a pairing that forgot the AgentStateChange, or wrote it twice)."""
+    row = conn.execute(
+        """
+        SELECT count(*) FROM telephony_agentprofile ap
+        WHERE ap.id = ANY(%s) AND NOT (
+            SELECT count(*) = 1 AND coalesce(bool_and(sc.state = ap.state), false)
+            FROM telephony_agentstatechange sc
+            WHERE sc.agent_id = ap.id AND sc.ended_at IS NULL
+        )
+        """,
+        (list(agents),),
+    ).fetchone()
+    return row[0] if row else 0

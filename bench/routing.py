@@ -21,9 +21,12 @@ The scenario, in a dedicated database (loaded once, by bulk_create and COPY, the
 Two phases on the same data, reset in between by bulk UPDATEs (and VACUUM ANALYZE):
 
 - baseline: 4 processes, each on its own psycopg connection, loop over one statement per
-  pairing (bench/_routing_sql.py, BASELINE_PAIR): lock the 20 best waiting entries SKIP
-  LOCKED, take the first one with a free qualified agent (sticky agent, then skill score,
-  then longest idle; locked SKIP LOCKED), mark both offered. No state log, no notice;
+  pairing (bench/_routing_sql.py, BASELINE_PAIR) doing the essential work of the app's:
+  leave out the queues with no free qualified agent (as a pass does, so it pairs as
+  completely), lock the 20 best remaining waiting entries SKIP LOCKED, take the first one
+  with a free qualified agent (sticky agent, then skill score, then longest idle; locked
+  SKIP LOCKED), mark both offered and write the agent's state log (close the open
+  AgentStateChange, open an "offered" one). No live notice, no widening;
 - app: 4 processes, each with Django and its own connection, loop over the decisions of
   routing passes, as `routing.route()` makes them: a pass ends at its first None or its
   routing.PASS_LIMIT-th pairing, and the next decision starts a new one (a pass remembers the
@@ -32,7 +35,10 @@ Two phases on the same data, reset in between by bulk UPDATEs (and VACUUM ANALYZ
 A round ends when every process has had a None (no pairing left for the free agents); then
 all agents are freed again (the offered entries stay offered) and the next round starts.
 A phase stops after --seconds of routing, --pairings pairings, or an empty round. At each
-round's end the agents' rows are read back; after the phase, the offered entries.
+round's end the agents' rows and state logs are read back; after the phase, the offered
+entries. "round ends" shows, for both, what was left when nothing more paired (free agents,
+and waiting entries one of them could take), averaged over the rounds that ended that way
+only (the last round, cut short by a limit, is left out).
 
 Reading the output: per phase, pairings, rounds, routing seconds (round resets excluded),
 pairings per second, decision time (one RoutingPass.next() call, or one baseline statement)
@@ -42,7 +48,8 @@ phases).
 PASS/FAIL lines follow: throughput ratio app/baseline >= 0.5, app p99 decision time < 50 ms,
 zero double offers (an entry paired twice, or an agent twice in one round, across all
 processes' returned pairings) and zero mismatches between the returned pairings and the
-database (agents holding entries at each round's end, entries offered after the phase), and
+database (agents holding entries at each round's end, entries offered after the phase),
+every agent's state log ending in one open row in their state at each round's end, and
 no error in any process. Exit code 1 on any FAIL.
 
     .venv/bin/python bench/routing.py [--workers 4] [--seconds 30] [--pairings 6000]
@@ -415,7 +422,9 @@ class WorkerResult:
     latencies_ns: list[int] = field(default_factory=list)
     pairing_latencies_ns: list[int] = field(default_factory=list)
     snapshots: list[tuple[int, list[tuple[int, int | None, str]]]] = field(default_factory=list)
-    round_ends: list[tuple[int, int]] = field(default_factory=list)  # (free agents, stranded)
+    # (free agents, stranded entries, the round ended with nothing left to pair)
+    round_ends: list[tuple[int, int, bool]] = field(default_factory=list)
+    state_log_mismatches: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -430,7 +439,8 @@ class PhaseResult:
     errors: list[str]
     double_offers: int
     mismatches: int
-    round_ends: list[tuple[int, int]]
+    round_ends: list[tuple[int, int, bool]]
+    state_log_mismatches: int
 
     @property
     def rate(self) -> float:
@@ -516,6 +526,7 @@ def run_phase(kind: str, database_url: str, args: argparse.Namespace, ids: Bench
         double_offers=double_offers,
         mismatches=mismatches,
         round_ends=[end for r in results for end in r.round_ends],
+        state_log_mismatches=sum(r.state_log_mismatches for r in results),
     )
 
 
@@ -561,22 +572,23 @@ def worker(
 def app_router() -> Callable[[], tuple[int, int] | None]:
     from django.db import transaction
 
-    from telephony.acd import routing
+    from telephony.acd import routing as acd_routing
 
-    routing, paired = routing.RoutingPass(), 0
+    # Not named `routing`: that would shadow the module this function needs afresh.
+    current, paired = acd_routing.RoutingPass(), 0
 
     def route() -> tuple[int, int] | None:
-        nonlocal routing, paired
-        pairing = routing.next()
+        nonlocal current, paired
+        pairing = current.next()
         paired += pairing is not None
-        if pairing is None or paired == routing.PASS_LIMIT:  # the pass is over, as in routing.route
-            routing, paired = routing.RoutingPass(), 0
+        if pairing is None or paired == acd_routing.PASS_LIMIT:  # the pass is over, as in route()
+            current, paired = acd_routing.RoutingPass(), 0
         return None if pairing is None else (pairing.entry_id, pairing.agent_id)
 
     # Warm-up: connection, imports, query compilation; rolled back, so nothing is paired.
     for _ in range(3):
         with contextlib.suppress(_Rollback), transaction.atomic():
-            routing.RoutingPass().next()
+            acd_routing.RoutingPass().next()
             raise _Rollback
     return route
 
@@ -634,8 +646,11 @@ def route_until_stopped(
 def end_round(ids: BenchIds, sync: Sync, control: psycopg.Connection, result: WorkerResult) -> None:
     """Run by one process while all wait: record who holds what, then stop or free everyone."""
     ended = time.monotonic()
+    # Nothing left to pair: every process had its None, not cut short by a limit.
+    exhausted = not sync.stop.is_set() and ended < sync.deadline.value
     result.snapshots.append((sync.round.value, rsql.held(control, ids.agents)))
-    result.round_ends.append(rsql.stranded(control, ids.agents, ids.queues))
+    result.round_ends.append((*rsql.stranded(control, ids.agents, ids.queues), exhausted))
+    result.state_log_mismatches += rsql.state_log_mismatches(control, ids.agents)
     if sync.stop.is_set() or ended >= sync.deadline.value or sync.round_pairings.value == 0:
         sync.stop.set()
         sync.end.value = ended
@@ -722,13 +737,20 @@ def report(
             f"{len(phase.errors):>6}"
         )
     for phase in (baseline, app):
-        if phase.round_ends:
-            free = sum(f for f, _s in phase.round_ends) / len(phase.round_ends)
-            stranded = sum(s for _f, s in phase.round_ends) / len(phase.round_ends)
+        # Only rounds that ran out of pairings: one cut short by a limit has leftovers that
+        # say nothing about how completely the router pairs.
+        exhausted = [(free, stranded) for free, stranded, done in phase.round_ends if done]
+        cut = len(phase.round_ends) - len(exhausted)
+        if exhausted:
+            free = sum(f for f, _s in exhausted) / len(exhausted)
+            stranded = sum(s for _f, s in exhausted) / len(exhausted)
             print(
-                f"round ends  {phase.kind}: on average {free:.0f} agents still free and "
-                f"{stranded:.0f} waiting entries one of them could take"
+                f"round ends  {phase.kind}: over {len(exhausted)} rounds that ended with nothing "
+                f"left to pair ({cut} cut short by a limit, not counted), on average {free:.1f} "
+                f"agents still free and {stranded:.1f} waiting entries one of them could take"
             )
+        else:
+            print(f"round ends  {phase.kind}: no round ended with nothing left to pair")
     kinds = ", ".join(f"{kind} {n:.1f}" for kind, n in statements.kinds.items())
     print(f"statements  {statements.per_pairing:.1f} per pairing of a new pass ({kinds})")
     for phase in (baseline, app):
@@ -739,6 +761,7 @@ def report(
     app_p99 = percentile(app.latencies_ns, 0.99) / 1e6
     doubles = baseline.double_offers + app.double_offers
     mismatches = baseline.mismatches + app.mismatches
+    state_logs = baseline.state_log_mismatches + app.state_log_mismatches
     errors = len(baseline.errors) + len(app.errors)
     checks = (
         (f"ratio app/baseline {ratio:.2f} (target >= {TARGET_RATIO})", ratio >= TARGET_RATIO),
@@ -754,6 +777,12 @@ def report(
         (
             f"database mismatches {mismatches} (returned pairings vs rows; target 0)",
             mismatches == 0,
+        ),
+        (
+            f"state log mismatches {state_logs} (app {app.state_log_mismatches}, baseline "
+            f"{baseline.state_log_mismatches}: agents at a round's end without exactly one "
+            "open AgentStateChange in their state; target 0)",
+            state_logs == 0,
         ),
         (f"errors {errors} (target 0)", errors == 0),
         (

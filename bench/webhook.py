@@ -1,8 +1,9 @@
-"""Incoming-call webhook under load: half a constant view's throughput, and fast at 50/s?
+"""Incoming-call webhook under load: half a minimal hand-written webhook's throughput, and
+fast at 50/s?
 
 Every call starts with Twilio POSTing `/telephony/voice/incoming/`, and the caller hears
 dead air until we answer. This script serves the app from a dedicated PostgreSQL database
-and measures that webhook over real HTTP:
+(and Redis, as production) and measures that webhook over real HTTP:
 
 - the scenario: each request is a new, correctly signed call (new CallSid, X-Twilio-Signature
   for PUBLIC_BASE_URL = the address served) to a line whose IVR flow starts with a `say` node
@@ -11,43 +12,53 @@ and measures that webhook over real HTTP:
   answer is checked: 200, application/xml, a <Say> in the expected language, a <Redirect> to
   the menu; at the end the Call and CallEvent rows must match the answered requests, and the
   calls tied to a customer the known callers;
-- the baseline: `/bench/constant-twiml/` (bench/_baseline_urls.py), answered by the same
-  server, settings and middleware with fixed TwiML of the same shape and no work at all, so
-  webhook req/s / baseline req/s is the share of throughput the app's own work leaves;
-- the servers, each started fresh on a free loopback port and stopped at the end: daphne,
-  the project's ASGI server (one process), and gunicorn with sync workers over WSGI, the
-  process model proposed for production HTTP (`--servers` tries others: gthread, uvicorn,
-  gasgi, with `kind:workers[xthreads]` sizes).
+- the baseline: `/bench/minimal-incoming/` (bench/_baseline_urls.py), a hand-written view in
+  the same server, settings and middleware doing only the essential work: Twilio's
+  signature checked, the caller looked up by the indexed phone (1 SELECT), the call row
+  written (1 INSERT), the same TwiML answered (and checked like the webhook's). Webhook
+  req/s / baseline req/s is the share of throughput the product's own work leaves (event
+  log, IVR path, idempotence, parameter checks, the transaction). `/bench/constant-twiml/`
+  (no work at all) is printed for reference: the server's ceiling;
+- a whole call's webhooks (`call_webhooks`: incoming, the menu, the caller's input, the
+  queue's wait twice, the queue result, status callbacks for ringing, answered and
+  completed: 9 per call), callers making call after call, in calls per second;
+- the SQL statements per webhook, counted in this process through Django's test client;
+- the servers, each started fresh on a free loopback port and stopped at the end: gunicorn
+  with sync workers over WSGI, the production process model (`--servers` tries others for
+  reference: daphne, gthread, uvicorn, gasgi, with `kind:workers[xthreads]` sizes).
 
-Per server: a warm-up; closed-loop throughput with 32 keep-alive connections, baseline and
-webhook alternating in rounds; then the webhook alone, open-loop at a steady 50 requests/s,
-latency counted from each request's scheduled time.
+Per server: a warm-up; closed-loop throughput with 32 keep-alive connections, the constant
+view once, then baseline and webhook alternating in rounds; the webhook alone, open-loop at
+a steady 50 requests/s, latency counted from each request's scheduled send time (a stalled
+server's backlog stays in the numbers); then whole calls, closed-loop.
 
 Reading the output: per server and run, req/s and p50/p99 latency in ms (closed-loop latency
 is mostly queueing, with 32 requests always in flight), non-200 answers, bad answers (wrong
 TwiML or transport errors), and CPU as % of one core (200% is the whole 2-core machine) used
-by the server's processes, PostgreSQL, this script (the load generator: far from 100%, so not
-the bottleneck) and anything else: above 15% of "other", the run was disturbed and a warning
-says so. The verdict names the better server, then PASS/FAIL lines: ratio >= 0.5 for every
-server, p99 < 100 ms at 50 req/s for the production server, and no error anywhere. Exit
+by the server's processes, PostgreSQL, this script (the load generator) and anything else:
+above 15% of "other", the run was disturbed and a warning says so (the machine is shared).
+PASS/FAIL lines: ratio >= 0.5 for every server, p99 < 100 ms at 50 req/s for the production
+server, and no error anywhere; whole calls per second are a figure without a target. Exit
 code 1 if the production server misses a target or any request failed.
 
     .venv/bin/python bench/webhook.py [--servers daphne,sync:4,gthread:3x4] [--seconds 5]
 
 The database comes from BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/
 callcenter_bench), created and migrated if needed and shared with the other benchmarks;
-calls of earlier runs to the benchmark line are deleted first. About 1.5 minutes.
-"""
+Redis from BENCH_REDIS_URL (default redis://127.0.0.1:6379/0). Calls of earlier runs to
+the benchmark line are deleted first. About 1.5 minutes."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import contextlib
+import functools
 import gc
 import http.client
 import itertools
 import math
+import operator
 import os
 import random
 import secrets
@@ -74,8 +85,10 @@ DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/callcenter_bench"
 HOST = "127.0.0.1"
 
 WEBHOOK_PATH = "/telephony/voice/incoming/"
+BASELINE_PATH = "/bench/minimal-incoming/"  # bench/_baseline_urls.py
 CONSTANT_PATH = "/bench/constant-twiml/"  # bench/_baseline_urls.py
 CONSTANT_REDIRECT = "http://127.0.0.1:8000/telephony/voice/ivr/1/"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
 TARGET_RATIO = 0.5
 TARGET_P99_MS = 100.0
@@ -128,7 +141,7 @@ SERVER_KINDS = {
 # idle, so requests spread evenly; gthread workers accept keep-alive connections greedily,
 # and one holding most of them caps the server at one core. Slow clients need a buffering
 # proxy (nginx) in front of sync workers, which production has for TLS anyway.
-DEFAULT_SERVERS = "daphne,sync"
+DEFAULT_SERVERS = "sync"  # daphne and the others: --servers, for reference
 DEFAULT_PRODUCTION = "sync"
 
 
@@ -171,7 +184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)
-    menu_id = ensure_line()
+    menu_id, queue_id = ensure_line()
     known, unknown = ensure_callers(args.callers)
     deleted = delete_old_calls()
     # The load generator shares 2 cores with the server: keep Django's heap out of its GC.
@@ -195,6 +208,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
 
     run_id = secrets.token_hex(4)
+    statements = count_statements(
+        menu_id=menu_id, queue_id=queue_id, caller=known[0], sid_prefix=f"{run_id}ffd"
+    )
+    print_statements(statements)
     results = []
     for index, server in enumerate(args.servers):
         print()
@@ -205,6 +222,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 database_url=database_url,
                 sid_prefix=f"{run_id}{index:02x}",
                 menu_id=menu_id,
+                queue_id=queue_id,
                 known=known,
                 unknown=unknown,
             )
@@ -273,6 +291,9 @@ def bench_environment(database_url: str) -> dict[str, str]:
     env.update(
         # Never the project's own database, whatever the shell exports.
         DATABASE_URL=database_url,
+        # Redis for the cache (lines' version stamp), the broker and the channel layer, as
+        # in production.
+        REDIS_URL=os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL),
         # Measure what production runs: DEBUG records every query in connection.queries.
         DEBUG="false",
         SECRET_KEY="benchmark-only-key-not-a-secret",
@@ -298,8 +319,9 @@ def setup_django(database_url: str) -> None:
     django.setup()
 
 
-def ensure_line() -> int:
-    """The benchmark's line and its flow (greeting, then a menu); returns the menu's id."""
+def ensure_line() -> tuple[int, int]:
+    """The benchmark's line and its flow (greeting, then a menu whose 1 leads to a queue
+    with no agent); returns the menu's and the queue's ids."""
     from django.db import transaction
 
     from telephony.ivr.checks import flow_problems
@@ -340,7 +362,7 @@ def ensure_line() -> int:
             number=LINE_NUMBER,
             defaults={"name": "Benchmark line", "flow": flow, "language": LINE_LANGUAGE},
         )
-    return menu.pk
+    return menu.pk, queue.pk
 
 
 @dataclass(frozen=True, order=True)
@@ -408,33 +430,61 @@ def ensure_callers(count: int) -> tuple[list[Caller], list[Caller]]:
 
 
 def delete_old_calls() -> int:
-    """Calls of earlier runs to the benchmark line, with their events (only ours)."""
+    """Calls of earlier runs to the benchmark line, with their events, queue entries and
+    the timeline entries of the benchmark's customers (only ours)."""
     from django.db import connection
 
-    from telephony.models import Call, CallEvent
+    from crm.models import Customer, Interaction
+    from telephony.models import Call, CallEvent, QueueEntry
 
     calls, events = Call._meta.db_table, CallEvent._meta.db_table
+    entries, interactions = QueueEntry._meta.db_table, Interaction._meta.db_table
+    ours = f"SELECT id FROM {calls} WHERE to_number = %s"
     with connection.cursor() as cursor:
         # Statistics first: the last run added thousands of rows the planner has not seen,
         # and on a table it believes empty it picks a nested loop that takes minutes.
-        cursor.execute(f"ANALYZE {calls}, {events}")
+        cursor.execute(f"ANALYZE {calls}, {events}, {entries}")
+        cursor.execute(f"DELETE FROM {events} WHERE call_id IN ({ours})", [LINE_NUMBER])
+        cursor.execute(f"DELETE FROM {entries} WHERE call_id IN ({ours})", [LINE_NUMBER])
         cursor.execute(
-            f"DELETE FROM {events} WHERE call_id IN (SELECT id FROM {calls} WHERE to_number = %s)",
-            [LINE_NUMBER],
+            f"DELETE FROM {interactions} WHERE customer_id IN (SELECT id FROM "
+            f"{Customer._meta.db_table} WHERE account_number LIKE %s)",
+            [f"{ACCOUNT_PREFIX}%"],
         )
         cursor.execute(f"DELETE FROM {calls} WHERE to_number = %s", [LINE_NUMBER])
         deleted = cursor.rowcount
-        cursor.execute(f"ANALYZE {calls}, {events}")
+        cursor.execute(f"ANALYZE {calls}, {events}, {entries}")
     return deleted
 
 
-def calls_created(sid_prefix: str) -> tuple[int, int, int]:
-    """Rows for the SIDs starting with `sid_prefix`: (calls, of them identified, events)."""
+@dataclass(frozen=True)
+class Rows:
+    """What a series of SIDs left in the database."""
+
+    calls: int
+    identified: int  # of them tied to a customer
+    events: int
+    ended: int  # of them in state ended
+
+
+def rows_for(*series: str) -> Rows:
+    """Rows for the SIDs starting with CA + any of `series`."""
+    from django.db.models import Q
+
     from telephony.models import Call, CallEvent
 
-    calls = Call.objects.filter(sid__startswith=f"CA{sid_prefix}")
-    events = CallEvent.objects.filter(call_sid__startswith=f"CA{sid_prefix}", kind="incoming")
-    return calls.count(), calls.filter(customer__isnull=False).count(), events.count()
+    calls = Call.objects.filter(
+        functools.reduce(operator.or_, (Q(sid__startswith=f"CA{one}") for one in series))
+    )
+    events = CallEvent.objects.filter(
+        functools.reduce(operator.or_, (Q(call_sid__startswith=f"CA{one}") for one in series))
+    )
+    return Rows(
+        calls=calls.count(),
+        identified=calls.filter(customer__isnull=False).count(),
+        events=events.count(),
+        ended=calls.filter(state="ended").count(),
+    )
 
 
 # --- Requests ---------------------------------------------------------------------------
@@ -459,10 +509,11 @@ class Endpoint:
         self.connection_header = "" if keep_alive else "Connection: close\r\n"
         self._checked: dict[bytes, str | None] = {}
 
-    def request(self, params: dict[str, str], signature: str) -> bytes:
+    def request(self, params: dict[str, str], signature: str, path: str = "") -> bytes:
+        """The POST of `params` to this endpoint's path (or `path`), signed."""
         body = urlencode(params).encode()
         head = (
-            f"POST {self.path} HTTP/1.1\r\n"
+            f"POST {path or self.path} HTTP/1.1\r\n"
             f"Host: {HOST}:{self.port}\r\n"
             "User-Agent: TwilioProxy/1.1\r\n"
             "Content-Type: application/x-www-form-urlencoded\r\n"
@@ -532,6 +583,138 @@ def interleave(*streams: Iterator[Shot]) -> Iterator[Shot]:
     while True:
         for stream in streams:
             yield next(stream)
+
+
+def call_webhooks(
+    *, sid: str, caller: str, menu_id: int, queue_id: int
+) -> list[tuple[str, dict[str, str], int]]:
+    """A whole call's webhooks, in order, as (path, params, expected status): the caller
+    picks 1 at the menu, waits in the queue (no agent there) and hangs up; with the status
+    callbacks of a number configured for ringing, answered and completed."""
+    call = {
+        "AccountSid": "AC" + "5" * 32,
+        "ApiVersion": "2010-04-01",
+        "CallSid": sid,
+        "Called": LINE_NUMBER,
+        "Caller": caller,
+        "Direction": "inbound",
+        "From": caller,
+        "To": LINE_NUMBER,
+    }
+    queue = {"QueueSid": "QU" + sid[2:], "CurrentQueueSize": "1", "QueuePosition": "1"}
+    ringing, talking = {**call, "CallStatus": "ringing"}, {**call, "CallStatus": "in-progress"}
+    status, ivr, wait = (
+        "/telephony/voice/status/",
+        f"/telephony/voice/ivr/{menu_id}/",
+        (f"/telephony/voice/queues/{queue_id}/wait/"),
+    )
+    return [
+        (WEBHOOK_PATH, ringing, 200),
+        (status, {**ringing, "SequenceNumber": "0"}, 204),
+        (ivr, talking, 200),
+        (status, {**talking, "SequenceNumber": "1"}, 204),
+        (f"{ivr}input/?attempt=1", {**talking, "Digits": "1"}, 200),
+        (wait, {**talking, **queue, "QueueTime": "0"}, 200),
+        (wait, {**talking, **queue, "QueueTime": "30"}, 200),
+        (
+            f"/telephony/voice/queues/{queue_id}/result/",
+            {**talking, "QueueSid": queue["QueueSid"], "QueueResult": "hangup", "QueueTime": "45"},
+            200,
+        ),
+        (
+            status,
+            {**call, "CallStatus": "completed", "SequenceNumber": "2", "CallDuration": "60"},
+            204,
+        ),
+    ]
+
+
+WEBHOOKS_PER_CALL = 9
+
+
+def whole_calls(
+    endpoint: Endpoint,
+    *,
+    base_url: str,
+    token: str,
+    sid_prefix: str,
+    callers: Sequence[Caller],
+    menu_id: int,
+    queue_id: int,
+) -> Iterator[list[tuple[bytes, int]]]:
+    """Each call's signed requests, in order, with the status each must get."""
+    from twilio.request_validator import RequestValidator
+
+    validator = RequestValidator(token)
+    for sequence in itertools.count():
+        sid = f"CA{sid_prefix}{sequence:0{32 - len(sid_prefix)}x}"
+        steps = call_webhooks(
+            sid=sid, caller=callers[sequence % len(callers)].number, menu_id=menu_id,
+            queue_id=queue_id,
+        )  # fmt: skip
+        yield [
+            (
+                endpoint.request(
+                    params, validator.compute_signature(base_url + path, params), path
+                ),
+                expected,
+            )
+            for path, params, expected in steps
+        ]
+
+
+@dataclass(frozen=True)
+class Statements:
+    """SQL statements one webhook sends, counted in this process through Django's test
+    client (the same views, middleware and settings as the servers)."""
+
+    app: list[str]
+    baseline: list[str]
+    whole_call: list[str]
+
+    @staticmethod
+    def transaction_control(statements: Sequence[str]) -> int:
+        return sum(sql.split(None, 1)[0].upper() in ("BEGIN", "COMMIT") for sql in statements)
+
+
+def count_statements(*, menu_id: int, queue_id: int, caller: Caller, sid_prefix: str) -> Statements:
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext, override_settings
+    from twilio.request_validator import RequestValidator
+
+    base = "http://testserver"
+    validator = RequestValidator(settings.TWILIO_AUTH_TOKEN)
+    sids = (f"CA{sid_prefix}{n:0{32 - len(sid_prefix)}x}" for n in itertools.count())
+
+    def post(client: Client, path: str, params: dict[str, str], expected: int) -> list[str]:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post(
+                path,
+                urlencode(params),
+                content_type="application/x-www-form-urlencoded",
+                headers={"x-twilio-signature": validator.compute_signature(base + path, params)},
+            )
+        if response.status_code != expected:
+            raise SystemExit(f"counting statements: {path} answered {response.status_code}")
+        return [query["sql"] for query in captured]
+
+    urls = {"ROOT_URLCONF": "_baseline_urls", "PUBLIC_BASE_URL": base}
+    with override_settings(ALLOWED_HOSTS=["testserver"], **urls):
+        client = Client()
+        # One of each first: connections, caches and the baseline's line are then warm.
+        counted = []
+        for _ in range(2):
+            steps = call_webhooks(
+                sid=next(sids), caller=caller.number, menu_id=menu_id, queue_id=queue_id
+            )
+            whole = [sql for step in steps for sql in post(client, *step)]
+            incoming = steps[0][1] | {"CallSid": next(sids)}
+            app = post(client, WEBHOOK_PATH, incoming, 200)
+            baseline = post(client, BASELINE_PATH, incoming | {"CallSid": next(sids)}, 200)
+            counted.append(Statements(app=app, baseline=baseline, whole_call=whole))
+    return counted[-1]
 
 
 # --- Load generation --------------------------------------------------------------------
@@ -642,6 +825,11 @@ class Outcome:
         """CPU seconds of each server worker process (gunicorn's children), by pid."""
         return [self.cpu[who] for who in sorted(self.cpu) if who.startswith("worker ")]
 
+    def cost_ms(self) -> float:
+        """CPU ms the server and PostgreSQL spent per answered request."""
+        spent = self.cpu.get("server", 0.0) + self.cpu.get("postgres", 0.0)
+        return 1000 * spent / len(self.latencies) if self.latencies else 0.0
+
     @property
     def non_200(self) -> int:
         return sum(count for status, count in self.statuses.items() if status != 200)
@@ -742,6 +930,43 @@ async def open_loop(
     return outcome
 
 
+async def whole_call_loop(
+    port: int, calls: Iterator[list[tuple[bytes, int]]], *, connections: int, seconds: float
+) -> Outcome:
+    """`connections` callers, each making whole calls one after another, every webhook as
+    soon as the last one is answered; latencies are per call, `ok` counts whole calls."""
+    outcome = Outcome()
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+
+    async def caller() -> None:
+        connection = Connection(port)
+        try:
+            while loop.time() < deadline:
+                steps, started, good = next(calls), time.perf_counter(), True
+                for payload, expected in steps:
+                    try:
+                        status, _head, _body = await connection.send(payload)
+                    except (OSError, asyncio.IncompleteReadError, ValueError) as error:
+                        outcome.failed(type(error).__name__)
+                        connection.close()
+                        good = False
+                        break
+                    # Status callbacks answer 204: only an unexpected status is a failure.
+                    if status != expected:
+                        outcome.failed(f"{status} instead of {expected}")
+                        good = False
+                outcome.latencies.append(time.perf_counter() - started)
+                outcome.ok += good
+        finally:
+            connection.close()
+
+    started = time.perf_counter()
+    await asyncio.wait_for(asyncio.gather(*(caller() for _ in range(connections))), seconds + 60)
+    outcome.elapsed = time.perf_counter() - started
+    return outcome
+
+
 # --- CPU accounting ---------------------------------------------------------------------
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -803,9 +1028,11 @@ def cpu_snapshot(server_pid: int, database: str) -> dict[str, float]:
         frontier += children
 
     def ours(process: Process) -> bool:
-        # Backends show their client's address; other databases' backends are not ours.
-        is_backend = "(" in process.title or "[local]" in process.title
-        return process.name == "postgres" and (f" {database} " in process.title or not is_backend)
+        # Our database's backends (and its autovacuum): their titles name it. The shared
+        # background processes (WAL writer, checkpointer) are left out, as "other": on a
+        # machine shared with other databases, most of their work may be others'.
+        title = process.title.replace("\0", " ") + " "
+        return process.name == "postgres" and f" {database} " in title
 
     workers = {
         f"worker {pid}": table[pid].cpu
@@ -840,14 +1067,18 @@ def measured(run: Callable[[], Outcome], server_pid: int, database: str) -> Outc
 class ServerResult:
     server: Server
     warmup: Outcome
+    constant: Outcome
     baseline: Outcome
     webhook: Outcome
     paced: Outcome
-    calls: int
-    calls_identified: int
-    events: int
+    whole: Outcome
+    app_rows: Rows  # of the incoming webhook's calls (warm-up, closed and paced runs)
+    baseline_rows: Rows
+    whole_rows: Rows
     webhook_ok: int  # answered with the right TwiML, warm-up and paced run included
     webhook_ok_known: int
+    baseline_ok: int
+    baseline_ok_known: int
     log_tail: list[str]
 
     @property
@@ -856,20 +1087,33 @@ class ServerResult:
 
     @property
     def errors(self) -> int:
-        runs = (self.warmup, self.baseline, self.webhook, self.paced)
+        runs = (self.warmup, self.constant, self.baseline, self.webhook, self.paced, self.whole)
         return sum(run.non_200 + run.bad for run in runs)
 
     @property
     def noise(self) -> float:
         """The most CPU (% of one core) other processes used during a measured run."""
-        runs = (self.baseline, self.webhook, self.paced)
+        runs = (self.baseline, self.webhook, self.paced, self.whole)
         return max(100 * run.cpu.get("other", 0.0) / run.elapsed for run in runs if run.elapsed)
 
     @property
-    def calls_ok(self) -> bool:
-        expected = (self.webhook_ok, self.webhook_ok_known)
-        found = (self.calls, self.calls_identified)
-        return found == expected and self.events == self.calls and self.webhook_ok > 0
+    def paced_noise(self) -> float:
+        run = self.paced
+        return 100 * run.cpu.get("other", 0.0) / run.elapsed if run.elapsed else 0.0
+
+    @property
+    def rows_ok(self) -> bool:
+        app, baseline, whole = self.app_rows, self.baseline_rows, self.whole_rows
+        return (
+            (app.calls, app.identified) == (self.webhook_ok, self.webhook_ok_known)
+            and app.events == app.calls
+            and (baseline.calls, baseline.identified) == (self.baseline_ok, self.baseline_ok_known)
+            # Whole calls: each one ended, each webhook in its event log.
+            and whole.calls == whole.ended == self.whole.ok
+            and whole.events == WEBHOOKS_PER_CALL * whole.calls
+            and self.webhook_ok > 0
+            and self.baseline_ok > 0
+        )
 
 
 def free_port() -> int:
@@ -941,6 +1185,7 @@ def bench_server(
     database_url: str,
     sid_prefix: str,
     menu_id: int,
+    queue_id: int,
     known: Sequence[Caller],
     unknown: Sequence[Caller],
 ) -> ServerResult:
@@ -958,25 +1203,41 @@ def bench_server(
     )
     env.update(server.env)
     redirect = f"{base_url}/telephony/voice/ivr/{menu_id}/"
-    webhook = Endpoint(
-        port=port, path=WEBHOOK_PATH, redirect=redirect, keep_alive=not args.no_keep_alive
-    )
-    baseline = Endpoint(
-        port=port, path=CONSTANT_PATH, redirect=CONSTANT_REDIRECT, keep_alive=not args.no_keep_alive
+    keep_alive = not args.no_keep_alive
+    webhook = Endpoint(port=port, path=WEBHOOK_PATH, redirect=redirect, keep_alive=keep_alive)
+    # The baseline answers the same TwiML: the same checks apply.
+    baseline = Endpoint(port=port, path=BASELINE_PATH, redirect=redirect, keep_alive=keep_alive)
+    constant = Endpoint(
+        port=port, path=CONSTANT_PATH, redirect=CONSTANT_REDIRECT, keep_alive=keep_alive
     )
 
-    def calls(callers: Sequence[Caller], prefix: str) -> Iterator[Shot]:
-        return webhook_shots(
-            webhook,
-            base_url=base_url,
-            token=settings.TWILIO_AUTH_TOKEN,
-            sid_prefix=prefix,
-            callers=callers,
+    def calls(endpoint: Endpoint, series: str) -> Iterator[Shot]:
+        """Known and unknown callers in turn, SIDs `series` + 0 and + 1."""
+        return interleave(
+            *(
+                webhook_shots(
+                    endpoint,
+                    base_url=base_url,
+                    token=settings.TWILIO_AUTH_TOKEN,
+                    sid_prefix=series + digit,
+                    callers=callers,
+                )
+                for digit, callers in (("0", known), ("1", unknown))
+            )
         )
 
-    # Two SID series (prefix + 0 for known callers, + 1 for unknown), taken in turn.
-    shots = interleave(calls(known, sid_prefix + "0"), calls(unknown, sid_prefix + "1"))
-    constant = constant_shots(baseline)
+    app_series, baseline_series, whole_series = (sid_prefix + kind for kind in "abc")
+    app_shots, baseline_shots = calls(webhook, app_series), calls(baseline, baseline_series)
+    constant_stream = constant_shots(constant)
+    whole_stream = whole_calls(
+        webhook,
+        base_url=base_url,
+        token=settings.TWILIO_AUTH_TOKEN,
+        sid_prefix=whole_series,
+        callers=[caller for pair in zip(known, unknown, strict=True) for caller in pair],
+        menu_id=menu_id,
+        queue_id=queue_id,
+    )
 
     print(f"== {server.name}: {server.description}")
     command = [f"{name}={value}" for name, value in server.env.items()]
@@ -1002,38 +1263,53 @@ def bench_server(
                     database,
                 )
 
-            warmup, warm_webhook = Outcome(), Outcome()
+            warmup, warm_webhook, warm_baseline = Outcome(), Outcome(), Outcome()
             if args.warmup:
                 # Each worker's first requests load code and open database connections.
-                warmup.merge(closed(baseline, constant, args.warmup))
-                warm_webhook = closed(webhook, shots, args.warmup)
+                warmup.merge(closed(constant, constant_stream, args.warmup))
+                warm_baseline = closed(baseline, baseline_shots, args.warmup)
+                warm_webhook = closed(webhook, app_shots, args.warmup)
+                warmup.merge(warm_baseline)
                 warmup.merge(warm_webhook)
-            base_total, hook_total = Outcome(), Outcome()
+            constant_total, base_total, hook_total = Outcome(), Outcome(), Outcome()
+            constant_total.merge(closed(constant, constant_stream, args.seconds))
             for _ in range(args.rounds):
-                base_total.merge(closed(baseline, constant, args.seconds))
-                hook_total.merge(closed(webhook, shots, args.seconds))
+                base_total.merge(closed(baseline, baseline_shots, args.seconds))
+                hook_total.merge(closed(webhook, app_shots, args.seconds))
             paced = measured(
                 lambda: asyncio.run(
-                    open_loop(webhook, shots, rate=args.paced_rate, seconds=args.paced_seconds)
+                    open_loop(webhook, app_shots, rate=args.paced_rate, seconds=args.paced_seconds)
+                ),
+                pid,
+                database,
+            )
+            whole = measured(
+                lambda: asyncio.run(
+                    whole_call_loop(
+                        port, whole_stream, connections=args.connections, seconds=args.seconds
+                    )
                 ),
                 pid,
                 database,
             )
         log.seek(0)
         lines = log.read().decode(errors="replace").splitlines()
-    made, identified, events = calls_created(sid_prefix)
     answered = (warm_webhook, hook_total, paced)
     result = ServerResult(
         server=server,
         warmup=warmup,
+        constant=constant_total,
         baseline=base_total,
         webhook=hook_total,
         paced=paced,
-        calls=made,
-        calls_identified=identified,
-        events=events,
+        whole=whole,
+        app_rows=rows_for(app_series),
+        baseline_rows=rows_for(baseline_series),
+        whole_rows=rows_for(whole_series),
         webhook_ok=sum(run.ok for run in answered),
         webhook_ok_known=sum(run.ok_known for run in answered),
+        baseline_ok=warm_baseline.ok + base_total.ok,
+        baseline_ok_known=warm_baseline.ok_known + base_total.ok_known,
         log_tail=[line for line in lines if line.strip()][-15:],
     )
     print_server(result, args)
@@ -1060,21 +1336,39 @@ def print_server(result: ServerResult, args: argparse.Namespace) -> None:
         f"   {'':<12}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'non-200':>9}{'bad':>6}"
         f"{'server cpu%':>13}{'pg cpu%':>10}{'client cpu%':>13}{'other%':>10}"
     )
+    print(_row("constant", result.constant))
     print(_row("baseline", result.baseline))
     print(_row("webhook", result.webhook))
     print(f"   ratio       {result.ratio:.2f} (webhook / baseline req/s, {args.connections} conns)")
+    # Less sensitive to other processes than req/s: what each request cost the server and
+    # PostgreSQL, whatever else ran.
+    costs = [run.cost_ms() for run in (result.baseline, result.webhook)]
+    if all(costs):
+        print(
+            f"   cost        {costs[0]:.2f} ms CPU per baseline request, {costs[1]:.2f} ms per "
+            f"webhook (server + PostgreSQL): ratio {costs[0] / costs[1]:.2f}"
+        )
     print(_row(f"paced {args.paced_rate:g}/s", result.paced))
+    print(_row("whole calls", result.whole).replace("req/s", "calls/s"))
+    whole = result.whole
+    print(
+        f"   whole calls {whole.rate:.1f} calls/s = {whole.rate * WEBHOOKS_PER_CALL:.0f} "
+        f"webhooks/s ({WEBHOOKS_PER_CALL} per call; latency columns: a whole call)"
+    )
     split = {
         label: "/".join(f"{100 * seconds / run.elapsed:.0f}" for seconds in run.workers())
         for label, run in (("baseline", result.baseline), ("webhook", result.webhook))
     }
     if len(result.webhook.workers()) > 1:
         print(f"   per worker  cpu% baseline {split['baseline']}, webhook {split['webhook']}")
+    app, baseline, whole_rows = result.app_rows, result.baseline_rows, result.whole_rows
     print(
-        f"   rows        {result.calls:,} calls and {result.events:,} events for "
-        f"{result.webhook_ok:,} answered webhooks, "
-        f"{result.calls_identified:,} identified for {result.webhook_ok_known:,} known callers "
-        f"{'OK' if result.calls_ok else 'MISMATCH'}"
+        f"   rows        webhook {app.calls:,} calls and {app.events:,} events for "
+        f"{result.webhook_ok:,} answers ({app.identified:,} identified for "
+        f"{result.webhook_ok_known:,} known callers); baseline {baseline.calls:,} calls for "
+        f"{result.baseline_ok:,} ({baseline.identified:,} for {result.baseline_ok_known:,}); "
+        f"whole calls {whole_rows.ended:,} ended of {whole.ok:,}, {whole_rows.events:,} events "
+        f"{'OK' if result.rows_ok else 'MISMATCH'}"
     )
     noise = result.noise
     if noise > NOISE_LIMIT:
@@ -1082,14 +1376,30 @@ def print_server(result: ServerResult, args: argparse.Namespace) -> None:
             f"   WARNING: other processes used up to {noise:.0f}% CPU meanwhile: these numbers "
             "are disturbed, run again on a quiet machine"
         )
-    runs = (result.warmup, result.baseline, result.webhook, result.paced)
+    runs = (result.warmup, result.constant, result.baseline, result.webhook, result.paced, whole)
     problems = sum((run.problems for run in runs), Counter[str]())
     if problems:
         print(f"   bad answers: {', '.join(f'{n} {why}' for why, n in problems.most_common())}")
-    if result.errors or not result.calls_ok:
+    if result.errors or not result.rows_ok:
         print("   server log (last lines):")
         for line in result.log_tail:
             print(f"   | {line}")
+
+
+def print_statements(statements: Statements) -> None:
+    def counted(sqls: Sequence[str]) -> str:
+        control = Statements.transaction_control(sqls)
+        return f"{len(sqls)}" + (f" ({len(sqls) - control} + BEGIN/COMMIT)" if control else "")
+
+    print(
+        f"statements incoming webhook {counted(statements.app)}, baseline "
+        f"{counted(statements.baseline)}; a whole call's {WEBHOOKS_PER_CALL} webhooks "
+        f"{counted(statements.whole_call)}"
+    )
+    for sql in statements.app:
+        print(f"   app      | {' '.join(sql.split())[:100]}")
+    for sql in statements.baseline:
+        print(f"   baseline | {' '.join(sql.split())[:100]}")
 
 
 def report(results: Sequence[ServerResult], *, production: str, paced_rate: float) -> int:
@@ -1117,9 +1427,13 @@ def report(results: Sequence[ServerResult], *, production: str, paced_rate: floa
         ok = result.ratio >= TARGET_RATIO
         role = "production" if is_production else "reference"
         print(
-            f"{result.server.name:<10} ratio {result.ratio:.2f} = {result.webhook.rate:.0f} / "
-            f"{result.baseline.rate:.0f} req/s (target >= {TARGET_RATIO}) "
+            f"{result.server.name:<10} ratio {result.ratio:.2f} = webhook {result.webhook.rate:.0f}"
+            f" / baseline {result.baseline.rate:.0f} req/s (target >= {TARGET_RATIO}) "
             f"{'PASS' if ok else 'FAIL'} [{role}]"
+        )
+        print(
+            f"{result.server.name:<10} whole calls {result.whole.rate:.1f} calls/s "
+            f"({result.whole.rate * WEBHOOKS_PER_CALL:.0f} webhooks/s) [figure, no target]"
         )
         if is_production:
             passed &= ok
@@ -1130,13 +1444,18 @@ def report(results: Sequence[ServerResult], *, production: str, paced_rate: floa
                 f"{result.server.name:<10} p99 at {paced_rate:g} req/s {p99:.1f} ms "
                 f"(target < {TARGET_P99_MS:g} ms) {'PASS' if fast else 'FAIL'}"
             )
+            if not fast and result.paced_noise > NOISE_LIMIT:
+                print(
+                    f"{'note':<10} other processes used {result.paced_noise:.0f}% CPU during the "
+                    "paced run: the miss may be theirs, run again on a quiet machine"
+                )
     errors = sum(result.errors for result in results)
-    calls_ok = all(result.calls_ok for result in results)
-    clean = errors == 0 and calls_ok
+    rows_ok = all(result.rows_ok for result in results)
+    clean = errors == 0 and rows_ok
     passed &= clean
     print(
-        f"{'all':<10} {errors} non-200 or bad answers, Call rows "
-        f"{'match' if calls_ok else 'DO NOT match'} the answers {'PASS' if clean else 'FAIL'}"
+        f"{'all':<10} {errors} non-200 or bad answers, rows "
+        f"{'match' if rows_ok else 'DO NOT match'} the answers {'PASS' if clean else 'FAIL'}"
     )
     disturbed = [result.server.name for result in results if result.noise > NOISE_LIMIT]
     if disturbed:

@@ -35,6 +35,7 @@ from twilio.request_validator import RequestValidator
 from . import twiml
 from .acd import waiting
 from .calls import services as calls
+from .calls.rows import call_by_sid
 from .models import Call, Recording, SmsMessage
 
 logger = logging.getLogger(__name__)
@@ -120,6 +121,9 @@ class CallLookup(enum.Enum):
     # Created on first sight with the caller identified (calls.call_start); locked. Status
     # callbacks too: Twilio does not promise they come after the call's first webhook.
     START = "start"
+    # As START, for the webhook whose call is almost always new (the incoming call): written
+    # first, read only if its SID is already there.
+    CREATE = "create"
     # Only a call we already know, locked: callbacks about unknown SIDs change nothing.
     FIND = "find"
     # No call: messages, and webhooks that need none.
@@ -138,7 +142,7 @@ class Webhook:
 
     @property
     def started_call(self) -> Call:
-        """The call of a webhook that looks its call up with CallLookup.START."""
+        """The call of a webhook that looks its call up with CallLookup.START or CREATE."""
         if self.call is None:
             raise LookupError("This webhook does not start its call.")
         return self.call
@@ -191,10 +195,10 @@ def _xml(document: twiml.Document | twiml.Reply) -> HttpResponse:
 
 
 def _call_for(lookup: CallLookup, params: dict[str, str]) -> Call | None:
-    if lookup is CallLookup.START:
-        return calls.call_start(params=params)
+    if lookup in (CallLookup.START, CallLookup.CREATE):
+        return calls.call_start(params=params, insert_first=lookup is CallLookup.CREATE)
     if lookup is CallLookup.FIND:
-        return Call.objects.select_for_update().filter(sid=params.get("CallSid", "")).first()
+        return call_by_sid(params.get("CallSid", ""), lock=True)
     return None
 
 

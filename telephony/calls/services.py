@@ -22,6 +22,7 @@ from crm.phones import format_phone, try_normalize_phone
 from crm.selectors import customers_by_phone
 
 from ..models import Call, CallEvent, InboundNumber, IvrNode, Queue, Recording, SmsMessage
+from . import rows
 from .selectors import inbound_line
 
 logger = logging.getLogger(__name__)
@@ -69,7 +70,7 @@ def event_log(
 ) -> CallEvent:
     """Keep the webhook in the call's event log (redacted)."""
     sequence = params.get("SequenceNumber", "")
-    return CallEvent.objects.create(
+    event = CallEvent(
         call=call,
         call_sid=params.get("CallSid", "")[:34],
         kind=kind,
@@ -77,6 +78,7 @@ def event_log(
         sequence_number=int(sequence) if sequence.isdigit() else None,
         ignored=ignored,
     )
+    return rows.event_insert(event)
 
 
 def _parse_timestamp(value: str) -> datetime | None:
@@ -89,17 +91,31 @@ def _parse_timestamp(value: str) -> datetime | None:
 # The call_* services run inside a webhook's transaction, and no caller catches their errors
 # to carry on in it: a savepoint around each would only cost two round trips.
 @transaction.atomic(savepoint=False)
-def call_start(*, params: Mapping[str, str]) -> Call:
+def call_start(*, params: Mapping[str, str], insert_first: bool = False) -> Call:
     """The Call for a webhook's CallSid, created on first sight with the caller identified.
 
     Twilio may send the incoming webhook again (retries, fallback); the first one wins. The
     row stays locked until the webhook's transaction ends, which lets call_enter_node update
-    this instance without reading it again.
+    this instance without reading it again. `insert_first` is for the webhook whose call is
+    almost always new (the incoming call): it writes before reading, and reads only when the
+    SID is already there, instead of a read that finds nothing before every insert.
     """
     sid = params["CallSid"]
-    call = Call.objects.select_for_update().filter(sid=sid).first()
-    if call is not None:
+    if not insert_first and (found := rows.call_by_sid(sid, lock=True)) is not None:
+        return found
+    call = _new_call(sid, params)
+    if rows.call_insert(call):
         return call
+    # A retry, or a status callback that came first: that row wins (a concurrent insert of
+    # the same SID waits for the first to commit, then finds its row here).
+    existing = rows.call_by_sid(sid, lock=True)
+    if existing is None:
+        raise LookupError(f"Call {sid} conflicted on insert but cannot be read.")
+    return existing
+
+
+def _new_call(sid: str, params: Mapping[str, str]) -> Call:
+    """The Call a webhook's parameters describe, not yet written, its caller identified."""
     to_number = params.get("To", "")
     from_number = params.get("From", "")
     direction = params.get("Direction", Call.Direction.INBOUND)
@@ -111,7 +127,7 @@ def call_start(*, params: Mapping[str, str]) -> Call:
     # shows the customer's number as its caller ID; it is not a call with the customer.)
     inbound = direction == Call.Direction.INBOUND
     matches = customers_by_phone(phone=from_number if inbound else to_number)
-    call = Call.objects.create(
+    return Call(
         sid=sid,
         parent_sid=params.get("ParentCallSid", "")[:34],
         direction=direction,
@@ -122,7 +138,6 @@ def call_start(*, params: Mapping[str, str]) -> Call:
         identified_by=("caller_id" if inbound else "number_called") if matches else "",
         twilio_status=params.get("CallStatus", "")[:16],
     )
-    return call
 
 
 @transaction.atomic(savepoint=False)
@@ -138,7 +153,7 @@ def call_enter_node(*, call: Call, node: IvrNode) -> Call:
         call.ivr_started_at = now
     if not call.state_is_behind(Call.State.IVR):
         call.state = Call.State.IVR
-    call.save(update_fields=["ivr_path", "ivr_started_at", "state"])
+    rows.call_ivr_step(call)
     return call
 
 

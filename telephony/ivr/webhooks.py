@@ -10,7 +10,7 @@ from functools import wraps
 from .. import twiml
 from ..acd.waiting import safe_route
 from ..models import Call, IvrNode
-from ..webhooks import Webhook, twilio_webhook, voice_apology
+from ..webhooks import CallLookup, Webhook, twilio_webhook, voice_apology
 from . import engine
 
 logger = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ def _ended(hook: Webhook) -> twiml.Document | None:
     return twiml.hang_up(twiml.document())
 
 
-@twilio_webhook("incoming", on_error=voice_apology)
+@twilio_webhook("incoming", on_error=voice_apology, call=CallLookup.CREATE)
 def voice_incoming(hook: Webhook) -> twiml.Document:
     """A call comes in to one of our numbers."""
     return _ended(hook) or engine.start(hook.started_call)
