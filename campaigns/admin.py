@@ -60,7 +60,7 @@ class CampaignAdmin(DncWarningMixin):
     readonly_fields = [
         "status",
         "supervisor_page",
-        "dial_level",
+        "pacing_boldness",
         "created_at",
         "started_at",
         "stopped_at",
@@ -91,7 +91,7 @@ class CampaignAdmin(DncWarningMixin):
                 "fields": [
                     "abandonment_target_percent",
                     "max_lines_per_agent",
-                    "dial_level",
+                    "pacing_boldness",
                     "safe_harbor_message",
                     "agentless_message",
                     "dnc_lists",

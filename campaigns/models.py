@@ -180,10 +180,13 @@ class Campaign(models.Model):
         decimal_places=2,
         default=Decimal("3.00"),
         validators=[MinValueValidator(Decimal("1.00")), MaxValueValidator(Decimal("10.00"))],
-        help_text="Predictive: the most lines dialled per free agent.",
+        help_text="Predictive: the most lines in flight per staffed agent.",
     )
-    dial_level = models.FloatField(
-        default=1.0, help_text="Current predictive lines per agent; the pacer adjusts it."
+    pacing_boldness = models.FloatField(
+        default=1.0,
+        help_text="Predictive: the chance of a drop the pacer takes per tick, in multiples of "
+        "the abandonment target; the pacer adjusts it to keep the 30-day rate just under "
+        "target.",
     )
     agentless_message = models.TextField(
         blank=True,

@@ -53,7 +53,7 @@ class CampaignSerializer(serializers.ModelSerializer):
             "window_end",
             "max_attempts",
             "abandonment_target_percent",
-            "dial_level",
+            "pacing_boldness",
             "created_at",
             "started_at",
             "stopped_at",

@@ -5,10 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db.models import Avg, Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from telephony.acd.selectors import DEFAULT_HANDLE_SECONDS
 from telephony.models import AgentProfile, AgentSkill, Queue, QueueEntry
 
 from ..models import CallAttempt, CallingRule, Campaign, Lead
@@ -19,9 +18,7 @@ State = AgentProfile.State
 Outcome = CallAttempt.Outcome
 
 ABANDONMENT_PERIOD = dt.timedelta(days=ABANDONMENT_PERIOD_DAYS)
-# The window of "recent" drops for the fast controller, and of the live-answer rate.
-RECENT = dt.timedelta(minutes=10)
-DEFAULT_ANSWER_SECONDS = 10
+RECENT = dt.timedelta(minutes=pacing.RECENT_MINUTES)
 # Last outcome a disposition gives a lead to call back: such leads are dialled first.
 CALLBACK = "callback"
 STAFFED = (State.AVAILABLE, State.OFFERED, State.ON_CALL, State.WRAP_UP)
@@ -83,45 +80,37 @@ def outbound_ready_agents(campaign: Campaign) -> list[AgentProfile]:
     ]
 
 
-def _mean_handle_seconds(campaign: Campaign) -> float:
-    recent = (
-        # Conversations only: a machine an agent met for a second says nothing of them.
-        CallAttempt.objects.filter(campaign=campaign, outcome=Outcome.COMPLETED)
-        .filter(connected_at__isnull=False, ended_at__isnull=False)
-        .order_by("-ended_at")[:50]
-        .aggregate(handle=Avg(F("ended_at") - F("connected_at")))["handle"]
-    )
-    return recent.total_seconds() if recent else DEFAULT_HANDLE_SECONDS
-
-
-def _mean_answer_seconds(campaign: Campaign) -> float:
-    recent = (
-        CallAttempt.objects.filter(campaign=campaign, answered_at__isnull=False)
-        .order_by("-answered_at")[:50]
-        .aggregate(ring=Avg(F("answered_at") - F("placed_at")))["ring"]
-    )
-    return recent.total_seconds() if recent else DEFAULT_ANSWER_SECONDS
+def answer_horizon(campaign: Campaign) -> dt.timedelta | None:
+    """The longest ring of the latest answers (people and machines): a line ringing
+    longer is ringing out. None before any answer."""
+    rings = [
+        answered - placed
+        for placed, answered in CallAttempt.objects.filter(
+            campaign=campaign, answered_at__isnull=False, placed_at__isnull=False
+        )
+        .order_by("-answered_at")
+        .values_list("placed_at", "answered_at")[: pacing.HORIZON_ANSWERS]
+        if placed is not None and answered is not None
+    ]
+    return max(rings) if rings else None
 
 
 def staffing(campaign: Campaign) -> pacing.Staffing:
-    """Free and soon-free agents, lines ringing and answered calls waiting, for one tick.
-
-    Soon free: agents in wrap-up, and agents whose call has lasted longer than the mean
-    handle time less the mean time a call takes to be answered (so they are free when
-    the calls dialled now answer); each counts half (they may still run over).
-    """
-    now = timezone.now()
+    """Free agents, lines in flight (and of them those ringing out) and answered calls
+    waiting, for one tick."""
     agents = campaign_agents(campaign)
-    ring = dt.timedelta(seconds=_mean_answer_seconds(campaign))
-    handle = dt.timedelta(seconds=_mean_handle_seconds(campaign))
-    wrapping = agents.filter(state=State.WRAP_UP).count()
-    finishing = agents.filter(state=State.ON_CALL, state_since__lte=now - handle + ring).count()
     open_attempts = CallAttempt.objects.filter(campaign=campaign, ended_at__isnull=True)
+    unanswered = open_attempts.filter(answered_at__isnull=True)
+    horizon = answer_horizon(campaign)
     return pacing.Staffing(
         staffed=agents.filter(state__in=STAFFED).count(),
         free=len(outbound_ready_agents(campaign)),
-        soon_free=0.5 * (wrapping + finishing),
-        lines_in_flight=open_attempts.filter(answered_at__isnull=True).count(),
+        lines_in_flight=unanswered.count(),
+        ringing_out=(
+            unanswered.filter(placed_at__lte=timezone.now() - horizon).count()
+            if horizon is not None
+            else 0
+        ),
         answered_waiting=open_attempts.filter(
             LIVE_ANSWER, answered_at__isnull=False, connected_at__isnull=True, is_abandoned=False
         ).count(),
@@ -161,24 +150,45 @@ def abandonment_rate(campaign: Campaign, *, since: dt.datetime) -> float:
     return _rate(live.filter(is_abandoned=True).count(), live.count())
 
 
-def rolling_abandonment_rate(campaign: Campaign) -> float:
-    """The legal measure: the last 30 days, or the campaign's life if shorter."""
-    return abandonment_rate(campaign, since=timezone.now() - ABANDONMENT_PERIOD)
-
-
 def answer_rate(campaign: Campaign) -> float:
-    """Answered ÷ ended dials over the recent attempts (1.0 before any is known).
+    """Answered ÷ settled dials (answered, or ended unanswered) placed recently; 1.0 before
+    any is known.
 
-    Machines count: with detection running alongside the call, a machine holds an agent
-    for the seconds until its verdict, as a person would.
+    Settled, not ended: an answered call ends minutes later, so counting ended calls only
+    would miss the latest answers and read the rate low. Machines count: with detection
+    running alongside the call, a machine holds an agent for the seconds until its
+    verdict, as a person would.
     """
     recent = CallAttempt.objects.filter(
-        campaign=campaign, placed_at__gte=timezone.now() - RECENT, ended_at__isnull=False
+        campaign=campaign, placed_at__gte=timezone.now() - RECENT
+    ).filter(Q(answered_at__isnull=False) | Q(ended_at__isnull=False))
+    counts = recent.aggregate(
+        settled=Count("id"), answered=Count("id", filter=Q(answered_at__isnull=False))
     )
-    dialled = recent.count()
-    if not dialled:
+    if not counts["settled"]:
         return 1.0
-    return max(_rate(recent.filter(answered_at__isnull=False).count(), dialled), 0.05)
+    return max(_rate(counts["answered"], counts["settled"]), 0.05)
+
+
+def pacer_reading(campaign: Campaign) -> pacing.Reading:
+    """How the campaign's calls have gone, for the predictive pacer's tick; abandonment is
+    the legal measure, over the last 30 days (or the campaign's life if shorter)."""
+    now = timezone.now()
+    live = CallAttempt.objects.filter(
+        LIVE_ANSWER, campaign=campaign, answered_at__gte=now - ABANDONMENT_PERIOD
+    )
+    counts = live.aggregate(
+        live=Count("id"),
+        abandoned=Count("id", filter=Q(is_abandoned=True)),
+        recent=Count("id", filter=Q(answered_at__gte=now - RECENT)),
+        recent_abandoned=Count("id", filter=Q(answered_at__gte=now - RECENT, is_abandoned=True)),
+    )
+    return pacing.Reading(
+        abandon_rate=_rate(counts["abandoned"], counts["live"]),
+        recent_drop_rate=_rate(counts["recent_abandoned"], counts["recent"]),
+        answer_rate=answer_rate(campaign),
+        live_answers=counts["live"],
+    )
 
 
 def desk_panel(*, agent: AgentProfile) -> dict:

@@ -79,7 +79,7 @@ def url(name: str, attempt: CallAttempt) -> str:
 
 
 def lines_wanted(campaign: Campaign) -> int:
-    """How many new lines the campaign should dial now (the predictive level adapts here)."""
+    """How many new lines the campaign should dial now (the predictive boldness adapts here)."""
     if campaign.dial_mode == Mode.AGENTLESS:
         in_flight = CallAttempt.objects.filter(campaign=campaign, ended_at__isnull=True).count()
         return max(0, AGENTLESS_MAX_IN_FLIGHT - in_flight)
@@ -88,23 +88,16 @@ def lines_wanted(campaign: Campaign) -> int:
     staffing = selectors.staffing(campaign)
     if campaign.dial_mode == Mode.PROGRESSIVE:
         return pacing.progressive_lines(staffing)
-    now = timezone.now()
-    target = float(campaign.abandonment_target_percent) / 100
-    level = pacing.next_dial_level(
-        current=campaign.dial_level,
-        abandon_rate=selectors.rolling_abandonment_rate(campaign),
-        recent_drop_rate=selectors.abandonment_rate(campaign, since=now - selectors.RECENT),
-        target_rate=target,
+    lines, boldness = pacing.predictive_tick(
+        staffing,
+        selectors.pacer_reading(campaign),
+        boldness=campaign.pacing_boldness,
+        target_rate=float(campaign.abandonment_target_percent) / 100,
         max_lines_per_agent=float(campaign.max_lines_per_agent),
     )
-    if level != campaign.dial_level:
-        Campaign.objects.filter(pk=campaign.pk).update(dial_level=level)
-    return pacing.predictive_lines(
-        staffing,
-        dial_level=level,
-        answer_rate=selectors.answer_rate(campaign),
-        drop_budget=pacing.DROP_BUDGET_SHARE * target,
-    )
+    if boldness != campaign.pacing_boldness:
+        Campaign.objects.filter(pk=campaign.pk).update(pacing_boldness=boldness)
+    return lines
 
 
 @transaction.atomic

@@ -10,7 +10,6 @@ from campaigns.models import CallAttempt, Campaign
 from telephony.models import Queue, QueueEntry
 
 TARGET = 0.03
-BUDGET = pacing.DROP_BUDGET_SHARE * TARGET
 
 
 @pytest.mark.parametrize(
@@ -18,94 +17,111 @@ BUDGET = pacing.DROP_BUDGET_SHARE * TARGET
     [(0, 0, 0, 0), (1, 0, 0, 1), (3, 0, 0, 3), (3, 1, 0, 2), (3, 2, 1, 0), (2, 3, 0, 0)],
 )
 def test_progressive_dials_one_line_per_free_agent(free, in_flight, waiting, lines):
-    staffing = Staffing(free=free, soon_free=0, lines_in_flight=in_flight, answered_waiting=waiting)
+    staffing = Staffing(free=free, lines_in_flight=in_flight, answered_waiting=waiting)
     assert pacing.progressive_lines(staffing) == lines
 
 
-def _predictive(free, soon_free=0.0, in_flight=0, *, level=3.0, answer_rate=0.2):
-    staffing = Staffing(
-        free=free, soon_free=soon_free, lines_in_flight=in_flight, answered_waiting=0
-    )
-    return pacing.predictive_lines(
-        staffing, dial_level=level, answer_rate=answer_rate, drop_budget=BUDGET
-    )
-
-
-def test_predictive_keeps_more_lines_in_flight_than_free_agents():
-    assert _predictive(0) == 0
-    assert _predictive(1) == 1  # a lone agent: a second line risks a drop too often
-    assert _predictive(5) > 5
-    assert _predictive(5, in_flight=3) == _predictive(5) - 3
-    assert _predictive(5, soon_free=2.0) > _predictive(5)
-
-
-def test_predictive_at_level_one_is_progressive():
-    assert _predictive(5, level=1.0) == 5
-    assert _predictive(5, soon_free=2.0, level=1.0) == 5
-
-
-def test_predictive_never_passes_the_dial_level():
-    assert _predictive(10, level=1.5, answer_rate=0.05) == 15
-    assert _predictive(10, level=3.0, answer_rate=0.05) == 30
-
-
-def test_predictive_adds_fewer_lines_when_more_calls_are_answered():
-    assert _predictive(10, answer_rate=0.1) > _predictive(10, answer_rate=0.3)
-    assert _predictive(10, answer_rate=0.95) == 10
-
-
-def test_expected_drops_follow_the_binomial_law():
-    assert pacing.expected_drops(2, 0.5, 1) == pytest.approx(0.25)
-    assert pacing.expected_drops(3, 0.5, 3) == 0
-    assert pacing.expected_drops(4, 1.0, 2) == pytest.approx(2.0)
-
-
 @pytest.mark.parametrize(
-    ("agents", "answer_rate", "lines"),
-    [(1, 0.2, 1), (3, 0.2, 5), (10, 0.2, 30), (3, 0.45, 3), (10, 0.45, 16), (10, 0.9, 10)],
+    ("agents", "answer_rate", "budget", "max_lines", "lines"),
+    [
+        # P(2 answers of 2) = 0.25 fits; of 3 lines, P(2 or more) = 0.5 does not.
+        (1, 0.5, 0.25, 10, 2),
+        # No agent free: one line risks a drop with P = 0.2; two with 1 - 0.8² = 0.36.
+        (0, 0.2, 0.2, 10, 1),
+        (0, 0.2, 0.1, 10, 0),
+        # P(more than 2 of 8 answer) = 1 - 0.9⁸ - 8·0.1·0.9⁷ - 28·0.01·0.9⁶ = 0.038;
+        # of 9 lines it is 0.053.
+        (2, 0.1, 0.05, 100, 8),
+        (2, 0.1, 0.05, 6, 6),
+        # Everyone answers: one line per agent.
+        (4, 1.0, 0.5, 20, 4),
+    ],
 )
-def test_safe_lines_grow_with_the_team_and_fall_with_the_answer_rate(agents, answer_rate, lines):
+def test_safe_lines_keep_the_chance_of_a_drop_within_the_budget(
+    agents, answer_rate, budget, max_lines, lines
+):
     assert (
         pacing.safe_lines(
-            agents=agents, answer_rate=answer_rate, drop_budget=BUDGET, max_lines=3 * agents
+            agents=agents, answer_rate=answer_rate, drop_budget=budget, max_lines=max_lines
         )
         == lines
     )
 
 
-@pytest.mark.parametrize(
-    ("abandon_rate", "ceiling"),
-    [(0.0, 3.0), (0.015, 3.0), (0.0195, 2.0), (0.024, 1.0), (0.03, 1.0), (0.10, 1.0)],
-)
-def test_the_ceiling_backs_off_hard_as_abandonment_nears_the_target(abandon_rate, ceiling):
-    assert pacing.dial_level_ceiling(
-        abandon_rate=abandon_rate, target_rate=TARGET, max_lines_per_agent=3.0
-    ) == pytest.approx(ceiling)
-
-
-def _next(current, *, abandon=0.0, recent=0.0):
-    return pacing.next_dial_level(
-        current=current,
-        abandon_rate=abandon,
-        recent_drop_rate=recent,
-        target_rate=TARGET,
-        max_lines_per_agent=3.0,
+def _predictive(free, in_flight=0, ringing_out=0, waiting=0, *, staffed=10, per_agent=3.0):
+    staffing = Staffing(
+        free=free,
+        lines_in_flight=in_flight,
+        answered_waiting=waiting,
+        ringing_out=ringing_out,
+        staffed=staffed,
+    )
+    return pacing.predictive_lines(
+        staffing, answer_rate=0.1, drop_budget=0.05, max_lines_per_agent=per_agent
     )
 
 
-def test_the_dial_level_climbs_step_by_step_while_abandonment_is_low():
-    levels = [1.0]
-    for _ in range(8):
-        levels.append(_next(levels[-1]))
-    assert levels == sorted(levels)
-    assert levels[1] == 2.0
-    assert levels[-1] == pytest.approx(3.0, abs=0.01)
+def test_predictive_counts_only_the_lines_that_may_still_answer():
+    assert _predictive(2) == 8
+    assert _predictive(2, in_flight=5) == 3
+    assert _predictive(2, in_flight=5, ringing_out=3) == 6
+    assert _predictive(2, in_flight=12, ringing_out=1) == 0
 
 
-def test_the_dial_level_drops_to_one_near_the_target_and_halves_on_a_burst():
-    assert _next(2.5, abandon=0.025) == 1.0
-    assert _next(2.8, recent=0.09) == 1.4
-    assert _next(1.5, recent=0.09) == 1.0
+def test_predictive_keeps_answered_calls_waiting_for_their_agents():
+    # One agent left: P(2 or more of 3 answer) = 0.028, of 4 it is 0.052.
+    assert _predictive(2, waiting=1) == 3
+    assert _predictive(1, waiting=2) == 0
+
+
+def test_predictive_never_passes_its_lines_per_staffed_agent():
+    assert _predictive(2, staffed=2, per_agent=1.5) == 3
+    assert _predictive(2, in_flight=2, staffed=2, per_agent=1.5) == 1
+
+
+def _reading(abandon=0.0, recent=0.0, live=1000, answer_rate=0.1):
+    return pacing.Reading(
+        abandon_rate=abandon, recent_drop_rate=recent, answer_rate=answer_rate, live_answers=live
+    )
+
+
+@pytest.mark.parametrize(
+    ("current", "abandon", "recent", "boldness"),
+    [
+        (2.0, 0.020, 0.0, 2.005),  # under the aim (2.79%): a little bolder
+        (2.0, 0.028, 0.0, 1.98),  # over the aim: back faster
+        (2.0, 0.028, 0.07, 1.0),  # a burst over the aim: halved
+        (2.0, 0.020, 0.07, 2.005),  # a burst while well under the aim: no matter
+        (2.0, 0.030, 0.0, 0.5),  # past the hard limit (2.94%): the minimum
+        (10.0, 0.0, 0.0, 10.0),
+        (0.5, 0.029, 0.0, 0.5),
+    ],
+)
+def test_the_boldness_aims_the_rolling_abandonment_just_under_the_target(
+    current, abandon, recent, boldness
+):
+    reading = _reading(abandon=abandon, recent=recent)
+    assert pacing.next_boldness(current, reading, target_rate=TARGET) == pytest.approx(boldness)
+
+
+def _tick(reading, *, free=2, boldness=1.0):
+    staffing = Staffing(free=free, lines_in_flight=0, answered_waiting=0, staffed=10)
+    return pacing.predictive_tick(
+        staffing, reading, boldness=boldness, target_rate=TARGET, max_lines_per_agent=3.0
+    )
+
+
+def test_predictive_starts_progressive_until_abandonment_can_be_measured():
+    # 35 answers x 2.79% is under one drop; 36 is one.
+    assert _tick(_reading(live=35)) == (2, 1.0)
+    lines, boldness = _tick(_reading(live=36))
+    assert boldness == pytest.approx(1.005)
+    # Budget 3.015%: P(more than 2 of 5 answer) = 0.0086, of 6 it is 0.016, of 7 0.026.
+    assert lines == 7
+
+
+def test_predictive_turns_progressive_past_the_hard_limit():
+    assert _tick(_reading(abandon=0.03), boldness=4.0) == (2, pacing.MIN_BOLDNESS)
 
 
 uses_db = pytest.mark.django_db
@@ -145,11 +161,11 @@ def test_blended_agents_dial_only_while_their_inbound_queues_are_quiet(make_agen
 
 
 @uses_db
-def test_predictive_backs_off_when_abandonment_nears_the_target(
+def test_predictive_dials_progressive_first_then_ahead_then_backs_off_past_the_limit(
     monday, make_agent, make_campaign, make_lead
 ):
     agents = [make_agent(f"a{i}") for i in range(4)]
-    campaign = make_campaign(agents=agents, dial_mode=Campaign.DialMode.PREDICTIVE, dial_level=2.5)
+    campaign = make_campaign(agents=agents, dial_mode=Campaign.DialMode.PREDICTIVE)
     lead = make_lead(campaign)
 
     def attempts(count: int, outcome: str, *, abandoned: bool = False) -> None:
@@ -166,11 +182,17 @@ def test_predictive_backs_off_when_abandonment_nears_the_target(
                 ended_at=campaign.created_at,
             )
 
-    # 40% of dials reach a person: more than one line per free agent.
-    attempts(60, "no_answer")
-    attempts(40, "completed")
-    assert services.lines_wanted(campaign) > 4
-    attempts(1, "abandoned", abandoned=True)  # 1 in 41 live answers: 2.4%, near 3%
+    # 40% of dials reach a person, but 30 answers cannot yet tell 3% from none.
+    attempts(45, "no_answer")
+    attempts(30, "completed")
+    assert services.lines_wanted(campaign) == 4
+    # 40 answers: P(more than 4 of 5 answer) = 1%, of 6 it is 4.1%, over the 3% budget.
+    attempts(15, "no_answer")
+    attempts(10, "completed")
+    assert services.lines_wanted(campaign) == 5
+    campaign.refresh_from_db()
+    assert campaign.pacing_boldness == pytest.approx(1.005)
+    attempts(2, "abandoned", abandoned=True)  # 2 in 42 live answers: 4.8%, over 3%
     assert services.lines_wanted(campaign) == 4
     campaign.refresh_from_db()
-    assert campaign.dial_level == 1.0
+    assert campaign.pacing_boldness == pacing.MIN_BOLDNESS
