@@ -287,9 +287,11 @@ def shift(make_dialer: Callable[[], Dialer], *, agents: int, leads: Leads, hours
 def run_mode(args: tuple[str, float | None, int, float, list[int], float]) -> Outcome:
     """One mode (a fixed ratio when `ratio` is set) over the seeds, pooled."""
     mode, ratio, agents, live_rate, seeds, hours = args
-    make = {"progressive": progressive, "predictive": predictive}.get(mode)
-    if make is None:
-        make = fixed_ratio(ratio or 1.0)
+    make = (
+        fixed_ratio(ratio)
+        if ratio is not None
+        else {"progressive": progressive, "predictive": predictive}[mode]
+    )
     total = Outcome()
     for seed in seeds:
         total = total.add(shift(make, agents=agents, leads=Leads(seed, live_rate), hours=hours))
