@@ -65,6 +65,9 @@ _CAMPAIGN_SUPERVISE = [
 _LISTEN_OWN = ["qa.listen_own_recording"]
 _LISTEN_TEAM = ["qa.listen_team_recording"]
 _LISTEN_ANY = ["qa.listen_any_recording", "qa.view_recordingaccess"]
+# Report figures: managers all (reports.*), supervisors their teams' agents and queues
+# (reports.selectors.report_scope narrows it); agents see their own without a permission.
+_REPORTS_TEAM = ["reports.view_team_reports"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     AGENT: [*_CRM_WORK, *_ACD_READ, *_CAMPAIGN_AGENT, *_LISTEN_OWN],
@@ -77,6 +80,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "telephony.change_agentprofile",
         *_CAMPAIGN_SUPERVISE,
         *_LISTEN_TEAM,
+        *_REPORTS_TEAM,
     ],
     QA_ANALYST: [*_CRM_READ, *_CALL_RECORDS, *_LISTEN_ANY],
     MANAGER: [
@@ -84,6 +88,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "telephony.*",
         "campaigns.*",
         "qa.*",
+        "reports.*",
         "auth.view_user",
         "auth.add_user",
         "auth.change_user",

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "telephony",
     "campaigns",
     "qa",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -211,6 +212,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "recording-media-sweep": {"task": "qa.tasks.recording_media_sweep", "schedule": 300.0},
     # Media past its retention (legal holds keep theirs); hourly is close enough to days.
     "recording-retention": {"task": "qa.tasks.recording_retention_purge", "schedule": 3600.0},
+    # Report intervals: agents' running time, and calls whose refresh a lost task missed.
+    "report-intervals-settle": {"task": "reports.tasks.intervals_settle", "schedule": 300.0},
 }
 
 # A caller who leaves a queue within this many seconds is a short abandon: counted apart,

@@ -1,0 +1,369 @@
+"""Report figures, read from the interval facts: the same functions serve the pages, the
+API and the exports, so they never disagree.
+
+Each KPI's definition (DOMAIN §5) is in KPI_DEFINITIONS and is shown beside its figure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db import connection
+
+from telephony.models import AgentProfile, Queue, Team
+
+from .models import AgentInterval, QueueInterval
+from .periods import center_zone, period_of
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Figure:
+    label: str
+    definition: str
+    unit: str = ""  # "%", "s" or "" (a count)
+
+
+KPI_DEFINITIONS: dict[str, Figure] = {
+    "offered": Figure("Offered", "Calls that entered the queue; a callback request counts once."),
+    "answered": Figure("Answered", "Offered calls an agent answered."),
+    "abandoned": Figure(
+        "Abandoned",
+        "Callers who hung up while waiting, after the short-abandon threshold.",
+    ),
+    "short_abandoned": Figure(
+        "Short abandons",
+        "Callers who left within the short-abandon threshold; left out of service level "
+        "and abandonment.",
+    ),
+    "service_level": Figure(
+        "Service level",
+        "Answered within the queue's threshold ÷ (offered - short abandons).",
+        "%",
+    ),
+    "abandonment_rate": Figure(
+        "Abandonment", "Abandoned (after the short threshold) ÷ (offered - short abandons).", "%"
+    ),
+    "asa": Figure("ASA", "Average speed of answer: Σ(answer - enqueue) ÷ answered.", "s"),
+    "average_wait": Figure(
+        "Average wait", "Σ wait until answered or gone ÷ calls that stopped waiting.", "s"
+    ),
+    "longest_wait": Figure("Longest wait", "The longest a caller waited.", "s"),
+    "average_abandon_time": Figure(
+        "Average abandon time", "Σ wait of abandoned calls ÷ abandoned.", "s"
+    ),
+    "handled": Figure("Handled", "Answered calls whose conversation is over."),
+    "aht": Figure("AHT", "Average handle time: Σ(talk + hold + wrap-up) ÷ handled.", "s"),
+    "average_talk": Figure("Talk", "Σ talk (without hold) ÷ handled.", "s"),
+    "average_hold": Figure("Hold", "Σ hold ÷ handled.", "s"),
+    "average_wrap_up": Figure("Wrap-up", "Σ wrap-up ÷ handled.", "s"),
+    "transfers": Figure(
+        "Transfers",
+        "Conversations handed to a colleague or another queue, each counted once.",
+    ),
+    "callbacks_requested": Figure(
+        "Callbacks requested", "Callback requests (press 1 while waiting, or set at wrap-up)."
+    ),
+    "callbacks_completed": Figure("Callbacks completed", "Callback requests an agent answered."),
+    "voicemails": Figure("Voicemails", "Callers sent to voicemail after the queue's maximum wait."),
+    "logged_in": Figure("Logged in", "Time in any state but offline.", "s"),
+    "available": Figure("Available", "Time available and idle.", "s"),
+    "ringing": Figure("Ringing", "Time being offered a call.", "s"),
+    "on_call": Figure("On call", "Time in conversations (talk and hold).", "s"),
+    "wrap_up_time": Figure("Wrap-up time", "Time in after-call work.", "s"),
+    "not_ready": Figure("Not ready", "Time not ready, for any reason.", "s"),
+    **{
+        f"not_ready_{reason}": Figure(
+            f"Not ready: {label.lower()}", f"Time not ready: {label.lower()}.", "s"
+        )
+        for reason, label in AgentProfile.Reason.choices
+    },
+    "occupancy": Figure(
+        "Occupancy",
+        "(talk + hold + wrap-up) ÷ (talk + hold + wrap-up + available idle), in state time.",
+        "%",
+    ),
+    "utilization": Figure("Utilization", "Handle time (on call + wrap-up) ÷ logged-in time.", "%"),
+    "missed_offers": Figure("Missed offers", "Offers that rang out or were rejected."),
+}
+
+QUEUE_FIGURES = [
+    "offered",
+    "answered",
+    "abandoned",
+    "short_abandoned",
+    "service_level",
+    "abandonment_rate",
+    "asa",
+    "average_wait",
+    "longest_wait",
+    "average_abandon_time",
+    *(_HANDLING := ["handled", "aht", "average_talk", "average_hold", "average_wrap_up"]),
+    "transfers",
+    "callbacks_requested",
+    "callbacks_completed",
+    "voicemails",
+]
+AGENT_FIGURES = [
+    "logged_in",
+    "available",
+    "ringing",
+    "on_call",
+    "wrap_up_time",
+    "not_ready",
+    *(f"not_ready_{reason}" for reason in AgentProfile.Reason.values),
+    "occupancy",
+    "utilization",
+    *_HANDLING,
+    "transfers",
+    "missed_offers",
+]
+
+_QUEUE_SUMS = [
+    "offered",
+    "answered",
+    "answered_in_threshold",
+    "abandoned",
+    "short_abandoned",
+    "answer_wait_seconds",
+    "wait_seconds",
+    "waits",
+    "abandon_wait_seconds",
+    "handled",
+    "talk_seconds",
+    "hold_seconds",
+    "wrap_up_seconds",
+    "transfers",
+    "callbacks_requested",
+    "callbacks_completed",
+    "voicemails",
+]
+_AGENT_SUMS = [
+    "available_seconds",
+    "ringing_seconds",
+    "on_call_seconds",
+    "wrap_up_state_seconds",
+    "not_ready_seconds",
+    *(f"{reason}_seconds" for reason in AgentProfile.Reason.values),
+    "handled",
+    "talk_seconds",
+    "hold_seconds",
+    "wrap_up_seconds",
+    "transfers",
+    "missed_offers",
+]
+
+
+def _ratio(part: float, whole: float, scale: float = 1.0) -> float | None:
+    """part ÷ whole, rounded for display; None (shown as —) when nothing to divide by."""
+    return round(part * scale / whole, 2) if whole else None
+
+
+def _handling_figures(sums: Row) -> Row:
+    handled = sums["handled"]
+    talk, hold, wrap = sums["talk_seconds"], sums["hold_seconds"], sums["wrap_up_seconds"]
+    return {
+        "handled": handled,
+        "aht": _ratio(talk + hold + wrap, handled),
+        "average_talk": _ratio(talk, handled),
+        "average_hold": _ratio(hold, handled),
+        "average_wrap_up": _ratio(wrap, handled),
+        "transfers": sums["transfers"],
+    }
+
+
+def queue_figures(sums: Row) -> Row:
+    """The queue KPIs of summed interval facts."""
+    counted = sums["offered"] - sums["short_abandoned"]
+    return {
+        "offered": sums["offered"],
+        "answered": sums["answered"],
+        "abandoned": sums["abandoned"],
+        "short_abandoned": sums["short_abandoned"],
+        "service_level": _ratio(sums["answered_in_threshold"], counted, 100),
+        "abandonment_rate": _ratio(sums["abandoned"], counted, 100),
+        "asa": _ratio(sums["answer_wait_seconds"], sums["answered"]),
+        "average_wait": _ratio(sums["wait_seconds"], sums["waits"]),
+        "longest_wait": round(sums["longest_wait_seconds"], 2),
+        "average_abandon_time": _ratio(sums["abandon_wait_seconds"], sums["abandoned"]),
+        **_handling_figures(sums),
+        "callbacks_requested": sums["callbacks_requested"],
+        "callbacks_completed": sums["callbacks_completed"],
+        "voicemails": sums["voicemails"],
+    }
+
+
+def agent_figures(sums: Row) -> Row:
+    """The agent KPIs of summed interval facts."""
+    available, on_call = sums["available_seconds"], sums["on_call_seconds"]
+    wrap_state = sums["wrap_up_state_seconds"]
+    logged_in = available + sums["ringing_seconds"] + on_call + wrap_state
+    logged_in += sums["not_ready_seconds"]
+    return {
+        "logged_in": round(logged_in, 2),
+        "available": round(available, 2),
+        "ringing": round(sums["ringing_seconds"], 2),
+        "on_call": round(on_call, 2),
+        "wrap_up_time": round(wrap_state, 2),
+        "not_ready": round(sums["not_ready_seconds"], 2),
+        **{
+            f"not_ready_{reason}": round(sums[f"{reason}_seconds"], 2)
+            for reason in AgentProfile.Reason.values
+        },
+        "occupancy": _ratio(on_call + wrap_state, on_call + wrap_state + available, 100),
+        "utilization": _ratio(on_call + wrap_state, logged_in, 100),
+        **_handling_figures(sums),
+        "missed_offers": sums["missed_offers"],
+    }
+
+
+def _fact_rows(
+    table: str,
+    owner: str,
+    columns: list[str],
+    start: datetime,
+    end: datetime,
+    owners: list[int] | None,
+) -> list[tuple]:
+    """(interval_start, owner_id, *columns) of the facts in range; one indexed scan."""
+    # Table and column names are ours, never input; every value is a parameter.
+    sql = (
+        f"SELECT interval_start, {owner}_id, {', '.join(columns)} FROM {table}"  # noqa: S608
+        " WHERE interval_start >= %s AND interval_start < %s"
+    )
+    adapt = connection.ops.adapt_datetimefield_value
+    params: list[Any] = [adapt(start), adapt(end)]
+    if owners is not None:
+        sql += f" AND {owner}_id IN ({', '.join(['%s'] * len(owners))})" if owners else " AND 1 = 0"
+        params += owners
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _as_utc(value: datetime | str) -> datetime:
+    """A fact's interval start as the driver returns it (SQLite: naive UTC text)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _periods(
+    rows: Iterable[tuple], interval: str, sums: list[str], maxima: list[str]
+) -> dict[tuple[datetime, str, int], list[float]]:
+    """Facts summed by (period, owner); `maxima` columns (after the sums) take the max."""
+    zone, labels = center_zone(), {}
+    totals: dict[tuple[datetime, str, int], list[float]] = {}
+    width = len(sums)
+    for row in rows:
+        at = row[0]
+        if at not in labels:
+            label, key = period_of(_as_utc(at), interval, zone)
+            labels[at] = (key, label)
+        key, label = labels[at]
+        slot = (key, label, row[1])
+        values = totals.get(slot)
+        if values is None:
+            totals[slot] = list(row[2:])
+            continue
+        for index in range(width):
+            values[index] += row[2 + index]
+        for index in range(width, width + len(maxima)):
+            values[index] = max(values[index], row[2 + index])
+    return totals
+
+
+def queue_kpis(
+    *, start: datetime, end: datetime, interval: str, queue_ids: list[int] | None = None
+) -> list[Row]:
+    """Queue KPIs per period and queue over [start, end), periods in the center's zone."""
+    columns = [*_QUEUE_SUMS, "longest_wait_seconds"]
+    rows = _fact_rows(QueueInterval._meta.db_table, "queue", columns, start, end, queue_ids)
+    names = dict(Queue.objects.values_list("id", "name"))
+    result = []
+    for (key, label, queue_id), values in sorted(
+        _periods(rows, interval, _QUEUE_SUMS, ["longest_wait_seconds"]).items()
+    ):
+        sums = dict(zip(columns, values, strict=True))
+        result.append(
+            {
+                "period": label,
+                "period_start": key.isoformat(),
+                "queue": queue_id,
+                "queue_name": names.get(queue_id, ""),
+                **queue_figures(sums),
+            }
+        )
+    return result
+
+
+def agent_kpis(
+    *, start: datetime, end: datetime, interval: str, agent_ids: list[int] | None = None
+) -> list[Row]:
+    """Agent KPIs per period and agent over [start, end), periods in the center's zone."""
+    rows = _fact_rows(AgentInterval._meta.db_table, "agent", _AGENT_SUMS, start, end, agent_ids)
+    names = {
+        agent.pk: str(agent)
+        for agent in AgentProfile.objects.select_related("user").filter(
+            pk__in={row[1] for row in rows}
+        )
+    }
+    result = []
+    for (key, label, agent_id), values in sorted(_periods(rows, interval, _AGENT_SUMS, []).items()):
+        sums = dict(zip(_AGENT_SUMS, values, strict=True))
+        result.append(
+            {
+                "period": label,
+                "period_start": key.isoformat(),
+                "agent": agent_id,
+                "agent_name": names.get(agent_id, ""),
+                **agent_figures(sums),
+            }
+        )
+    return result
+
+
+# --- Who sees what -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The queues and agents whose figures a user may see (None: all)."""
+
+    queue_ids: list[int] | None
+    agent_ids: list[int] | None
+
+    def narrow(self, owner_ids: list[int] | None, allowed: list[int] | None) -> list[int] | None:
+        if allowed is None:
+            return owner_ids
+        if owner_ids is None:
+            return allowed
+        return [owner for owner in owner_ids if owner in set(allowed)]
+
+
+def report_scope(user: User | AnonymousUser) -> Scope | None:
+    """Managers see everything; supervisors their teams' agents and queues; agents their
+    own figures; anyone else nothing (None)."""
+    if isinstance(user, AnonymousUser):
+        return None
+    if user.has_perm("reports.view_all_reports"):
+        return Scope(queue_ids=None, agent_ids=None)
+    if user.has_perm("reports.view_team_reports"):
+        teams = Team.objects.filter(supervisors=user.pk)
+        return Scope(
+            queue_ids=sorted(
+                set(Queue.objects.filter(teams__in=teams).values_list("pk", flat=True))
+            ),
+            agent_ids=sorted(
+                set(AgentProfile.objects.filter(teams__in=teams).values_list("pk", flat=True))
+            ),
+        )
+    own = AgentProfile.objects.filter(user=user).values_list("pk", flat=True).first()
+    if own is not None:
+        return Scope(queue_ids=[], agent_ids=[own])
+    return None

@@ -1,0 +1,393 @@
+"""Interval facts, recomputed whole from the raw records.
+
+Every write here replaces the facts of some intervals with what the records say now, so
+a refresh repeated, late or out of order leaves the same rows, and a rebuild of any
+range equals the incremental refreshes (tests/reports/test_services.py proves it).
+
+Where a queue call counts: in the interval it joined the queue (`waiting_since`, its
+place in line, which a missed offer keeps), in the queue that finally held it (an
+overflow moves the entry). Where an agent's time counts: split over the intervals it
+spans; their calls count in the interval they answered.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TypeVar
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from telephony.models import AgentProfile, AgentStateChange, HoldPeriod, Queue, QueueEntry
+
+from .models import INTERVAL_MINUTES, AgentInterval, QueueInterval
+
+INTERVAL = timedelta(minutes=INTERVAL_MINUTES)
+# The settle pass looks this far back: the interval under way and the ones just closed.
+SETTLE_WINDOW = timedelta(minutes=30)
+
+State = AgentProfile.State
+Status = QueueEntry.Status
+
+_ENTRY_FIELDS = (
+    "id",
+    "queue_id",
+    "call_id",
+    "kind",
+    "status",
+    "waiting_since",
+    "connected_at",
+    "ended_at",
+    "served_by_id",
+    "transferred_from_id",
+)
+
+
+def interval_floor(moment: datetime) -> datetime:
+    """The start (UTC) of the 15-minute interval holding `moment`."""
+    moment = moment.astimezone(UTC)
+    return moment.replace(
+        minute=moment.minute - moment.minute % INTERVAL_MINUTES, second=0, microsecond=0
+    )
+
+
+def interval_starts(start: datetime, end: datetime) -> list[datetime]:
+    """The interval starts from the one holding `start` up to (not including) `end`."""
+    starts, moment = [], interval_floor(start)
+    while moment < end:
+        starts.append(moment)
+        moment += INTERVAL
+    return starts
+
+
+# --- What one entry contributes --------------------------------------------------------
+
+
+@dataclass
+class _Handling:
+    """The records beside the entries that the handle time needs."""
+
+    holds: dict[int, float] = field(default_factory=dict)
+    wrap_ups: dict[tuple[int, datetime], float] = field(default_factory=dict)
+    transferred: set[int] = field(default_factory=set)
+
+
+def _seconds(later: datetime | None, earlier: datetime) -> float:
+    """Seconds from `earlier` to `later` (never negative; 0 while `later` is unknown)."""
+    return max(0.0, (later - earlier).total_seconds()) if later is not None else 0.0
+
+
+def _handling(entries: list[dict]) -> _Handling:
+    """Hold, wrap-up and transfers of these entries, in three queries."""
+    found = _Handling()
+    ids = [entry["id"] for entry in entries]
+    if not ids:
+        return found
+    for entry_id, began, ended in HoldPeriod.objects.filter(
+        entry_id__in=ids, ended_at__isnull=False
+    ).values_list("entry_id", "started_at", "ended_at"):
+        found.holds[entry_id] = found.holds.get(entry_id, 0.0) + _seconds(ended, began)
+    # Wrap-up starts as the conversation ends (`conversation_ended`), at the same instant.
+    done = [e for e in entries if e["served_by_id"] and e["ended_at"] and e["connected_at"]]
+    if done:
+        for agent_id, began, ended in AgentStateChange.objects.filter(
+            state=State.WRAP_UP,
+            ended_at__isnull=False,
+            agent_id__in={e["served_by_id"] for e in done},
+            started_at__in={e["ended_at"] for e in done},
+        ).values_list("agent_id", "started_at", "ended_at"):
+            found.wrap_ups[(agent_id, began)] = _seconds(ended, began)
+    # A transfer counts once, on the entry it left: a colleague who took it (an entry of
+    # its own), or the same call queued again after this conversation (a queue transfer).
+    found.transferred.update(
+        QueueEntry.objects.filter(transferred_from_id__in=ids, connected_at__isnull=False)
+        .values_list("transferred_from_id", flat=True)
+        .distinct()
+    )
+    connected = {e["id"]: e["call_id"] for e in entries if e["connected_at"] and e["call_id"]}
+    if connected:
+        later = defaultdict(list)
+        for call_id, entry_id in QueueEntry.objects.filter(
+            call_id__in=set(connected.values()),
+            kind=QueueEntry.Kind.CALL,
+            transferred_from__isnull=True,
+        ).values_list("call_id", "id"):
+            later[call_id].append(entry_id)
+        found.transferred.update(
+            entry_id
+            for entry_id, call_id in connected.items()
+            if any(other > entry_id for other in later[call_id])
+        )
+    return found
+
+
+def _handle_times(entry: dict, handling: _Handling) -> tuple[float, float, float] | None:
+    """Talk, hold and wrap-up of a conversation that is over; None while it goes on."""
+    if entry["status"] != Status.DONE or not entry["connected_at"] or not entry["ended_at"]:
+        return None
+    hold = handling.holds.get(entry["id"], 0.0)
+    talk = _seconds(entry["ended_at"], entry["connected_at"]) - hold
+    wrap = handling.wrap_ups.get((entry["served_by_id"], entry["ended_at"]), 0.0)
+    return max(0.0, talk), hold, wrap
+
+
+def _add_handling(fact: QueueInterval | AgentInterval, entry: dict, handling: _Handling) -> None:
+    """An entry's transfer and, once its conversation is over, its handle time."""
+    fact.transfers += entry["id"] in handling.transferred
+    times = _handle_times(entry, handling)
+    if times is not None:
+        fact.handled += 1
+        fact.talk_seconds += times[0]
+        fact.hold_seconds += times[1]
+        fact.wrap_up_seconds += times[2]
+
+
+def _queue_fact(fact: QueueInterval, entry: dict, handling: _Handling, short: int) -> None:
+    """Add one entry (not a transfer's own) to its queue interval."""
+    fact.offered += 1
+    since, answered, ended = entry["waiting_since"], entry["connected_at"], entry["ended_at"]
+    if entry["kind"] == QueueEntry.Kind.CALLBACK:
+        fact.callbacks_requested += 1
+        fact.callbacks_completed += answered is not None
+    wait = None
+    if answered is not None:
+        wait = _seconds(answered, since)
+        fact.answered += 1
+        fact.answer_wait_seconds += wait
+        fact.answered_in_threshold += wait <= fact.threshold_seconds
+    elif entry["status"] in (Status.ABANDONED, Status.OVERFLOWED) and ended is not None:
+        wait = _seconds(ended, since)
+        if entry["status"] == Status.OVERFLOWED:
+            fact.voicemails += 1
+        elif wait <= short:
+            fact.short_abandoned += 1
+        else:
+            fact.abandoned += 1
+            fact.abandon_wait_seconds += wait
+    if wait is not None:
+        fact.waits += 1
+        fact.wait_seconds += wait
+        fact.longest_wait_seconds = max(fact.longest_wait_seconds, wait)
+    _add_handling(fact, entry, handling)
+
+
+# --- Queue intervals -----------------------------------------------------------------
+
+
+def queue_facts(
+    *, start: datetime, end: datetime, queue_ids: Iterable[int] | None = None
+) -> list[QueueInterval]:
+    """The queue intervals of [start, end) as the records say now (unsaved)."""
+    entries = QueueEntry.objects.filter(
+        waiting_since__gte=start, waiting_since__lt=end, transferred_from__isnull=True
+    )
+    if queue_ids is not None:
+        entries = entries.filter(queue_id__in=list(queue_ids))
+    rows = list(entries.values(*_ENTRY_FIELDS))
+    handling = _handling(rows)
+    thresholds = dict(Queue.objects.values_list("id", "service_level_seconds"))
+    short = settings.SHORT_ABANDON_SECONDS
+    facts: dict[tuple[int, datetime], QueueInterval] = {}
+    for entry in rows:
+        key = (entry["queue_id"], interval_floor(entry["waiting_since"]))
+        fact = facts.get(key)
+        if fact is None:
+            fact = facts[key] = QueueInterval(
+                queue_id=key[0], interval_start=key[1], threshold_seconds=thresholds[key[0]]
+            )
+        _queue_fact(fact, entry, handling, short)
+    return list(facts.values())
+
+
+Fact = TypeVar("Fact", QueueInterval, AgentInterval)
+
+
+def _replace(
+    model: type[Fact],
+    owner: str,
+    facts: list[Fact],
+    start: datetime,
+    end: datetime,
+    owner_ids: list[int] | None,
+) -> int:
+    """Write `facts` over [start, end) of these owners and drop the rows no longer true."""
+    columns = [
+        f.name for f in model._meta.concrete_fields if f.name not in ("id", owner, "interval_start")
+    ]
+    stale = model.objects.filter(interval_start__gte=start, interval_start__lt=end)
+    if owner_ids is not None:
+        stale = stale.filter(**{f"{owner}_id__in": owner_ids})
+    stale.exclude(pk__in=_upsert(model, facts, owner, columns)).delete()
+    return len(facts)
+
+
+@transaction.atomic
+def queue_intervals_refresh(
+    *, start: datetime, end: datetime, queue_ids: Iterable[int] | None = None
+) -> int:
+    """Replace the queue intervals of [start, end) (rounded out to whole intervals) with
+    what the records say now; returns how many rows it wrote."""
+    start, end = interval_floor(start), _interval_ceil(end)
+    queue_ids = None if queue_ids is None else list(queue_ids)
+    facts = queue_facts(start=start, end=end, queue_ids=queue_ids)
+    return _replace(QueueInterval, "queue", facts, start, end, queue_ids)
+
+
+def _interval_ceil(moment: datetime) -> datetime:
+    floor = interval_floor(moment)
+    return floor if floor == moment else floor + INTERVAL
+
+
+def _upsert(
+    model: type[Fact],
+    facts: list[Fact],
+    owner: str,
+    columns: list[str],
+) -> list[int]:
+    """Write the facts over any rows of the same intervals; their ids."""
+    if not facts:
+        return []
+    written = model.objects.bulk_create(
+        facts,
+        batch_size=2000,
+        update_conflicts=True,
+        unique_fields=[owner, "interval_start"],
+        update_fields=columns,
+    )
+    ids = [fact.pk for fact in written if fact.pk is not None]
+    if len(ids) < len(facts):  # back ends that do not return ids of upserted rows
+        ids = list(
+            model.objects.filter(
+                interval_start__gte=min(f.interval_start for f in facts),
+                interval_start__lte=max(f.interval_start for f in facts),
+                **{f"{owner}_id__in": {getattr(f, f"{owner}_id") for f in facts}},
+            ).values_list("pk", flat=True)
+        )
+    return ids
+
+
+# --- Agent intervals -----------------------------------------------------------------
+
+_REASON_COLUMN = {reason: f"{reason}_seconds" for reason in AgentProfile.Reason.values}
+_STATE_COLUMN = {
+    State.AVAILABLE: "available_seconds",
+    State.OFFERED: "ringing_seconds",
+    State.ON_CALL: "on_call_seconds",
+    State.WRAP_UP: "wrap_up_state_seconds",
+    State.NOT_READY: "not_ready_seconds",
+}
+
+
+def agent_facts(
+    *, start: datetime, end: datetime, agent_ids: Iterable[int] | None = None
+) -> list[AgentInterval]:
+    """The agent intervals of [start, end) as the records say now (unsaved)."""
+    agent_ids = None if agent_ids is None else list(agent_ids)
+    now = timezone.now()
+    changes = AgentStateChange.objects.filter(started_at__lt=end).filter(
+        Q(ended_at__isnull=True) | Q(ended_at__gt=start)
+    )
+    entries = QueueEntry.objects.filter(connected_at__gte=start, connected_at__lt=end)
+    if agent_ids is not None:
+        changes = changes.filter(agent_id__in=agent_ids)
+        entries = entries.filter(served_by_id__in=agent_ids)
+    else:
+        entries = entries.filter(served_by__isnull=False)
+    facts: dict[tuple[int, datetime], AgentInterval] = {}
+
+    def fact_for(agent_id: int, at: datetime) -> AgentInterval:
+        key = (agent_id, at)
+        if key not in facts:
+            facts[key] = AgentInterval(agent_id=agent_id, interval_start=at)
+        return facts[key]
+
+    for agent_id, state, reason, began, ended in changes.values_list(
+        "agent_id", "state", "reason", "started_at", "ended_at"
+    ):
+        column = _STATE_COLUMN.get(State(state))
+        if state == State.NOT_READY and reason == AgentProfile.Reason.MISSED and began >= start:
+            fact_for(agent_id, interval_floor(began)).missed_offers += 1
+        if column is None:  # offline is no logged-in time
+            continue
+        stop = min(ended or now, end)
+        for at in interval_starts(max(began, start), stop):
+            piece = _seconds(min(stop, at + INTERVAL), max(began, at))
+            if piece <= 0:
+                continue
+            fact = fact_for(agent_id, at)
+            setattr(fact, column, getattr(fact, column) + piece)
+            if state == State.NOT_READY and reason in _REASON_COLUMN:
+                name = _REASON_COLUMN[reason]
+                setattr(fact, name, getattr(fact, name) + piece)
+    rows = list(entries.values(*_ENTRY_FIELDS))
+    handling = _handling(rows)
+    for entry in rows:
+        fact = fact_for(entry["served_by_id"], interval_floor(entry["connected_at"]))
+        _add_handling(fact, entry, handling)
+    return list(facts.values())
+
+
+@transaction.atomic
+def agent_intervals_refresh(
+    *, start: datetime, end: datetime, agent_ids: Iterable[int] | None = None
+) -> int:
+    """Replace the agent intervals of [start, end) (whole intervals) with what the
+    records say now; returns how many rows it wrote."""
+    start, end = interval_floor(start), _interval_ceil(end)
+    agent_ids = None if agent_ids is None else list(agent_ids)
+    facts = agent_facts(start=start, end=end, agent_ids=agent_ids)
+    return _replace(AgentInterval, "agent", facts, start, end, agent_ids)
+
+
+# --- What triggers them ----------------------------------------------------------------
+
+
+def call_intervals_refresh(*, call_id: int) -> None:
+    """Recompute the intervals a call touched: its queues' where it joined them, and its
+    agents' from when they were offered it until now (their wrap-up may just have ended)."""
+    entries = list(
+        QueueEntry.objects.filter(call_id=call_id).values(
+            "queue_id", "waiting_since", "offered_at", "connected_at", "served_by_id"
+        )
+    )
+    now = timezone.now()
+    for entry in entries:
+        queue_intervals_refresh(
+            start=entry["waiting_since"],
+            end=entry["waiting_since"] + timedelta(microseconds=1),
+            queue_ids=[entry["queue_id"]],
+        )
+    agents: dict[int, datetime] = {}
+    for entry in entries:
+        began = entry["offered_at"] or entry["connected_at"]
+        if entry["served_by_id"] and began is not None:
+            agents[entry["served_by_id"]] = min(began, agents.get(entry["served_by_id"], began))
+    for agent_id, began in agents.items():
+        agent_intervals_refresh(start=began, end=max(now, began), agent_ids=[agent_id])
+
+
+def intervals_settle() -> None:
+    """Recompute the last half hour for everyone: agents' time runs on with no call
+    ending, and a lost task's call is caught here."""
+    now = timezone.now()
+    queue_intervals_refresh(start=now - SETTLE_WINDOW, end=now)
+    agent_intervals_refresh(start=now - SETTLE_WINDOW, end=now)
+
+
+def intervals_rebuild(
+    *, start: datetime, end: datetime, step: timedelta = timedelta(days=1)
+) -> int:
+    """Recompute every interval of [start, end) from the raw records, a day at a time;
+    returns how many rows it wrote."""
+    written, moment = 0, interval_floor(start)
+    while moment < end:
+        stop = min(moment + step, end)
+        written += queue_intervals_refresh(start=moment, end=stop)
+        written += agent_intervals_refresh(start=moment, end=stop)
+        moment = stop
+    return written
