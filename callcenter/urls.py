@@ -39,6 +39,7 @@ urlpatterns = [
     path("campaigns/", include("campaigns.urls")),
     path("telephony/", include("telephony.urls")),
     path("qa/", include("qa.urls")),
+    path("reports/", include("reports.urls")),
     path("", include("crm.urls")),
 ]
 

@@ -65,3 +65,17 @@ def local_moment(value: date | datetime, zone: ZoneInfo, *, end: bool) -> dateti
     if round_trip != value:
         raise ValueError(f"{value:%Y-%m-%d %H:%M} does not exist in {zone.key}: clocks skip it.")
     return aware.astimezone(UTC)
+
+
+def period_end(start: datetime, interval: str, zone: ZoneInfo) -> datetime:
+    """Where the period starting at `start` (UTC) ends (UTC)."""
+    if interval in ("15m", "30m", "hour"):
+        return start + timedelta(minutes={"15m": 15, "30m": 30, "hour": 60}[interval])
+    day = start.astimezone(zone).date()
+    if interval == "day":
+        following = day + timedelta(days=1)
+    elif interval == "week":
+        following = day + timedelta(days=7)
+    else:
+        following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return _local_midnight(following, zone).astimezone(UTC)

@@ -14,8 +14,9 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import connection
 
-from telephony.models import AgentProfile, Queue, Team
+from telephony.models import AgentProfile, Queue, QueueEntry, Team
 
+from . import counting
 from .models import AgentInterval, QueueInterval
 from .periods import center_zone, period_of
 
@@ -367,3 +368,43 @@ def report_scope(user: User | AnonymousUser) -> Scope | None:
     if own is not None:
         return Scope(queue_ids=[], agent_ids=[own])
     return None
+
+
+# --- The calls behind a figure --------------------------------------------------------
+
+# Figures a drill-down can list the calls of, and which of a period's entries they are.
+DRILLABLE = (
+    "offered",
+    "answered",
+    "abandoned",
+    "short_abandoned",
+    "handled",
+    "transfers",
+    "callbacks_requested",
+    "callbacks_completed",
+    "voicemails",
+)
+
+
+def figure_entries(
+    *, figure: str, owner: str, owner_id: int, start: datetime, end: datetime
+) -> list[QueueEntry]:
+    """The queue entries counted in `figure` for one queue (or agent) over [start, end),
+    by the rules of the interval facts (reports.counting.entry_counts)."""
+    if owner == "queue":
+        entries = QueueEntry.objects.filter(
+            queue_id=owner_id, waiting_since__gte=start, waiting_since__lt=end
+        )
+    else:
+        entries = QueueEntry.objects.filter(
+            served_by_id=owner_id, connected_at__gte=start, connected_at__lt=end
+        )
+    entries = entries.filter(transferred_from__isnull=True) if owner == "queue" else entries
+    rows = list(entries.values(*counting.ENTRY_FIELDS))
+    handling = counting.entry_handling(rows)
+    counted = {row["id"] for row in rows if figure in counting.entry_counts(row, handling)[0]}
+    return list(
+        QueueEntry.objects.filter(pk__in=counted)
+        .select_related("queue", "call", "customer", "served_by__user")
+        .order_by("waiting_since", "id")[:500]
+    )

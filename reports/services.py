@@ -12,19 +12,24 @@ spans; their calls count in the interval they answered.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from telephony.models import AgentProfile, AgentStateChange, HoldPeriod, Queue, QueueEntry
+from telephony.models import AgentProfile, AgentStateChange, Queue, QueueEntry
 
+from .counting import (
+    ENTRY_FIELDS,
+    Handling,
+    entry_counts,
+    entry_handling,
+    handle_times,
+    seconds_between,
+)
 from .models import INTERVAL_MINUTES, AgentInterval, QueueInterval
 
 INTERVAL = timedelta(minutes=INTERVAL_MINUTES)
@@ -33,19 +38,6 @@ SETTLE_WINDOW = timedelta(minutes=30)
 
 State = AgentProfile.State
 Status = QueueEntry.Status
-
-_ENTRY_FIELDS = (
-    "id",
-    "queue_id",
-    "call_id",
-    "kind",
-    "status",
-    "waiting_since",
-    "connected_at",
-    "ended_at",
-    "served_by_id",
-    "transferred_from_id",
-)
 
 
 def interval_floor(moment: datetime) -> datetime:
@@ -65,81 +57,10 @@ def interval_starts(start: datetime, end: datetime) -> list[datetime]:
     return starts
 
 
-# --- What one entry contributes --------------------------------------------------------
-
-
-@dataclass
-class _Handling:
-    """The records beside the entries that the handle time needs."""
-
-    holds: dict[int, float] = field(default_factory=dict)
-    wrap_ups: dict[tuple[int, datetime], float] = field(default_factory=dict)
-    transferred: set[int] = field(default_factory=set)
-
-
-def _seconds(later: datetime | None, earlier: datetime) -> float:
-    """Seconds from `earlier` to `later` (never negative; 0 while `later` is unknown)."""
-    return max(0.0, (later - earlier).total_seconds()) if later is not None else 0.0
-
-
-def _handling(entries: list[dict]) -> _Handling:
-    """Hold, wrap-up and transfers of these entries, in three queries."""
-    found = _Handling()
-    ids = [entry["id"] for entry in entries]
-    if not ids:
-        return found
-    for entry_id, began, ended in HoldPeriod.objects.filter(
-        entry_id__in=ids, ended_at__isnull=False
-    ).values_list("entry_id", "started_at", "ended_at"):
-        found.holds[entry_id] = found.holds.get(entry_id, 0.0) + _seconds(ended, began)
-    # Wrap-up starts as the conversation ends (`conversation_ended`), at the same instant.
-    done = [e for e in entries if e["served_by_id"] and e["ended_at"] and e["connected_at"]]
-    if done:
-        for agent_id, began, ended in AgentStateChange.objects.filter(
-            state=State.WRAP_UP,
-            ended_at__isnull=False,
-            agent_id__in={e["served_by_id"] for e in done},
-            started_at__in={e["ended_at"] for e in done},
-        ).values_list("agent_id", "started_at", "ended_at"):
-            found.wrap_ups[(agent_id, began)] = _seconds(ended, began)
-    # A transfer counts once, on the entry it left: a colleague who took it (an entry of
-    # its own), or the same call queued again after this conversation (a queue transfer).
-    found.transferred.update(
-        QueueEntry.objects.filter(transferred_from_id__in=ids, connected_at__isnull=False)
-        .values_list("transferred_from_id", flat=True)
-        .distinct()
-    )
-    connected = {e["id"]: e["call_id"] for e in entries if e["connected_at"] and e["call_id"]}
-    if connected:
-        later = defaultdict(list)
-        for call_id, entry_id in QueueEntry.objects.filter(
-            call_id__in=set(connected.values()),
-            kind=QueueEntry.Kind.CALL,
-            transferred_from__isnull=True,
-        ).values_list("call_id", "id"):
-            later[call_id].append(entry_id)
-        found.transferred.update(
-            entry_id
-            for entry_id, call_id in connected.items()
-            if any(other > entry_id for other in later[call_id])
-        )
-    return found
-
-
-def _handle_times(entry: dict, handling: _Handling) -> tuple[float, float, float] | None:
-    """Talk, hold and wrap-up of a conversation that is over; None while it goes on."""
-    if entry["status"] != Status.DONE or not entry["connected_at"] or not entry["ended_at"]:
-        return None
-    hold = handling.holds.get(entry["id"], 0.0)
-    talk = _seconds(entry["ended_at"], entry["connected_at"]) - hold
-    wrap = handling.wrap_ups.get((entry["served_by_id"], entry["ended_at"]), 0.0)
-    return max(0.0, talk), hold, wrap
-
-
-def _add_handling(fact: QueueInterval | AgentInterval, entry: dict, handling: _Handling) -> None:
+def _add_handling(fact: QueueInterval | AgentInterval, entry: dict, handling: Handling) -> None:
     """An entry's transfer and, once its conversation is over, its handle time."""
     fact.transfers += entry["id"] in handling.transferred
-    times = _handle_times(entry, handling)
+    times = handle_times(entry, handling)
     if times is not None:
         fact.handled += 1
         fact.talk_seconds += times[0]
@@ -147,32 +68,31 @@ def _add_handling(fact: QueueInterval | AgentInterval, entry: dict, handling: _H
         fact.wrap_up_seconds += times[2]
 
 
-def _queue_fact(fact: QueueInterval, entry: dict, handling: _Handling, short: int) -> None:
+_COUNTED = (
+    "offered",
+    "answered",
+    "abandoned",
+    "short_abandoned",
+    "voicemails",
+    "callbacks_requested",
+    "callbacks_completed",
+)
+
+
+def _queue_fact(fact: QueueInterval, entry: dict, handling: Handling) -> None:
     """Add one entry (not a transfer's own) to its queue interval."""
-    fact.offered += 1
-    since, answered, ended = entry["waiting_since"], entry["connected_at"], entry["ended_at"]
-    if entry["kind"] == QueueEntry.Kind.CALLBACK:
-        fact.callbacks_requested += 1
-        fact.callbacks_completed += answered is not None
-    wait = None
-    if answered is not None:
-        wait = _seconds(answered, since)
-        fact.answered += 1
-        fact.answer_wait_seconds += wait
-        fact.answered_in_threshold += wait <= fact.threshold_seconds
-    elif entry["status"] in (Status.ABANDONED, Status.OVERFLOWED) and ended is not None:
-        wait = _seconds(ended, since)
-        if entry["status"] == Status.OVERFLOWED:
-            fact.voicemails += 1
-        elif wait <= short:
-            fact.short_abandoned += 1
-        else:
-            fact.abandoned += 1
-            fact.abandon_wait_seconds += wait
+    counts, wait = entry_counts(entry, handling)
+    for name in _COUNTED:
+        setattr(fact, name, getattr(fact, name) + (name in counts))
     if wait is not None:
         fact.waits += 1
         fact.wait_seconds += wait
         fact.longest_wait_seconds = max(fact.longest_wait_seconds, wait)
+        if "answered" in counts:
+            fact.answer_wait_seconds += wait
+            fact.answered_in_threshold += wait <= fact.threshold_seconds
+        elif "abandoned" in counts:
+            fact.abandon_wait_seconds += wait
     _add_handling(fact, entry, handling)
 
 
@@ -188,10 +108,9 @@ def queue_facts(
     )
     if queue_ids is not None:
         entries = entries.filter(queue_id__in=list(queue_ids))
-    rows = list(entries.values(*_ENTRY_FIELDS))
-    handling = _handling(rows)
+    rows = list(entries.values(*ENTRY_FIELDS))
+    handling = entry_handling(rows)
     thresholds = dict(Queue.objects.values_list("id", "service_level_seconds"))
-    short = settings.SHORT_ABANDON_SECONDS
     facts: dict[tuple[int, datetime], QueueInterval] = {}
     for entry in rows:
         key = (entry["queue_id"], interval_floor(entry["waiting_since"]))
@@ -200,7 +119,7 @@ def queue_facts(
             fact = facts[key] = QueueInterval(
                 queue_id=key[0], interval_start=key[1], threshold_seconds=thresholds[key[0]]
             )
-        _queue_fact(fact, entry, handling, short)
+        _queue_fact(fact, entry, handling)
     return list(facts.values())
 
 
@@ -316,7 +235,7 @@ def agent_facts(
             continue
         stop = min(ended or now, end)
         for at in interval_starts(max(began, start), stop):
-            piece = _seconds(min(stop, at + INTERVAL), max(began, at))
+            piece = seconds_between(min(stop, at + INTERVAL), max(began, at))
             if piece <= 0:
                 continue
             fact = fact_for(agent_id, at)
@@ -324,8 +243,8 @@ def agent_facts(
             if state == State.NOT_READY and reason in _REASON_COLUMN:
                 name = _REASON_COLUMN[reason]
                 setattr(fact, name, getattr(fact, name) + piece)
-    rows = list(entries.values(*_ENTRY_FIELDS))
-    handling = _handling(rows)
+    rows = list(entries.values(*ENTRY_FIELDS))
+    handling = entry_handling(rows)
     for entry in rows:
         fact = fact_for(entry["served_by_id"], interval_floor(entry["connected_at"]))
         _add_handling(fact, entry, handling)
