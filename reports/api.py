@@ -57,6 +57,7 @@ class ReportView(APIView):
             _ids("queue"),
             _ids("team"),
             _ids("agent"),
+            _ids("campaign"),
         ],
         responses=ReportSerializer,
     )

@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 
 from telephony.models import AgentProfile, Queue
 
-from . import selectors
+from . import outbound, selectors
 from .selectors import Row, Scope
 
 
@@ -70,6 +70,43 @@ def _agent_rows(request: Request, scope: Scope) -> list[Row]:
     )
 
 
+def _campaign_rows(
+    run: Callable[..., list[Row]],
+) -> Callable[[Request, Scope], list[Row]]:
+    def rows(request: Request, scope: Scope) -> list[Row]:
+        named = _ids(request.filters.get("campaign", [])) or None
+        return run(
+            start=request.start,
+            end=request.end,
+            interval=request.interval,
+            campaign_ids=scope.narrow(named, scope.campaign_ids),
+        )
+
+    return rows
+
+
+CAMPAIGN_FIGURES = [
+    "dialed",
+    "live_answers",
+    "contact_rate",
+    "abandoned_calls",
+    "abandonment_day",
+    "abandonment_30d",
+    "conversions",
+    "conversion_rate",
+    "attempts_per_lead",
+    "leads_left",
+]
+COMPLIANCE_FIGURES = [
+    "abandonment_30d",
+    "abandonment_target",
+    "abandonment_ok",
+    "outside_hours",
+    "dnc_blocks",
+    "hours_blocks",
+    "safe_harbor_played",
+]
+
 REPORTS: dict[str, Report] = {
     "queues": Report(
         label="Queues",
@@ -86,5 +123,21 @@ REPORTS: dict[str, Report] = {
         filters=("agent", "team"),
         run=_agent_rows,
         owner="agent",
+    ),
+    "campaigns": Report(
+        label="Campaigns",
+        keys=[("period", "Period"), ("campaign_name", "Campaign")],
+        figures=CAMPAIGN_FIGURES,
+        filters=("campaign",),
+        run=_campaign_rows(outbound.campaign_kpis),
+        owner="campaign",
+    ),
+    "compliance": Report(
+        label="Compliance",
+        keys=[("period", "Period"), ("campaign_name", "Campaign")],
+        figures=COMPLIANCE_FIGURES,
+        filters=("campaign",),
+        run=_campaign_rows(outbound.compliance_kpis),
+        owner="campaign",
     ),
 }

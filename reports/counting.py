@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
+from django.db.models import Q
 
 from telephony.models import AgentProfile, AgentStateChange, HoldPeriod, QueueEntry
 
@@ -64,25 +65,25 @@ def entry_handling(entries: list[dict]) -> Handling:
             found.wrap_ups[(agent_id, began)] = seconds_between(ended, began)
     # A transfer counts once, on the entry it left: a colleague who took it (an entry of
     # its own), or the same call queued again after this conversation (a queue transfer).
-    found.transferred.update(
-        QueueEntry.objects.filter(transferred_from_id__in=ids, connected_at__isnull=False)
-        .values_list("transferred_from_id", flat=True)
-        .distinct()
-    )
     connected = {e["id"]: e["call_id"] for e in entries if e["connected_at"] and e["call_id"]}
-    if connected:
-        later = defaultdict(list)
-        for call_id, entry_id in QueueEntry.objects.filter(
+    later: dict[int, list[int]] = defaultdict(list)
+    for transferred_from, call_id, entry_id in QueueEntry.objects.filter(
+        Q(transferred_from_id__in=ids, connected_at__isnull=False)
+        | Q(
             call_id__in=set(connected.values()),
             kind=QueueEntry.Kind.CALL,
             transferred_from__isnull=True,
-        ).values_list("call_id", "id"):
-            later[call_id].append(entry_id)
-        found.transferred.update(
-            entry_id
-            for entry_id, call_id in connected.items()
-            if any(other > entry_id for other in later[call_id])
         )
+    ).values_list("transferred_from_id", "call_id", "id"):
+        if transferred_from is not None:
+            found.transferred.add(transferred_from)
+        else:
+            later[call_id].append(entry_id)
+    found.transferred.update(
+        entry_id
+        for entry_id, call_id in connected.items()
+        if any(other > entry_id for other in later[call_id])
+    )
     return found
 
 

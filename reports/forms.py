@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from callcenter.api import RangeCheckedMultipleChoiceField
+from campaigns.models import Campaign
 from telephony.models import AgentProfile, Queue, Team
 
 from .catalog import REPORTS
@@ -47,6 +48,7 @@ class ReportForm(forms.Form):
     queue = _choices(Queue.objects.all())
     team = _choices(Team.objects.all())
     agent = _choices(AgentProfile.objects.select_related("user"))
+    campaign = _choices(Campaign.objects.all())
 
     unknown: list[str]
 
@@ -62,7 +64,7 @@ class ReportForm(forms.Form):
             self.add_error(None, f"Unknown filter “{key}”.")
         report = REPORTS.get(cleaned.get("report", ""))
         if report is not None:
-            for name in ("queue", "team", "agent"):
+            for name in ("queue", "team", "agent", "campaign"):
                 if cleaned.get(name) and name not in report.filters:
                     self.add_error(name, f"The {report.label.lower()} report has no {name} filter.")
         zone = center_zone()

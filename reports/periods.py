@@ -37,7 +37,7 @@ def period_of(interval_start: datetime, interval: str, zone: ZoneInfo) -> tuple[
         size = {"15m": 15, "30m": 30, "hour": 60}[interval]
         minutes = local.hour * 60 + local.minute
         floor = minutes - minutes % size
-        start = local.replace(hour=floor // 60, minute=floor % 60)
+        start = local.replace(hour=floor // 60, minute=floor % 60, second=0, microsecond=0)
         # Keyed in UTC: within one zone Python compares wall clocks, ignoring the fold.
         return start.isoformat(timespec="minutes"), start.astimezone(UTC)
     day = local.date()

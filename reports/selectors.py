@@ -6,9 +6,10 @@ Each KPI's definition (DOMAIN §5) is in KPI_DEFINITIONS and is shown beside its
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
@@ -91,6 +92,39 @@ KPI_DEFINITIONS: dict[str, Figure] = {
     ),
     "utilization": Figure("Utilization", "Handle time (on call + wrap-up) ÷ logged-in time.", "%"),
     "missed_offers": Figure("Missed offers", "Offers that rang out or were rejected."),
+    "dialed": Figure("Dialed", "Attempts placed."),
+    "live_answers": Figure("Live answers", "Attempts a person answered (not a machine or fax)."),
+    "contact_rate": Figure("Contact rate", "Live answers ÷ dialed.", "%"),
+    "abandoned_calls": Figure(
+        "Abandoned", "Live answers no agent took within 2 s (they hear the safe-harbor message)."
+    ),
+    "abandonment_day": Figure(
+        "Abandonment (period)", "Abandoned ÷ live answers, this period.", "%"
+    ),
+    "abandonment_30d": Figure(
+        "Abandonment (30 days)",
+        "Abandoned ÷ live answers over the 30 days to the period's end (the legal figure).",
+        "%",
+    ),
+    "conversions": Figure("Conversions", "Attempts whose disposition counts as a conversion."),
+    "conversion_rate": Figure("Conversion rate", "Conversions ÷ live answers.", "%"),
+    "attempts_per_lead": Figure("Attempts per lead", "Dialed ÷ leads dialed in the period."),
+    "leads_left": Figure("Leads left", "Leads still to call, today (no history is kept)."),
+    "abandonment_target": Figure(
+        "Target", "The campaign's abandonment ceiling (3% at most, by law).", "%"
+    ),
+    "abandonment_ok": Figure("Within target", "The 30-day abandonment is at or under target."),
+    "outside_hours": Figure(
+        "Outside permitted hours",
+        "Attempts placed when the lead's calling window was closed (must be zero).",
+    ),
+    "dnc_blocks": Figure("Do-Not-Call blocks", "Attempts stopped because the number is on a list."),
+    "hours_blocks": Figure(
+        "Calling-hours blocks", "Attempts stopped at dial time by the calling window."
+    ),
+    "safe_harbor_played": Figure(
+        "Safe-harbor messages", "Abandoned live answers, each of which heard the message."
+    ),
 }
 
 QUEUE_FIGURES = [
@@ -178,25 +212,38 @@ def _handling_figures(sums: Row) -> Row:
     }
 
 
-def queue_figures(sums: Row) -> Row:
-    """The queue KPIs of summed interval facts."""
-    counted = sums["offered"] - sums["short_abandoned"]
-    return {
-        "offered": sums["offered"],
-        "answered": sums["answered"],
-        "abandoned": sums["abandoned"],
-        "short_abandoned": sums["short_abandoned"],
-        "service_level": _ratio(sums["answered_in_threshold"], counted, 100),
-        "abandonment_rate": _ratio(sums["abandoned"], counted, 100),
-        "asa": _ratio(sums["answer_wait_seconds"], sums["answered"]),
-        "average_wait": _ratio(sums["wait_seconds"], sums["waits"]),
-        "longest_wait": round(sums["longest_wait_seconds"], 2),
-        "average_abandon_time": _ratio(sums["abandon_wait_seconds"], sums["abandoned"]),
-        **_handling_figures(sums),
-        "callbacks_requested": sums["callbacks_requested"],
-        "callbacks_completed": sums["callbacks_completed"],
-        "voicemails": sums["voicemails"],
-    }
+def _counted(sums: Row) -> float:
+    return sums["offered"] - sums["short_abandoned"]
+
+
+def _per_handled(*columns: str) -> Callable[[Row], float | None]:
+    return lambda sums: _ratio(sum(sums[column] for column in columns), sums["handled"])
+
+
+# Each queue figure from the summed facts: DOMAIN §5's formulas, next to nothing else.
+QUEUE_FORMULAS: dict[str, Callable[[Row], float | int | None]] = {
+    **{name: itemgetter(name) for name in ("offered", "answered", "abandoned", "short_abandoned")},
+    "service_level": lambda sums: _ratio(sums["answered_in_threshold"], _counted(sums), 100),
+    "abandonment_rate": lambda sums: _ratio(sums["abandoned"], _counted(sums), 100),
+    "asa": lambda sums: _ratio(sums["answer_wait_seconds"], sums["answered"]),
+    "average_wait": lambda sums: _ratio(sums["wait_seconds"], sums["waits"]),
+    "longest_wait": lambda sums: round(sums["longest_wait_seconds"], 2),
+    "average_abandon_time": lambda sums: _ratio(sums["abandon_wait_seconds"], sums["abandoned"]),
+    "handled": itemgetter("handled"),
+    "aht": _per_handled("talk_seconds", "hold_seconds", "wrap_up_seconds"),
+    "average_talk": _per_handled("talk_seconds"),
+    "average_hold": _per_handled("hold_seconds"),
+    "average_wrap_up": _per_handled("wrap_up_seconds"),
+    **{
+        name: itemgetter(name)
+        for name in ("transfers", "callbacks_requested", "callbacks_completed", "voicemails")
+    },
+}
+
+
+def queue_figures(sums: Row, figures: Iterable[str] = QUEUE_FIGURES) -> Row:
+    """The queue KPIs (all, or those named) of summed interval facts."""
+    return {name: QUEUE_FORMULAS[name](sums) for name in figures}
 
 
 def agent_figures(sums: Row) -> Row:
@@ -280,9 +327,16 @@ def _periods(
 
 
 def queue_kpis(
-    *, start: datetime, end: datetime, interval: str, queue_ids: list[int] | None = None
+    *,
+    start: datetime,
+    end: datetime,
+    interval: str,
+    queue_ids: list[int] | None = None,
+    figures: Iterable[str] = QUEUE_FIGURES,
 ) -> list[Row]:
-    """Queue KPIs per period and queue over [start, end), periods in the center's zone."""
+    """Queue KPIs (all, or those named) per period and queue over [start, end), periods
+    in the center's zone."""
+    figures = list(figures)
     columns = [*_QUEUE_SUMS, "longest_wait_seconds"]
     rows = _fact_rows(QueueInterval._meta.db_table, "queue", columns, start, end, queue_ids)
     names = dict(Queue.objects.values_list("id", "name"))
@@ -297,7 +351,7 @@ def queue_kpis(
                 "period_start": key.isoformat(),
                 "queue": queue_id,
                 "queue_name": names.get(queue_id, ""),
-                **queue_figures(sums),
+                **queue_figures(sums, figures),
             }
         )
     return result
@@ -338,6 +392,7 @@ class Scope:
 
     queue_ids: list[int] | None
     agent_ids: list[int] | None
+    campaign_ids: list[int] | None = None
 
     def narrow(self, owner_ids: list[int] | None, allowed: list[int] | None) -> list[int] | None:
         if allowed is None:
@@ -357,6 +412,7 @@ def report_scope(user: User | AnonymousUser) -> Scope | None:
     if user.has_perm("reports.view_team_reports"):
         teams = Team.objects.filter(supervisors=user.pk)
         return Scope(
+            campaign_ids=None if user.has_perm("campaigns.view_callattempt") else [],
             queue_ids=sorted(
                 set(Queue.objects.filter(teams__in=teams).values_list("pk", flat=True))
             ),
@@ -366,7 +422,7 @@ def report_scope(user: User | AnonymousUser) -> Scope | None:
         )
     own = AgentProfile.objects.filter(user=user).values_list("pk", flat=True).first()
     if own is not None:
-        return Scope(queue_ids=[], agent_ids=[own])
+        return Scope(queue_ids=[], agent_ids=[own], campaign_ids=[])
     return None
 
 

@@ -17,10 +17,10 @@ from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
-from telephony.models import AgentProfile, AgentStateChange, Queue, QueueEntry
+from telephony.models import AgentProfile, AgentStateChange, QueueEntry
 
 from .counting import (
     ENTRY_FIELDS,
@@ -108,16 +108,16 @@ def queue_facts(
     )
     if queue_ids is not None:
         entries = entries.filter(queue_id__in=list(queue_ids))
-    rows = list(entries.values(*ENTRY_FIELDS))
+    # The queue's threshold comes along with each entry: one query fewer per refresh.
+    rows = list(entries.values(*ENTRY_FIELDS, threshold=F("queue__service_level_seconds")))
     handling = entry_handling(rows)
-    thresholds = dict(Queue.objects.values_list("id", "service_level_seconds"))
     facts: dict[tuple[int, datetime], QueueInterval] = {}
     for entry in rows:
         key = (entry["queue_id"], interval_floor(entry["waiting_since"]))
         fact = facts.get(key)
         if fact is None:
             fact = facts[key] = QueueInterval(
-                queue_id=key[0], interval_start=key[1], threshold_seconds=thresholds[key[0]]
+                queue_id=key[0], interval_start=key[1], threshold_seconds=entry["threshold"]
             )
         _queue_fact(fact, entry, handling)
     return list(facts.values())
@@ -266,6 +266,7 @@ def agent_intervals_refresh(
 # --- What triggers them ----------------------------------------------------------------
 
 
+@transaction.atomic
 def call_intervals_refresh(*, call_id: int) -> None:
     """Recompute the intervals a call touched: its queues' where it joined them, and its
     agents' from when they were offered it until now (their wrap-up may just have ended)."""
