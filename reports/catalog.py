@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 
 from telephony.models import AgentProfile, Queue
 
-from . import outbound, selectors
+from . import costs, outbound, selectors
 from .selectors import Row, Scope
 
 
@@ -107,6 +107,17 @@ COMPLIANCE_FIGURES = [
     "safe_harbor_played",
 ]
 
+
+def _cost_rows(request: Request, scope: Scope) -> list[Row]:
+    named = _ids(request.filters.get("team", [])) or None
+    return costs.cost_kpis(
+        start=request.start,
+        end=request.end,
+        interval=request.interval,
+        team_ids=scope.narrow(named, scope.team_ids),
+    )
+
+
 REPORTS: dict[str, Report] = {
     "queues": Report(
         label="Queues",
@@ -139,5 +150,13 @@ REPORTS: dict[str, Report] = {
         filters=("campaign",),
         run=_campaign_rows(outbound.compliance_kpis),
         owner="campaign",
+    ),
+    "costs": Report(
+        label="Cost per contact",
+        keys=[("period", "Period"), ("team_name", "Team")],
+        figures=["agent_cost", "telephony_cost", "contacts", "cost_per_contact"],
+        filters=("team",),
+        run=_cost_rows,
+        owner="team",
     ),
 }

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from telephony.models import AgentProfile, Queue
+from telephony.models import AgentProfile, Call, Queue
 
 INTERVAL_MINUTES = 15
 
@@ -92,3 +92,25 @@ class AgentInterval(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agent_id} {self.interval_start:%Y-%m-%d %H:%M}"
+
+
+class TeamCost(models.Model):
+    """What an hour of a team's agents costs (wages and overheads), for cost per contact."""
+
+    team = models.OneToOneField("telephony.Team", on_delete=models.CASCADE, related_name="cost")
+    hourly_cost = models.DecimalField(
+        max_digits=8, decimal_places=2, help_text="Per logged-in agent hour."
+    )
+
+    def __str__(self) -> str:
+        return f"{self.team}: {self.hourly_cost}/h"
+
+
+class TelephonyPrice(models.Model):
+    """What a minute of a call costs at the carrier, by direction, for cost per contact."""
+
+    direction = models.CharField(max_length=16, unique=True, choices=Call.Direction.choices)
+    per_minute = models.DecimalField(max_digits=8, decimal_places=4)
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()}: {self.per_minute}/min"

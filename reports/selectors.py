@@ -122,6 +122,14 @@ KPI_DEFINITIONS: dict[str, Figure] = {
     "hours_blocks": Figure(
         "Calling-hours blocks", "Attempts stopped at dial time by the calling window."
     ),
+    "agent_cost": Figure("Agent cost", "Logged-in hours x the team's hourly cost."),
+    "telephony_cost": Figure(
+        "Telephony cost", "Started minutes of the calls handled x the price of their direction."
+    ),
+    "contacts": Figure("Contacts", "Calls the team's agents handled."),
+    "cost_per_contact": Figure(
+        "Cost per contact", "(agent cost + telephony cost) ÷ contacts handled."
+    ),
     "safe_harbor_played": Figure(
         "Safe-harbor messages", "Abandoned live answers, each of which heard the message."
     ),
@@ -393,6 +401,7 @@ class Scope:
     queue_ids: list[int] | None
     agent_ids: list[int] | None
     campaign_ids: list[int] | None = None
+    team_ids: list[int] | None = None
 
     def narrow(self, owner_ids: list[int] | None, allowed: list[int] | None) -> list[int] | None:
         if allowed is None:
@@ -413,6 +422,7 @@ def report_scope(user: User | AnonymousUser) -> Scope | None:
         teams = Team.objects.filter(supervisors=user.pk)
         return Scope(
             campaign_ids=None if user.has_perm("campaigns.view_callattempt") else [],
+            team_ids=sorted(teams.values_list("pk", flat=True)),
             queue_ids=sorted(
                 set(Queue.objects.filter(teams__in=teams).values_list("pk", flat=True))
             ),
@@ -422,7 +432,7 @@ def report_scope(user: User | AnonymousUser) -> Scope | None:
         )
     own = AgentProfile.objects.filter(user=user).values_list("pk", flat=True).first()
     if own is not None:
-        return Scope(queue_ids=[], agent_ids=[own], campaign_ids=[])
+        return Scope(queue_ids=[], agent_ids=[own], campaign_ids=[], team_ids=[])
     return None
 
 
