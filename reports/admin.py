@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import TeamCost, TelephonyPrice
+from .models import ReportSchedule, TeamCost, TelephonyPrice
 
 
 @admin.register(TeamCost)
@@ -11,3 +11,9 @@ class TeamCostAdmin(admin.ModelAdmin):
 @admin.register(TelephonyPrice)
 class TelephonyPriceAdmin(admin.ModelAdmin):
     list_display = ("direction", "per_minute")
+
+
+@admin.register(ReportSchedule)
+class ReportScheduleAdmin(admin.ModelAdmin):
+    list_display = ("name", "report", "every", "is_active", "last_period_start")
+    list_filter = ("every", "is_active")

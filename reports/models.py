@@ -114,3 +114,47 @@ class TelephonyPrice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_direction_display()}: {self.per_minute}/min"
+
+
+class ReportSchedule(models.Model):
+    """A report emailed to a list after each day (or week, Monday to Sunday), with its
+    rows as a CSV attachment. Managers' figures: every queue, agent or campaign."""
+
+    class Every(models.TextChoices):
+        DAY = "day", "Daily (yesterday, by hour)"
+        WEEK = "week", "Weekly (last week, by day)"
+
+    name = models.CharField(max_length=100, unique=True)
+    report = models.CharField(max_length=20, help_text="queues, agents, campaigns, compliance…")
+    every = models.CharField(max_length=4, choices=Every.choices, default=Every.DAY)
+    recipients = models.TextField(help_text="Email addresses, one per line or comma-separated.")
+    is_active = models.BooleanField(default=True)
+    last_period_start = models.DateField(
+        null=True, blank=True, help_text="The first day of the last period sent."
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def recipient_list(self) -> list[str]:
+        return [a.strip() for a in self.recipients.replace(",", "\n").splitlines() if a.strip()]
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+        from django.core.validators import validate_email
+
+        from .catalog import REPORTS
+
+        errors = {}
+        if self.report not in REPORTS:
+            errors["report"] = f"Choose one of: {', '.join(REPORTS)}."
+        for address in self.recipient_list():
+            try:
+                validate_email(address)
+            except ValidationError:
+                errors["recipients"] = f"{address} is not an email address."
+        if errors:
+            raise ValidationError(errors)

@@ -17,3 +17,9 @@ def call_intervals_refresh(call_id: int) -> None:
 def intervals_settle() -> None:
     """Beat's pass: the last half hour, for agents' running time and lost tasks."""
     services.intervals_settle()
+
+
+@shared_task(ignore_result=True)
+def scheduled_reports_send() -> int:
+    """Beat's hourly look: email the scheduled reports whose period is over."""
+    return services.scheduled_reports_send()
