@@ -158,3 +158,14 @@ class ReportSchedule(models.Model):
                 errors["recipients"] = f"{address} is not an email address."
         if errors:
             raise ValidationError(errors)
+
+
+class StaleCall(models.Model):
+    """A call whose figures changed (it ended, its wrap-up closed): written in the same
+    transaction as the change, so none is lost; the refresh takes them in batches."""
+
+    call = models.OneToOneField(Call, on_delete=models.CASCADE, related_name="+")
+    noted_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"call {self.call_id}"

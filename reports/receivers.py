@@ -9,12 +9,15 @@ from django.dispatch import receiver
 from telephony.models import Call, QueueEntry
 from telephony.signals import call_ended, wrap_up_submitted
 
-from .tasks import call_intervals_refresh
+from . import services
+from .tasks import stale_intervals_refresh
 
 
 def _refresh_after_commit(call_id: int | None) -> None:
+    """Note the call in this transaction (nothing lost if the task is); refresh after."""
     if call_id is not None:
-        transaction.on_commit(lambda: call_intervals_refresh.delay(call_id))
+        services.calls_note_stale(call_ids=[call_id])
+        transaction.on_commit(stale_intervals_refresh.delay)
 
 
 @receiver(call_ended)

@@ -18,7 +18,7 @@ from typing import TypeVar
 
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from telephony.models import AgentProfile, AgentStateChange, QueueEntry
@@ -31,7 +31,13 @@ from .counting import (
     handle_times,
     seconds_between,
 )
-from .models import INTERVAL_MINUTES, AgentInterval, QueueInterval, ReportSchedule
+from .models import (
+    INTERVAL_MINUTES,
+    AgentInterval,
+    QueueInterval,
+    ReportSchedule,
+    StaleCall,
+)
 
 INTERVAL = timedelta(minutes=INTERVAL_MINUTES)
 # The settle pass looks this far back: the interval under way and the ones just closed.
@@ -146,7 +152,8 @@ def _replace(
     return len(facts)
 
 
-@transaction.atomic
+# No savepoint: inside a call's refresh, each is part of that one transaction.
+@transaction.atomic(savepoint=False)
 def queue_intervals_refresh(
     *, start: datetime, end: datetime, queue_ids: Iterable[int] | None = None
 ) -> int:
@@ -203,21 +210,39 @@ _STATE_COLUMN = {
 }
 
 
+def _states_under_way(start: datetime, agents: QuerySet[AgentProfile]) -> list[int]:
+    """Each agent's state as `start` came (the last to begin before it), however long it
+    lasted: one index lookup per agent, never a scan of their history."""
+    before = AgentStateChange.objects.filter(
+        agent_id=OuterRef("pk"), started_at__lt=start
+    ).order_by("-started_at", "-id")
+    return [
+        pk
+        for pk in agents.annotate(under_way=Subquery(before.values("pk")[:1])).values_list(
+            "under_way", flat=True
+        )
+        if pk is not None
+    ]
+
+
 def agent_facts(
     *, start: datetime, end: datetime, agent_ids: Iterable[int] | None = None
 ) -> list[AgentInterval]:
     """The agent intervals of [start, end) as the records say now (unsaved)."""
     agent_ids = None if agent_ids is None else list(agent_ids)
     now = timezone.now()
-    changes = AgentStateChange.objects.filter(started_at__lt=end).filter(
-        Q(ended_at__isnull=True) | Q(ended_at__gt=start)
-    )
     entries = QueueEntry.objects.filter(connected_at__gte=start, connected_at__lt=end)
+    agents = AgentProfile.objects.all()
     if agent_ids is not None:
-        changes = changes.filter(agent_id__in=agent_ids)
+        agents = agents.filter(pk__in=agent_ids)
         entries = entries.filter(served_by_id__in=agent_ids)
     else:
         entries = entries.filter(served_by__isnull=False)
+    changes = AgentStateChange.objects.filter(
+        Q(started_at__gte=start, started_at__lt=end) | Q(pk__in=_states_under_way(start, agents))
+    )
+    if agent_ids is not None:
+        changes = changes.filter(agent_id__in=agent_ids)
     facts: dict[tuple[int, datetime], AgentInterval] = {}
 
     def fact_for(agent_id: int, at: datetime) -> AgentInterval:
@@ -252,7 +277,7 @@ def agent_facts(
     return list(facts.values())
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def agent_intervals_refresh(
     *, start: datetime, end: datetime, agent_ids: Iterable[int] | None = None
 ) -> int:
@@ -267,34 +292,74 @@ def agent_intervals_refresh(
 # --- What triggers them ----------------------------------------------------------------
 
 
-@transaction.atomic
-def call_intervals_refresh(*, call_id: int) -> None:
-    """Recompute the intervals a call touched: its queues' where it joined them, and its
-    agents' from when they were offered it until now (their wrap-up may just have ended)."""
+def calls_note_stale(*, call_ids: Iterable[int]) -> None:
+    """Note calls whose figures changed, in the caller's transaction (the outbox the
+    refresh drains; a call noted twice is one row)."""
+    StaleCall.objects.bulk_create(
+        [StaleCall(call_id=call_id) for call_id in call_ids], ignore_conflicts=True
+    )
+
+
+def _ranges(starts: Iterable[datetime], gap: timedelta) -> list[tuple[datetime, datetime]]:
+    """Sorted moments merged into ranges wherever they are closer than `gap`."""
+    ranges: list[list[datetime]] = []
+    for moment in sorted(starts):
+        if ranges and moment - ranges[-1][1] <= gap:
+            ranges[-1][1] = moment
+        else:
+            ranges.append([moment, moment])
+    return [(first, last) for first, last in ranges]
+
+
+def calls_intervals_refresh(*, call_ids: Iterable[int]) -> None:
+    """Recompute the intervals these calls touched: their queues' where they joined them,
+    and their agents' from when they were offered one until now (a wrap-up may just have
+    ended). Calls close in time share their refreshes."""
     entries = list(
-        QueueEntry.objects.filter(call_id=call_id).values(
+        QueueEntry.objects.filter(call_id__in=list(call_ids)).values(
             "queue_id", "waiting_since", "offered_at", "connected_at", "served_by_id"
         )
     )
     now = timezone.now()
-    for entry in entries:
+    for first, last in _ranges((e["waiting_since"] for e in entries), timedelta(hours=1)):
         queue_intervals_refresh(
-            start=entry["waiting_since"],
-            end=entry["waiting_since"] + timedelta(microseconds=1),
-            queue_ids=[entry["queue_id"]],
+            start=first,
+            end=last + timedelta(microseconds=1),
+            queue_ids={e["queue_id"] for e in entries if first <= e["waiting_since"] <= last},
         )
-    agents: dict[int, datetime] = {}
-    for entry in entries:
-        began = entry["offered_at"] or entry["connected_at"]
-        if entry["served_by_id"] and began is not None:
-            agents[entry["served_by_id"]] = min(began, agents.get(entry["served_by_id"], began))
-    for agent_id, began in agents.items():
-        agent_intervals_refresh(start=began, end=max(now, began), agent_ids=[agent_id])
+    began: dict[int, datetime] = {}
+    for e in entries:
+        at = e["offered_at"] or e["connected_at"]
+        if e["served_by_id"] and at is not None:
+            began[e["served_by_id"]] = min(at, began.get(e["served_by_id"], at))
+    for first, _last in _ranges(began.values(), timedelta(hours=1)):
+        agent_intervals_refresh(
+            start=first,
+            end=max(now, first),
+            agent_ids={agent for agent, at in began.items() if at >= first},
+        )
+
+
+@transaction.atomic
+def stale_intervals_refresh(*, limit: int = 1000) -> int:
+    """Take up to `limit` noted calls (rows another worker holds are skipped), refresh
+    their intervals together, and forget them; returns how many."""
+    taken = list(
+        StaleCall.objects.select_for_update(skip_locked=True)
+        .order_by("noted_at", "id")
+        .values_list("pk", "call_id")[:limit]
+    )
+    if taken:
+        calls_intervals_refresh(call_ids=[call_id for _pk, call_id in taken])
+        StaleCall.objects.filter(pk__in=[pk for pk, _call in taken]).delete()
+    return len(taken)
 
 
 def intervals_settle() -> None:
-    """Recompute the last half hour for everyone: agents' time runs on with no call
-    ending, and a lost task's call is caught here."""
+    """Recompute the last half hour for everyone (agents' time runs on with no call
+    ending) and any noted call a lost task left."""
+    while stale_intervals_refresh():
+        pass
     now = timezone.now()
     queue_intervals_refresh(start=now - SETTLE_WINDOW, end=now)
     agent_intervals_refresh(start=now - SETTLE_WINDOW, end=now)

@@ -8,9 +8,11 @@ from . import services
 
 
 @shared_task(ignore_result=True)
-def call_intervals_refresh(call_id: int) -> None:
-    """Recompute the intervals a call touched (idempotent: a repeat writes the same)."""
-    services.call_intervals_refresh(call_id=call_id)
+def stale_intervals_refresh() -> None:
+    """Refresh the intervals of the calls noted since, in batches (idempotent: a repeat
+    writes the same); a burst of ended calls shares a few refreshes."""
+    while services.stale_intervals_refresh():
+        pass
 
 
 @shared_task(ignore_result=True)

@@ -226,15 +226,15 @@ def test_rebuilt_facts_equal_the_incremental_ones(records, django_capture_on_com
 def test_a_late_repeated_refresh_leaves_the_same_rows(records, django_capture_on_commit_callbacks):
     support, alex = records.queue(), records.agent("alex")
     entry = records.answered(support, joined=at("2026-05-04 10:00:00"), wait=5, talk=50, agent=alex)
-    services.call_intervals_refresh(call_id=entry.call_id)
+    services.calls_intervals_refresh(call_ids=[entry.call_id])
     first = _facts()
-    services.call_intervals_refresh(call_id=entry.call_id)
+    services.calls_intervals_refresh(call_ids=[entry.call_id])
     assert _facts() == first
     # A record changed late (an abandon found later): the refresh replaces, never adds.
     QueueEntry.objects.filter(pk=entry.pk).update(
         status=QueueEntry.Status.ABANDONED, connected_at=None, served_by=None
     )
-    services.call_intervals_refresh(call_id=entry.call_id)
+    services.calls_intervals_refresh(call_ids=[entry.call_id])
     (fact,) = QueueInterval.objects.all()
     assert (fact.offered, fact.answered, fact.abandoned) == (1, 0, 1)
 
