@@ -70,6 +70,9 @@ _LISTEN_ANY = ["qa.listen_any_recording", "qa.view_recordingaccess"]
 _AUTO_QA = ["qa.view_autoqascore"]
 # QA analysts read the rules; managers edit them (qa.*), as analysts only read elsewhere.
 _AUTO_QA_RULES = ["qa.view_qarule"]
+# Report figures: managers all (reports.*), supervisors their teams' agents and queues
+# (reports.selectors.report_scope narrows it); agents see their own without a permission.
+_REPORTS_TEAM = ["reports.view_team_reports"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     AGENT: [*_CRM_WORK, *_ACD_READ, *_CAMPAIGN_AGENT, *_LISTEN_OWN, *_AUTO_QA],
@@ -83,6 +86,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_CAMPAIGN_SUPERVISE,
         *_LISTEN_TEAM,
         *_AUTO_QA,
+        *_REPORTS_TEAM,
     ],
     QA_ANALYST: [*_CRM_READ, *_CALL_RECORDS, *_LISTEN_ANY, *_AUTO_QA, *_AUTO_QA_RULES],
     MANAGER: [
@@ -90,6 +94,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "telephony.*",
         "campaigns.*",
         "qa.*",
+        "reports.*",
         "auth.view_user",
         "auth.add_user",
         "auth.change_user",

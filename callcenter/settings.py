@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "telephony",
     "campaigns",
     "qa",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -211,7 +212,26 @@ CELERY_BEAT_SCHEDULE: dict = {
     "recording-retention": {"task": "qa.tasks.recording_retention_purge", "schedule": 3600.0},
     # Transcripts whose scoring task was lost (a worker died, the broker was down).
     "auto-qa-sweep": {"task": "qa.tasks.auto_qa_sweep", "schedule": 300.0},
+    # Report intervals: agents' running time, and calls whose refresh a lost task missed.
+    "report-intervals-settle": {"task": "reports.tasks.intervals_settle", "schedule": 300.0},
+    # Scheduled reports: each checks hourly whether its day (or week) is over and unsent.
+    "scheduled-reports": {"task": "reports.tasks.scheduled_reports_send", "schedule": 3600.0},
 }
+
+# --- Email (scheduled reports) -------------------------------------------------------------
+# With no EMAIL_HOST, mail is printed on the console (the embedded default); with one, sent
+# by SMTP.
+EMAIL_HOST = env.str("EMAIL_HOST", default="")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = env.int("EMAIL_PORT", default=587)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="reports@callcenter.invalid")
 
 # A caller who leaves a queue within this many seconds is a short abandon: counted apart,
 # and left out of service level and abandonment (the KPI definitions).

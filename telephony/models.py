@@ -88,6 +88,12 @@ class Team(models.Model):
         related_name="supervised_teams",
         help_text="They may listen to the recordings of this team's calls.",
     )
+    queues: models.ManyToManyField = models.ManyToManyField(
+        "Queue",
+        blank=True,
+        related_name="teams",
+        help_text="The queues this team serves: its supervisors see their reports.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -748,10 +754,33 @@ class QueueEntry(models.Model):
                 name="acd_waiting_order",
                 condition=models.Q(status="waiting"),
             ),
+            # Reports read a queue's entries by when they joined, an agent's by answer.
+            models.Index(fields=["queue", "waiting_since"], name="entry_queue_window"),
+            models.Index(fields=["served_by", "connected_at"], name="entry_agent_window"),
         ]
 
     def __str__(self) -> str:
         return f"{self.queue} #{self.pk} ({self.get_status_display()})"
+
+
+class HoldPeriod(models.Model):
+    """A stretch the caller spent on hold during a conversation (the hold part of the
+    handle time in reports); open while the caller holds."""
+
+    entry = models.ForeignKey(QueueEntry, on_delete=models.CASCADE, related_name="holds")
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entry"], condition=models.Q(ended_at__isnull=True), name="one_open_hold"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} held {self.started_at:%H:%M:%S}"
 
 
 class Recording(models.Model):

@@ -9,3 +9,7 @@ wrap_up_submitted = Signal()
 # Sent by telephony.calls.recording.recording_status_update with recording, inside its
 # transaction, when Twilio says a recording is complete (its media can be fetched).
 recording_completed = Signal()
+
+# Sent by telephony.calls.services.call_status_update with call, inside its transaction,
+# once, when Twilio says a call ended (reports recompute the figures it touches).
+call_ended = Signal()

@@ -21,7 +21,7 @@ from callcenter import live
 from .. import gateway, twiml
 from ..calls import recording
 from ..calls import services as calls
-from ..models import AgentProfile, Call, QueueEntry, RecordingDecision
+from ..models import AgentProfile, Call, HoldPeriod, QueueEntry, RecordingDecision
 from .presence import State, desk_group, record_move
 from .wakeups import schedule_routing
 
@@ -228,6 +228,7 @@ def conversation_ended(*, entry_id: int) -> AgentProfile | None:
     now = timezone.now()
     entry.status, entry.ended_at = QueueEntry.Status.DONE, now
     entry.save(update_fields=["status", "ended_at"])
+    HoldPeriod.objects.filter(entry=entry, ended_at=None).update(ended_at=now)
     if agent is None:
         return None
     agent.current_entry = None
@@ -257,6 +258,13 @@ def set_hold(entry: QueueEntry, on: bool) -> None:
     )
     QueueEntry.objects.filter(pk=entry.pk).update(on_hold=on)
     entry.on_hold = on
+    # The hold log: the handle time's hold part in reports. A repeated "hold" click
+    # leaves the open stretch as it is.
+    now = timezone.now()
+    if on:
+        HoldPeriod.objects.get_or_create(entry=entry, ended_at=None, defaults={"started_at": now})
+    else:
+        HoldPeriod.objects.filter(entry=entry, ended_at=None).update(ended_at=now)
 
 
 def hand_over(entry: QueueEntry, *, to_leg: str = "") -> None:
@@ -271,6 +279,7 @@ def hand_over(entry: QueueEntry, *, to_leg: str = "") -> None:
     if to_leg:
         gateway.participant_update(conference=name, call_sid=to_leg, end_conference_on_exit=True)
     gateway.participant_update(conference=name, call_sid=entry.caller_call_sid, hold=False)
+    HoldPeriod.objects.filter(entry=entry, ended_at=None).update(ended_at=timezone.now())
     entry.transfers.filter(status=QueueEntry.Status.CONNECTED).update(on_hold=False)
     gateway.call_hang_up(sid=entry.agent_call_sid)
 

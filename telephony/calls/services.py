@@ -21,6 +21,7 @@ from crm.models import Case, Customer, Interaction
 from crm.phones import format_phone, try_normalize_phone
 from crm.selectors import customers_by_phone
 
+from .. import signals
 from ..models import Call, CallEvent, InboundNumber, IvrNode, Queue, Recording, SmsMessage
 from . import rows
 from .selectors import inbound_line
@@ -247,8 +248,10 @@ def call_status_update(*, call: Call | None, params: Mapping[str, str]) -> bool:
         call.duration_seconds = int(duration) if duration.isdigit() else None
         fields += ["state", "ended_at", "duration_seconds"]
     call.save(update_fields=fields)
-    if status in TERMINAL_STATUSES and call.customer_id:
-        _call_to_timeline(call)
+    if status in TERMINAL_STATUSES:
+        if call.customer_id:
+            _call_to_timeline(call)
+        signals.call_ended.send(Call, call=call)
     return True
 
 

@@ -190,6 +190,17 @@ def test_hold_and_mute_act_on_the_conference(simulator, in_a_call):
     assert (entry.on_hold, entry.agent_muted) == (False, True)
 
 
+def test_hold_is_logged_for_the_handle_time(simulator, in_a_call):
+    alex, entry, _sim_call = in_a_call
+    controls.call_hold(agent=alex, on=True)
+    controls.call_hold(agent=alex, on=True)  # a second click opens no second stretch
+    (held,) = entry.holds.all()
+    assert held.ended_at is None
+    controls.call_hold(agent=alex, on=False)
+    held.refresh_from_db()
+    assert held.ended_at is not None and held.ended_at >= held.started_at
+
+
 def test_cold_transfer_to_a_number(simulator, in_a_call):
     alex, _entry, sim_call = in_a_call
     simulator.set_party("+12125550123", CalledParty(answer="human", talk_seconds=30))

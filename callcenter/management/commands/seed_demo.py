@@ -14,6 +14,7 @@ from callcenter import roles
 from campaigns import demo as campaigns_demo
 from crm import demo as crm_demo
 from qa import demo as qa_demo
+from reports import demo as reports_demo
 from telephony import demo as telephony_demo
 
 
@@ -37,6 +38,7 @@ class Command(BaseCommand):
         telephony_demo.seed_recording([line, always_open], supervisor=users.get("supervisor"))
         campaign = campaigns_demo.seed()
         qa_demo.seed_rules()
+        history = reports_demo.seed()
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new customers)."))
         self.stdout.write(
             f"Support line: {line.number} ({line.name}, office hours: 08:00-20:00 Monday to "
@@ -52,6 +54,9 @@ class Command(BaseCommand):
             "against the automated-QA rules (admin) and reviewed at /qa/auto/."
         )
         self.stdout.write(f"Campaign: {campaign.name}, supervised at /campaigns/{campaign.pk}/.")
+        self.stdout.write(
+            f"Reports at /reports/: two weeks of demo history ({history} calls added now)."
+        )
         self.stdout.write(f"Logins (password for all: {crm_demo.DEMO_PASSWORD}):")
         for username, *_names, role in crm_demo.DEMO_USERS:
             self.stdout.write(f"  {role:<11} {username}")

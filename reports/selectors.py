@@ -1,0 +1,503 @@
+"""Report figures, read from the interval facts: the same functions serve the pages, the
+API and the exports, so they never disagree.
+
+Each KPI's definition (DOMAIN §5) is in KPI_DEFINITIONS and is shown beside its figure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from operator import itemgetter
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db import connection
+
+from telephony.models import AgentProfile, Queue, QueueEntry, Team
+
+from . import counting
+from .models import AgentInterval, QueueInterval
+from .periods import center_zone, period_of
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Figure:
+    label: str
+    definition: str
+    unit: str = ""  # "%", "s" or "" (a count)
+
+
+KPI_DEFINITIONS: dict[str, Figure] = {
+    "offered": Figure("Offered", "Calls that entered the queue; a callback request counts once."),
+    "answered": Figure("Answered", "Offered calls an agent answered."),
+    "abandoned": Figure(
+        "Abandoned",
+        "Callers who hung up while waiting, after the short-abandon threshold.",
+    ),
+    "short_abandoned": Figure(
+        "Short abandons",
+        "Callers who left within the short-abandon threshold; left out of service level "
+        "and abandonment.",
+    ),
+    "service_level": Figure(
+        "Service level",
+        "Answered within the queue's threshold ÷ (offered - short abandons).",
+        "%",
+    ),
+    "abandonment_rate": Figure(
+        "Abandonment", "Abandoned (after the short threshold) ÷ (offered - short abandons).", "%"
+    ),
+    "asa": Figure("ASA", "Average speed of answer: Σ(answer - enqueue) ÷ answered.", "s"),
+    "average_wait": Figure(
+        "Average wait", "Σ wait until answered or gone ÷ calls that stopped waiting.", "s"
+    ),
+    "longest_wait": Figure("Longest wait", "The longest a caller waited.", "s"),
+    "average_abandon_time": Figure(
+        "Average abandon time", "Σ wait of abandoned calls ÷ abandoned.", "s"
+    ),
+    "handled": Figure("Handled", "Answered calls whose conversation is over."),
+    "aht": Figure("AHT", "Average handle time: Σ(talk + hold + wrap-up) ÷ handled.", "s"),
+    "average_talk": Figure("Talk", "Σ talk (without hold) ÷ handled.", "s"),
+    "average_hold": Figure("Hold", "Σ hold ÷ handled.", "s"),
+    "average_wrap_up": Figure("Wrap-up", "Σ wrap-up ÷ handled.", "s"),
+    "transfers": Figure(
+        "Transfers",
+        "Conversations handed to a colleague or another queue, each counted once.",
+    ),
+    "callbacks_requested": Figure(
+        "Callbacks requested", "Callback requests (press 1 while waiting, or set at wrap-up)."
+    ),
+    "callbacks_completed": Figure("Callbacks completed", "Callback requests an agent answered."),
+    "voicemails": Figure("Voicemails", "Callers sent to voicemail after the queue's maximum wait."),
+    "logged_in": Figure("Logged in", "Time in any state but offline.", "s"),
+    "available": Figure("Available", "Time available and idle.", "s"),
+    "ringing": Figure("Ringing", "Time being offered a call.", "s"),
+    "on_call": Figure("On call", "Time in conversations (talk and hold).", "s"),
+    "wrap_up_time": Figure("Wrap-up time", "Time in after-call work.", "s"),
+    "not_ready": Figure("Not ready", "Time not ready, for any reason.", "s"),
+    **{
+        f"not_ready_{reason}": Figure(
+            f"Not ready: {label.lower()}", f"Time not ready: {label.lower()}.", "s"
+        )
+        for reason, label in AgentProfile.Reason.choices
+    },
+    "occupancy": Figure(
+        "Occupancy",
+        "(talk + hold + wrap-up) ÷ (talk + hold + wrap-up + available idle), in state time.",
+        "%",
+    ),
+    "utilization": Figure("Utilization", "Handle time (on call + wrap-up) ÷ logged-in time.", "%"),
+    "missed_offers": Figure("Missed offers", "Offers that rang out or were rejected."),
+    "dialed": Figure("Dialed", "Attempts placed."),
+    "live_answers": Figure("Live answers", "Attempts a person answered (not a machine or fax)."),
+    "contact_rate": Figure("Contact rate", "Live answers ÷ dialed.", "%"),
+    "abandoned_calls": Figure(
+        "Abandoned", "Live answers no agent took within 2 s (they hear the safe-harbor message)."
+    ),
+    "abandonment_day": Figure(
+        "Abandonment (period)", "Abandoned ÷ live answers, this period.", "%"
+    ),
+    "abandonment_30d": Figure(
+        "Abandonment (30 days)",
+        "Abandoned ÷ live answers over the 30 days to the period's end (the legal figure).",
+        "%",
+    ),
+    "conversions": Figure("Conversions", "Attempts whose disposition counts as a conversion."),
+    "conversion_rate": Figure("Conversion rate", "Conversions ÷ live answers.", "%"),
+    "attempts_per_lead": Figure("Attempts per lead", "Dialed ÷ leads dialed in the period."),
+    "leads_left": Figure("Leads left", "Leads still to call, today (no history is kept)."),
+    "abandonment_target": Figure(
+        "Target", "The campaign's abandonment ceiling (3% at most, by law).", "%"
+    ),
+    "abandonment_ok": Figure("Within target", "The 30-day abandonment is at or under target."),
+    "outside_hours": Figure(
+        "Outside permitted hours",
+        "Attempts placed when the lead's calling window was closed (must be zero).",
+    ),
+    "dnc_blocks": Figure("Do-Not-Call blocks", "Attempts stopped because the number is on a list."),
+    "hours_blocks": Figure(
+        "Calling-hours blocks", "Attempts stopped at dial time by the calling window."
+    ),
+    "agent_cost": Figure("Agent cost", "Logged-in hours x the team's hourly cost."),
+    "telephony_cost": Figure(
+        "Telephony cost", "Started minutes of the calls handled x the price of their direction."
+    ),
+    "contacts": Figure("Contacts", "Calls the team's agents handled."),
+    "cost_per_contact": Figure(
+        "Cost per contact", "(agent cost + telephony cost) ÷ contacts handled."
+    ),
+    "safe_harbor_played": Figure(
+        "Safe-harbor messages", "Abandoned live answers, each of which heard the message."
+    ),
+}
+
+QUEUE_FIGURES = [
+    "offered",
+    "answered",
+    "abandoned",
+    "short_abandoned",
+    "service_level",
+    "abandonment_rate",
+    "asa",
+    "average_wait",
+    "longest_wait",
+    "average_abandon_time",
+    *(_HANDLING := ["handled", "aht", "average_talk", "average_hold", "average_wrap_up"]),
+    "transfers",
+    "callbacks_requested",
+    "callbacks_completed",
+    "voicemails",
+]
+AGENT_FIGURES = [
+    "logged_in",
+    "available",
+    "ringing",
+    "on_call",
+    "wrap_up_time",
+    "not_ready",
+    *(f"not_ready_{reason}" for reason in AgentProfile.Reason.values),
+    "occupancy",
+    "utilization",
+    *_HANDLING,
+    "transfers",
+    "missed_offers",
+]
+
+_QUEUE_SUMS = [
+    "offered",
+    "answered",
+    "answered_in_threshold",
+    "abandoned",
+    "short_abandoned",
+    "answer_wait_seconds",
+    "wait_seconds",
+    "waits",
+    "abandon_wait_seconds",
+    "handled",
+    "talk_seconds",
+    "hold_seconds",
+    "wrap_up_seconds",
+    "transfers",
+    "callbacks_requested",
+    "callbacks_completed",
+    "voicemails",
+]
+_AGENT_SUMS = [
+    "available_seconds",
+    "ringing_seconds",
+    "on_call_seconds",
+    "wrap_up_state_seconds",
+    "not_ready_seconds",
+    *(f"{reason}_seconds" for reason in AgentProfile.Reason.values),
+    "handled",
+    "talk_seconds",
+    "hold_seconds",
+    "wrap_up_seconds",
+    "transfers",
+    "missed_offers",
+]
+
+
+def _ratio(part: float, whole: float, scale: float = 1.0) -> float | None:
+    """part ÷ whole, rounded for display; None (shown as —) when nothing to divide by."""
+    return round(part * scale / whole, 2) if whole else None
+
+
+def _handling_figures(sums: Row) -> Row:
+    handled = sums["handled"]
+    talk, hold, wrap = sums["talk_seconds"], sums["hold_seconds"], sums["wrap_up_seconds"]
+    return {
+        "handled": handled,
+        "aht": _ratio(talk + hold + wrap, handled),
+        "average_talk": _ratio(talk, handled),
+        "average_hold": _ratio(hold, handled),
+        "average_wrap_up": _ratio(wrap, handled),
+        "transfers": sums["transfers"],
+    }
+
+
+def _same(value: float) -> float:
+    return value
+
+
+def _per_handled(*parts: float) -> float | None:
+    return _ratio(sum(parts[:-1]), parts[-1])
+
+
+# Each queue figure as (the summed fact columns it reads, how): DOMAIN §5's formulas.
+QUEUE_FORMULAS: dict[str, tuple[tuple[str, ...], Callable[..., float | None]]] = {
+    **{
+        name: ((name,), _same)
+        for name in (
+            "offered",
+            "answered",
+            "abandoned",
+            "short_abandoned",
+            "handled",
+            "transfers",
+            "callbacks_requested",
+            "callbacks_completed",
+            "voicemails",
+        )
+    },
+    "service_level": (
+        ("answered_in_threshold", "offered", "short_abandoned"),
+        lambda within, offered, short: _ratio(within, offered - short, 100),
+    ),
+    "abandonment_rate": (
+        ("abandoned", "offered", "short_abandoned"),
+        lambda abandoned, offered, short: _ratio(abandoned, offered - short, 100),
+    ),
+    "asa": (("answer_wait_seconds", "answered"), _ratio),
+    "average_wait": (("wait_seconds", "waits"), _ratio),
+    "longest_wait": (("longest_wait_seconds",), lambda longest: round(longest, 2)),
+    "average_abandon_time": (("abandon_wait_seconds", "abandoned"), _ratio),
+    "aht": (("talk_seconds", "hold_seconds", "wrap_up_seconds", "handled"), _per_handled),
+    "average_talk": (("talk_seconds", "handled"), _ratio),
+    "average_hold": (("hold_seconds", "handled"), _ratio),
+    "average_wrap_up": (("wrap_up_seconds", "handled"), _ratio),
+}
+
+
+def agent_figures(sums: Row) -> Row:
+    """The agent KPIs of summed interval facts."""
+    available, on_call = sums["available_seconds"], sums["on_call_seconds"]
+    wrap_state = sums["wrap_up_state_seconds"]
+    logged_in = available + sums["ringing_seconds"] + on_call + wrap_state
+    logged_in += sums["not_ready_seconds"]
+    return {
+        "logged_in": round(logged_in, 2),
+        "available": round(available, 2),
+        "ringing": round(sums["ringing_seconds"], 2),
+        "on_call": round(on_call, 2),
+        "wrap_up_time": round(wrap_state, 2),
+        "not_ready": round(sums["not_ready_seconds"], 2),
+        **{
+            f"not_ready_{reason}": round(sums[f"{reason}_seconds"], 2)
+            for reason in AgentProfile.Reason.values
+        },
+        "occupancy": _ratio(on_call + wrap_state, on_call + wrap_state + available, 100),
+        "utilization": _ratio(on_call + wrap_state, logged_in, 100),
+        **_handling_figures(sums),
+        "missed_offers": sums["missed_offers"],
+    }
+
+
+def _epoch(column: str) -> str:
+    """SQL for a timestamp column as whole seconds since 1970 (cheaper to load than a
+    datetime: a month of 15-minute rows is tens of thousands of them)."""
+    if connection.vendor == "sqlite":
+        return f"CAST(strftime('%%s', {column}) AS integer)"
+    return f"CAST(EXTRACT(EPOCH FROM {column}) AS bigint)"
+
+
+def _fact_rows(
+    table: str,
+    owner: str,
+    columns: list[str],
+    start: datetime,
+    end: datetime,
+    owners: list[int] | None,
+) -> list[tuple]:
+    """(interval start in epoch seconds, owner_id, *columns) of the facts in range, in
+    time then owner order; one indexed scan."""
+    # Table and column names are ours, never input; every value is a parameter.
+    sql = (
+        f"SELECT {_epoch('interval_start')}, {owner}_id, {', '.join(columns)}"  # noqa: S608
+        f" FROM {table} WHERE interval_start >= %s AND interval_start < %s"
+    )
+    adapt = connection.ops.adapt_datetimefield_value
+    params: list[Any] = [adapt(start), adapt(end)]
+    if owners is not None:
+        sql += f" AND {owner}_id IN ({', '.join(['%s'] * len(owners))})" if owners else " AND 1 = 0"
+        params += owners
+    sql += f" ORDER BY interval_start, {owner}_id"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+Slot = tuple[str, str, int]  # (period start as ISO text in UTC, period label, owner)
+
+
+def _periods(
+    rows: list[tuple], interval: str, sums: int, maxima: int
+) -> Iterable[tuple[Slot, Sequence[float]]]:
+    """Facts summed by (period, owner), in period then owner order; the `maxima` columns
+    after the first `sums` take the max."""
+    zone = center_zone()
+    labels: dict[int, tuple[str, str]] = {}
+
+    def slot(epoch: int, owner: int) -> Slot:
+        named = labels.get(epoch)
+        if named is None:
+            label, key = period_of(datetime.fromtimestamp(epoch, UTC), interval, zone)
+            named = labels[epoch] = (key.isoformat(), label)
+        return (named[0], named[1], owner)
+
+    if interval == "15m":  # each fact is its own period, and comes in order
+        return ((slot(row[0], row[1]), row[2:]) for row in rows)
+    totals: dict[Slot, list[float]] = {}
+    for row in rows:
+        key = slot(row[0], row[1])
+        values = totals.get(key)
+        if values is None:
+            totals[key] = list(row[2:])
+            continue
+        for index in range(sums):
+            values[index] += row[2 + index]
+        for index in range(sums, sums + maxima):
+            values[index] = max(values[index], row[2 + index])
+    return sorted(totals.items(), key=lambda item: (item[0][0], item[0][2]))
+
+
+def queue_kpis(
+    *,
+    start: datetime,
+    end: datetime,
+    interval: str,
+    queue_ids: list[int] | None = None,
+    figures: Iterable[str] = QUEUE_FIGURES,
+) -> list[Row]:
+    """Queue KPIs (all, or those named) per period and queue over [start, end), periods
+    in the center's zone."""
+    figures = list(figures)
+    needed = {column for name in figures for column in QUEUE_FORMULAS[name][0]}
+    sums = [column for column in _QUEUE_SUMS if column in needed]
+    maxima = ["longest_wait_seconds"] if "longest_wait_seconds" in needed else []
+    columns = sums + maxima
+    rows = _fact_rows(QueueInterval._meta.db_table, "queue", columns, start, end, queue_ids)
+    names = dict(Queue.objects.values_list("id", "name"))
+    # Each figure reads its columns by position: a month of 15-minute rows is 60,000 of them.
+    formulas = [
+        (
+            name,
+            how,
+            itemgetter(*(columns.index(c) for c in reads)) if len(reads) > 1 else None,
+            columns.index(reads[0]),
+        )
+        for name, (reads, how) in ((name, QUEUE_FORMULAS[name]) for name in figures)
+    ]
+    result = []
+    for (key, label, queue_id), values in _periods(rows, interval, len(sums), len(maxima)):
+        row: Row = {"period": label, "period_start": key, "queue": queue_id}
+        row["queue_name"] = names.get(queue_id, "")
+        for name, how, several, first in formulas:
+            row[name] = how(*several(values)) if several else how(values[first])
+        result.append(row)
+    return result
+
+
+def agent_kpis(
+    *, start: datetime, end: datetime, interval: str, agent_ids: list[int] | None = None
+) -> list[Row]:
+    """Agent KPIs per period and agent over [start, end), periods in the center's zone."""
+    rows = _fact_rows(AgentInterval._meta.db_table, "agent", _AGENT_SUMS, start, end, agent_ids)
+    names = {
+        agent.pk: str(agent)
+        for agent in AgentProfile.objects.select_related("user").filter(
+            pk__in={row[1] for row in rows}
+        )
+    }
+    result = []
+    for (key, label, agent_id), values in _periods(rows, interval, len(_AGENT_SUMS), 0):
+        sums = dict(zip(_AGENT_SUMS, values, strict=True))
+        result.append(
+            {
+                "period": label,
+                "period_start": key,
+                "agent": agent_id,
+                "agent_name": names.get(agent_id, ""),
+                **agent_figures(sums),
+            }
+        )
+    return result
+
+
+# --- Who sees what -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The queues and agents whose figures a user may see (None: all)."""
+
+    queue_ids: list[int] | None
+    agent_ids: list[int] | None
+    campaign_ids: list[int] | None = None
+    team_ids: list[int] | None = None
+
+    def narrow(self, owner_ids: list[int] | None, allowed: list[int] | None) -> list[int] | None:
+        if allowed is None:
+            return owner_ids
+        if owner_ids is None:
+            return allowed
+        return [owner for owner in owner_ids if owner in set(allowed)]
+
+
+def report_scope(user: User | AnonymousUser) -> Scope | None:
+    """Managers see everything; supervisors their teams' agents and queues; agents their
+    own figures; anyone else nothing (None)."""
+    if isinstance(user, AnonymousUser):
+        return None
+    if user.has_perm("reports.view_all_reports"):
+        return Scope(queue_ids=None, agent_ids=None)
+    if user.has_perm("reports.view_team_reports"):
+        teams = Team.objects.filter(supervisors=user.pk)
+        return Scope(
+            campaign_ids=None if user.has_perm("campaigns.view_callattempt") else [],
+            team_ids=sorted(teams.values_list("pk", flat=True)),
+            queue_ids=sorted(
+                set(Queue.objects.filter(teams__in=teams).values_list("pk", flat=True))
+            ),
+            agent_ids=sorted(
+                set(AgentProfile.objects.filter(teams__in=teams).values_list("pk", flat=True))
+            ),
+        )
+    own = AgentProfile.objects.filter(user=user).values_list("pk", flat=True).first()
+    if own is not None:
+        return Scope(queue_ids=[], agent_ids=[own], campaign_ids=[], team_ids=[])
+    return None
+
+
+# --- The calls behind a figure --------------------------------------------------------
+
+# Figures a drill-down can list the calls of, and which of a period's entries they are.
+DRILLABLE = (
+    "offered",
+    "answered",
+    "abandoned",
+    "short_abandoned",
+    "handled",
+    "transfers",
+    "callbacks_requested",
+    "callbacks_completed",
+    "voicemails",
+)
+
+
+def figure_entries(
+    *, figure: str, owner: str, owner_id: int, start: datetime, end: datetime
+) -> list[QueueEntry]:
+    """The queue entries counted in `figure` for one queue (or agent) over [start, end),
+    by the rules of the interval facts (reports.counting.entry_counts)."""
+    if owner == "queue":
+        entries = QueueEntry.objects.filter(
+            queue_id=owner_id, waiting_since__gte=start, waiting_since__lt=end
+        )
+    else:
+        entries = QueueEntry.objects.filter(
+            served_by_id=owner_id, connected_at__gte=start, connected_at__lt=end
+        )
+    entries = entries.filter(transferred_from__isnull=True) if owner == "queue" else entries
+    rows = list(entries.values(*counting.ENTRY_FIELDS))
+    handling = counting.entry_handling(rows)
+    counted = {row["id"] for row in rows if figure in counting.entry_counts(row, handling)[0]}
+    return list(
+        QueueEntry.objects.filter(pk__in=counted)
+        .select_related("queue", "call", "customer", "served_by__user")
+        .order_by("waiting_since", "id")[:500]
+    )

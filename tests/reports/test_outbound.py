@@ -1,0 +1,87 @@
+"""Outbound figures per campaign and the compliance report, against hand-worked attempts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from campaigns.models import CallAttempt
+from reports.outbound import campaign_kpis, compliance_kpis
+from telephony.models import Disposition
+from tests.factories import CallAttemptFactory, CampaignFactory, LeadFactory
+
+from .conftest import at
+
+pytestmark = pytest.mark.django_db
+Outcome = CallAttempt.Outcome
+
+
+def attempt(campaign, placed, outcome, *, human=False, abandoned=False, disposition=""):
+    made = CallAttemptFactory.create(
+        lead=LeadFactory.create(campaign=campaign),
+        placed_at=placed,
+        answered_at=placed + timedelta(seconds=8) if human else None,
+        answered_by="human" if human else "",
+        outcome=outcome,
+        is_abandoned=abandoned,
+        disposition=disposition,
+    )
+    CallAttempt.objects.filter(pk=made.pk).update(created_at=placed or at("2026-05-04 15:00:00"))
+    return made
+
+
+@pytest.fixture
+def campaign():
+    Disposition.objects.create(code="sale", label="Sale", is_conversion=True)
+    campaign = CampaignFactory.create(name="Spring")
+    eleven_in_new_york = at("2026-05-04 15:00:00")
+    for n in range(8):
+        attempt(
+            campaign,
+            eleven_in_new_york + timedelta(minutes=n),
+            Outcome.ABANDONED if n == 0 else Outcome.COMPLETED,
+            human=True,
+            abandoned=n == 0,
+            disposition="sale" if n in (1, 2) else "",
+        )
+    for n in range(2):
+        attempt(campaign, eleven_in_new_york + timedelta(minutes=20 + n), Outcome.NO_ANSWER)
+    attempt(campaign, at("2026-05-05 02:30:00"), Outcome.NO_ANSWER)  # 22:30 in New York
+    attempt(campaign, None, Outcome.SKIPPED_DNC)
+    return campaign
+
+
+def test_campaign_figures_per_day(campaign):
+    first, second = campaign_kpis(
+        start=at("2026-05-04 00:00:00"), end=at("2026-05-06 00:00:00"), interval="day"
+    )
+    assert (first["period"], first["dialed"], first["live_answers"]) == ("2026-05-04", 10, 8)
+    assert (first["contact_rate"], first["abandoned_calls"]) == (80.0, 1)
+    assert (first["abandonment_day"], first["abandonment_30d"]) == (12.5, 12.5)
+    assert (first["conversions"], first["conversion_rate"]) == (2, 25.0)
+    assert first["attempts_per_lead"] == 1.0
+    # The next day has no live answer of its own; the 30 days behind it still do.
+    assert (second["dialed"], second["abandonment_day"], second["abandonment_30d"]) == (
+        1,
+        None,
+        12.5,
+    )
+
+
+def test_compliance_report(campaign):
+    first, second = compliance_kpis(
+        start=at("2026-05-04 00:00:00"), end=at("2026-05-06 00:00:00"), interval="day"
+    )
+    assert (first["abandonment_30d"], first["abandonment_ok"]) == (12.5, "NO")
+    assert (first["outside_hours"], first["dnc_blocks"], first["safe_harbor_played"]) == (0, 1, 1)
+    assert second["outside_hours"] == 1  # rung at 22:30 where the lead lives
+
+
+def test_the_campaign_report_through_the_api(api_as, manager, campaign):
+    response = api_as(manager).get(
+        "/api/reports/compliance/",
+        {"from": "2026-05-04", "to": "2026-05-05", "campaign": campaign.pk},
+    )
+    assert response.status_code == 200
+    assert [row["outside_hours"] for row in response.json()["rows"]] == [0, 1]
