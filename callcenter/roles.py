@@ -77,6 +77,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "telephony.change_agentprofile",
         *_CAMPAIGN_SUPERVISE,
         *_LISTEN_TEAM,
+        "floor.view_wallboard",
     ],
     QA_ANALYST: [*_CRM_READ, *_CALL_RECORDS, *_LISTEN_ANY],
     MANAGER: [
@@ -84,6 +85,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "telephony.*",
         "campaigns.*",
         "qa.*",
+        "floor.*",
         "auth.view_user",
         "auth.add_user",
         "auth.change_user",

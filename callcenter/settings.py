@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "telephony",
     "campaigns",
     "qa",
+    "floor",
 ]
 
 MIDDLEWARE = [

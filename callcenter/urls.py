@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from campaigns import api as campaigns_api
 from crm import api as crm_api
+from floor import api as floor_api
 from qa import api as qa_api
 from telephony import api as telephony_api
 
@@ -32,6 +33,8 @@ urlpatterns = [
     path("api/auth/token/", views.ApiTokenView.as_view(), name="api_token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", views.ApiDocsView.as_view(url_name="api_schema"), name="api_docs"),
+    path("api/realtime/queues/", floor_api.RealtimeQueuesView.as_view(), name="realtime_queues"),
+    path("api/realtime/agents/", floor_api.RealtimeAgentsView.as_view(), name="realtime_agents"),
     path("api/", include(router.urls)),
     path("campaigns/voice/", include("campaigns.dialer.urls")),
     path("campaigns/", include("campaigns.urls")),
