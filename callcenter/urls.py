@@ -40,6 +40,7 @@ urlpatterns = [
     path("campaigns/", include("campaigns.urls")),
     path("telephony/", include("telephony.urls")),
     path("qa/", include("qa.urls")),
+    path("floor/", include("floor.urls")),
     path("", include("crm.urls")),
 ]
 

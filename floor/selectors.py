@@ -395,3 +395,47 @@ def campaign_figures(*, campaigns: QuerySet[Campaign]) -> list[dict[str, Any]]:
         | campaign_counters(campaign=campaign)
         for campaign in campaigns.order_by("name")
     ]
+
+
+# --- The wallboard's snapshot ----------------------------------------------------------------
+
+# How the agents' table may be sorted: a column's name and its key.
+AGENT_SORTS = {
+    "name": lambda a: a.name.lower(),
+    "state": lambda a: (a.state, a.state_since),
+    "time": lambda a: a.state_since,
+    "handled": lambda a: -a.handled_today,
+    "aht": lambda a: -(a.aht_seconds or 0),
+    "occupancy": lambda a: -(a.occupancy or 0.0),
+}
+
+
+@dataclass
+class Snapshot:
+    now: datetime
+    queues: list[QueueLive]
+    agents: list[AgentLive]
+    campaigns: list[dict[str, Any]]
+
+
+def floor_snapshot(
+    *,
+    user: User | AnonymousUser,
+    team: int | None = None,
+    queue: int | None = None,
+    state: str | None = None,
+    sort: str = "name",
+) -> Snapshot:
+    """Everything the wallboard shows `user`, now: their queues, their agents (filtered and
+    sorted as asked), and the outbound campaigns."""
+    now = timezone.now()
+    agents = agent_figures(
+        agents=agents_on_floor(user=user, team=team, queue=queue, state=state), now=now
+    )
+    agents.sort(key=AGENT_SORTS.get(sort, AGENT_SORTS["name"]))
+    return Snapshot(
+        now=now,
+        queues=queue_figures(queues=floor_queues(user=user), now=now),
+        agents=agents,
+        campaigns=campaign_figures(campaigns=floor_campaigns(user=user)),
+    )
