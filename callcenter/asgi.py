@@ -14,7 +14,10 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from crm.routing import websocket_urlpatterns as crm_websockets  # noqa: E402
+from floor.routing import websocket_urlpatterns as floor_websockets  # noqa: E402
 from telephony.routing import websocket_urlpatterns as telephony_websockets  # noqa: E402
+
+websockets = [*crm_websockets, *telephony_websockets, *floor_websockets]
 
 application = ProtocolTypeRouter(
     {
@@ -22,7 +25,7 @@ application = ProtocolTypeRouter(
         "websocket": AllowedHostsOriginValidator(
             # The channels stubs want a URLPattern subtype of their own that path() never
             # returns, though URLRouter takes what path() gives.
-            AuthMiddlewareStack(URLRouter([*crm_websockets, *telephony_websockets]))  # type: ignore[list-item]
+            AuthMiddlewareStack(URLRouter(websockets))  # type: ignore[arg-type]
         ),
     }
 )

@@ -46,6 +46,11 @@ class _NoticeSender:
         self._draining = False
         self._handled = 0  # notices the drain is done with, sent or not
         self._abandoned = False
+        # Notices sent at most once per window (`every`): when each last went, and those
+        # held back until their window ends.
+        self._windows: dict[tuple[str, str], float] = {}
+        self._last_sent: dict[tuple[str, str], float] = {}
+        self._held: set[tuple[str, str]] = set()
 
     def _running_loop(self) -> asyncio.AbstractEventLoop:
         # A forked worker (Celery's prefork pool) inherits no running thread: start anew.
@@ -58,6 +63,8 @@ class _NoticeSender:
             self._pending.clear()
             self._draining = False
             self._abandoned = False
+            self._last_sent.clear()
+            self._held.clear()
             # A command that ends right after its writes (seed_demo) still has notices to
             # send: let them go before the interpreter closes the thread pools a channel
             # layer may write through. Plain atexit would run after that. These hooks run
@@ -70,11 +77,11 @@ class _NoticeSender:
         if self._pid != os.getpid():  # a forked child that never sent one
             return
         with self._lock:
-            while self._draining:
+            while self._draining or self._held:
                 handled = self._handled
 
                 def moved_on(handled: int = handled) -> bool:
-                    return not self._draining or self._handled != handled
+                    return not (self._draining or self._held) or self._handled != handled
 
                 if not self._progress.wait_for(moved_on, timeout=self.FLUSH_SECONDS):
                     # The thread pools close next: what is left would only fail, one
@@ -83,14 +90,39 @@ class _NoticeSender:
                     logger.warning("Live notices pending at exit were not sent")
                     return
 
-    def send(self, group: str, event: str) -> None:
+    def send(self, group: str, event: str, every: float = 0.0) -> None:
         with self._lock:
             loop = self._running_loop()
+            if every:
+                self._windows[(group, event)] = every
             self._pending[(group, event)] = None
             if self._draining:
                 return  # the running drain takes it
             self._draining = True
         loop.call_soon_threadsafe(lambda: loop.create_task(self._drain()))
+
+    def _held_back(self, key: tuple[str, str], loop: asyncio.AbstractEventLoop) -> bool:
+        """Whether `key` went out less than its window ago: then it goes once the window
+        ends, however many more come meanwhile (lock held)."""
+        window = self._windows.get(key)
+        if window is None:
+            return False
+        wait = self._last_sent.get(key, -window) + window - loop.time()
+        if wait <= 0:
+            return False
+        if key not in self._held:
+            self._held.add(key)
+            loop.call_later(wait, self._release, key, loop)
+        return True
+
+    def _release(self, key: tuple[str, str], loop: asyncio.AbstractEventLoop) -> None:
+        with self._lock:
+            self._held.discard(key)
+            self._pending[key] = None
+            if self._draining:
+                return
+            self._draining = True
+        loop.create_task(self._drain())
 
     async def _drain(self) -> None:
         layer = get_channel_layer()
@@ -103,8 +135,12 @@ class _NoticeSender:
                     self._draining = False
                     self._progress.notify_all()
                     return
-                batch = list(self._pending)
+                loop = asyncio.get_running_loop()
+                batch = [key for key in self._pending if not self._held_back(key, loop)]
                 self._pending.clear()
+                for key in batch:
+                    if key in self._windows:
+                        self._last_sent[key] = loop.time()
             for group, event in batch:
                 if self._abandoned:
                     break
@@ -120,9 +156,11 @@ class _NoticeSender:
 _sender = _NoticeSender()
 
 
-def notify(group: str, event: str) -> None:
-    """Send `event` to the pages in `group` once the current transaction commits."""
-    transaction.on_commit(lambda: _sender.send(group, event))
+def notify(group: str, event: str, *, every: float = 0.0) -> None:
+    """Send `event` to the pages in `group` once the current transaction commits; with
+    `every`, at most once per that many seconds (the first at once, the last of a burst
+    when its window ends), so a burst of changes is one re-fetch per page, never a flood."""
+    transaction.on_commit(lambda: _sender.send(group, event, every))
 
 
 class NoticeConsumer(AsyncJsonWebsocketConsumer):

@@ -87,6 +87,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_LISTEN_TEAM,
         *_AUTO_QA,
         *_REPORTS_TEAM,
+        "floor.view_wallboard",
     ],
     QA_ANALYST: [*_CRM_READ, *_CALL_RECORDS, *_LISTEN_ANY, *_AUTO_QA, *_AUTO_QA_RULES],
     MANAGER: [
@@ -95,6 +96,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "campaigns.*",
         "qa.*",
         "reports.*",
+        "floor.*",
         "auth.view_user",
         "auth.add_user",
         "auth.change_user",

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "campaigns",
     "qa",
     "reports",
+    "floor",
 ]
 
 MIDDLEWARE = [

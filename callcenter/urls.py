@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from campaigns import api as campaigns_api
 from crm import api as crm_api
+from floor import api as floor_api
 from qa import api as qa_api
 from reports import api as reports_api
 from telephony import api as telephony_api
@@ -35,12 +36,15 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", views.ApiDocsView.as_view(url_name="api_schema"), name="api_docs"),
     path("api/reports/<slug:report>/", reports_api.ReportView.as_view(), name="api_report"),
+    path("api/realtime/queues/", floor_api.RealtimeQueuesView.as_view(), name="realtime_queues"),
+    path("api/realtime/agents/", floor_api.RealtimeAgentsView.as_view(), name="realtime_agents"),
     path("api/", include(router.urls)),
     path("campaigns/voice/", include("campaigns.dialer.urls")),
     path("campaigns/", include("campaigns.urls")),
     path("telephony/", include("telephony.urls")),
     path("qa/", include("qa.urls")),
     path("reports/", include("reports.urls")),
+    path("floor/", include("floor.urls")),
     path("", include("crm.urls")),
 ]
 

@@ -5,6 +5,8 @@ Writes go through telephony.services; the IVR's behaviour is in telephony.ivr.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -86,13 +88,15 @@ class Team(models.Model):
         settings.AUTH_USER_MODEL,
         blank=True,
         related_name="supervised_teams",
-        help_text="They may listen to the recordings of this team's calls.",
+        help_text="They may listen to the recordings of this team's calls, and see the "
+        "team's agents and queues on the wallboard.",
     )
-    queues: models.ManyToManyField = models.ManyToManyField(
+    queues: models.ManyToManyField[Queue, Any] = models.ManyToManyField(
         "Queue",
         blank=True,
         related_name="teams",
-        help_text="The queues this team serves: its supervisors see their reports.",
+        help_text="The queues this team serves: its supervisors see them on the wallboard and "
+        "in their reports.",
     )
 
     class Meta:
@@ -211,6 +215,12 @@ class Queue(models.Model):
     service_level_percent = models.PositiveSmallIntegerField(
         default=80, validators=[MaxValueValidator(100)]
     )
+    # The wallboard's colours: green at or above the target, amber down to this, red below.
+    service_level_warning_percent = models.PositiveSmallIntegerField(
+        default=70,
+        validators=[MaxValueValidator(100)],
+        help_text="Service level shown amber down to this, red below (green at the target).",
+    )
     widen_after_seconds = models.PositiveIntegerField(
         null=True, blank=True, help_text="After this wait, agents with the overflow skills qualify."
     )
@@ -257,6 +267,12 @@ class Queue(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if self.service_level_warning_percent > self.service_level_percent:
+            raise ValidationError(
+                {"service_level_warning_percent": "The amber threshold must not exceed the target."}
+            )
 
     def qualified_agents(self) -> models.QuerySet[AgentProfile]:
         """Agents who hold every skill the queue requires, each at its minimum level (the

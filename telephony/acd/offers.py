@@ -22,7 +22,7 @@ from .. import gateway, twiml
 from ..calls import recording
 from ..calls import services as calls
 from ..models import AgentProfile, Call, HoldPeriod, QueueEntry, RecordingDecision
-from .presence import State, desk_group, record_move
+from .presence import State, desk_group, floor_changed, record_move
 from .wakeups import schedule_routing
 
 logger = logging.getLogger(__name__)
@@ -200,6 +200,7 @@ def _end_entry(entry_id: int, *, if_in: tuple[str, ...], status: str) -> AgentPr
     agent = AgentProfile.objects.select_for_update().filter(current_entry=entry).first()
     entry.status, entry.ended_at = status, timezone.now()
     entry.save(update_fields=["status", "ended_at"])
+    floor_changed()
     if agent is not None:
         agent.current_entry = None
         record_move(agent, State.AVAILABLE)
@@ -265,6 +266,7 @@ def set_hold(entry: QueueEntry, on: bool) -> None:
         HoldPeriod.objects.get_or_create(entry=entry, ended_at=None, defaults={"started_at": now})
     else:
         HoldPeriod.objects.filter(entry=entry, ended_at=None).update(ended_at=now)
+    floor_changed()
 
 
 def hand_over(entry: QueueEntry, *, to_leg: str = "") -> None:

@@ -41,6 +41,17 @@ def desk_group(agent_id: int) -> str:
     return f"agent-{agent_id}-desk"
 
 
+# The pages that watch the whole floor (a wallboard) join this group; a burst of changes
+# reaches them as one notice per window, and they re-fetch what they show.
+FLOOR_GROUP = "acd-floor"
+FLOOR_NOTICE_SECONDS = 0.25
+
+
+def floor_changed() -> None:
+    """Tell the pages watching the floor that a queue or an agent changed (after commit)."""
+    live.notify(FLOOR_GROUP, "floor-changed", every=FLOOR_NOTICE_SECONDS)
+
+
 # The presence log and the pairing are written as plain SQL: building these statements
 # through the ORM cost the router more CPU than choosing the pairing did.
 _LOG_MOVE = (
@@ -81,6 +92,7 @@ def record_move(
     the router writes its offer that way, in the same round trip)."""
     now = at or timezone.now()
     live.notify(desk_group(agent.pk), "desk-changed")
+    floor_changed()
     at_value = connection.ops.adapt_datetimefield_value(now)
     _execute(
         _LOG_MOVE + with_writes,

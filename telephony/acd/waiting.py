@@ -21,6 +21,7 @@ from ..calls import services as calls
 from ..calls.selectors import language_for
 from ..models import Call, Queue, QueueEntry, RecordingPolicy
 from .offers import entry_abandoned, offer_missed, ring_agent
+from .presence import floor_changed
 from .routing import CALLBACK_BONUS, entry_priority, offer_to_agent
 from .selectors import position_and_wait
 from .wakeups import schedule_routing
@@ -49,6 +50,7 @@ def _entry_for(*, call: Call, queue: Queue, priority: int | None) -> QueueEntry:
             if priority is not None
             else entry_priority(queue_priority=queue.priority, tier=tier, is_callback=False),
         )
+        floor_changed()
     schedule_routing()
     return entry
 
@@ -178,6 +180,7 @@ def _become_callback(entry: QueueEntry, number: str, language: str) -> twiml.Doc
     entry.callback_number = number
     entry.priority += CALLBACK_BONUS
     entry.save(update_fields=["kind", "callback_number", "priority"])
+    floor_changed()
     return twiml.hang_up(
         twiml.document(),
         message="Thank you. We will call you back at the number you are calling from, "
@@ -222,6 +225,7 @@ def _max_wait_reached(entry: QueueEntry, *, language: str) -> twiml.Document:
             is_callback=entry.kind == QueueEntry.Kind.CALLBACK,
         )
         entry.save(update_fields=["queue", "moved_at", "priority"])
+        floor_changed()
         schedule_routing()
         twiml.say(
             response,
@@ -234,6 +238,7 @@ def _max_wait_reached(entry: QueueEntry, *, language: str) -> twiml.Document:
         return _become_callback(entry, number, language)
     entry.status, entry.ended_at = QueueEntry.Status.OVERFLOWED, timezone.now()
     entry.save(update_fields=["status", "ended_at"])
+    floor_changed()
     # Leaving the queue fires its action, which sees the overflowed entry: voicemail.
     return twiml.leave(response)
 

@@ -18,7 +18,7 @@ from crm.phones import try_normalize_phone
 
 from .. import gateway, signals
 from ..models import AgentProfile, Call, Disposition, QueueEntry, SmsMessage
-from .presence import State, agent_set_state, record_move
+from .presence import State, agent_set_state, floor_changed, record_move
 from .wakeups import schedule_routing
 
 logger = logging.getLogger(__name__)
@@ -106,6 +106,7 @@ def wrap_up_submit(
             waiting_since=callback_at,
             not_before=callback_at,
         )
+        floor_changed()
     # A text needs the customer and a number, checked above.
     if sms_text and customer is not None and sms_to:
         from_number = entry.call.to_number if entry.call is not None else ""

@@ -1,0 +1,40 @@
+"""REST API of the floor: the wallboard's snapshots, as the page shows them."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from callcenter.api import requires
+
+from . import selectors
+from .serializers import AgentFilterSerializer, AgentLiveSerializer, QueueLiveSerializer
+
+
+class RealtimeQueuesView(APIView):
+    """Every queue the user sees, with its figures now and today."""
+
+    permission_classes = [requires(selectors.WALLBOARD) | requires(selectors.WHOLE_FLOOR)]
+
+    @extend_schema(responses=QueueLiveSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        queues = selectors.floor_queues(user=request.user)
+        figures = selectors.queue_figures(queues=queues)
+        return Response(QueueLiveSerializer([f.as_dict() for f in figures], many=True).data)
+
+
+class RealtimeAgentsView(APIView):
+    """Every agent the user sees (by team, queue or state), with the call in hand and
+    today's figures."""
+
+    permission_classes = [requires(selectors.WALLBOARD) | requires(selectors.WHOLE_FLOOR)]
+
+    @extend_schema(parameters=[AgentFilterSerializer], responses=AgentLiveSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        filters = AgentFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        agents = selectors.agents_on_floor(user=request.user, **filters.validated_data)
+        figures = selectors.agent_figures(agents=agents)
+        return Response(AgentLiveSerializer([f.as_dict() for f in figures], many=True).data)

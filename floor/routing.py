@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import consumers
+
+websocket_urlpatterns = [
+    # Channels routes consumers with Django's path(), whose stubs accept only views.
+    path("ws/floor/", consumers.WallboardConsumer.as_asgi()),  # type: ignore[arg-type]
+]
