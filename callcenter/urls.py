@@ -22,6 +22,7 @@ router.register("campaigns", campaigns_api.CampaignViewSet, basename="campaign")
 router.register("lead-imports", campaigns_api.LeadImportViewSet, basename="lead-import")
 router.register("dnc", campaigns_api.CampaignDncEntryViewSet, basename="dnc-entry")
 router.register("recordings", qa_api.RecordingViewSet, basename="recording")
+router.register("transcripts", qa_api.TranscriptViewSet, basename="transcript")
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -1,5 +1,5 @@
 """REST API of qa: recordings' metadata (the media itself only through the
-permission-checked, audited stream of the call's page)."""
+permission-checked, audited stream of the call's page) and their transcripts."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from callcenter.http import SignedInApiRequest
 from telephony.models import Recording, RecordingPause
 
 from . import selectors
-from .models import RecordingMedia
+from .models import RecordingMedia, Transcript, Utterance
 
 
 class Listeners(permissions.IsAuthenticated):
@@ -132,3 +132,58 @@ class RecordingViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self) -> QuerySet[Recording]:
         return selectors.recordings_audible_to(self.request.user)
+
+
+class UtteranceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Utterance
+        fields = ["speaker", "start_ms", "end_ms", "text", "confidence"]
+
+
+class TranscriptSerializer(serializers.ModelSerializer):
+    call = serializers.IntegerField(source="recording.call_id", read_only=True)
+    recording_sid = serializers.CharField(source="recording.sid", read_only=True)
+    utterances = UtteranceSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Transcript
+        fields = [
+            "id",
+            "recording",
+            "recording_sid",
+            "call",
+            "state",
+            "backend",
+            "language",
+            "attempts",
+            "reason",
+            "created_at",
+            "completed_at",
+            "utterances",
+        ]
+
+
+class TranscriptFilter(FilterSet):
+    call = django_filters.NumberFilter(field_name="recording__call", label="Call id")
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    completed_after = django_filters.IsoDateTimeFilter(field_name="completed_at", lookup_expr="gte")
+    completed_before = django_filters.IsoDateTimeFilter(field_name="completed_at", lookup_expr="lt")
+
+    class Meta:
+        model = Transcript
+        fields = ["recording", "state", "backend"]
+
+
+class TranscriptViewSet(viewsets.ReadOnlyModelViewSet):
+    """Transcripts of the recordings you may hear (your own calls, your teams', or all),
+    newest first, each with its utterances (speaker, start and end in ms, text)."""
+
+    request: SignedInApiRequest
+    serializer_class = TranscriptSerializer
+    permission_classes = [Listeners]
+    filterset_class = TranscriptFilter
+    ordering_fields = ["created_at", "completed_at"]
+
+    def get_queryset(self) -> QuerySet[Transcript]:
+        return selectors.transcripts_audible_to(self.request.user)
