@@ -13,7 +13,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from qa import services, tasks
-from qa.models import RecordingMedia
+from qa.models import RecordingMedia, Transcript
+from qa.signals import transcript_completed
 from telephony.models import Call, Queue, QueueEntry, Recording, RecordingPolicy
 from tests.telephony.conftest import new_call_sid
 
@@ -74,6 +75,19 @@ def _post(twilio_post, entry, params):
 def test_callbacks_in_any_order_and_twice_keep_one_completed_recording(
     twilio_post, entry, django_capture_on_commit_callbacks
 ):
+    announced: list[int] = []
+
+    def listen(*, transcript: Transcript, **_signal: object) -> None:
+        announced.append(transcript.pk)
+
+    transcript_completed.connect(listen, weak=False)
+    try:
+        _callbacks_in_any_order(twilio_post, entry, django_capture_on_commit_callbacks, announced)
+    finally:
+        transcript_completed.disconnect(listen)
+
+
+def _callbacks_in_any_order(twilio_post, entry, django_capture_on_commit_callbacks, announced):
     fetch = mock.patch(
         "telephony.gateway.recording_media", return_value=(200, _wav(3), "audio/x-wav")
     )
@@ -103,6 +117,10 @@ def test_callbacks_in_any_order_and_twice_keep_one_completed_recording(
         "audio/x-wav",
     )
     assert media.expires_at == recording.started_at + dt.timedelta(days=30)
+    # One transcript, made once (a faint steady level holds no words), announced once.
+    transcript = Transcript.objects.get()
+    assert (transcript.recording, transcript.state, transcript.attempts) == (recording, "done", 1)
+    assert announced == [transcript.pk]
 
 
 def test_a_callback_about_no_call_we_know_is_answered_and_changes_nothing(twilio_post, db):
