@@ -41,6 +41,14 @@ class Line:
         return self.seconds if self.seconds is not None else 0.35 * len(self.text.split())
 
 
+# What simulated agents and callers say unless a test scripts otherwise (demo traffic).
+AGENT_LINES = (
+    Line(1, "Thank you for calling, how can I help you today?"),
+    Line(20, "Is there anything else I can help you with?"),
+)
+CALLER_LINES = (Line(3, "Hi, I have a question about my bill."),)
+
+
 @dataclass(frozen=True)
 class CallerScript:
     """An inbound caller's behaviour.
