@@ -185,6 +185,14 @@ if TWILIO_SIMULATED:
 elif not TWILIO_AUTH_TOKEN:
     raise ImproperlyConfigured("TWILIO_ACCOUNT_SID is set but TWILIO_AUTH_TOKEN is not.")
 # The account's outbound calls per second (Twilio's default is 1): all dialers share it.
+# Who transcribes recordings: Twilio's Voice Intelligence (with the account's service),
+# the simulator's scripted words (embedded default), or pocketsphinx offline ("local").
+TRANSCRIPT_BACKEND = env.str(
+    "TRANSCRIPT_BACKEND", default="simulator" if TWILIO_SIMULATED else "twilio"
+)
+TWILIO_INTELLIGENCE_SERVICE_SID = env.str(
+    "TWILIO_INTELLIGENCE_SERVICE_SID", default="GA" + "5" * 32 if TWILIO_SIMULATED else ""
+)
 TWILIO_CALLS_PER_SECOND = env.float("TWILIO_CALLS_PER_SECOND", default=1.0)
 
 # --- Celery ------------------------------------------------------------------------------
@@ -209,6 +217,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     "lead-import-sweep": {"task": "campaigns.tasks.lead_imports_sweep", "schedule": 60.0},
     # Recording media whose fetch a lost task or a long Twilio outage left pending.
     "recording-media-sweep": {"task": "qa.tasks.recording_media_sweep", "schedule": 300.0},
+    # Transcripts a lost task or a failed backend left undone; Twilio's copies whose
+    # delete failed. Every 5 minutes, as the media sweep.
+    "transcript-sweep": {"task": "qa.tasks.transcript_sweep", "schedule": 300.0},
     # Media past its retention (legal holds keep theirs); hourly is close enough to days.
     "recording-retention": {"task": "qa.tasks.recording_retention_purge", "schedule": 3600.0},
     # Transcripts whose scoring task was lost (a worker died, the broker was down).

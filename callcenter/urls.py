@@ -25,6 +25,7 @@ router.register("lead-imports", campaigns_api.LeadImportViewSet, basename="lead-
 router.register("dnc", campaigns_api.CampaignDncEntryViewSet, basename="dnc-entry")
 router.register("recordings", qa_api.RecordingViewSet, basename="recording")
 router.register("auto-qa", qa_api.AutoQaScoreViewSet, basename="auto-qa")
+router.register("transcripts", qa_api.TranscriptViewSet, basename="transcript")
 
 urlpatterns = [
     path("", views.home, name="home"),

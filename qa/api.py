@@ -1,5 +1,6 @@
 """REST API of qa: recordings' metadata (the media itself only through the
-permission-checked, audited stream of the call's page), and automated QA's scores."""
+permission-checked, audited stream of the call's page), their transcripts, and automated QA's
+scores."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from telephony.models import Recording, RecordingPause
 
 from . import selectors
 from .autoqa import selectors as autoqa
-from .models import AutoQaScore, RecordingMedia, RuleResult
+from .models import AutoQaScore, RecordingMedia, RuleResult, Transcript, Utterance
 
 
 class Listeners(permissions.IsAuthenticated):
@@ -236,3 +237,58 @@ class AutoQaScoreViewSet(viewsets.ReadOnlyModelViewSet):
             .prefetch_related("results__rule", "results__utterance")
             .order_by("-call_started_at", "-id")
         )
+
+
+class UtteranceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Utterance
+        fields = ["speaker", "start_ms", "end_ms", "text", "confidence"]
+
+
+class TranscriptSerializer(serializers.ModelSerializer):
+    call = serializers.IntegerField(source="recording.call_id", read_only=True)
+    recording_sid = serializers.CharField(source="recording.sid", read_only=True)
+    utterances = UtteranceSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Transcript
+        fields = [
+            "id",
+            "recording",
+            "recording_sid",
+            "call",
+            "state",
+            "backend",
+            "language",
+            "attempts",
+            "reason",
+            "created_at",
+            "completed_at",
+            "utterances",
+        ]
+
+
+class TranscriptFilter(FilterSet):
+    call = django_filters.NumberFilter(field_name="recording__call", label="Call id")
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    completed_after = django_filters.IsoDateTimeFilter(field_name="completed_at", lookup_expr="gte")
+    completed_before = django_filters.IsoDateTimeFilter(field_name="completed_at", lookup_expr="lt")
+
+    class Meta:
+        model = Transcript
+        fields = ["recording", "state", "backend"]
+
+
+class TranscriptViewSet(viewsets.ReadOnlyModelViewSet):
+    """Transcripts of the recordings you may hear (your own calls, your teams', or all),
+    newest first, each with its utterances (speaker, start and end in ms, text)."""
+
+    request: SignedInApiRequest
+    serializer_class = TranscriptSerializer
+    permission_classes = [Listeners]
+    filterset_class = TranscriptFilter
+    ordering_fields = ["created_at", "completed_at"]
+
+    def get_queryset(self) -> QuerySet[Transcript]:
+        return selectors.transcripts_audible_to(self.request.user)

@@ -140,7 +140,11 @@ class Transcript(models.Model):
     language = models.CharField(max_length=10, default="en-US")
     attempts = models.PositiveSmallIntegerField(default=0)
     reason = models.CharField(max_length=300, blank=True, help_text="Why the last attempt failed.")
+    job = models.CharField(
+        max_length=64, blank=True, help_text="The backend's id for the work (Twilio's GT...)."
+    )
     created_at = models.DateTimeField(default=timezone.now)
+    attempted_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -156,9 +160,11 @@ class Utterance(models.Model):
     class Speaker(models.TextChoices):
         CALLER = "caller", "Caller"
         AGENT = "agent", "Agent"
+        # One channel heard by a recognizer that cannot tell voices apart.
+        UNKNOWN = "unknown", "Unknown"
 
     transcript = models.ForeignKey(Transcript, on_delete=models.CASCADE, related_name="utterances")
-    speaker = models.CharField(max_length=6, choices=Speaker.choices)
+    speaker = models.CharField(max_length=7, choices=Speaker.choices)
     start_ms = models.PositiveIntegerField(help_text="From the start of the recording.")
     end_ms = models.PositiveIntegerField()
     text = models.TextField()
@@ -175,6 +181,12 @@ class Utterance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_speaker_display()} {self.start_ms / 1000:.1f}s: {self.text[:40]}"
+
+    @property
+    def start_clock(self) -> str:
+        """Where it starts, as a player shows it (1:05)."""
+        minutes, seconds = divmod(self.start_ms // 1000, 60)
+        return f"{minutes}:{seconds:02d}"
 
 
 class QaRule(models.Model):

@@ -1,5 +1,5 @@
-"""Reads of qa: which recordings a user may hear, a call's recordings with their pauses,
-and the supervisors' report of paused calls."""
+"""Reads of qa: which recordings (and transcripts) a user may hear, a call's recordings
+with their pauses and transcripts, and the supervisors' report of paused calls."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.urls import reverse
 
 from telephony.models import Call, Recording, RecordingPause
+
+from .models import Transcript
 
 LISTEN_ANY = "qa.listen_any_recording"
 LISTEN_TEAM = "qa.listen_team_recording"
@@ -44,6 +46,16 @@ def recordings_audible_to(user: User | AnonymousUser) -> QuerySet[Recording]:
     )
 
 
+def transcripts_audible_to(user: User | AnonymousUser) -> QuerySet[Transcript]:
+    """Transcripts of the recordings `user` may hear, newest first, utterances loaded."""
+    return (
+        Transcript.objects.filter(recording__call__in=calls_audible_to(user))
+        .select_related("recording__call")
+        .prefetch_related("utterances")
+        .order_by("-created_at", "-id")
+    )
+
+
 def call_players(user: User, call_ids: list[int]) -> dict[int, list[str]]:
     """For the customer's timeline: each call's stored recordings `user` may hear, as
     the app's media URLs, in the order they were made."""
@@ -65,12 +77,13 @@ def call_recordings(*, call: Call) -> list[Recording]:
     the order they were made)."""
     return list(
         Recording.objects.filter(call=call)
-        .select_related("media")
+        .select_related("media", "transcript")
         .prefetch_related(
             Prefetch(
                 "pauses",
                 queryset=RecordingPause.objects.select_related("paused_by", "resumed_by"),
-            )
+            ),
+            "transcript__utterances",
         )
         .order_by("created_at", "id")
     )

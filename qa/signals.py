@@ -1,7 +1,7 @@
-"""Signals qa sends: a transcript is done (its utterances saved), for automated QA."""
+"""What qa tells the rooms that build on it (automated QA scoring among them)."""
 
 from django.dispatch import Signal
 
-# Sent with transcript=<qa.models.Transcript> once a transcript is DONE, inside the
-# transaction that saved it; receivers defer their work to after the commit.
+# A recording's transcript is done: sent once, after the commit that marks it DONE with
+# its utterances, with `transcript` (qa.models.Transcript). Receivers enqueue their work.
 transcript_completed = Signal()

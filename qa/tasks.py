@@ -1,4 +1,4 @@
-"""Celery tasks of qa: thin adapters around the media and automated-QA services."""
+"""Celery tasks of qa: thin adapters around the media, transcript and automated-QA services."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from telephony.models import Queue
 
 from . import services
 from .autoqa import services as autoqa
+from .models import RecordingMedia
+from .transcription import TranscriptNotReady
 
 
 @shared_task(
@@ -22,8 +24,37 @@ from .autoqa import services as autoqa
 )
 def recording_media_fetch(media_id: int) -> None:
     """Fetch a recording's media; Twilio not ready or unreachable: again later. Past the
-    last retry the row stays pending, and the sweep takes it up again."""
-    services.media_fetch(media_id=media_id)
+    last retry the row stays pending, and the sweep takes it up again. Stored: it is
+    transcribed next."""
+    media = services.media_fetch(media_id=media_id)
+    if media.state == RecordingMedia.State.STORED:
+        recording_transcribe.delay(media.recording.transcript.pk)
+
+
+@shared_task(
+    ignore_result=True,
+    autoretry_for=(TranscriptNotReady,),
+    retry_backoff=30,
+    retry_backoff_max=1800,
+    retry_jitter=True,
+    max_retries=8,
+)
+def recording_transcribe(transcript_id: int) -> None:
+    """Transcribe a stored recording; the backend still working or unreachable: again
+    later. A backend that failed leaves it failed, and the sweep retries it."""
+    services.transcript_make(transcript_id=transcript_id)
+
+
+@shared_task(ignore_result=True)
+def transcript_sweep() -> int:
+    """Beat's sweep: transcripts a lost task or a failed backend left undone, and Twilio's
+    copies whose delete failed (or that waited for their transcript)."""
+    stragglers = services.transcript_stragglers()
+    for transcript_id in stragglers:
+        recording_transcribe.delay(transcript_id)
+    for media in services.twilio_copies_due():
+        services.twilio_copy_delete(media=media)
+    return len(stragglers)
 
 
 @shared_task(ignore_result=True)

@@ -36,6 +36,7 @@ def build_client(http_client: HttpClient | None = None) -> Client:
     )
     if settings.TWILIO_API_BASE_URL:
         built.api.base_url = settings.TWILIO_API_BASE_URL
+        built.intelligence.base_url = settings.TWILIO_API_BASE_URL
     return built
 
 
@@ -155,6 +156,45 @@ def recording_media(*, url: str) -> tuple[int, bytes, str]:
 def recording_delete(*, sid: str) -> None:
     """Delete Twilio's copy of a recording (ours is stored)."""
     client().recordings(sid).delete()
+
+
+def transcript_request(
+    *, service_sid: str, recording_sid: str, channel_roles: dict[int, str]
+) -> str:
+    """Ask Voice Intelligence to transcribe a recording (Twilio's copy, so it must not be
+    deleted before the transcript is done); returns the transcript's SID (GT...).
+    `channel_roles` names each media channel's party (1: "customer", 2: "agent")."""
+    transcript = client().intelligence.v2.transcripts.create(
+        service_sid=service_sid,
+        channel={
+            "media_properties": {"source_sid": recording_sid},
+            "participants": [
+                {"channel_participant": channel, "role": role}
+                for channel, role in sorted(channel_roles.items())
+            ],
+        },
+    )
+    return transcript.sid
+
+
+def transcript_status(*, sid: str) -> str:
+    """A Voice Intelligence transcript's status: queued, in-progress, completed, failed..."""
+    return str(client().intelligence.v2.transcripts(sid).fetch().status)
+
+
+def transcript_sentences(*, sid: str) -> list[dict[str, Any]]:
+    """A completed transcript's sentences in order: media channel, start and end (seconds
+    into the recording), text, confidence."""
+    return [
+        {
+            "channel": sentence.media_channel,
+            "start": float(sentence.start_time or 0),
+            "end": float(sentence.end_time or 0),
+            "text": sentence.transcript or "",
+            "confidence": float(sentence.confidence) if sentence.confidence else None,
+        }
+        for sentence in client().intelligence.v2.transcripts(sid).sentences.list()
+    ]
 
 
 def _conference_sid(name: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from .clock import Clock, RealClock, VirtualClock
 from .control import SimulatorControl, SimulatorControlError
 from .engine import SimulatorStuck
-from .parties import CalledParty, CallerScript, Speech
+from .parties import CalledParty, CallerScript, Line, Speech
 from .server import SimulatorServer
 from .simulator import Simulator
 from .state import (
@@ -41,6 +41,7 @@ __all__ = [
     "DjangoClientTransport",
     "FunctionTransport",
     "HttpTransport",
+    "Line",
     "NumberConfig",
     "RealClock",
     "SimCall",

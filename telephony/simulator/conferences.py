@@ -135,6 +135,7 @@ class Conferencing(Dialing):
         if recording is not None and call.sid not in recording.voices:
             if participant in conference.heard_by_everyone():
                 recording.voices += (call.sid,)  # a new voice in the mix from now on
+                recording.joined[call.sid] = self.now()
         elif conference.status == "init":
             self.note(call, "conference-wait", conference.friendly_name)
 

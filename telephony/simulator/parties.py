@@ -26,6 +26,30 @@ CallerInput = str | Speech | None
 
 
 @dataclass(frozen=True)
+class Line:
+    """Something a party says in a conversation: `at` seconds after they join it, for
+    `seconds` (by default about a third of a second a word). A recording keeps the lines
+    said while it was recording, so transcripts of simulated calls have real words."""
+
+    at: float
+    text: str
+    seconds: float | None = None
+    confidence: float = 0.95
+
+    @property
+    def length(self) -> float:
+        return self.seconds if self.seconds is not None else 0.35 * len(self.text.split())
+
+
+# What simulated agents and callers say unless a test scripts otherwise (demo traffic).
+AGENT_LINES = (
+    Line(1, "Thank you for calling, how can I help you today?"),
+    Line(20, "Is there anything else I can help you with?"),
+)
+CALLER_LINES = (Line(3, "Hi, I have a question about my bill."),)
+
+
+@dataclass(frozen=True)
 class CallerScript:
     """An inbound caller's behaviour.
 
@@ -38,6 +62,7 @@ class CallerScript:
     - `reaction_seconds`: delay between the end of a Gather's prompts and the input.
     - `interactive`: a person at the dev phone: Gathers wait for `Simulator.press` or
       `Simulator.speak`, Records run until a finishOnKey press, hangup or maxLength.
+    - `lines`: what they say once in a conversation (`Line`s, timed from their joining).
     """
 
     inputs: list[CallerInput] = field(default_factory=list)
@@ -46,6 +71,7 @@ class CallerScript:
     speak_seconds: float = 5.0
     reaction_seconds: float = 1.0
     interactive: bool = False
+    lines: tuple[Line, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,6 +87,7 @@ class CalledParty:
     A machine's greeting lasts `greeting_seconds` (answering-machine detection waits for
     its beep with DetectMessageEnd). `script` answers Gathers the far end meets (an
     outbound IVR); `patience` bounds a wait in a queue (an answered lead in a dialer queue).
+    `lines` is what they say once in a conversation (an agent's greeting), as a caller's.
     """
 
     answer: str = "human"
@@ -70,6 +97,7 @@ class CalledParty:
     greeting_seconds: float = 10.0
     script: CallerScript | None = None
     patience: float | None = None
+    lines: tuple[Line, ...] = ()
 
     def __post_init__(self) -> None:
         unknown = {self.answer, *(self.probabilities or {})} - set(ANSWERS)

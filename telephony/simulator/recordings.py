@@ -74,6 +74,7 @@ class Recorder(CallCore):
             voices=voices or ((call.sid,) if call else ()),
             callback=callback,
         )
+        recording.joined = dict.fromkeys(recording.voices, now)
         self.recordings[sid] = recording
         return recording
 
@@ -173,6 +174,43 @@ class Recorder(CallCore):
         call = self.calls.get(recording.call_sid or "")
         if call is not None:
             self.note(call, kind, recording.sid, **attrs)
+
+    # -- what was said -------------------------------------------------------------
+
+    def recording_sentences(self, recording: SimRecording) -> list[dict[str, object]]:
+        """The parties' lines the recording holds, as Twilio's Voice Intelligence returns
+        a transcript's sentences: a dual-channel recording puts its first voice on channel
+        1 and the others on 2 (as its media does); a mono one is told apart by speaker
+        (diarization), numbered in the order they first speak. Lines said while paused
+        with `skip`, or before a party joined or after the end, are not in it."""
+        said: list[tuple[float, int, str, float, float]] = []
+        for index, voice in enumerate(recording.voices):
+            call = self.calls.get(voice)
+            lines = getattr(call.party, "lines", ()) if call is not None else ()
+            joined = recording.joined.get(voice, recording.started_at)
+            for line in lines:
+                offset = recording.media_offset(joined + timedelta(seconds=line.at))
+                if offset is not None and offset < (recording.duration or 0):
+                    channel = min(index, 1) + 1 if recording.channels == 2 else index
+                    said.append((offset, channel, line.text, line.length, line.confidence))
+        said.sort()
+        if recording.channels != 2:
+            speakers: dict[int, int] = {}
+            said = [
+                (start, speakers.setdefault(voice, len(speakers) + 1), text, length, conf)
+                for start, voice, text, length, conf in said
+            ]
+        return [
+            {
+                "media_channel": channel,
+                "sentence_index": index,
+                "start_time": round(start, 2),
+                "end_time": round(min(start + length, float(recording.duration or 0)), 2),
+                "transcript": text,
+                "confidence": confidence,
+            }
+            for index, (start, channel, text, length, confidence) in enumerate(said)
+        ]
 
     # -- recording status callbacks -----------------------------------------------
 

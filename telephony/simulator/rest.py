@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 import phonenumbers
 
+from . import intelligence
 from .dialing import OutboundSpec
 from .messaging import Messaging
 from .state import (
@@ -227,6 +228,7 @@ class RestApi:
         self.voice = voice
         self.messaging = messaging
         self.prefix = f"/{API_VERSION}/Accounts/{account_sid}"
+        self.intelligence = intelligence.IntelligenceApi(account_sid=account_sid, voice=voice)
         recording = r"(?P<sid>RE[0-9a-f]{32}|Twilio\.CURRENT)"
         table: list[tuple[str, dict[str, Callable[..., Answer]]]] = [
             (r"/Calls\.json", {"GET": self.list_calls, "POST": self.create_call}),
@@ -309,6 +311,8 @@ class RestApi:
     ) -> Answer:
         if not self.authenticated(auth):
             return RestError(401, 20003, "Authenticate").answer()
+        if path.startswith(intelligence.PREFIX):
+            return self.intelligence.handle(method.upper(), path, params)
         if not path.startswith(self.prefix + "/"):
             return not_found(path).answer()
         tail = path[len(self.prefix) :]

@@ -126,7 +126,8 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         try:
-            if parts.path.startswith("/2010-04-01/"):
+            # REST API v2010 and Voice Intelligence v2 (transcripts).
+            if parts.path.startswith(("/2010-04-01/", "/v2/")):
                 self.rest(method, parts.path, parts.query, raw)
             elif parts.path.startswith("/sim/"):
                 self.control(method, parts.path, raw)

@@ -257,6 +257,8 @@ class SimRecording:
     deleted: bool = False
     spans: list[RecordedSpan] = field(default_factory=list)
     voices: tuple[str, ...] = ()
+    # When each voice came into the recording (their lines are timed from then).
+    joined: dict[str, datetime] = field(default_factory=dict)
     # runtime
     callback: CallbackSpec | None = field(default=None, repr=False)
     pause_behavior: str | None = field(default=None, repr=False)
@@ -267,6 +269,17 @@ class SimRecording:
 
     def recorded_seconds(self, now: datetime) -> float:
         return sum(span.seconds(now) for span in self.spans)
+
+    def media_offset(self, when: datetime) -> float | None:
+        """Where a moment falls in the media, in seconds; None if it was not recorded
+        (before the start, in a stretch paused with `skip`, in silence, after the end)."""
+        offset = 0.0
+        for span in self.spans:
+            end = span.end or when
+            if span.start <= when < end or (span.end is None and span.start <= when):
+                return None if span.silent else offset + (when - span.start).total_seconds()
+            offset += span.seconds(when)
+        return None
 
 
 @dataclass(eq=False)

@@ -1,6 +1,7 @@
 """A recorded call as in `make run`: the agent pauses and resumes the recording from the
 desk, the media travels from the live simulator into storage, and the call's page plays
-it in headless Chromium, seeking through range requests."""
+it in headless Chromium, seeking through range requests; its transcript is on the page,
+and clicking an utterance plays the recording from there."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from qa.models import RecordingAccess, RecordingMedia
+from qa.models import RecordingAccess, RecordingMedia, Transcript
 from telephony.demo import SUPPORT_NUMBER
 from telephony.models import Queue, Recording, RecordingPolicy
-from telephony.simulator import CallerScript
+from telephony.simulator import CalledParty, CallerScript, Line
 from tests.browser.conftest import CALLER, refresh_until, set_state, sign_in_on
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -33,7 +34,13 @@ def test_a_paused_recording_is_fetched_and_played_with_a_seek(live_twilio, alex,
     set_state(page, "available")
     expect(page.locator("#agent-state")).to_contain_text("Available")
 
-    caller = live_twilio.dial_in(from_=CALLER, to=SUPPORT_NUMBER, script=CallerScript(["1"]))
+    # The agent greets as the recording starts (a mono recording's first speaker is taken
+    # for the agent). The caller is put through after the announcement, about when the
+    # pause ends: they speak two seconds later, when the recording is running again.
+    script = CallerScript(["1"], lines=(Line(2, "I want to cancel my order.", seconds=1),))
+    greeting = (Line(0.5, "Thank you for calling.", seconds=1),)
+    live_twilio.register_client("alex", CalledParty(answer="person", lines=greeting))
+    caller = live_twilio.dial_in(from_=CALLER, to=SUPPORT_NUMBER, script=script)
     refresh_until(page, "#offer", "Accept")
     page.get_by_role("button", name="Accept").click()
     refresh_until(page, "#desk-call", "Pause recording")
@@ -43,7 +50,7 @@ def test_a_paused_recording_is_fetched_and_played_with_a_seek(live_twilio, alex,
     time.sleep(2)  # the card number, left out
     page.get_by_role("button", name="Resume recording").click()
     expect(page.get_by_role("button", name="Pause recording")).to_be_visible()
-    time.sleep(2)
+    time.sleep(4)
     page.get_by_role("button", name="Hang up").click()
 
     _wait_for(
@@ -86,6 +93,24 @@ def test_a_paused_recording_is_fetched_and_played_with_a_seek(live_twilio, alex,
         }"""
     )
     assert sought == pytest.approx(recording.duration_seconds - 1, abs=0.5)
+
+    # The transcript (the simulator's Voice Intelligence) is on the page; an utterance
+    # seeks the player to where it starts.
+    _wait_for(
+        lambda: Transcript.objects.filter(recording=recording, state="done").exists(),
+        "the transcript to be done",
+    )
+    page.reload()
+    transcript = page.locator(f"#transcript-{recording.pk}")
+    expect(transcript).to_contain_text("Agent Thank you for calling.")
+    expect(transcript).to_contain_text("Caller I want to cancel my order.")
+    utterance = Transcript.objects.get(recording=recording).utterances.get(speaker="caller")
+    player.evaluate("(audio) => { audio.muted = true; }")
+    transcript.get_by_role("button", name=utterance.start_clock).click()
+    page.wait_for_function(
+        "([audio, at]) => Math.abs(audio.currentTime - at) < 0.5 && !audio.seeking",
+        arg=[player.element_handle(), utterance.start_ms / 1000],
+    )
     audit = RecordingAccess.objects.filter(recording=recording, username=alex.user.username)
     assert audit.exists() and all(a.action == "play" for a in audit)
     assert caller.application_errors == []

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crm.services import interaction_record
-from qa.models import RecordingAccess, RecordingMedia
+from qa.models import RecordingAccess, RecordingMedia, Transcript, Utterance
 from telephony.models import (
     AgentProfile,
     Call,
@@ -48,6 +48,12 @@ def _recorded_call(agent_user, queue: Queue) -> Recording:
     RecordingPause.objects.create(
         recording=recording, paused_by=agent_user, resumed_at=timezone.now()
     )
+    transcript = Transcript.objects.create(
+        recording=recording, state="done", backend="local", completed_at=timezone.now()
+    )
+    Utterance.objects.create(
+        transcript=transcript, speaker="agent", start_ms=1500, end_ms=3000, text="Hello."
+    )
     return recording
 
 
@@ -80,6 +86,7 @@ def _urls(recording: Recording) -> dict[str, str]:
         "media": reverse("qa:recording_media", args=[recording.pk]),
         "download": reverse("qa:recording_media", args=[recording.pk]) + "?download=1",
         "api detail": f"/api/recordings/{recording.pk}/",
+        "api transcript": f"/api/transcripts/{recording.transcript.pk}/",
     }
 
 
@@ -98,12 +105,16 @@ def test_each_role_reaches_exactly_the_recordings_it_may_hear(
                 expected = {403}  # a role that may hear nothing is refused outright
             assert answer.status_code in expected, (persona, name, endpoint, answer.status_code)
     listed = api_as(user).get("/api/recordings/")
+    transcripts = api_as(user).get("/api/transcripts/")
     if ACCESS[persona]:
         assert {row["sid"] for row in listed.json()["results"]} == {
             recordings[name].sid for name in ACCESS[persona]
         }
+        assert {row["recording_sid"] for row in transcripts.json()["results"]} == {
+            recordings[name].sid for name in ACCESS[persona]
+        }
     else:
-        assert listed.status_code == 403
+        assert (listed.status_code, transcripts.status_code) == (403, 403)
 
 
 def test_signed_out_visitors_get_nothing(client, api_client, recordings):
@@ -206,3 +217,36 @@ def test_the_customers_timeline_plays_the_calls_the_viewer_may_hear(
     assert reverse("qa:call_detail", args=[call.pk]) in mine  # the entry links the call
     theirs = client_as(other_agent).get(page).content.decode()
     assert player not in theirs
+
+
+def test_the_api_filters_transcripts_by_call_recording_state_and_date(recordings, api_as, manager):
+    api = api_as(manager)
+    mine, theirs = recordings["mine"], recordings["theirs"]
+    Transcript.objects.filter(recording=theirs).update(state="failed", reason="Recognizer down.")
+    by_call = api.get("/api/transcripts/", {"call": mine.call_id}).json()["results"]
+    assert [row["recording"] for row in by_call] == [mine.pk]
+    assert by_call[0]["utterances"] == [
+        {"speaker": "agent", "start_ms": 1500, "end_ms": 3000, "text": "Hello.", "confidence": None}
+    ]
+    by_recording = api.get("/api/transcripts/", {"recording": theirs.pk}).json()["results"]
+    assert [(row["state"], row["reason"]) for row in by_recording] == [
+        ("failed", "Recognizer down.")
+    ]
+    done = api.get("/api/transcripts/", {"state": "done"}).json()["results"]
+    assert [row["recording"] for row in done] == [mine.pk]
+    later = (timezone.now() + timezone.timedelta(days=1)).isoformat()
+    assert api.get("/api/transcripts/", {"created_after": later}).json()["count"] == 0
+    assert api.get("/api/transcripts/", {"created_before": later}).json()["count"] == 2
+    bad = api.get("/api/transcripts/", {"state": "lost", "call": "x"})
+    assert bad.status_code == 400 and {"state", "call"} <= set(bad.json())
+
+
+def test_the_call_page_shows_the_transcript_with_speakers_and_times(
+    recordings, client_as, qa_analyst
+):
+    recording = recordings["mine"]
+    page = client_as(qa_analyst).get(reverse("qa:call_detail", args=[recording.call_id]))
+    html = page.content.decode()
+    assert f'data-player="player-{recording.pk}"' in html
+    assert 'data-seek-ms="1500"' in html and ">0:01</button>" in html
+    assert "<strong>Agent</strong> Hello." in html

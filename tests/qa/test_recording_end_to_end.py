@@ -22,9 +22,7 @@ from telephony.models import (
     AgentProfile,
     AgentSkill,
     Call,
-    Queue,
     Recording,
-    RecordingPolicy,
     Skill,
 )
 from telephony.simulator import CalledParty, CallerScript
@@ -36,13 +34,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 NEW_YORK = dt.timezone(dt.timedelta(hours=-5))
 MONDAY_10AM = dt.datetime(2026, 11, 23, 10, 0, tzinfo=NEW_YORK)
 CALLER = "+14155550142"  # San Francisco: California needs every party told
-
-
-@pytest.fixture
-def recorded_line(support_line):
-    policy = RecordingPolicy.objects.create(name="Billing: all, 90 days", retention_days=90)
-    Queue.objects.filter(name="Billing").update(recording_policy=policy)
-    return support_line
 
 
 def _customer(consent: str = Customer.RecordingConsent.UNKNOWN) -> Customer:

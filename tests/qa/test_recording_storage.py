@@ -13,7 +13,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from qa import services, tasks
-from qa.models import RecordingMedia
+from qa.models import RecordingMedia, Transcript
+from qa.signals import transcript_completed
 from telephony.models import Call, Queue, QueueEntry, Recording, RecordingPolicy
 from tests.telephony.conftest import new_call_sid
 
@@ -31,6 +32,13 @@ def _wav(seconds: int) -> bytes:
         audio.setframerate(8000)
         audio.writeframes(b"\x10\x00" * 8000 * seconds)
     return buffer.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def local_transcripts(settings):
+    """The Twilio calls here are mocked one by one; transcripts are made from our copy,
+    which lets Twilio's go as soon as ours is stored."""
+    settings.TRANSCRIPT_BACKEND = "local"
 
 
 @pytest.fixture
@@ -67,6 +75,19 @@ def _post(twilio_post, entry, params):
 def test_callbacks_in_any_order_and_twice_keep_one_completed_recording(
     twilio_post, entry, django_capture_on_commit_callbacks
 ):
+    announced: list[int] = []
+
+    def listen(*, transcript: Transcript, **_signal: object) -> None:
+        announced.append(transcript.pk)
+
+    transcript_completed.connect(listen, weak=False)
+    try:
+        _callbacks_in_any_order(twilio_post, entry, django_capture_on_commit_callbacks, announced)
+    finally:
+        transcript_completed.disconnect(listen)
+
+
+def _callbacks_in_any_order(twilio_post, entry, django_capture_on_commit_callbacks, announced):
     fetch = mock.patch(
         "telephony.gateway.recording_media", return_value=(200, _wav(3), "audio/x-wav")
     )
@@ -96,6 +117,10 @@ def test_callbacks_in_any_order_and_twice_keep_one_completed_recording(
         "audio/x-wav",
     )
     assert media.expires_at == recording.started_at + dt.timedelta(days=30)
+    # One transcript, made once (a faint steady level holds no words), announced once.
+    transcript = Transcript.objects.get()
+    assert (transcript.recording, transcript.state, transcript.attempts) == (recording, "done", 1)
+    assert announced == [transcript.pk]
 
 
 def test_a_callback_about_no_call_we_know_is_answered_and_changes_nothing(twilio_post, db):

@@ -22,6 +22,7 @@ from telephony.simulator import (
     Simulator,
     SimulatorServer,
 )
+from telephony.simulator.parties import AGENT_LINES
 
 DEV_ACCOUNT_SID = "AC" + "5" * 32
 # Only when settings give none: the local simulator's token, which guards nothing real.
@@ -61,7 +62,7 @@ class Command(BaseCommand):
             base_url=f"http://{host}:{port}",
             default_number=default_number(public_base_url),
             # Agents' softphones are their desks: a ringing client waits for Accept.
-            default_client=CalledParty(answer="person"),
+            default_client=CalledParty(answer="person", lines=AGENT_LINES),
         )
         server = SimulatorServer(simulator, host, port)
         self.stdout.write(

@@ -29,6 +29,7 @@ from telephony.simulator import (
     SimCall,
     Simulator,
 )
+from telephony.simulator.parties import AGENT_LINES, CALLER_LINES
 
 DEFAULT_MIX = "1:45,2:25,3:10,0:10,none:10"
 
@@ -114,6 +115,7 @@ class Command(BaseCommand):
                     answer="human",
                     ring_seconds=rng.uniform(2, 8),
                     talk_seconds=rng.uniform(60, 300),
+                    lines=AGENT_LINES,
                 ),
             )
         # Routing and ringing happen in this process, against this simulator.
@@ -176,6 +178,7 @@ class Command(BaseCommand):
                 patience=rng.uniform(30, 180) if rng.random() < hang_up_rate else None,
                 hang_up_after=rng.uniform(240, 900),
                 speak_seconds=rng.uniform(4, 20),
+                lines=CALLER_LINES,
             )
             caller = f"+1{rng.choice(['212', '312', '415', '512'])}555{rng.randint(100, 199):04d}"
             placed.append(sim.dial_in(from_=caller, to=number, script=script))
