@@ -565,6 +565,10 @@ def dnc_registry_import(*, dnc_list: DncList, handle: IO[bytes], as_of: dt.date)
             [dnc_list.pk],
         )
         cursor.execute(f"DROP TABLE {_REGISTRY_STAGING}")
+        if connection.vendor == "postgresql":
+            # Fresh statistics for the next scrub: with none on the lists' table, the planner
+            # took the national numbers for a few thousand and probed the leads once per number.
+            cursor.execute(f"ANALYZE {DncList._meta.db_table}, {table}")
         DncList.objects.filter(pk=dnc_list.pk).update(as_of=as_of)
     logger.info("National DNC list %s: %s numbers as of %s", dnc_list.pk, staged["lines"], as_of)
     return {
