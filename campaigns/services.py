@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from phonenumbers import timezone as phone_timezone
 
@@ -76,6 +76,7 @@ def campaign_transition(*, campaign: Campaign, status: str, by: User | None = No
         if warning and campaign.kind == Campaign.Kind.SALES:
             raise ValidationError({"status": [f"{warning} Sales campaigns cannot start."]})
         campaign.started_at = campaign.started_at or now
+        campaign_leads_scrub(campaign=campaign)
     if status in (Campaign.Status.STOPPED, Campaign.Status.COMPLETED):
         campaign.stopped_at = now
     campaign.status = status
@@ -98,6 +99,22 @@ def leads_stop_for_dnc(*, dnc_list: DncList, phone: str) -> int:
     if dnc_list.kind == DncList.Kind.CAMPAIGN:
         leads = leads.filter(campaign__dnc_lists=dnc_list)
     return leads.update(status=Lead.Status.DO_NOT_CALL, updated_at=timezone.now())
+
+
+def campaign_leads_scrub(*, campaign: Campaign) -> int:
+    """Mark do-not-call, in set statements, the campaign's leads not yet dialled whose number
+    a binding list holds: at start and resume, since lists changed while it was idle (a new
+    registry copy comes without a signal per number). The dialer checks again at dial time.
+    Returns how many stopped."""
+    leads = Lead.objects.filter(
+        campaign=campaign, status__in=[Lead.Status.NEW, Lead.Status.SCHEDULED]
+    )
+    lists = selectors.campaign_dnc_lists(campaign)
+    now = timezone.now()
+    return sum(
+        leads.filter(Exists(entries)).update(status=Lead.Status.DO_NOT_CALL, updated_at=now)
+        for entries in crm_selectors.dnc_binding_entries(OuterRef("phone"), extra_lists=lists)
+    )
 
 
 # --- Lead import --------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from django.contrib import admin, messages
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -199,6 +200,12 @@ class DncListAdmin(DncWarningMixin):
     list_display = ["name", "kind", "as_of", "created_at"]
     list_filter = ["kind"]
     readonly_fields = ["registry_import"]
+
+    def delete_model(self, request: HttpRequest, obj: DncList) -> None:
+        services.dnc_lists_delete(dnc_lists=DncList.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[DncList]) -> None:
+        services.dnc_lists_delete(dnc_lists=queryset)
 
     @admin.display(description="Registry files")
     def registry_import(self, obj: DncList) -> str:

@@ -452,6 +452,34 @@ class DncEntry(models.Model):
         return format_phone(self.phone)
 
 
+class DncRegistryNumber(models.Model):
+    """One number of a national registry copy, kept lean: a copy holds 250M+ numbers.
+
+    Registry numbers are not audited one by one (the copy's date on the list is their
+    record) and are replaced area code by area code on each load; hand-entered numbers of
+    any list stay in DncEntry. One index, (phone, list): it serves the dial-time check by
+    phone and the load's ranges of an area code. The list is referenced without a database
+    constraint, because its per-row trigger made a load an order of magnitude slower;
+    checks go through the list, and `dnc_lists_delete` removes a list's numbers with it.
+    """
+
+    pk = models.CompositePrimaryKey("phone", "dnc_list")
+    phone = PhoneNumberField()
+    dnc_list = models.ForeignKey(
+        DncList,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="registry_numbers",
+    )
+
+    class Meta:
+        verbose_name = "Do-Not-Call registry number"
+
+    def __str__(self) -> str:
+        return f"{self.phone} on {self.dnc_list_id}"
+
+
 class DncChange(models.Model):
     """The audit trail of additions to and removals from Do-Not-Call lists."""
 

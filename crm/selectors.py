@@ -9,10 +9,10 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import connection
-from django.db.models import F, Max, Q, QuerySet, prefetch_related_objects
+from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
-from .models import Case, Customer, DncEntry, DncList, Interaction, PhoneNumber
+from .models import Case, Customer, DncEntry, DncList, DncRegistryNumber, Interaction, PhoneNumber
 from .phones import try_normalize_phone
 
 SEARCH_LIMIT = 25
@@ -168,23 +168,44 @@ def _dnc_lists_applying(extra_lists: QuerySet | None) -> Q:
     return condition
 
 
+def dnc_binding_entries(
+    phone: str | OuterRef, *, extra_lists: QuerySet | None = None
+) -> list[QuerySet]:
+    """What puts a number (or, as an OuterRef, each row of a set statement) off limits: the
+    binding hand-entered entries and the national registry numbers, one queryset each so
+    that each makes its own semi-join."""
+    national = DncList.objects.filter(kind=DncList.Kind.NATIONAL).values("pk")
+    return [
+        DncEntry.objects.filter(_dnc_lists_applying(extra_lists), phone=phone),
+        DncRegistryNumber.objects.filter(dnc_list__in=national, phone=phone),
+    ]
+
+
 def is_on_dnc(phone: str, *, extra_lists: QuerySet | None = None) -> bool:
-    """Whether an E.164 number may not be called (also by `extra_lists`): one indexed query."""
-    return DncEntry.objects.filter(_dnc_lists_applying(extra_lists), phone=phone).exists()
+    """Whether an E.164 number may not be called (also by `extra_lists`): one query, an
+    index probe per table."""
+    entries, registry = dnc_binding_entries(phone, extra_lists=extra_lists)
+    return bool(entries.order_by().values_list("phone").union(registry.values_list("phone"))[:1])
 
 
 def dnc_numbers_among(phones: list[str], *, extra_lists: QuerySet | None = None) -> set[str]:
     """Which of these E.164 numbers are on a list that binds (one query)."""
+    national = DncList.objects.filter(kind=DncList.Kind.NATIONAL).values("pk")
+    entries = DncEntry.objects.filter(_dnc_lists_applying(extra_lists), phone__in=phones)
+    registry = DncRegistryNumber.objects.filter(dnc_list__in=national, phone__in=phones)
     return set(
-        DncEntry.objects.filter(_dnc_lists_applying(extra_lists), phone__in=phones).values_list(
-            "phone", flat=True
-        )
+        entries.order_by()
+        .values_list("phone", flat=True)
+        .union(registry.values_list("phone", flat=True))
     )
 
 
 def dnc_lists_with(*, phone: str) -> list[DncList]:
     """Every list an E.164 number is on, whatever calls they bind."""
-    return list(DncList.objects.filter(entries__phone=phone).order_by("kind", "name"))
+    on_list = Exists(DncEntry.objects.filter(dnc_list=OuterRef("pk"), phone=phone)) | Exists(
+        DncRegistryNumber.objects.filter(dnc_list=OuterRef("pk"), phone=phone)
+    )
+    return list(DncList.objects.filter(on_list).order_by("kind", "name"))
 
 
 def national_dnc_as_of() -> datetime.date | None:

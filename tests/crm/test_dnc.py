@@ -11,8 +11,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from campaigns import selectors as campaign_selectors
+from campaigns import services as campaign_services
+from campaigns.models import Lead
 from crm import selectors, services
-from crm.models import DncChange, DncEntry, DncList
+from crm.models import DncChange, DncList, DncRegistryNumber
 from tests.factories import CampaignFactory, LeadFactory
 
 pytestmark = pytest.mark.django_db
@@ -108,24 +110,81 @@ def test_the_check_is_one_query(django_assert_num_queries):
         campaign_selectors.is_on_dnc("+14155550142", campaign)
 
 
+def _registry_load(national, data: bytes, as_of=dt.date(2026, 11, 20)) -> dict:
+    return services.dnc_registry_import(dnc_list=national, handle=io.BytesIO(data), as_of=as_of)
+
+
+def _registry_numbers(national) -> set[str]:
+    return set(DncRegistryNumber.objects.filter(dnc_list=national).values_list("phone", flat=True))
+
+
 def test_registry_file_loads_both_line_formats_and_replaces_its_area_codes(national):
-    services.dnc_add(phone="2125550100", source="registry", dnc_list=national)  # left the registry
-    services.dnc_add(phone="3055550100", source="registry", dnc_list=national)  # other area code
+    _registry_load(national, b"212,5550100\n305,5550100\n")
     data = b"415,5550142\n415,5550143\r\n4155550144\nnot a number\n\n415,5550142\n212,5550199\n"
-    result = services.dnc_registry_import(
-        dnc_list=national, handle=io.BytesIO(data), as_of=dt.date(2026, 11, 20)
-    )
-    numbers = set(DncEntry.objects.filter(dnc_list=national).values_list("phone", flat=True))
-    assert numbers == {
+    result = _registry_load(national, data)
+    # 212-555-0100 left the registry; 305 is not in this file, so it stays.
+    assert _registry_numbers(national) == {
         "+14155550142",
         "+14155550143",
         "+14155550144",
         "+12125550199",
         "+13055550100",
     }
-    assert result["skipped"] == 1 and result["area_codes"] == 2
+    assert result == {"skipped": 1, "area_codes": 2, "lines": 5}
     national.refresh_from_db()
     assert national.as_of == dt.date(2026, 11, 20)
+
+
+def test_loading_the_same_registry_file_again_changes_nothing(national):
+    data = b"".join(b"415,555%04d\n" % n for n in range(0, 3000, 7))
+    _registry_load(national, data)
+    first = _registry_numbers(national)
+    _registry_load(national, data)
+    assert _registry_numbers(national) == first and len(first) == len(range(0, 3000, 7))
+
+
+def test_a_block_boundary_does_not_split_a_number(national, monkeypatch):
+    monkeypatch.setattr(services, "REGISTRY_BLOCK_BYTES", 5)
+    _registry_load(national, b"415,5550142\n4155550143")
+    assert _registry_numbers(national) == {"+14155550142", "+14155550143"}
+
+
+def test_registry_numbers_bind_checks_and_the_campaign_scrub(national):
+    _registry_load(national, b"415,5550142\n")
+    campaign = CampaignFactory()
+    listed = LeadFactory(campaign=campaign, phone="+14155550142")
+    free = LeadFactory(campaign=campaign, phone="+14155550143")
+    assert campaign_selectors.is_on_dnc("+14155550142", campaign)
+    assert [d.pk for d in selectors.dnc_lists_with(phone="+14155550142")] == [national.pk]
+    assert campaign_services.campaign_leads_scrub(campaign=campaign) == 1
+    listed.refresh_from_db(), free.refresh_from_db()
+    assert (listed.status, free.status) == ("do_not_call", "new")
+
+
+def test_the_scrub_honours_campaign_lists_only_for_their_campaigns():
+    partner = DncList.objects.create(name="Partner", kind="campaign")
+    services.dnc_add(phone="4155550150", source="manual", dnc_list=partner)
+    services.dnc_add(phone="4155550151", source="manual")  # internal: binds every campaign
+    mine, other = CampaignFactory(), CampaignFactory()
+    mine.dnc_lists.add(partner)
+    for campaign in (mine, other):
+        for phone in ("+14155550150", "+14155550151", "+14155550152"):
+            LeadFactory(campaign=campaign, phone=phone)
+    # dnc_add already stopped leads existing then; these came later, as from a file.
+    assert campaign_services.campaign_leads_scrub(campaign=mine) == 2
+    assert campaign_services.campaign_leads_scrub(campaign=other) == 1
+    stopped = set(Lead.objects.filter(status="do_not_call").values_list("campaign", "phone"))
+    assert stopped == {
+        (mine.pk, "+14155550150"),
+        (mine.pk, "+14155550151"),
+        (other.pk, "+14155550151"),
+    }
+
+
+def test_deleting_a_list_deletes_its_registry_numbers(national):
+    _registry_load(national, b"415,5550142\n")
+    services.dnc_lists_delete(dnc_lists=DncList.objects.filter(pk=national.pk))
+    assert not DncRegistryNumber.objects.exists()
 
 
 def test_registry_files_go_only_into_national_lists():

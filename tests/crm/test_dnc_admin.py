@@ -50,7 +50,7 @@ def test_registry_command_loads_files_from_disk(tmp_path):
     path.write_bytes(b"305,5550101\n305,5550102\n")
     call_command("dnc_registry_import", str(path), "--as-of", "2026-11-25")
     national = DncList.objects.get(kind="national")
-    assert national.entries.count() == 2 and national.as_of == dt.date(2026, 11, 25)
+    assert national.registry_numbers.count() == 2 and national.as_of == dt.date(2026, 11, 25)
 
 
 def test_dnc_list_admin_warns_about_an_old_registry_copy(client_as, manager):

@@ -8,7 +8,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from campaigns.models import Campaign
-from crm.models import DncChange, DncEntry, DncList
+from crm.models import DncChange, DncEntry, DncList, DncRegistryNumber
 
 BEFORE = [("campaigns", "0003_keep_call_attempts"), ("crm", "0003_search_indexes")]
 
@@ -58,3 +58,22 @@ def test_a_campaign_owned_list_becomes_one_the_campaign_names(before_the_move):
     # New rows go into the renamed tables, next to the old ones.
     DncEntry.objects.create(dnc_list_id=shared.pk, phone="+14155550102", source="manual")
     assert DncEntry.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_registry_entries_move_to_registry_numbers_and_hand_entries_stay():
+    before = [("crm", "0006_customer_call_consent_levels"), ("campaigns", "0005_dnc_lists_to_crm")]
+    old = _migrate(before).loader.project_state(before).apps
+    OldDncList = old.get_model("crm", "DncList")
+    OldDncEntry = old.get_model("crm", "DncEntry")
+    national = OldDncList.objects.create(name="Registry", kind="national")
+    OldDncEntry.objects.create(dnc_list=national, phone="+14155550101", source="registry")
+    OldDncEntry.objects.create(dnc_list=national, phone="+14155550102", source="manual")
+    try:
+        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        moved = DncRegistryNumber.objects.values_list("phone", "dnc_list_id")
+        assert list(moved) == [("+14155550101", national.pk)]
+        assert list(DncEntry.objects.values_list("phone", flat=True)) == ["+14155550102"]
+    finally:
+        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        ContentType.objects.clear_cache()
