@@ -15,7 +15,7 @@ import time_machine
 from django.core.files.base import ContentFile
 
 from qa import services, tasks, transcription
-from qa.models import RecordingMedia, Transcript
+from qa.models import AutoQaScore, QaRule, RecordingMedia, Transcript
 from qa.signals import transcript_completed
 from telephony.acd import controls
 from telephony.models import Call, Recording, RecordingPolicy
@@ -53,14 +53,16 @@ def completed():
     transcript_completed.disconnect(receiver)
 
 
-def _scripted_conversation(simulator, *, pause: tuple[float, float] | None = None) -> Call:
+def _scripted_conversation(
+    simulator, *, pause: tuple[float, float] | None = None, agent_lines: tuple = AGENT_LINES
+) -> Call:
     """The agent greets, the caller asks to cancel; the agent may pause the recording
     from `pause[0]` to `pause[1]` seconds into the run."""
     _customer()
     agent = _agent(simulator)
     simulator.register_client(
         "alex",
-        CalledParty(answer="human", ring_seconds=2, talk_seconds=60, lines=AGENT_LINES),
+        CalledParty(answer="human", ring_seconds=2, talk_seconds=60, lines=agent_lines),
     )
     script = CallerScript(inputs=["1"], lines=CALLER_LINES)
     with time_machine.travel(MONDAY_10AM, tick=False) as traveller:
@@ -105,6 +107,34 @@ def test_a_recorded_call_is_fetched_and_transcribed_with_both_speakers(
     media = recording.media
     assert media.deleted_at_twilio is not None and media.deleted_at_twilio >= media.fetched_at
     assert simulator.recordings[recording.sid].deleted
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_forbidden_phrase_said_on_a_recorded_call_is_flagged_by_automated_qa(
+    simulator, recorded_line
+):
+    QaRule.objects.create(
+        name="no-guarantee",
+        kind=QaRule.Kind.FORBIDDEN,
+        phrases="guarantee|promise",
+        auto_fail=True,
+        flag=QaRule.Flag.COMPLIANCE,
+    )
+    QaRule.objects.create(
+        name="greeting", kind=QaRule.Kind.EARLY, phrases="thank you for calling", seconds=10
+    )
+    lines = (AGENT_LINES[0], Line(20, "I guarantee the refund is there by Friday."))
+    call = _scripted_conversation(simulator, agent_lines=lines)
+    transcript = Transcript.objects.get(recording__call=call)
+    assert transcript.state == Transcript.State.DONE
+    score = AutoQaScore.objects.get(transcript=transcript, is_current=True)
+    assert (score.score, score.auto_failed, score.flags) == (0, True, ["compliance_miss"])
+    outcomes = {result.rule.name: result for result in score.results.all()}
+    assert outcomes["greeting"].outcome == "hit"
+    missed = outcomes["no-guarantee"]
+    assert missed.outcome == "missed"
+    assert missed.utterance.text == "I guarantee the refund is there by Friday."
+    assert missed.at_ms == missed.utterance.start_ms
 
 
 @pytest.mark.django_db(transaction=True)
