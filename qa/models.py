@@ -182,12 +182,6 @@ class Utterance(models.Model):
     def __str__(self) -> str:
         return f"{self.get_speaker_display()} {self.start_ms / 1000:.1f}s: {self.text[:40]}"
 
-    @property
-    def start_clock(self) -> str:
-        """Where it starts, as a player shows it (1:05)."""
-        minutes, seconds = divmod(self.start_ms // 1000, 60)
-        return f"{minutes}:{seconds:02d}"
-
 
 class QaRule(models.Model):
     """One version of an automated check that every transcribed call is scored against.

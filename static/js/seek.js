@@ -1,4 +1,5 @@
-// A result's timestamp on the call's page plays its recording from that moment.
+// A moment on the call's page (an automated-QA result, a transcript's utterance) plays
+// its recording from there.
 document.addEventListener("click", (event) => {
   const link = event.target.closest("[data-seek-ms]");
   if (!link) return;

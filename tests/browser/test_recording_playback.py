@@ -12,6 +12,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from qa.models import RecordingAccess, RecordingMedia, Transcript
+from qa.templatetags.qa_tags import clock
 from telephony.demo import SUPPORT_NUMBER
 from telephony.models import Queue, Recording, RecordingPolicy
 from telephony.simulator import CalledParty, CallerScript, Line
@@ -106,7 +107,7 @@ def test_a_paused_recording_is_fetched_and_played_with_a_seek(live_twilio, alex,
     expect(transcript).to_contain_text("Caller I want to cancel my order.")
     utterance = Transcript.objects.get(recording=recording).utterances.get(speaker="caller")
     player.evaluate("(audio) => { audio.muted = true; }")
-    transcript.get_by_role("button", name=utterance.start_clock).click()
+    transcript.get_by_role("button", name=clock(utterance.start_ms)).click()
     page.wait_for_function(
         "([audio, at]) => Math.abs(audio.currentTime - at) < 0.5 && !audio.seeking",
         arg=[player.element_handle(), utterance.start_ms / 1000],

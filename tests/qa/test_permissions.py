@@ -247,6 +247,8 @@ def test_the_call_page_shows_the_transcript_with_speakers_and_times(
     recording = recordings["mine"]
     page = client_as(qa_analyst).get(reverse("qa:call_detail", args=[recording.call_id]))
     html = page.content.decode()
-    assert f'data-player="player-{recording.pk}"' in html
-    assert 'data-seek-ms="1500"' in html and ">0:01</button>" in html
+    assert (
+        f'data-seek-recording="{recording.pk}" data-seek-ms="1500"' in html
+        and ">0:01</button>" in html
+    )
     assert "<strong>Agent</strong> Hello." in html
