@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from campaigns.models import Campaign
 from campaigns.selectors import campaign_counters
+from telephony.acd.selectors import agents_supervised_by, queues_supervised_by
 from telephony.models import AgentProfile, AgentStateChange, Queue, QueueEntry
 
 State = AgentProfile.State
@@ -68,7 +69,7 @@ def floor_queues(*, user: User | AnonymousUser) -> QuerySet[Queue]:
         return Queue.objects.all()
     if not user.has_perm(WALLBOARD):
         return Queue.objects.none()
-    return Queue.objects.filter(teams__supervisors=user.pk).distinct()
+    return queues_supervised_by(user.pk)
 
 
 def floor_agents(*, user: User | AnonymousUser) -> QuerySet[AgentProfile]:
@@ -77,7 +78,7 @@ def floor_agents(*, user: User | AnonymousUser) -> QuerySet[AgentProfile]:
         return AgentProfile.objects.all()
     if not user.has_perm(WALLBOARD):
         return AgentProfile.objects.none()
-    return AgentProfile.objects.filter(teams__supervisors=user.pk).distinct()
+    return agents_supervised_by(user.pk)
 
 
 def agents_on_floor(

@@ -15,6 +15,7 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import connection
 
+from telephony.acd.selectors import agents_supervised_by, queues_supervised_by
 from telephony.models import AgentProfile, Queue, QueueEntry, Team
 
 from . import counting
@@ -450,12 +451,8 @@ def report_scope(user: User | AnonymousUser) -> Scope | None:
         return Scope(
             campaign_ids=None if user.has_perm("campaigns.view_callattempt") else [],
             team_ids=sorted(teams.values_list("pk", flat=True)),
-            queue_ids=sorted(
-                set(Queue.objects.filter(teams__in=teams).values_list("pk", flat=True))
-            ),
-            agent_ids=sorted(
-                set(AgentProfile.objects.filter(teams__in=teams).values_list("pk", flat=True))
-            ),
+            queue_ids=sorted(queues_supervised_by(user.pk).values_list("pk", flat=True)),
+            agent_ids=sorted(agents_supervised_by(user.pk).values_list("pk", flat=True)),
         )
     own = AgentProfile.objects.filter(user=user).values_list("pk", flat=True).first()
     if own is not None:

@@ -155,3 +155,17 @@ def calls_with_queue_outcome(calls: QuerySet[Call]) -> QuerySet[Call]:
             output_field=CharField(),
         )
     )
+
+
+def queues_supervised_by(user_id: int | None) -> QuerySet[Queue]:
+    """The queues of the teams the user supervises (`Team.queues`); none for no user."""
+    if user_id is None:
+        return Queue.objects.none()
+    return Queue.objects.filter(teams__supervisors=user_id).distinct()
+
+
+def agents_supervised_by(user_id: int | None) -> QuerySet[AgentProfile]:
+    """The agents of the teams the user supervises; none for no user."""
+    if user_id is None:
+        return AgentProfile.objects.none()
+    return AgentProfile.objects.filter(teams__supervisors=user_id).distinct()
