@@ -146,7 +146,10 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # A page's consumer waits on Redis in blocking pops of 5 s; redis-py's default
+            # socket timeout is also 5 s, so an idle page's read timed out and its socket
+            # closed. The timeout stays (a dead Redis is still noticed), above the pop.
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}]},
         }
     }
     CELERY_BROKER_URL = REDIS_URL

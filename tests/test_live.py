@@ -12,6 +12,7 @@ import sys
 
 import pytest
 from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
 from django.db import connections, transaction
 
 from callcenter import live
@@ -132,5 +133,25 @@ async def test_a_burst_of_notices_is_sent_without_a_failure(agent, caplog):
     # Notices go out in the order given: the last one arriving means all were sent.
     assert await communicator.receive_json_from(timeout=20) == {"event": "desk-changed"}
     assert [r for r in caplog.records if r.name == "callcenter.live"] == []
+    await communicator.disconnect()
+    await sync_to_async(connections.close_all)()
+
+
+async def test_a_page_that_stays_quiet_longer_than_the_layers_wait_still_hears_a_notice(agent):
+    """An agent's page idle between calls: on Redis its socket died after five quiet seconds.
+
+    The Redis layer waits for messages in blocking pops; redis-py's own read timeout was no
+    longer than one pop, so the read gave up first and the page's consumer crashed.
+    """
+    profile = await AgentProfile.objects.acreate(user=agent, client_identity="alex")
+    communicator = await desk_socket(agent)
+    quiet_seconds = getattr(get_channel_layer(), "brpop_timeout", 1) + 2
+    assert await communicator.receive_nothing(timeout=quiet_seconds)
+
+    await get_channel_layer().group_send(
+        desk_group(profile.pk), {"type": "page.notice", "event": "desk-changed"}
+    )
+
+    assert await communicator.receive_json_from(timeout=5) == {"event": "desk-changed"}
     await communicator.disconnect()
     await sync_to_async(connections.close_all)()
