@@ -36,8 +36,9 @@ def _entry_in_reach(user: User, entry: QueueEntry) -> None:
     one their teams serve."""
     if not user.has_perm(MONITOR):
         raise PermissionDenied("Only supervisors and managers monitor calls.")
-    agents = floor_agents(user=user).filter(pk=entry.served_by_id)
-    if not (agents.exists() or floor_queues(user=user).filter(pk=entry.queue_id).exists()):
+    agent_id = entry.served_by_id
+    mine = agent_id is not None and floor_agents(user=user).filter(pk=agent_id).exists()
+    if not (mine or floor_queues(user=user).filter(pk=entry.queue_id).exists()):
         raise PermissionDenied("This call is not on your teams or queues.")
 
 

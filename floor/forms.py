@@ -80,10 +80,19 @@ class DeskNoteForm(AgentForm):
     body = forms.CharField(max_length=DeskMessage._meta.get_field("body").max_length, label="Note")
 
 
+class WaitingCallerField(forms.ModelChoiceField):
+    """A caller in line, shown by queue, who they are and since when they wait."""
+
+    def label_from_instance(self, obj: QueueEntry) -> str:
+        who = obj.customer.name if obj.customer else (obj.call.from_number if obj.call else "")
+        since = timezone.localtime(obj.waiting_since)
+        return f"{obj.queue.name}: {who or 'caller'} since {since:%H:%M:%S}"
+
+
 class CallerSendForm(AgentForm):
     """Take a caller waiting in one of the user's queues to one of their agents."""
 
-    entry = forms.ModelChoiceField(queryset=QueueEntry.objects.none(), empty_label="Caller…")
+    entry = WaitingCallerField(queryset=QueueEntry.objects.none(), empty_label="Caller…")
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, user=user, **kwargs)
@@ -92,10 +101,3 @@ class CallerSendForm(AgentForm):
         ).select_related("queue", "customer", "call")
         entry = cast(forms.ModelChoiceField, self.fields["entry"])
         entry.queryset = waiting.order_by("waiting_since", "id")
-        entry.label_from_instance = _waiting_label  # type: ignore[method-assign]  # Django's hook
-
-
-def _waiting_label(entry: QueueEntry) -> str:
-    who = entry.customer.name if entry.customer else (entry.call.from_number if entry.call else "")
-    since = timezone.localtime(entry.waiting_since)
-    return f"{entry.queue.name}: {who or 'caller'} since {since:%H:%M:%S}"

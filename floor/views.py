@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
@@ -26,7 +25,7 @@ from .forms import (
     WallboardFilterForm,
 )
 
-ACTION_FORMS: dict[str, type[forms.Form]] = {
+ACTION_FORMS: dict[str, type[AgentForm]] = {
     "monitor_form": MonitorForm,
     "state_form": AgentStateForm,
     "log_out_form": AgentForm,
@@ -49,7 +48,11 @@ def _may_watch(request: SignedInRequest) -> None:
 
 
 def _render(
-    request: SignedInRequest, partial: str, done: str = "", **bound: forms.Form
+    request: SignedInRequest,
+    partial: str,
+    *,
+    done: str = "",
+    bound: dict[str, AgentForm] | None = None,
 ) -> HttpResponse:
     form = WallboardFilterForm(request.GET, user=request.user)
     context: dict[str, Any] = {"form": form, "tv": request.GET.get("tv") == "1", "done": done}
@@ -61,7 +64,7 @@ def _render(
         ).select_related("agent__user"),
     }
     for name, form_class in ACTION_FORMS.items():
-        context[name] = bound[name] if name in bound else form_class(user=request.user)
+        context[name] = (bound or {}).get(name) or form_class(user=request.user)
     return render_page(request, "floor/wallboard.html", context, partial=partial)
 
 
@@ -85,7 +88,7 @@ def _act(
     form = ACTION_FORMS[name](request.POST, user=request.user)
     if submit(form, operation):
         return _render(request, "actions", done=done(form.cleaned_data))
-    return _render(request, "actions", **{name: form})
+    return _render(request, "actions", bound={name: form})
 
 
 @require_POST
