@@ -11,4 +11,5 @@ urlpatterns = [
     path("log-out/", views.floor_agent_log_out, name="agent_log_out"),
     path("send-caller/", views.floor_caller_send, name="caller_send"),
     path("note/", views.floor_desk_note, name="desk_note"),
+    path("softphone-token/", views.floor_softphone_token, name="softphone_token"),
 ]

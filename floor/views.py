@@ -7,13 +7,15 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.http import HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET, require_POST
 
 from callcenter.http import SignedInRequest
 from callcenter.pages import render_page, submit
+from telephony.desk import softphone
 from telephony.models import MonitoringSession
+from telephony.monitoring.services import supervisor_identity
 
 from . import actions, selectors
 from .forms import (
@@ -55,7 +57,12 @@ def _render(
     bound: dict[str, AgentForm] | None = None,
 ) -> HttpResponse:
     form = WallboardFilterForm(request.GET, user=request.user)
-    context: dict[str, Any] = {"form": form, "tv": request.GET.get("tv") == "1", "done": done}
+    context: dict[str, Any] = {
+        "form": form,
+        "tv": request.GET.get("tv") == "1",
+        "done": done,
+        "softphone": softphone.mode(),
+    }
     if not (request.htmx and partial == "actions"):  # the actions panel alone needs none
         context["snapshot"] = selectors.floor_snapshot(user=request.user, **form.filters())  # type: ignore[arg-type]
     context |= {
@@ -160,3 +167,17 @@ def floor_desk_note(request: SignedInRequest) -> HttpResponse:
         ),
         lambda data: f"Note sent to {data['agent']}.",
     )
+
+
+@require_GET
+@login_required
+def floor_softphone_token(request: SignedInRequest) -> JsonResponse:
+    """A Voice access token for the supervisor's browser softphone (Twilio mode): the
+    wallboard's listen, whisper and barge ring it."""
+    _may_watch(request)
+    identity = supervisor_identity(request.user)
+    try:
+        token = softphone.access_token(identity)
+    except ImproperlyConfigured as error:
+        return JsonResponse({"detail": str(error)}, status=503)
+    return JsonResponse({"identity": identity, "token": token})

@@ -28,12 +28,17 @@ from .selectors import open_session
 Mode = MonitoringSession.Mode
 
 
-def supervisor_client(user: User) -> str:
-    """The browser softphone a supervisor is rung at: their agent client if they have one."""
+def supervisor_identity(user: User) -> str:
+    """The client identity of a supervisor's browser softphone: their agent one if any."""
     identity = (
         AgentProfile.objects.filter(user=user).values_list("client_identity", flat=True).first()
     )
-    return f"client:{identity or f'supervisor-{user.pk}'}"
+    return identity or f"supervisor-{user.pk}"
+
+
+def supervisor_client(user: User) -> str:
+    """Where a supervisor joining from the browser is rung."""
+    return f"client:{supervisor_identity(user)}"
 
 
 class Mixing(TypedDict, total=False):

@@ -205,9 +205,7 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
 
             def live_conferences() -> list[dict[str, Any]]:
                 return [
-                    conference_state(c)
-                    for c in sim.conferences.values()
-                    if c.status != "completed"
+                    conference_state(c) for c in sim.conferences.values() if c.status != "completed"
                 ]
 
             self.send_json(200, {"conferences": sim.locked(live_conferences)})

@@ -362,3 +362,17 @@ def test_a_waiting_caller_is_sent_to_the_chosen_agent(
         reverse("floor:caller_send"), {"entry": entry.pk, "agent": chris.pk}, headers=HTMX
     )
     assert "Select a valid choice" in again.content.decode()  # no longer in line
+
+
+def test_the_supervisors_browser_softphone_gets_a_token_with_twilio(
+    supervisor, client_as, settings
+):
+    settings.TWILIO_SIMULATED = False
+    settings.TWILIO_API_KEY_SID = "SK" + "1" * 32
+    settings.TWILIO_API_KEY_SECRET = "an-api-key-secret-of-32-bytes-at-least"
+    client = client_as(supervisor)
+    answer = client.get(reverse("floor:softphone_token"))
+    assert answer.status_code == 200
+    assert answer.json()["identity"] == supervisor_client(supervisor).removeprefix("client:")
+    page = client.get(reverse("floor:wallboard")).content.decode()
+    assert "floor_softphone.js" in page and 'data-softphone="twilio"' in page
