@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import TypedDict
 
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -67,6 +68,8 @@ def monitoring_start(
 ) -> MonitoringSession:
     """Join the supervisor to the conversation in `mode`, rung at `phone_number` or their
     browser softphone; a supervisor already on it switches to `mode` instead."""
+    if mode not in Mode.values:
+        raise ValidationError({"mode": [f"Choose one of {', '.join(Mode.values)}."]})
     session = open_session(supervisor=supervisor, entry=entry)
     if session is not None:
         return monitoring_change(session=session, mode=mode)
@@ -104,6 +107,8 @@ def monitoring_change(*, session: MonitoringSession, mode: str) -> MonitoringSes
     session = (
         MonitoringSession.objects.select_for_update().select_related("entry").get(pk=session.pk)
     )
+    if mode not in Mode.values:
+        raise ValidationError({"mode": [f"Choose one of {', '.join(Mode.values)}."]})
     if session.ended_at is not None or session.mode == mode:
         return session
     gateway.participant_update(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
+from django.core.exceptions import ValidationError
 from django.db import connections
 from django.urls import reverse
 from django.utils import timezone
@@ -126,3 +127,13 @@ async def test_the_desk_hears_when_a_supervisor_joins(supervisor, agent):
     assert await communicator.receive_json_from(timeout=2) == {"event": "desk-changed"}
     await communicator.disconnect()
     await sync_to_async(connections.close_all)()
+
+
+def test_an_unknown_mode_is_refused_before_twilio_is_asked(supervisor, agent, monkeypatch):
+    session = _session(supervisor, agent)
+    monkeypatch.setattr(gateway, "participant_update", pytest.fail)
+    with pytest.raises(ValidationError) as refused:
+        services.monitoring_change(session=session, mode="shout")
+    assert "mode" in refused.value.error_dict
+    session.refresh_from_db()
+    assert session.mode == "listen" and not session.mode_changes.exists()
