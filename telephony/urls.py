@@ -6,6 +6,7 @@ from .acd import webhooks as acd
 from .calls import webhooks as calls
 from .desk import views
 from .ivr import webhooks as ivr
+from .monitoring import webhooks as monitoring
 
 app_name = "telephony"
 
@@ -45,6 +46,11 @@ urlpatterns = [
         "voice/acd/<int:entry_id>/consult-status/",
         acd.acd_consult_status,
         name="acd_consult_status",
+    ),
+    path(
+        "voice/monitoring/<int:session_id>/status/",
+        monitoring.monitor_leg_status,
+        name="monitor_leg_status",
     ),
     # Agent pages.
     path("desk/", views.desk, name="desk"),

@@ -97,3 +97,45 @@ def test_send_sms(prism_gateway):
 def test_fetch_recording(prism_gateway):
     recording = gateway.recording_fetch(sid="RE" + "a" * 32)
     assert recording["sid"].startswith("RE")
+
+
+CONFERENCE_SID = "CF" + "a" * 32
+
+
+@pytest.fixture
+def named_conference(monkeypatch):
+    # Prism answers the conference lookup by name with the description's own example, which
+    # breaks the description (relative URIs where it says "uri" format): the participants'
+    # calls go to a conference SID of the right shape instead.
+    monkeypatch.setattr(gateway, "_conference_sid", lambda name: CONFERENCE_SID)
+
+
+def test_monitoring_legs_listen_whisper_and_switch(prism_gateway, named_conference):
+    status = "https://cc.example.com/telephony/voice/monitoring/1/status/"
+    listening = gateway.participant_add(
+        conference="entry-42",
+        to="client:supervisor-7",
+        from_="+18005550100",
+        status_callback=status,
+        muted=True,
+        label="supervisor",
+    )
+    whispering = gateway.participant_add(
+        conference="entry-42",
+        to="+12125550177",
+        from_="+18005550100",
+        status_callback=status,
+        call_sid_to_coach=CALL_SID,
+    )
+    assert listening.startswith("CA") and whispering.startswith("CA")
+    gateway.participant_update(
+        conference="entry-42",
+        call_sid=CALL_SID,
+        muted=False,
+        coaching=True,
+        call_sid_to_coach=CALL_SID,
+    )
+    gateway.participant_update(
+        conference="entry-42", call_sid=CALL_SID, muted=False, coaching=False
+    )
+    gateway.participant_update(conference="entry-42", call_sid=CALL_SID, hold=True)
