@@ -150,6 +150,7 @@ class Conferencing(Dialing):
                     if speaker.call.sid not in recording.voices:
                         recording.voices += (speaker.call.sid,)
                         recording.joined[speaker.call.sid] = speaker.joined_at or self.now()
+                        recording.heard_from[speaker.call.sid] = self.now()
 
     def leave_conference(
         self, participant: SimParticipant, reason: str, *, resume: bool = True
