@@ -124,18 +124,31 @@ def recording_fetch(*, sid: str) -> dict[str, Any]:
     }
 
 
-def conference_recording_update(
-    *, conference_sid: str, recording_sid: str, status: str, pause_behavior: str = "skip"
-) -> str:
-    """Pause (the paused stretch skipped, not kept as silence), resume or stop a conference's
-    recording; returns the recording's status at Twilio."""
-    kwargs = {"pause_behavior": pause_behavior} if status == "paused" else {}
+def call_recording_start(*, call_sid: str, callback: str) -> str:
+    """Record one live call leg in two channels (Calls/{sid}/Recordings, dual): the leg's
+    own voice on the first, everything it hears on the second; returns the RecordingSid.
+    It lasts as long as the call, whatever TwiML the call moves on to."""
     recording = (
         client()
-        .conferences(conference_sid)
-        .recordings(recording_sid)
-        .update(status=status, **kwargs)
+        .calls(call_sid)
+        .recordings.create(
+            recording_channels="dual",
+            recording_track="both",
+            recording_status_callback=callback,
+            recording_status_callback_method="POST",
+            recording_status_callback_event=["in-progress", "completed", "absent"],
+        )
     )
+    return recording.sid
+
+
+def call_recording_update(
+    *, call_sid: str, recording_sid: str, status: str, pause_behavior: str = "skip"
+) -> str:
+    """Pause (the paused stretch skipped, not kept as silence), resume or stop a call's
+    recording; returns the recording's status at Twilio."""
+    kwargs = {"pause_behavior": pause_behavior} if status == "paused" else {}
+    recording = client().calls(call_sid).recordings(recording_sid).update(status=status, **kwargs)
     return recording.status
 
 

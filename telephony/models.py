@@ -805,7 +805,7 @@ class HoldPeriod(models.Model):
 
 
 class Recording(models.Model):
-    """A recording Twilio made: a voicemail, or a conversation in a call's conference.
+    """A recording Twilio made: a voicemail, or a conversation on the caller's leg.
 
     The metadata stays for as long as the call's record; the media (qa's RecordingMedia)
     may be deleted by retention. Transcripts and evaluations attach here.
@@ -829,13 +829,18 @@ class Recording(models.Model):
     source = models.CharField(max_length=30, blank=True)
     channels = models.PositiveSmallIntegerField(default=1)
     conference_sid = models.CharField(max_length=34, blank=True)
+    call_leg_sid = models.CharField(
+        max_length=34,
+        blank=True,
+        help_text="The call leg recorded (the caller's, in two channels): pauses address it.",
+    )
     entry = models.ForeignKey(
         QueueEntry,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="recordings",
-        help_text="The conversation recorded (its conference holds transfers and consults).",
+        help_text="The conversation recorded: its first part, if transfers followed.",
     )
     policy = models.ForeignKey(
         RecordingPolicy,

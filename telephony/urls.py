@@ -26,6 +26,9 @@ urlpatterns = [
     path("voice/acd/<int:entry_id>/agent/", acd.acd_agent_answer, name="acd_agent_answer"),
     path("voice/acd/<int:entry_id>/agent-status/", acd.acd_agent_status, name="acd_agent_status"),
     path("voice/acd/<int:entry_id>/caller/", acd.acd_caller_join, name="acd_caller_join"),
+    path(
+        "voice/acd/<int:entry_id>/caller-record/", acd.acd_caller_record, name="acd_caller_record"
+    ),
     path("voice/acd/<int:entry_id>/caller-done/", acd.acd_caller_done, name="acd_caller_done"),
     path(
         "voice/acd/<int:entry_id>/callback/",
