@@ -6,4 +6,5 @@ app_name = "floor"
 
 urlpatterns = [
     path("", views.wallboard, name="wallboard"),
+    path("alerts/", views.alerts, name="alerts"),
 ]

@@ -1,4 +1,5 @@
-"""The wallboard page and its TV mode; the page re-fetches its snapshot when told."""
+"""The wallboard page and its TV mode, the alerts page and the alerts strip on supervisors'
+other pages; each re-fetches what it shows when told."""
 
 from __future__ import annotations
 
@@ -32,4 +33,20 @@ def wallboard(request: SignedInRequest) -> HttpResponse:
         "floor/wallboard.html",
         {"form": form, "snapshot": snapshot, "tv": request.GET.get("tv") == "1"},
         partial="snapshot",
+    )
+
+
+@require_GET
+@login_required
+def alerts(request: SignedInRequest) -> HttpResponse:
+    """The open alerts and today's; `?strip=1` (HTMX) is the strip atop other pages."""
+    _may_watch(request)
+    return render_page(
+        request,
+        "floor/alerts.html",
+        {
+            "open": selectors.alerts_open(user=request.user),
+            "history": selectors.alerts_today(user=request.user),
+        },
+        partial="strip" if request.GET.get("strip") else None,
     )
