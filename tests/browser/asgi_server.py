@@ -38,7 +38,9 @@ class WebsocketGate:
 
 class AsgiLiveServer:
     def __init__(self) -> None:
-        self.gate = WebsocketGate(ASGIStaticFilesHandler(get_default_application()))
+        # Any ASGI application can be wrapped; the stubs name Django's handler alone.
+        static = ASGIStaticFilesHandler(get_default_application())  # type: ignore[arg-type]
+        self.gate = WebsocketGate(static)
         self._ready = threading.Event()
         self.server = daphne.server.Server(
             application=self.gate,
@@ -57,7 +59,8 @@ class AsgiLiveServer:
         self.url = f"http://{host}:{port}"
 
     def stop(self) -> None:
-        reactor.callFromThread(reactor.stop)  # type: ignore[attr-defined]
+        # Twisted's stubs type the reactor's bound stop() as if it took no self.
+        reactor.callFromThread(reactor.stop)  # type: ignore[misc]
         self._thread.join(timeout=5)
 
     def drop_websockets(self) -> int:
@@ -73,6 +76,6 @@ class AsgiLiveServer:
                     cut.append(protocol)
             done.set()
 
-        reactor.callFromThread(abort)  # type: ignore[attr-defined]
+        reactor.callFromThread(abort)
         done.wait(timeout=5)
         return len(cut)
