@@ -12,4 +12,5 @@ urlpatterns = [
     path("send-caller/", views.floor_caller_send, name="caller_send"),
     path("note/", views.floor_desk_note, name="desk_note"),
     path("softphone-token/", views.floor_softphone_token, name="softphone_token"),
+    path("alerts/", views.alerts, name="alerts"),
 ]

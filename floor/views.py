@@ -1,5 +1,6 @@
-"""The wallboard page and its TV mode; the page re-fetches its snapshot when told. Its
-actions panel posts to one view per action, each a thin adapter around floor.actions."""
+"""The wallboard page and its TV mode, the alerts page and the alerts strip on supervisors'
+other pages; each re-fetches what it shows when told. The actions panel posts to one view
+per action, each a thin adapter around floor.actions."""
 
 from __future__ import annotations
 
@@ -181,3 +182,19 @@ def floor_softphone_token(request: SignedInRequest) -> JsonResponse:
     except ImproperlyConfigured as error:
         return JsonResponse({"detail": str(error)}, status=503)
     return JsonResponse({"identity": identity, "token": token})
+
+
+@require_GET
+@login_required
+def alerts(request: SignedInRequest) -> HttpResponse:
+    """The open alerts and today's; `?strip=1` (HTMX) is the strip atop other pages."""
+    _may_watch(request)
+    return render_page(
+        request,
+        "floor/alerts.html",
+        {
+            "open": selectors.alerts_open(user=request.user),
+            "history": selectors.alerts_today(user=request.user),
+        },
+        partial="strip" if request.GET.get("strip") else None,
+    )
