@@ -149,7 +149,8 @@ class ShiftTemplate(models.Model):
         errors = {}
         if self.latest_start < self.earliest_start:
             errors["latest_start"] = "The latest start must not be before the earliest."
-        for after in [self.lunch_after_minutes, *self.break_after_minutes]:
+        lunch = [self.lunch_after_minutes] if self.lunch_minutes else []
+        for after in [*lunch, *self.break_after_minutes]:
             if not isinstance(after, int) or not 0 < after < self.length_minutes:
                 errors["break_after_minutes"] = "Breaks and lunch fall inside the shift."
         for value in (self.earliest_start, self.latest_start):
