@@ -180,21 +180,33 @@ def required_agents(
         )
 
     if patience_seconds:
-        # Service level and occupancy both improve with every agent: bisect on the count.
+        # Abandons shorten every wait, so Erlang C's answer is an upper bound: walk down
+        # from it while the target still holds (a step or two in practice).
         def perform(agents: int) -> Performance:
             return erlang_a_performance(
                 agents, calls, aht_seconds, patience_seconds, threshold_seconds, interval_seconds
             )
 
-        low, high = 0, max(1, math.ceil(load))
-        while not meets(perform(high)):
+        high = required_agents(
+            calls=calls,
+            aht_seconds=aht_seconds,
+            interval_seconds=interval_seconds,
+            target_service_level=target_service_level,
+            threshold_seconds=threshold_seconds,
+            occupancy_cap=occupancy_cap,
+        ).agents
+        best = perform(high)
+        while not meets(best):  # not expected, but never answer a miss
             if high >= limit:
                 raise refuse()
-            low, high = high, min(limit, high * 2)
-        while high - low > 1:
-            middle = (low + high) // 2
-            low, high = (low, middle) if meets(perform(middle)) else (middle, high)
-        return perform(high)
+            high += 1
+            best = perform(high)
+        while high > 1:
+            fewer = perform(high - 1)
+            if not meets(fewer):
+                break
+            high, best = high - 1, fewer
+        return best
     # Erlang C: walk up from the first stable count, carrying Erlang B one agent at a time
     # (the search costs one recursion, not one per candidate).
     agents = max(1, math.floor(load) + 1, math.ceil(load / occupancy_cap - 1e-9))

@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from telephony.models import Queue
 
+from .models import Schedule, ScheduleRequest, Shift
+
 
 class StaffingFilterForm(forms.Form):
     queue = forms.ModelChoiceField(queryset=Queue.objects.order_by("name"), required=False)
@@ -68,4 +70,29 @@ class WhatIfForm(forms.Form):
         required=False,
         label="Patience (s)",
         help_text="Callers' mean time to abandon: Erlang A. Empty: Erlang C.",
+    )
+
+
+class GenerateForm(forms.Form):
+    week_start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Week of")
+
+
+class ScheduleRequestForm(forms.Form):
+    """Time off on one of my shifts, or a swap with a colleague's shift that day."""
+
+    shift = forms.ModelChoiceField(queryset=Shift.objects.none())
+    kind = forms.ChoiceField(choices=ScheduleRequest.Kind.choices)
+    swap_with = forms.ModelChoiceField(queryset=Shift.objects.none(), required=False)
+    note = forms.CharField(max_length=200, required=False)
+
+    def __init__(self, *args: object, agent_id: int, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        published = Shift.objects.filter(schedule__status=Schedule.Status.PUBLISHED)
+        self.fields["shift"].queryset = published.filter(agent_id=agent_id)  # type: ignore[attr-defined]
+        self.fields["swap_with"].queryset = published.exclude(agent_id=agent_id)  # type: ignore[attr-defined]
+
+
+class DecideForm(forms.Form):
+    approve = forms.TypedChoiceField(
+        choices=[("1", "Approve"), ("0", "Decline")], coerce=lambda v: v == "1"
     )

@@ -211,6 +211,9 @@ class Shift(models.Model):
     template = models.ForeignKey(ShiftTemplate, on_delete=models.PROTECT, related_name="+")
     start = models.DateTimeField()
     end = models.DateTimeField()
+    is_time_off = models.BooleanField(
+        default=False, help_text="Time off approved: kept for the record, worked by nobody."
+    )
 
     class Meta:
         ordering = ["start", "agent"]

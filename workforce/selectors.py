@@ -18,7 +18,16 @@ from telephony.models import Queue
 
 from . import erlang
 from .forecast import SLOTS, WEEK, Accuracy, NotEnoughHistory, backtest
-from .models import CalendarEvent, ForecastInterval, ForecastOverride, QueuePlan, ShrinkageItem
+from .models import (
+    CalendarEvent,
+    ForecastInterval,
+    ForecastOverride,
+    QueuePlan,
+    Schedule,
+    ScheduleRequest,
+    Shift,
+    ShrinkageItem,
+)
 
 INTERVAL_SECONDS = 15 * 60
 HISTORY_DAYS = 8 * WEEK  # the most history a forecast looks back on
@@ -302,4 +311,136 @@ def what_if(
         rostered=rostered,
         load=erlang.traffic(calls, aht_seconds, interval_seconds),
         model="Erlang A" if patience_seconds else "Erlang C",
+    )
+
+
+def recent_weekends(*, before: date, weeks: int = 4) -> dict[int, int]:
+    """Weekend days each agent worked in the published schedules of the last weeks."""
+    zone = center_zone()
+    counts: dict[int, int] = {}
+    shifts = Shift.objects.filter(
+        schedule__status=Schedule.Status.PUBLISHED,
+        schedule__week_start__gte=before - timedelta(weeks=weeks),
+        schedule__week_start__lt=before,
+        is_time_off=False,
+    )
+    for agent_id, start in shifts.values_list("agent_id", "start"):
+        if start.astimezone(zone).weekday() >= 5:
+            counts[agent_id] = counts.get(agent_id, 0) + 1
+    return counts
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    interval: time
+    cells: list[tuple[int, int]]  # (on the phones, required) per day
+
+
+@dataclass(frozen=True)
+class Coverage:
+    queue: Queue
+    days: list[date]
+    rows: list[CoverageRow]
+    share: float | None  # Σ min(on phones, required) ÷ Σ required
+    short_intervals: int
+
+
+def schedule_coverage(*, schedule: Schedule) -> list[Coverage]:
+    """Per queue, each quarter hour's agents on the phones against the requirement."""
+    zone = center_zone()
+    days = [schedule.week_start + timedelta(days=offset) for offset in range(WEEK)]
+    queues = list(Queue.objects.filter(pk__in=_planned_queue_ids(days[0], days[-1])))
+    needed = requirement(queues=queues, first_day=days[0], days=WEEK)
+    on_phones = {queue.pk: np.zeros((WEEK, SLOTS), dtype=int) for queue in queues}
+    shifts = schedule.shifts.filter(is_time_off=False).prefetch_related("activities")
+    for shift in shifts:
+        if shift.queue_id not in on_phones:
+            continue
+        for moment in _quarter_hours(shift.start, shift.end):
+            if any(a.start <= moment < a.end for a in shift.activities.all()):
+                continue
+            local = moment.astimezone(zone)
+            day = (local.date() - days[0]).days
+            if 0 <= day < WEEK:
+                on_phones[shift.queue_id][day, (local.hour * 60 + local.minute) // 15] += 1
+    result = []
+    for queue in queues:
+        grid, need = on_phones[queue.pk], needed[queue.pk]
+        total = int(need.sum())
+        rows = [
+            CoverageRow(
+                time(slot // 4, slot % 4 * 15),
+                [(int(grid[d, slot]), int(need[d, slot])) for d in range(WEEK)],
+            )
+            for slot in range(SLOTS)
+            if need[:, slot].any() or grid[:, slot].any()
+        ]
+        result.append(
+            Coverage(
+                queue,
+                days,
+                rows,
+                float(np.minimum(grid, need).sum()) / total if total else None,
+                int((grid < need).sum()),
+            )
+        )
+    return result
+
+
+def _quarter_hours(start: datetime, end: datetime) -> list[datetime]:
+    moments = []
+    moment = start
+    while moment < end:
+        moments.append(moment)
+        moment += timedelta(minutes=15)
+    return moments
+
+
+def _planned_queue_ids(first: date, last: date) -> set[int]:
+    """Queues with a forecast on those days: the ones a schedule covers."""
+    start, end = day_range(first, last, center_zone())
+    return set(
+        ForecastInterval.objects.filter(interval_start__gte=start, interval_start__lt=end)
+        .values_list("queue_id", flat=True)
+        .distinct()
+    )
+
+
+def planned_queues(*, first: date, last: date) -> list[Queue]:
+    """Queues with a forecast between two local days."""
+    return list(Queue.objects.filter(pk__in=_planned_queue_ids(first, last)).order_by("name"))
+
+
+def agent_shifts(*, agent_id: int, since: date) -> list[Shift]:
+    """An agent's published shifts from a day on, with their breaks."""
+    start, _end = day_range(since, since, center_zone())
+    return list(
+        Shift.objects.filter(
+            agent_id=agent_id, schedule__status=Schedule.Status.PUBLISHED, end__gt=start
+        )
+        .select_related("queue", "template")
+        .prefetch_related("activities")
+        .order_by("start")[:14]
+    )
+
+
+def swap_candidates(*, shift: Shift) -> list[Shift]:
+    """Colleagues' published shifts on the same day that could be swapped with this one."""
+    zone = center_zone()
+    day = shift.start.astimezone(zone).date()
+    start, end = day_range(day, day, zone)
+    return list(
+        Shift.objects.filter(
+            schedule=shift.schedule, start__gte=start, start__lt=end, is_time_off=False
+        )
+        .exclude(agent_id=shift.agent_id)
+        .select_related("agent__user", "queue")
+    )
+
+
+def pending_requests() -> list[ScheduleRequest]:
+    return list(
+        ScheduleRequest.objects.filter(status=ScheduleRequest.Status.PENDING).select_related(
+            "agent__user", "shift__queue", "swap_with__agent__user"
+        )
     )

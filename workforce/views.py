@@ -3,23 +3,37 @@ and the what-if calculator."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
 from callcenter.http import SignedInRequest
 from callcenter.pages import render_page, submit
+from telephony.desk.selectors import desk_agent
 
 from . import selectors, services
 from .forecast import NotEnoughHistory
-from .forms import ForecastForm, OverrideForm, StaffingFilterForm, WhatIfForm
+from .forms import (
+    DecideForm,
+    ForecastForm,
+    GenerateForm,
+    OverrideForm,
+    ScheduleRequestForm,
+    StaffingFilterForm,
+    WhatIfForm,
+)
+from .models import Schedule, ScheduleRequest
 
 PLAN = "workforce.plan_workforce"
+SEE_SCHEDULES = "workforce.view_schedule"
+DECIDE = "workforce.decide_requests"
 
 
 def _may_plan(request: SignedInRequest) -> None:
@@ -114,6 +128,125 @@ def what_if(request: SignedInRequest) -> HttpResponse:
     done = submit(form, lambda data: selectors.what_if(**data))
     context = {"what_if": form, "answer": done.result if done else None}
     response = render_page(request, "workforce/staffing.html", context, partial="what_if")
+    if not done and not request.htmx:
+        response.status_code = 400
+    return response
+
+
+def _flash_errors(request: SignedInRequest, form: forms.BaseForm) -> None:
+    for field, errors in form.errors.items():
+        for error in errors:
+            messages.error(request, str(error) if field == "__all__" else f"{field}: {error}")
+
+
+@require_GET
+@login_required
+def schedule_page(request: SignedInRequest) -> HttpResponse:
+    """A week's schedule: coverage against the requirement per queue, its shifts, the
+    requests waiting; generate and publish."""
+    user = request.user
+    if not (user.has_perm(PLAN) or user.has_perm(SEE_SCHEDULES)):
+        raise PermissionDenied("Schedules are for supervisors and workforce managers.")
+    schedules = list(Schedule.objects.all()[:12])
+    chosen = next((s for s in schedules if str(s.pk) == request.GET.get("schedule")), None)
+    chosen = chosen or (schedules[0] if schedules else None)
+    context: dict = {
+        "schedules": schedules,
+        "schedule": chosen,
+        "generate_form": GenerateForm(),
+        "requests": selectors.pending_requests() if user.has_perm(DECIDE) else [],
+    }
+    if chosen is not None:
+        context["coverage"] = selectors.schedule_coverage(schedule=chosen)
+        context["shifts"] = chosen.shifts.select_related("agent__user", "queue", "template")
+    return render_page(request, "workforce/schedules.html", context)
+
+
+@require_POST
+@login_required
+def schedule_generate(request: SignedInRequest) -> HttpResponse:
+    """Generate (or regenerate) a week's draft schedule."""
+    _may_plan(request)
+    form = GenerateForm(request.POST)
+    done = submit(form, lambda data: services.schedule_generate(week_start=data["week_start"]))
+    if not done:
+        _flash_errors(request, form)
+        return redirect("workforce:schedules")
+    messages.success(
+        request, f"Schedule for the {done.result} generated ({done.result.solver_status})."
+    )
+    return redirect(f"{reverse('workforce:schedules')}?schedule={done.result.pk}")
+
+
+@require_POST
+@login_required
+def schedule_publish(request: SignedInRequest, pk: int) -> HttpResponse:
+    _may_plan(request)
+    schedule = get_object_or_404(Schedule, pk=pk)
+    form = forms.Form(request.POST)
+    if submit(form, lambda _data: services.schedule_publish(schedule=schedule)):
+        messages.success(request, f"Schedule for the {schedule} published.")
+    else:
+        _flash_errors(request, form)
+    return redirect(f"{reverse('workforce:schedules')}?schedule={schedule.pk}")
+
+
+@require_POST
+@login_required
+def request_decide(request: SignedInRequest, pk: int) -> HttpResponse:
+    """A supervisor approves or declines an agent's request."""
+    if not request.user.has_perm(DECIDE):
+        raise PermissionDenied("Requests are decided by supervisors.")
+    asked = get_object_or_404(ScheduleRequest, pk=pk)
+    form = DecideForm(request.POST)
+    done = submit(
+        form,
+        lambda data: services.schedule_request_decide(
+            request=asked, approve=data["approve"], user=request.user
+        ),
+    )
+    if done:
+        messages.success(request, f"Request {done.result.get_status_display().lower()}.")
+    else:
+        _flash_errors(request, form)
+    return redirect("workforce:schedules")
+
+
+def _desk_context(agent_id: int, form: ScheduleRequestForm | None = None) -> dict:
+    today = timezone.localdate()
+    return {
+        "shifts": selectors.agent_shifts(agent_id=agent_id, since=today),
+        "my_requests": ScheduleRequest.objects.filter(agent_id=agent_id)[:10],
+        "request_form": form or ScheduleRequestForm(agent_id=agent_id),
+    }
+
+
+@require_GET
+@login_required
+def desk_schedule(request: SignedInRequest) -> HttpResponse:
+    """The agent's published shifts and requests, as a panel of their desk."""
+    agent = desk_agent(user=request.user)
+    return render(request, "workforce/_desk_schedule.html", _desk_context(agent.pk))
+
+
+@require_POST
+@login_required
+def request_create(request: SignedInRequest) -> HttpResponse:
+    """An agent asks for time off or a swap; the panel comes back with the outcome."""
+    agent = desk_agent(user=request.user)
+    form = ScheduleRequestForm(request.POST, agent_id=agent.pk)
+    done = submit(
+        form,
+        lambda data: services.schedule_request_create(
+            agent=agent,
+            shift=data["shift"],
+            kind=data["kind"],
+            swap_with=data["swap_with"],
+            note=data["note"],
+        ),
+    )
+    context = _desk_context(agent.pk, None if done else form)
+    response = render(request, "workforce/_desk_schedule.html", context)
     if not done and not request.htmx:
         response.status_code = 400
     return response

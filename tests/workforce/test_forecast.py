@@ -89,7 +89,9 @@ def _store_history(queue: Queue, days: int, *, sale_day: int | None = None) -> N
             rows.append(
                 QueueInterval(
                     queue=queue,
-                    interval_start=selectors.slot_start(first + timedelta(days=day), int(slot), zone),
+                    interval_start=selectors.slot_start(
+                        first + timedelta(days=day), int(slot), zone
+                    ),
                     offered=calls,
                     answered=calls,
                     handled=calls,
