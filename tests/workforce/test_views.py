@@ -60,3 +60,11 @@ def test_reforecasting_without_history_is_a_message_not_an_error(client_as, mana
 def test_planning_is_refused_to_agents(client_as, agent):
     assert client_as(agent).get("/workforce/").status_code == 403
     assert client_as(agent).post("/workforce/what-if/", WHAT_IF).status_code == 403
+
+
+def test_the_agent_desk_loads_the_schedule_panel(client_as, agent):
+    from telephony.models import AgentProfile
+
+    AgentProfile.objects.create(user=agent, client_identity="alex")
+    body = client_as(agent).get("/telephony/desk/").content.decode()
+    assert 'hx-get="/workforce/desk/"' in body
