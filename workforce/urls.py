@@ -13,6 +13,7 @@ urlpatterns = [
     path("schedules/generate/", views.schedule_generate, name="schedule_generate"),
     path("schedules/<int:pk>/publish/", views.schedule_publish, name="schedule_publish"),
     path("requests/<int:pk>/decide/", views.request_decide, name="request_decide"),
+    path("adherence/", views.adherence_page, name="adherence"),
     path("desk/", views.desk_schedule, name="desk_schedule"),
     path("desk/request/", views.request_create, name="request_create"),
 ]

@@ -17,8 +17,9 @@ from django.views.decorators.http import require_GET, require_POST
 from callcenter.http import SignedInRequest
 from callcenter.pages import render_page, submit
 from telephony.desk.selectors import desk_agent
+from telephony.models import AgentProfile
 
-from . import selectors, services
+from . import adherence, selectors, services
 from .forecast import NotEnoughHistory
 from .forms import (
     DecideForm,
@@ -250,3 +251,26 @@ def request_create(request: SignedInRequest) -> HttpResponse:
     if not done and not request.htmx:
         response.status_code = 400
     return response
+
+
+@require_GET
+@login_required
+def adherence_page(request: SignedInRequest) -> HttpResponse:
+    """Adherence and conformance per agent and team over a day, and who is out now."""
+    user = request.user
+    if not (user.has_perm(PLAN) or user.has_perm(SEE_SCHEDULES)):
+        raise PermissionDenied("Adherence is for supervisors and workforce managers.")
+    form = StaffingFilterForm(request.GET)
+    _queue, day = form.chosen()
+    rows = adherence.agents_adherence(
+        agents=AgentProfile.objects.select_related("user"), first=day, last=day
+    )
+    context = {
+        "form": form,
+        "day": day,
+        "rows": rows,
+        "teams": adherence.teams_adherence(rows=rows),
+        "out_now": adherence.out_of_adherence_now(),
+        "tolerance_minutes": int(adherence.DEFAULT_TOLERANCE.total_seconds() // 60),
+    }
+    return render_page(request, "workforce/adherence.html", context)
