@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import poisson
 
-# Beyond this many agents above the load no target is worth searching for: it is refused.
+# Beyond this many agents above what the occupancy cap needs, no target is worth searching
+# for: it is refused.
 MAX_EXTRA_AGENTS = 2000
 
 
@@ -168,7 +169,7 @@ def required_agents(
     if calls == 0:
         return Performance(0, 1.0, 0.0, 0.0, 0.0)
     load = traffic(calls, aht_seconds, interval_seconds)
-    limit = math.ceil(load) + MAX_EXTRA_AGENTS
+    limit = math.ceil(load / occupancy_cap) + MAX_EXTRA_AGENTS
 
     def meets(result: Performance) -> bool:
         return result.service_level >= target_service_level and result.occupancy <= occupancy_cap

@@ -46,6 +46,19 @@ def test_occupancy_cap_adds_agents():
     assert capped.occupancy <= 0.65
 
 
+def test_a_low_cap_on_a_huge_load_is_still_staffed():
+    load = erlang.traffic(6000, 500, 900)  # 3,333 Erlangs
+    capped = erlang.required_agents(
+        calls=6000,
+        aht_seconds=500,
+        interval_seconds=900,
+        target_service_level=0.5,
+        threshold_seconds=60,
+        occupancy_cap=0.6,
+    )
+    assert capped.agents == math.ceil(load / 0.6)
+
+
 def test_erlang_a_with_endless_patience_is_erlang_c():
     a = erlang.erlang_a_performance(14, 100, 180, 1e9, 20, 1800)
     c = erlang.erlang_c_performance(14, 10.0, 180, 20)
