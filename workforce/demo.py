@@ -1,5 +1,6 @@
-"""Demo planning data: shrinkage, each queue's plan, a sale day, shift templates and a
-forecast from the reports' demo history, so the staffing page shows something at once."""
+"""Demo planning data: shrinkage, each queue's plan, a sale day, shift templates, a
+forecast from the reports' demo history and next week's published schedule, so the
+staffing and schedule pages and the agents' desks show something at once."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from django.utils import timezone
 from telephony.models import Queue
 
 from . import services
-from .models import CalendarEvent, QueuePlan, ShiftTemplate, ShrinkageItem
+from .models import CalendarEvent, QueuePlan, Schedule, ShiftTemplate, ShrinkageItem
 
 SHRINKAGE = {"Breaks": "8.5", "Training": "5.0", "Absence": "8.0", "Meetings": "3.0"}
 TEMPLATES = [
@@ -53,4 +54,14 @@ def seed() -> list[str]:
             lines.append(f"{queue}: {' '.join(error.messages)}")
             continue
         lines.append(f"{queue}: {made.days} days forecast ({made.method})")
+    # Next week's schedule, published, so the agents' desks show their shifts.
+    monday = today + timedelta(days=7 - today.weekday())
+    if not Schedule.objects.filter(week_start=monday).exists():
+        try:
+            schedule = services.schedule_generate(week_start=monday, time_limit_seconds=5)
+        except ValidationError as error:
+            lines.append(f"no schedule: {' '.join(error.messages)}")
+        else:
+            services.schedule_publish(schedule=schedule)
+            lines.append(f"schedule for the {schedule} published")
     return lines
