@@ -3,6 +3,7 @@ from django.contrib import admin
 from .models import (
     Availability,
     CalendarEvent,
+    CampaignPlan,
     ForecastOverride,
     QueuePlan,
     ShiftTemplate,
@@ -43,3 +44,8 @@ class ShiftTemplateAdmin(admin.ModelAdmin):
 class AvailabilityAdmin(admin.ModelAdmin):
     list_display = ["agent", "weekday", "start", "end"]
     list_filter = ["weekday"]
+
+
+@admin.register(CampaignPlan)
+class CampaignPlanAdmin(admin.ModelAdmin):
+    list_display = ["campaign", "agents", "start", "end", "weekdays"]

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from campaigns.models import Campaign
 from telephony.models import AgentProfile, Queue
 
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
@@ -33,6 +34,35 @@ class QueuePlan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.queue} plan"
+
+
+def _weekdays() -> list[int]:
+    return [0, 1, 2, 3, 4]
+
+
+class CampaignPlan(models.Model):
+    """Agents an outbound campaign is planned to take (blended centers): added on top of
+    its queue's inbound requirement, in the center's time zone."""
+
+    campaign = models.OneToOneField(Campaign, on_delete=models.CASCADE, related_name="+")
+    agents = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    start = models.TimeField()
+    end = models.TimeField()
+    weekdays = models.JSONField(default=_weekdays, help_text="0 is Monday.")
+
+    def __str__(self) -> str:
+        return f"{self.campaign}: {self.agents} agents {self.start:%H:%M}-{self.end:%H:%M}"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.end <= self.start:
+            errors["end"] = "The plan must end after it starts."
+        if not self.campaign.queue_id:
+            errors["campaign"] = "The campaign needs a queue: its agents are planned there."
+        if not all(isinstance(day, int) and 0 <= day <= 6 for day in self.weekdays):
+            errors["weekdays"] = "Days are 0 (Monday) to 6 (Sunday)."
+        if errors:
+            raise ValidationError(errors)
 
 
 class ShrinkageItem(models.Model):

@@ -20,6 +20,7 @@ from . import erlang
 from .forecast import SLOTS, WEEK, Accuracy, NotEnoughHistory, backtest
 from .models import (
     CalendarEvent,
+    CampaignPlan,
     ForecastInterval,
     ForecastOverride,
     QueuePlan,
@@ -178,6 +179,7 @@ class StaffingRow:
     rostered: int | None
     performance: erlang.Performance | None
     problem: str = ""
+    outbound: int = 0  # agents planned for outbound campaigns, included in required
 
 
 def staffing_row(
@@ -185,8 +187,10 @@ def staffing_row(
     interval_start: datetime,
     forecast: ForecastInterval | None,
     override: ForecastOverride | None,
+    outbound: int = 0,
 ) -> StaffingRow:
-    """One interval's requirement from its forecast (or the manager's override of it)."""
+    """One interval's requirement from its forecast (or the manager's override of it),
+    plus the agents planned for outbound campaigns."""
     calls = override.calls if override else (forecast.calls if forecast else 0.0)
     aht = (override.aht_seconds if override else None) or (
         forecast.aht_seconds if forecast else None
@@ -200,6 +204,7 @@ def staffing_row(
         required=None,
         rostered=None,
         performance=None,
+        outbound=outbound,
     )
     if calls and not aht:
         return replace(row, problem="No handle time known.")
@@ -217,8 +222,8 @@ def staffing_row(
         return replace(row, problem=str(error))
     return replace(
         row,
-        required=result.agents,
-        rostered=erlang.rostered(result.agents, rules.shrinkage),
+        required=result.agents + outbound,
+        rostered=erlang.rostered(result.agents + outbound, rules.shrinkage),
         performance=result,
     )
 
@@ -231,11 +236,34 @@ def staffing_day(*, queue: Queue, day: date) -> list[StaffingRow]:
     window = {"queue": queue, "interval_start__gte": start, "interval_start__lt": end}
     forecasts = {row.interval_start: row for row in ForecastInterval.objects.filter(**window)}
     overrides = {row.interval_start: row for row in ForecastOverride.objects.filter(**window)}
-    slots = sorted({slot_start(day, slot, zone) for slot in range(SLOTS)})
+    outbound = outbound_agents(queue=queue, day=day)
+    slots = {slot_start(day, slot, zone): slot for slot in range(SLOTS)}
     return [
-        staffing_row(rules, moment, forecasts.get(moment), overrides.get(moment))
-        for moment in slots
+        staffing_row(
+            rules, moment, forecasts.get(moment), overrides.get(moment), int(outbound[slot])
+        )
+        for moment, slot in sorted(slots.items())
     ]
+
+
+def outbound_agents(*, queue: Queue, day: date) -> np.ndarray:
+    """Agents planned per quarter hour for the queue's live outbound campaigns that day."""
+    planned = np.zeros(SLOTS, dtype=int)
+    plans = CampaignPlan.objects.filter(campaign__queue=queue).select_related("campaign")
+    for plan in plans:
+        campaign = plan.campaign
+        if campaign.status in (campaign.Status.STOPPED, campaign.Status.COMPLETED):
+            continue
+        if (campaign.starts_on and day < campaign.starts_on) or (
+            campaign.ends_on and day > campaign.ends_on
+        ):
+            continue
+        if day.weekday() not in plan.weekdays:
+            continue
+        first = (plan.start.hour * 60 + plan.start.minute) // 15
+        last = (plan.end.hour * 60 + plan.end.minute + 14) // 15
+        planned[first:last] += plan.agents
+    return planned
 
 
 def requirement(*, queues: Iterable[Queue], first_day: date, days: int) -> dict[int, np.ndarray]:

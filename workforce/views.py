@@ -58,7 +58,7 @@ def staffing_page(request: SignedInRequest) -> HttpResponse:
     if queue is not None:
         rows = selectors.staffing_day(queue=queue, day=day)
         context.update(
-            rows=[row for row in rows if row.calls or row.forecast_calls or row.override],
+            rows=[r for r in rows if r.calls or r.forecast_calls or r.override or r.outbound],
             rules=selectors.staffing_rules(queue=queue),
             span=selectors.forecast_span(queue=queue),
             problems=sorted({row.problem for row in rows if row.problem}),

@@ -3,7 +3,7 @@ events as data; overrides kept across re-forecasts."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import numpy as np
@@ -185,3 +185,30 @@ def test_backtest_per_queue_reads_the_interval_history():
     scores = selectors.forecast_accuracy(queue=queue, today=ZONE_TODAY)
     assert [score.method for score in scores] == [forecast.SMOOTHING, forecast.SEASONAL_NAIVE]
     assert scores[0].wape < scores[1].wape
+
+
+@pytest.mark.django_db
+def test_a_blended_campaigns_planned_agents_are_added_on_top():
+    from campaigns.models import Campaign
+    from workforce.models import CampaignPlan
+
+    queue = Queue.objects.create(name="Sales")
+    _store_history(queue, 42)
+    services.forecast_refresh(queue=queue, first_day=ZONE_TODAY, days=7)
+    inbound = {
+        r.interval_start: r.required for r in selectors.staffing_day(queue=queue, day=ZONE_TODAY)
+    }
+    campaign = Campaign.objects.create(name="Renewals", caller_id="+14155550100", queue=queue)
+    CampaignPlan.objects.create(campaign=campaign, agents=3, start=time(10), end=time(12))
+    rows = {r.interval_start: r for r in selectors.staffing_day(queue=queue, day=ZONE_TODAY)}
+    zone = selectors.center_zone()
+    ten, noon = (
+        selectors.slot_start(ZONE_TODAY, 40, zone),
+        selectors.slot_start(ZONE_TODAY, 48, zone),
+    )
+    assert rows[ten].outbound == 3 and rows[ten].required == inbound[ten] + 3
+    assert rows[noon].outbound == 0 and rows[noon].required == inbound[noon]
+    # Not on a Sunday, nor once the campaign is stopped.
+    assert not selectors.outbound_agents(queue=queue, day=ZONE_TODAY - timedelta(days=1)).any()
+    Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.STOPPED)
+    assert not selectors.outbound_agents(queue=queue, day=ZONE_TODAY).any()
