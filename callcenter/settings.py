@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "qa",
     "reports",
     "floor",
+    "workforce",
 ]
 
 MIDDLEWARE = [

@@ -47,6 +47,7 @@ urlpatterns = [
     path("qa/", include("qa.urls")),
     path("reports/", include("reports.urls")),
     path("floor/", include("floor.urls")),
+    path("workforce/", include("workforce.urls")),
     path("", include("crm.urls")),
 ]
 
