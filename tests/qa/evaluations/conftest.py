@@ -56,7 +56,9 @@ def make_card(name: str = "Support", spec=CARD, queues=()) -> Scorecard:
 
 
 def question_ids(card: Scorecard) -> list[int]:
-    return list(card.questions.order_by("section__position", "position").values_list("pk", flat=True))
+    return list(
+        card.questions.order_by("section__position", "position").values_list("pk", flat=True)
+    )
 
 
 def ended_call(agent_user, queue: Queue | None, *, minutes: float = 2, said=GOOD_CALL):
