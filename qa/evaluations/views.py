@@ -353,15 +353,19 @@ def calibration_new(request: SignedInRequest, call_pk: int) -> HttpResponse:
 @require_GET
 @login_required
 def calibration_page(request: SignedInRequest, pk: int) -> HttpResponse:
-    """Blind until the viewer submitted their own scoring (its opener and managers see
-    it at once): then each analyst's answers side by side, and the spread per question."""
+    """Blind until the viewer submitted their own scoring: then each analyst's answers side by side, and the spread per question."""
     _analyst(request)
     calibration = get_object_or_404(Calibration.objects.select_related("call"), pk=pk)
     mine = calibration.evaluations.filter(analyst=request.user).first()
+    # Blind for its analysts until they submit; one who only looks on (its opener, a
+    # manager) sees it at once.
     sees = (
-        calibration.opened_by_id == request.user.pk
-        or request.user.has_perm("qa.change_scorecard")
-        or (mine is not None and mine.state != Evaluation.State.DRAFT)
+        mine.state != Evaluation.State.DRAFT
+        if mine is not None
+        else (
+            calibration.opened_by_id == request.user.pk
+            or request.user.has_perm("qa.change_scorecard")
+        )
     )
     return render(
         request,

@@ -121,3 +121,35 @@ def test_admin_preview_scores_sample_answers(card, manager, client):
     assert b"Score: 83.3/100" in page
     critical = client.get(url, {f"q{disclose}": "0"}).content
     assert b"critical fail" in critical
+
+
+def test_calibration_with_two_analysts_through_the_pages(card, agent, qa_analyst, client):
+    from callcenter import roles
+    from tests.conftest import _persona
+
+    second = _persona("qa2", roles.QA_ANALYST)
+    call = ended_call(agent, card.queues.get())
+    client.force_login(qa_analyst)
+    opened = client.post(
+        reverse("qa:calibration_new", args=[call.pk]), {"analysts": [qa_analyst.pk, second.pk]}
+    )
+    calibration = call.calibrations.get()
+    assert opened.url == reverse("qa:calibration", args=[calibration.pk])
+    ids = question_ids(card)
+    for user, values in ((qa_analyst, ("1", "1", "4", "10")), (second, ("0", "1", "2", "na"))):
+        client.force_login(user)
+        page = client.get(opened.url).content.decode()
+        assert "Blind" in page  # nothing of the other's answers before submitting
+        mine = calibration.evaluations.get(analyst=user)
+        answers = {f"q{pk}": value for pk, value in zip(ids, values, strict=True)}
+        assert (
+            client.post(
+                reverse("qa:evaluation", args=[mine.pk]), {**answers, "submit": ""}
+            ).status_code
+            == 302
+        )
+    comparison = client.get(opened.url).context["comparison"]
+    assert [row.spread for row in comparison.rows] == [1, 0, 2, 0]
+    # A calibration is no evaluation of the agent.
+    client.force_login(agent)
+    assert client.get(reverse("qa:evaluation_list")).context["evaluations"].count() == 0
