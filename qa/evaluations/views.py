@@ -353,7 +353,8 @@ def calibration_new(request: SignedInRequest, call_pk: int) -> HttpResponse:
 @require_GET
 @login_required
 def calibration_page(request: SignedInRequest, pk: int) -> HttpResponse:
-    """Blind until the viewer submitted their own scoring: then each analyst's answers side by side, and the spread per question."""
+    """Blind until the viewer submitted their own scoring: then each analyst's answers
+    side by side, and the spread per question."""
     _analyst(request)
     calibration = get_object_or_404(Calibration.objects.select_related("call"), pk=pk)
     mine = calibration.evaluations.filter(analyst=request.user).first()
