@@ -93,8 +93,9 @@ def _fields(rule: QaRule) -> dict[str, object]:
 # --- Scorecards and evaluations ----------------------------------------------------------
 
 DEMO_CARD = "Support call"
-# (section, weight, [(question, kind, weight, critical, max points, automated-QA rule)])
-DEMO_SECTIONS = [
+# (question, kind, weight, critical, max points, automated-QA rule)
+DemoQuestion = tuple[str, str, int, bool, int | None, str]
+DEMO_SECTIONS: list[tuple[str, int, list[DemoQuestion]]] = [
     (
         "Opening",
         1,
