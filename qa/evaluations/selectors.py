@@ -101,7 +101,7 @@ def claim_is_live(now: datetime | None = None) -> Q:
     return Q(claimed_by__isnull=False, claim_expires_at__gt=now or timezone.now())
 
 
-def work_queue(*, user: User) -> QuerySet[WorkItem]:
+def work_queue() -> QuerySet[WorkItem]:
     """Sampled calls still to score that nobody holds (a lapsed claim holds nothing),
     oldest first."""
     return (

@@ -48,6 +48,24 @@ def _back(evaluation: Evaluation) -> HttpResponse:
     return redirect("qa:evaluation", evaluation.pk)
 
 
+def _work_queue_page(
+    request: SignedInRequest, pick: CallPickForm, calls: object, status: int = 200
+) -> HttpResponse:
+    return render(
+        request,
+        "qa/evaluations/work_queue.html",
+        {
+            "items": selectors.work_queue()[:100],
+            "claims": selectors.claims_of(user=request.user),
+            "drafts": selectors.drafts_of(user=request.user),
+            "disputes": selectors.open_disputes_for(user=request.user),
+            "pick": pick,
+            "calls": calls,
+        },
+        status=status,
+    )
+
+
 @require_GET
 @login_required
 def work_queue(request: SignedInRequest) -> HttpResponse:
@@ -55,39 +73,18 @@ def work_queue(request: SignedInRequest) -> HttpResponse:
     and a picker for any call."""
     _analyst(request)
     pick = CallPickForm(request.GET or None)
-    filters = pick.cleaned_data if pick.is_valid() else {}
-    return render(
-        request,
-        "qa/evaluations/work_queue.html",
-        {
-            "items": selectors.work_queue(user=request.user)[:100],
-            "claims": selectors.claims_of(user=request.user),
-            "drafts": selectors.drafts_of(user=request.user),
-            "disputes": selectors.open_disputes_for(user=request.user),
-            "pick": pick,
-            "calls": selectors.calls_to_pick(user=request.user, **filters)[:50]
-            if request.GET
-            else [],
-        },
+    if not pick.is_valid():
+        return _work_queue_page(request, pick, [])
+    return _work_queue_page(
+        request, pick, selectors.calls_to_pick(user=request.user, **pick.cleaned_data)[:50]
     )
 
 
 def _refused(request: SignedInRequest, error: ValidationError) -> HttpResponse:
+    """The work queue again, with why the claim or the pick was refused."""
     pick = CallPickForm()
     add_service_errors(pick, error)
-    return render(
-        request,
-        "qa/evaluations/work_queue.html",
-        {
-            "items": selectors.work_queue(user=request.user)[:100],
-            "claims": selectors.claims_of(user=request.user),
-            "drafts": selectors.drafts_of(user=request.user),
-            "disputes": selectors.open_disputes_for(user=request.user),
-            "pick": pick,
-            "calls": [],
-        },
-        status=400,
-    )
+    return _work_queue_page(request, pick, [], status=400)
 
 
 @require_POST
