@@ -7,8 +7,9 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.models import User
+from django.db.models import QuerySet
 
-from telephony.models import AgentProfile
+from telephony.models import AgentProfile, Call
 
 from ..models import ScorecardQuestion
 
@@ -126,3 +127,13 @@ class CoachingForm(forms.Form):
     goals = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
     due_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Due date")
+
+
+class CallsCoachingForm(CoachingForm):
+    """A session on a set of the agent's calls (`calls`: those the coach may hear)."""
+
+    calls = forms.ModelMultipleChoiceField(Call.objects.none(), widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args: Any, calls: QuerySet[Call], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["calls"].queryset = calls  # type: ignore[attr-defined]

@@ -20,6 +20,11 @@ urlpatterns = [
     path("evaluations/<int:pk>/dispute/", views.evaluation_dispute, name="evaluation_dispute"),
     path("evaluations/<int:pk>/coaching/", views.coaching_new, name="coaching_new"),
     path("evaluations/disputes/<int:pk>/review/", views.dispute_review, name="dispute_review"),
+    path(
+        "evaluations/agents/<int:agent_pk>/coaching/",
+        views.coaching_on_calls,
+        name="coaching_on_calls",
+    ),
     path("evaluations/coaching/<int:pk>/confirm/", views.coaching_confirm, name="coaching_confirm"),
     path("evaluations/desk/", views.evaluations_desk_panel, name="evaluations_desk_panel"),
     path(

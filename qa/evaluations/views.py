@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from callcenter.http import SignedInRequest
 from callcenter.pages import add_service_errors, submit
 from telephony.desk.selectors import desk_agent
+from telephony.models import AgentProfile
 
 from .. import selectors as qa_selectors
 from ..autoqa import selectors as autoqa
@@ -21,6 +22,7 @@ from . import selectors, services
 from .forms import (
     CalibrationForm,
     CallPickForm,
+    CallsCoachingForm,
     CoachingForm,
     CommentForm,
     DisputeForm,
@@ -311,7 +313,31 @@ def coaching_new(request: SignedInRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "qa/evaluations/coaching_form.html",
-        {"evaluation": evaluation, "form": form},
+        {"agent": evaluation.agent, "evaluation": evaluation, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def coaching_on_calls(request: SignedInRequest, agent_pk: int) -> HttpResponse:
+    """Open a coaching session on a set of an agent's calls."""
+    agent = get_object_or_404(AgentProfile.objects.select_related("user"), pk=agent_pk)
+    calls = selectors.calls_to_pick(user=request.user, agent=agent)[:50]
+    form = CallsCoachingForm(
+        request.POST or None,
+        calls=selectors.calls_to_pick(user=request.user, agent=agent).filter(
+            pk__in=[call.pk for call in calls]
+        ),
+    )
+    if request.method == "POST" and submit(
+        form, lambda data: services.coaching_open(agent=agent, coach=request.user, **data)
+    ):
+        return redirect("qa:evaluation_list")
+    return render(
+        request,
+        "qa/evaluations/coaching_form.html",
+        {"agent": agent, "form": form},
         status=400 if form.errors else 200,
     )
 

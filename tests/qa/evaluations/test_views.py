@@ -153,3 +153,33 @@ def test_calibration_with_two_analysts_through_the_pages(card, agent, qa_analyst
     # A calibration is no evaluation of the agent.
     client.force_login(agent)
     assert client.get(reverse("qa:evaluation_list")).context["evaluations"].count() == 0
+
+
+def test_a_supervisor_coaches_their_agent_on_a_set_of_calls(
+    card, teams, agent, other_agent, supervisor, client_as
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    first, second = ended_call(agent, card.queues.get()), ended_call(agent, card.queues.get())
+    client = client_as(supervisor)
+    url = reverse("qa:coaching_on_calls", args=[first.queue_entries.get().served_by_id])
+    due = (timezone.localdate() + timedelta(days=3)).isoformat()
+    refused = client.post(url, {"goals": "Disclose first", "due_on": due})
+    assert refused.status_code == 400
+    assert "calls" in refused.context["form"].errors
+    assert (
+        client.post(
+            url, {"goals": "Disclose first", "due_on": due, "calls": [first.pk, second.pk]}
+        ).status_code
+        == 302
+    )
+    session = agent.agent_profile.coaching_sessions.get()
+    assert set(session.calls.all()) == {first, second}
+    # Another team's agent: the calls are not the supervisor's to pick, nor the agent to coach.
+    beas = ended_call(other_agent, card.queues.get())
+    other_url = reverse("qa:coaching_on_calls", args=[beas.queue_entries.get().served_by_id])
+    assert (
+        client.post(other_url, {"goals": "x", "due_on": due, "calls": [beas.pk]}).status_code == 400
+    )
