@@ -70,12 +70,17 @@ _LISTEN_ANY = ["qa.listen_any_recording", "qa.view_recordingaccess"]
 _AUTO_QA = ["qa.view_autoqascore"]
 # QA analysts read the rules; managers edit them (qa.*), as analysts only read elsewhere.
 _AUTO_QA_RULES = ["qa.view_qarule"]
+# Post-call survey answers and first-contact resolution: agents their own, supervisors
+# their teams', QA analysts and managers all (qa.surveys.selectors.quality_scope).
+_SURVEYS = ["qa.view_survey"]
+_SURVEYS_TEAM = [*_SURVEYS, "qa.view_team_survey"]
+_SURVEYS_ANY = [*_SURVEYS, "qa.view_any_survey"]
 # Report figures: managers all (reports.*), supervisors their teams' agents and queues
 # (reports.selectors.report_scope narrows it); agents see their own without a permission.
 _REPORTS_TEAM = ["reports.view_team_reports"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    AGENT: [*_CRM_WORK, *_ACD_READ, *_CAMPAIGN_AGENT, *_LISTEN_OWN, *_AUTO_QA],
+    AGENT: [*_CRM_WORK, *_ACD_READ, *_CAMPAIGN_AGENT, *_LISTEN_OWN, *_AUTO_QA, *_SURVEYS],
     SUPERVISOR: [
         *_CRM_WORK,
         "crm.assign_case",
@@ -86,10 +91,18 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_CAMPAIGN_SUPERVISE,
         *_LISTEN_TEAM,
         *_AUTO_QA,
+        *_SURVEYS_TEAM,
         *_REPORTS_TEAM,
         "floor.view_wallboard",
     ],
-    QA_ANALYST: [*_CRM_READ, *_CALL_RECORDS, *_LISTEN_ANY, *_AUTO_QA, *_AUTO_QA_RULES],
+    QA_ANALYST: [
+        *_CRM_READ,
+        *_CALL_RECORDS,
+        *_LISTEN_ANY,
+        *_AUTO_QA,
+        *_AUTO_QA_RULES,
+        *_SURVEYS_ANY,
+    ],
     MANAGER: [
         "crm.*",
         "telephony.*",

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .surveys import webhooks as survey_webhooks
 
 app_name = "qa"
 
@@ -10,4 +11,23 @@ urlpatterns = [
     path("recordings/paused/", views.paused_calls, name="paused_calls"),
     path("auto/", views.auto_qa_dashboard, name="auto_qa_dashboard"),
     path("auto/me/", views.auto_qa_desk_panel, name="auto_qa_desk_panel"),
+]
+
+# Post-call surveys: Twilio's webhooks (handed to it inside our TwiML).
+urlpatterns += [
+    path(
+        "voice/surveys/<int:survey_id>/questions/<int:position>/",
+        survey_webhooks.survey_question,
+        name="survey_question",
+    ),
+    path(
+        "voice/surveys/<int:survey_id>/questions/<int:position>/answer/",
+        survey_webhooks.survey_answer,
+        name="survey_answer",
+    ),
+    path(
+        "voice/surveys/<int:survey_id>/comment/",
+        survey_webhooks.survey_comment,
+        name="survey_comment",
+    ),
 ]

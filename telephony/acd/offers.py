@@ -14,11 +14,12 @@ from collections.abc import Mapping
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from callcenter import live
 
-from .. import gateway, twiml
+from .. import gateway, hooks, twiml
 from ..calls import recording
 from ..calls import services as calls
 from ..models import AgentProfile, Call, HoldPeriod, QueueEntry, RecordingDecision
@@ -125,6 +126,25 @@ def caller_join(*, call: Call, entry_id: int) -> twiml.Document:
     entry = QueueEntry.objects.get(pk=entry_id)
     response = recording.caller_announce(entry=entry, response=twiml.document())
     return _join(response, entry, action=twiml.webhook_url("acd_caller_done", entry.pk))
+
+
+def caller_after_conversation(*, call: Call, params: Mapping[str, str]) -> twiml.Document:
+    """The conference is over for the caller: if they are still on the line (the agent
+    left), an app above may keep them (a survey, `telephony.hooks`); else they are let go.
+    The call's last answered entry (a callback's leg: by its SID) names the agent and
+    queue they talked with."""
+    response = twiml.document()
+    if params.get("CallStatus", "") in calls.TERMINAL_STATUSES:
+        return twiml.hang_up(response)  # the caller hung up: nobody hears what comes next
+    last = (
+        QueueEntry.objects.filter(Q(call=call) | Q(caller_call_sid=call.sid))
+        .filter(served_by__isnull=False)
+        .select_related("queue", "served_by")
+        .order_by("-connected_at", "-pk")
+        .first()
+    )
+    url = hooks.after_conversation_url(call, last) if last is not None else None
+    return twiml.redirect(response, url) if url else twiml.hang_up(response)
 
 
 @transaction.atomic
