@@ -13,7 +13,7 @@ from telephony.models import Call
 from telephony.simulator import CalledParty, CallerScript, Speech
 from tests.telephony.conftest import OUR_NUMBER
 
-from .conftest import MONDAY_10AM, plan_for_billing
+from .conftest import MONDAY_10AM, SATISFIED, plan_for_billing
 
 # Routing and ringing run after commit, as in production: these tests commit.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -81,7 +81,7 @@ def test_a_key_off_the_scale_and_silence_get_a_clear_prompt_then_the_answer_coun
 def test_a_caller_who_never_answers_is_let_go_with_nothing_saved(
     simulator, support_line, ava, billing_agent, answered_surveys
 ):
-    plan_for_billing(questions=[SATISFIED := {"en-US": "How satisfied are you?"}])
+    plan_for_billing(questions=[SATISFIED])
     _alex, sim_call, call = _call(simulator, billing_agent, _script())
     survey = Survey.objects.get(call=call)
     assert survey.status == "unanswered" and not survey.answers.exists()
@@ -120,3 +120,17 @@ def test_a_queue_without_a_plan_lets_the_caller_go(simulator, support_line, ava,
     _alex, sim_call, _call_row = _call(simulator, billing_agent, _script("4"))
     assert not Survey.objects.exists()
     assert sim_call.status == "completed"
+
+
+def test_the_caller_may_leave_a_spoken_comment_last(simulator, support_line, ava, billing_agent):
+    plan_for_billing(
+        questions=[SATISFIED],
+        ask_comment=True,
+        comment_prompt={"en-US": "After the tone, tell us more, then hang up."},
+    )
+    _alex, sim_call, call = _call(simulator, billing_agent, _script("5", speak_seconds=4))
+    survey = Survey.objects.get(call=call)
+    assert "After the tone, tell us more, then hang up." in sim_call.said
+    assert survey.status == "completed"
+    assert survey.comment_recording_sid.startswith("RE")
+    assert survey.comment_recording_url and survey.comment_seconds
