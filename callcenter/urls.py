@@ -8,6 +8,7 @@ from campaigns import api as campaigns_api
 from crm import api as crm_api
 from floor import api as floor_api
 from qa import api as qa_api
+from qa.surveys import api as surveys_api
 from reports import api as reports_api
 from telephony import api as telephony_api
 
@@ -26,6 +27,8 @@ router.register("dnc", campaigns_api.CampaignDncEntryViewSet, basename="dnc-entr
 router.register("recordings", qa_api.RecordingViewSet, basename="recording")
 router.register("auto-qa", qa_api.AutoQaScoreViewSet, basename="auto-qa")
 router.register("transcripts", qa_api.TranscriptViewSet, basename="transcript")
+# Post-call surveys and first-contact resolution.
+router.register("surveys", surveys_api.SurveyViewSet, basename="survey")
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -37,6 +40,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", views.ApiDocsView.as_view(url_name="api_schema"), name="api_docs"),
     path("api/reports/<slug:report>/", reports_api.ReportView.as_view(), name="api_report"),
+    path("api/fcr/", surveys_api.FcrView.as_view(), name="api_fcr"),
     path("api/realtime/queues/", floor_api.RealtimeQueuesView.as_view(), name="realtime_queues"),
     path("api/realtime/agents/", floor_api.RealtimeAgentsView.as_view(), name="realtime_agents"),
     path("api/", include(router.urls)),
