@@ -87,6 +87,7 @@ def _contacts(entries: QuerySet[QueueEntry]) -> list[ContactOutcome]:
             disposition=disposition or "",
         )
         for pk, call_id, who, agent_id, queue_id, until, disposition in rows
+        if until is not None  # filtered on it: always set
     ]
 
 
