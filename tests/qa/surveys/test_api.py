@@ -1,0 +1,130 @@
+"""/api/surveys/ and /api/fcr/: who sees which answers and figures, filters, bad input."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from crm.models import Customer
+from qa.models import Survey, SurveyAnswer, SurveyPlan, SurveyQuestion
+from telephony.models import AgentProfile, Call, Queue, QueueEntry, Team
+
+pytestmark = pytest.mark.django_db
+DAY = dt.datetime(2026, 11, 2, 15, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def surveyed(agent, other_agent, supervisor):
+    """Alex (agent) got a 5 in Billing, Bea (other_agent) a 2 in Sales; the supervisor's
+    team is Alex's."""
+    billing, sales = Queue.objects.create(name="Billing"), Queue.objects.create(name="Sales")
+    alex = AgentProfile.objects.create(user=agent, client_identity="alex")
+    bea = AgentProfile.objects.create(user=other_agent, client_identity="bea")
+    team = Team.objects.create(name="Tier 1")
+    team.supervisors.add(supervisor)
+    team.agents.add(alex)
+    plan = SurveyPlan.objects.create(name="Phone")
+    question = SurveyQuestion.objects.create(plan=plan, position=1, wording={"en-US": "How?"})
+    surveys = {}
+    for n, (profile, queue, score) in enumerate(((alex, billing, 5), (bea, sales, 2))):
+        customer = Customer.objects.create(name=f"Customer {n}", account_number=f"C-{n}")
+        call = Call.objects.create(
+            sid=f"CA{n:032x}",
+            direction="inbound",
+            from_number="+14155550142",
+            to_number="+18005550100",
+            customer=customer,
+            created_at=DAY,
+        )
+        QueueEntry.objects.create(
+            queue=queue,
+            call=call,
+            customer=customer,
+            status="done",
+            served_by=profile,
+            connected_at=DAY,
+            ended_at=DAY + dt.timedelta(minutes=5),
+        )
+        survey = Survey.objects.create(
+            plan=plan,
+            call=call,
+            channel="ivr",
+            status="completed",
+            agent=profile,
+            queue=queue,
+            customer=customer,
+            answered_at=DAY,
+        )
+        SurveyAnswer.objects.create(survey=survey, question=question, score=score, via="keys")
+        surveys[profile.client_identity] = survey
+    return surveys
+
+
+def _ids(response) -> list[int]:
+    assert response.status_code == 200, response.json()
+    return sorted(row["id"] for row in response.json()["results"])
+
+
+def test_an_agent_sees_only_their_own_survey_answers(api_as, agent, surveyed):
+    assert _ids(api_as(agent).get("/api/surveys/")) == [surveyed["alex"].pk]
+    response = api_as(agent).get(f"/api/surveys/{surveyed['bea'].pk}/")
+    assert response.status_code == 404
+
+
+def test_a_supervisor_sees_their_teams_answers(api_as, supervisor, surveyed):
+    assert _ids(api_as(supervisor).get("/api/surveys/")) == [surveyed["alex"].pk]
+
+
+def test_qa_analysts_and_managers_see_all(api_as, qa_analyst, manager, surveyed):
+    everyone = sorted(s.pk for s in surveyed.values())
+    assert _ids(api_as(qa_analyst).get("/api/surveys/")) == everyone
+    assert _ids(api_as(manager).get("/api/surveys/")) == everyone
+
+
+def test_someone_without_a_role_sees_nothing(api_as, outsider, api_client, surveyed):
+    assert api_as(outsider).get("/api/surveys/").status_code == 403
+    assert api_as(outsider).get("/api/fcr/").status_code == 403
+    api_client.force_authenticate(None)
+    assert api_client.get("/api/fcr/").status_code in (401, 403)
+
+
+def test_answers_carry_the_score_and_filter_by_low_csat(api_as, manager, surveyed):
+    response = api_as(manager).get("/api/surveys/", {"score_max": 2})
+    (row,) = response.json()["results"]
+    assert (row["id"], row["score"], row["answers"][0]["via"]) == (surveyed["bea"].pk, 2, "keys")
+    bad = api_as(manager).get("/api/surveys/", {"score_max": 9})
+    assert bad.status_code == 400 and "score_max" in bad.json()
+
+
+def test_fcr_lists_each_contact_with_its_outcome(api_as, manager, surveyed):
+    response = api_as(manager).get("/api/fcr/", {"from": "2026-11-01", "to": "2026-11-03"})
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert (body["fcr_contacts"], body["fcr_resolved"], body["fcr"]) == (2, 2, 100.0)
+    assert body["window_days"] == 7 and body["definition"].startswith("Resolved")
+    assert {c["outcome"] for c in body["contacts"]} == {"resolved"}
+
+
+def test_fcr_is_narrowed_to_the_users_scope(api_as, agent, supervisor, surveyed):
+    params = {"from": "2026-11-01", "to": "2026-11-03"}
+    alex = surveyed["alex"].agent_id
+    for user in (agent, supervisor):
+        contacts = api_as(user).get("/api/fcr/", params).json()["contacts"]
+        assert [c["agent"] for c in contacts] == [alex]
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"from": "2026-11-03", "to": "2026-11-01"}, "to"),
+        ({"from": "yesterday"}, "from"),
+        ({"from": "2026-01-01", "to": "2026-12-31"}, "to"),
+        ({"queue": "99999999999999999999"}, "queue"),
+        ({"agent": "abc"}, "agent"),
+    ],
+)
+def test_fcr_bad_input_is_a_400_by_field(api_as, manager, params, field):
+    response = api_as(manager).get("/api/fcr/", params)
+    assert response.status_code == 400
+    assert field in response.json()
