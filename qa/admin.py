@@ -24,6 +24,10 @@ from .models import (
     RecordingAccess,
     RecordingMedia,
     RuleResult,
+    Survey,
+    SurveyAnswer,
+    SurveyPlan,
+    SurveyQuestion,
     Transcript,
     Utterance,
 )
@@ -187,3 +191,42 @@ class AutoQaScoreAdmin(ReadOnly):
             transcript_ids=sorted(set(queryset.values_list("transcript_id", flat=True)))
         )
         self.message_user(request, f"{made} new scores.", messages.SUCCESS)
+
+
+# --- Post-call surveys ----------------------------------------------------------------------
+
+
+class SurveyQuestionInline(admin.TabularInline):
+    model = SurveyQuestion
+    extra = 0
+    max_num = SurveyQuestion.MAX_PER_PLAN
+    min_num = 1
+
+
+@admin.register(SurveyPlan)
+class SurveyPlanAdmin(admin.ModelAdmin):
+    """Which queues and campaigns survey their calls, how, and with which questions."""
+
+    list_display = ["name", "active", "channel", "ask_comment", "reply_window_minutes"]
+    list_filter = ["active", "channel"]
+    filter_horizontal = ["queues", "campaigns"]
+    inlines = [SurveyQuestionInline]
+
+
+class SurveyAnswerInline(admin.TabularInline):
+    model = SurveyAnswer
+    extra = 0
+    can_delete = False
+    readonly_fields = ["question", "score", "via", "at"]
+
+    def has_add_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
+        return False
+
+
+@admin.register(Survey)
+class SurveyAdmin(ReadOnly):
+    list_display = ["created_at", "call", "channel", "status", "agent", "queue", "customer"]
+    list_filter = ["channel", "status", "plan"]
+    search_fields = ["call__sid", "phone_number", "customer__name"]
+    date_hierarchy = "created_at"
+    inlines = [SurveyAnswerInline]
