@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .surveys import views as survey_views
 from .surveys import webhooks as survey_webhooks
 
 app_name = "qa"
@@ -13,8 +14,10 @@ urlpatterns = [
     path("auto/me/", views.auto_qa_desk_panel, name="auto_qa_desk_panel"),
 ]
 
-# Post-call surveys: Twilio's webhooks (handed to it inside our TwiML).
+# Post-call surveys: the pages, and Twilio's webhooks (handed to it inside our TwiML).
 urlpatterns += [
+    path("surveys/", survey_views.survey_list, name="survey_list"),
+    path("fcr/", survey_views.repeat_contacts, name="repeat_contacts"),
     path(
         "voice/surveys/<int:survey_id>/questions/<int:position>/",
         survey_webhooks.survey_question,

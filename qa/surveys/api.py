@@ -133,6 +133,7 @@ class ContactSerializer(serializers.Serializer):
     entry = serializers.IntegerField(source="entry_id")
     call = serializers.IntegerField(source="call_id", allow_null=True)
     customer = serializers.IntegerField(source="customer_id")
+    customer_name = serializers.CharField()
     agent = serializers.IntegerField(source="agent_id")
     queue = serializers.IntegerField(source="queue_id")
     ended_at = serializers.DateTimeField(source="at")

@@ -55,6 +55,7 @@ class ContactOutcome:
     at: datetime  # when the conversation ended (the entry's ended_at)
     disposition: str
     outcome: str = PENDING
+    customer_name: str = ""
     repeats: list[RepeatContact] = field(default_factory=list)
 
 
@@ -69,10 +70,20 @@ def _contacts(entries: QuerySet[QueueEntry]) -> list[ContactOutcome]:
             status=QueueEntry.Status.DONE,
             transferred_from__isnull=True,
         )
-        .annotate(who=Coalesce("customer_id", "call__customer_id"))
+        .annotate(
+            who=Coalesce("customer_id", "call__customer_id"),
+            who_name=Coalesce("customer__name", "call__customer__name"),
+        )
         .filter(who__isnull=False)
         .values_list(
-            "pk", "call_id", "who", "served_by_id", "queue_id", "ended_at", "call__disposition"
+            "pk",
+            "call_id",
+            "who",
+            "served_by_id",
+            "queue_id",
+            "ended_at",
+            "call__disposition",
+            "who_name",
         )
         .order_by("ended_at", "pk")
     )
@@ -85,8 +96,9 @@ def _contacts(entries: QuerySet[QueueEntry]) -> list[ContactOutcome]:
             queue_id=queue_id,
             at=until,
             disposition=disposition or "",
+            customer_name=name or "",
         )
-        for pk, call_id, who, agent_id, queue_id, until, disposition in rows
+        for pk, call_id, who, agent_id, queue_id, until, disposition, name in rows
         if until is not None  # filtered on it: always set
     ]
 

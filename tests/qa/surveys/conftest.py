@@ -8,13 +8,15 @@ import datetime as dt
 import pytest
 
 from crm import services as crm_services
-from qa.models import SurveyPlan, SurveyQuestion
+from crm.models import Customer
+from qa.models import Survey, SurveyAnswer, SurveyPlan, SurveyQuestion
 from qa.signals import survey_answered
-from telephony.models import AgentProfile, AgentSkill, Queue, Skill
+from telephony.models import AgentProfile, AgentSkill, Call, Queue, QueueEntry, Skill, Team
 from tests.factories import UserFactory
 
 NEW_YORK = dt.timezone(dt.timedelta(hours=-5))
 MONDAY_10AM = dt.datetime(2026, 11, 23, 10, 0, tzinfo=NEW_YORK)
+DAY = dt.datetime(2026, 11, 2, 15, 0, tzinfo=dt.UTC)
 SATISFIED = {"en-US": "How satisfied are you with this call? Press 1 to 5."}
 RESOLVED = {"en-US": "Did we solve your problem? Press 1 for no, up to 5 for yes."}
 
@@ -62,3 +64,50 @@ def answered_surveys():
     survey_answered.connect(listen)
     yield heard
     survey_answered.disconnect(listen)
+
+
+@pytest.fixture
+def surveyed(agent, other_agent, supervisor):
+    """Alex (agent) got a 5 in Billing, Bea (other_agent) a 2 in Sales; the supervisor's
+    team is Alex's."""
+    billing, sales = Queue.objects.create(name="Billing"), Queue.objects.create(name="Sales")
+    alex = AgentProfile.objects.create(user=agent, client_identity="alex")
+    bea = AgentProfile.objects.create(user=other_agent, client_identity="bea")
+    team = Team.objects.create(name="Tier 1")
+    team.supervisors.add(supervisor)
+    team.agents.add(alex)
+    plan = SurveyPlan.objects.create(name="Phone")
+    question = SurveyQuestion.objects.create(plan=plan, position=1, wording={"en-US": "How?"})
+    surveys = {}
+    for n, (profile, queue, score) in enumerate(((alex, billing, 5), (bea, sales, 2))):
+        customer = Customer.objects.create(name=f"Customer {n}", account_number=f"C-{n}")
+        call = Call.objects.create(
+            sid=f"CA{n:032x}",
+            direction="inbound",
+            from_number="+14155550142",
+            to_number="+18005550100",
+            customer=customer,
+            created_at=DAY,
+        )
+        QueueEntry.objects.create(
+            queue=queue,
+            call=call,
+            customer=customer,
+            status="done",
+            served_by=profile,
+            connected_at=DAY,
+            ended_at=DAY + dt.timedelta(minutes=5),
+        )
+        survey = Survey.objects.create(
+            plan=plan,
+            call=call,
+            channel="ivr",
+            status="completed",
+            agent=profile,
+            queue=queue,
+            customer=customer,
+            answered_at=DAY,
+        )
+        SurveyAnswer.objects.create(survey=survey, question=question, score=score, via="keys")
+        surveys[profile.client_identity] = survey
+    return surveys

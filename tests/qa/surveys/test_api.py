@@ -2,63 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
-from crm.models import Customer
-from qa.models import Survey, SurveyAnswer, SurveyPlan, SurveyQuestion
-from telephony.models import AgentProfile, Call, Queue, QueueEntry, Team
-
 pytestmark = pytest.mark.django_db
-DAY = dt.datetime(2026, 11, 2, 15, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-def surveyed(agent, other_agent, supervisor):
-    """Alex (agent) got a 5 in Billing, Bea (other_agent) a 2 in Sales; the supervisor's
-    team is Alex's."""
-    billing, sales = Queue.objects.create(name="Billing"), Queue.objects.create(name="Sales")
-    alex = AgentProfile.objects.create(user=agent, client_identity="alex")
-    bea = AgentProfile.objects.create(user=other_agent, client_identity="bea")
-    team = Team.objects.create(name="Tier 1")
-    team.supervisors.add(supervisor)
-    team.agents.add(alex)
-    plan = SurveyPlan.objects.create(name="Phone")
-    question = SurveyQuestion.objects.create(plan=plan, position=1, wording={"en-US": "How?"})
-    surveys = {}
-    for n, (profile, queue, score) in enumerate(((alex, billing, 5), (bea, sales, 2))):
-        customer = Customer.objects.create(name=f"Customer {n}", account_number=f"C-{n}")
-        call = Call.objects.create(
-            sid=f"CA{n:032x}",
-            direction="inbound",
-            from_number="+14155550142",
-            to_number="+18005550100",
-            customer=customer,
-            created_at=DAY,
-        )
-        QueueEntry.objects.create(
-            queue=queue,
-            call=call,
-            customer=customer,
-            status="done",
-            served_by=profile,
-            connected_at=DAY,
-            ended_at=DAY + dt.timedelta(minutes=5),
-        )
-        survey = Survey.objects.create(
-            plan=plan,
-            call=call,
-            channel="ivr",
-            status="completed",
-            agent=profile,
-            queue=queue,
-            customer=customer,
-            answered_at=DAY,
-        )
-        SurveyAnswer.objects.create(survey=survey, question=question, score=score, via="keys")
-        surveys[profile.client_identity] = survey
-    return surveys
 
 
 def _ids(response) -> list[int]:
