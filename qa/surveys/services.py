@@ -280,7 +280,7 @@ def survey_sms_reply(message: SmsMessage) -> str | None:
         return None
     now = timezone.now()
     survey = (
-        Survey.objects.select_for_update()
+        Survey.objects.select_for_update(of=("self",))
         .filter(
             channel=SurveyPlan.Channel.SMS,
             phone_number=number,
