@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from qa.models import SurveyPlan
+from qa.surveys import demo
 from telephony.models import Queue
 
 pytestmark = pytest.mark.django_db
@@ -58,3 +59,10 @@ def test_bad_plans_show_form_errors_and_save_nothing(client_as, manager, extra, 
 def test_surveys_are_read_only(client_as, manager):
     assert client_as(manager).get("/admin/qa/survey/").status_code == 200
     assert client_as(manager).get("/admin/qa/survey/add/").status_code == 403
+
+
+def test_the_demo_surveys_billing_callers_once(support_line):
+    plan = demo.seed_plan()
+    assert demo.seed_plan() == plan
+    assert [q.position for q in plan.questions.all()] == [1, 2]
+    assert [q.name for q in plan.queues.all()] == ["Billing"]
