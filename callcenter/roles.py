@@ -88,6 +88,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_ACD_READ,
         "telephony.view_callevent",
         "telephony.change_agentprofile",
+        # Listen, whisper and barge on their teams' calls (telephony.monitoring).
+        "telephony.add_monitoringsession",
+        "telephony.view_monitoringsession",
         *_CAMPAIGN_SUPERVISE,
         *_LISTEN_TEAM,
         *_AUTO_QA,

@@ -43,6 +43,7 @@ urlpatterns = [
     path("api/fcr/", surveys_api.FcrView.as_view(), name="api_fcr"),
     path("api/realtime/queues/", floor_api.RealtimeQueuesView.as_view(), name="realtime_queues"),
     path("api/realtime/agents/", floor_api.RealtimeAgentsView.as_view(), name="realtime_agents"),
+    path("api/monitor/", floor_api.MonitorView.as_view(), name="monitor"),
     path("api/", include(router.urls)),
     path("campaigns/voice/", include("campaigns.dialer.urls")),
     path("campaigns/", include("campaigns.urls")),

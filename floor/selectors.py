@@ -35,6 +35,8 @@ from campaigns.selectors import campaign_counters
 from telephony.acd.selectors import agents_supervised_by, queues_supervised_by
 from telephony.models import AgentProfile, AgentStateChange, Queue, QueueEntry
 
+from .models import Alert
+
 State = AgentProfile.State
 Status = QueueEntry.Status
 
@@ -42,6 +44,10 @@ Status = QueueEntry.Status
 # queues.
 WHOLE_FLOOR = "floor.view_whole_floor"
 WALLBOARD = "floor.view_wallboard"
+
+# Supervisors' pages other than the wallboard listen here for alerts raised or cleared
+# (the wallboard hears them in FLOOR_GROUP, beside the floor's changes).
+ALERTS_GROUP = "floor-alerts"
 
 ZERO = timedelta(0)
 
@@ -386,6 +392,31 @@ def agent_figures(
     return figures
 
 
+# --- Alerts ------------------------------------------------------------------------------
+
+
+def alerts_seen(*, user: User | AnonymousUser) -> QuerySet[Alert]:
+    """The alerts, open or cleared, on the queues and agents `user` sees."""
+    alerts = Alert.objects.select_related("rule")
+    if user.has_perm(WHOLE_FLOOR):
+        return alerts
+    subjects = [f"queue:{pk}" for pk in floor_queues(user=user).values_list("pk", flat=True)]
+    subjects += [f"agent:{pk}" for pk in floor_agents(user=user).values_list("pk", flat=True)]
+    return alerts.filter(subject__in=subjects)
+
+
+def alerts_open(*, user: User | AnonymousUser) -> list[Alert]:
+    """The alerts `user` sees that have not cleared, newest first."""
+    return list(alerts_seen(user=user).filter(cleared_at__isnull=True))
+
+
+def alerts_today(*, user: User | AnonymousUser, limit: int = 200) -> list[Alert]:
+    """The alerts `user` sees raised since midnight (or still open), newest first."""
+    since = midnight(timezone.now())
+    recent = Q(raised_at__gte=since) | Q(cleared_at__isnull=True)
+    return list(alerts_seen(user=user).filter(recent)[:limit])
+
+
 # --- Campaigns -----------------------------------------------------------------------------
 
 
@@ -417,6 +448,7 @@ class Snapshot:
     queues: list[QueueLive]
     agents: list[AgentLive]
     campaigns: list[dict[str, Any]]
+    alerts: list[Alert]
 
 
 def floor_snapshot(
@@ -428,7 +460,7 @@ def floor_snapshot(
     sort: str = "name",
 ) -> Snapshot:
     """Everything the wallboard shows `user`, now: their queues, their agents (filtered and
-    sorted as asked), and the outbound campaigns."""
+    sorted as asked), the outbound campaigns and the open alerts."""
     now = timezone.now()
     agents = agent_figures(
         agents=agents_on_floor(user=user, team=team, queue=queue, state=state), now=now
@@ -439,4 +471,5 @@ def floor_snapshot(
         queues=queue_figures(queues=floor_queues(user=user), now=now),
         agents=agents,
         campaigns=campaign_figures(campaigns=floor_campaigns(user=user)),
+        alerts=alerts_open(user=user),
     )

@@ -34,6 +34,7 @@ class Report:
     filters: tuple[str, ...]
     run: Callable[[Request, Scope], list[Row]]
     owner: str  # the row column a drill-down narrows by
+    drillable: tuple[str, ...] = ()  # the figures whose calls a drill-down lists
 
 
 def _ids(values: list[Any]) -> list[int]:
@@ -148,6 +149,7 @@ REPORTS: dict[str, Report] = {
         filters=("queue", "team"),
         run=_queue_rows,
         owner="queue",
+        drillable=selectors.DRILLABLE,
     ),
     "agents": Report(
         label="Agents",
@@ -156,6 +158,7 @@ REPORTS: dict[str, Report] = {
         filters=("agent", "team"),
         run=_agent_rows,
         owner="agent",
+        drillable=selectors.DRILLABLE,
     ),
     "campaigns": Report(
         label="Campaigns",
@@ -164,6 +167,7 @@ REPORTS: dict[str, Report] = {
         filters=("campaign",),
         run=_campaign_rows(outbound.campaign_kpis),
         owner="campaign",
+        drillable=outbound.DRILLABLE,
     ),
     "compliance": Report(
         label="Compliance",
@@ -172,6 +176,7 @@ REPORTS: dict[str, Report] = {
         filters=("campaign",),
         run=_campaign_rows(outbound.compliance_kpis),
         owner="campaign",
+        drillable=outbound.DRILLABLE,
     ),
     "costs": Report(
         label="Cost per contact",

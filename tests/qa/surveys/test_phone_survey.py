@@ -134,3 +134,15 @@ def test_the_caller_may_leave_a_spoken_comment_last(simulator, support_line, ava
     assert survey.status == "completed"
     assert survey.comment_recording_sid.startswith("RE")
     assert survey.comment_recording_url and survey.comment_seconds
+
+
+def test_a_recorded_conversation_stops_recording_before_the_survey(
+    simulator, recorded_line, ava, billing_agent
+):
+    plan_for_billing(questions=[SATISFIED])
+    _alex, _sim_call, call = _call(simulator, billing_agent, _script("4"), seconds=600)
+    (recording,) = call.recordings.all()
+    survey = Survey.objects.get(call=call)
+    assert survey.status == "completed"
+    assert recording.status == "completed"
+    assert recording.duration_seconds is not None and recording.duration_seconds <= 35

@@ -1,4 +1,4 @@
-"""Give every role its view of post-call survey answers and first-contact resolution."""
+"""Let supervisors monitor their teams' calls (managers hold every telephony permission)."""
 
 from django.db import migrations
 
@@ -8,7 +8,7 @@ from callcenter.roles import sync_operation
 class Migration(migrations.Migration):
     dependencies = [
         ("callcenter", "0011_roles_floor"),
-        ("qa", "0005_post_call_surveys"),
+        ("telephony", "0018_monitoring_sessions_desk_messages"),
     ]
 
     operations = [sync_operation()]
