@@ -83,6 +83,12 @@ _EVALUATIONS_SCORE = [
     "qa.view_samplingrule",
     "qa.view_workitem",
 ]
+
+# Post-call survey answers and first-contact resolution: agents their own, supervisors
+# their teams', QA analysts and managers all (qa.surveys.selectors.quality_scope).
+_SURVEYS = ["qa.view_survey"]
+_SURVEYS_TEAM = [*_SURVEYS, "qa.view_team_survey"]
+_SURVEYS_ANY = [*_SURVEYS, "qa.view_any_survey"]
 # Report figures: managers all (reports.*), supervisors their teams' agents and queues
 # (reports.selectors.report_scope narrows it); agents see their own without a permission.
 _REPORTS_TEAM = ["reports.view_team_reports"]
@@ -98,6 +104,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_LISTEN_OWN,
         *_AUTO_QA,
         *_EVALUATIONS_OWN,
+        *_SURVEYS,
     ],
     SUPERVISOR: [
         *_CRM_WORK,
@@ -113,6 +120,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_LISTEN_TEAM,
         *_AUTO_QA,
         *_EVALUATIONS_TEAM,
+        *_SURVEYS_TEAM,
         *_REPORTS_TEAM,
         "floor.view_wallboard",
         *_WORKFORCE_SUPERVISE,
@@ -124,6 +132,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_AUTO_QA,
         *_AUTO_QA_RULES,
         *_EVALUATIONS_SCORE,
+        *_SURVEYS_ANY,
     ],
     MANAGER: [
         "crm.*",

@@ -199,6 +199,10 @@ TWILIO_INTELLIGENCE_SERVICE_SID = env.str(
 )
 TWILIO_CALLS_PER_SECOND = env.float("TWILIO_CALLS_PER_SECOND", default=1.0)
 
+# First-contact resolution: a contact is resolved when the same customer does not contact
+# us again within this many days (DOMAIN §5).
+FCR_WINDOW_DAYS = env.int("FCR_WINDOW_DAYS", default=7)
+
 # --- Celery ------------------------------------------------------------------------------
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True  # a task whose worker dies is delivered again, not lost

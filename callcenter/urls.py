@@ -9,6 +9,7 @@ from crm import api as crm_api
 from floor import api as floor_api
 from qa import api as qa_api
 from qa.evaluations import api as evaluations_api
+from qa.surveys import api as surveys_api
 from reports import api as reports_api
 from telephony import api as telephony_api
 
@@ -30,6 +31,8 @@ router.register("transcripts", qa_api.TranscriptViewSet, basename="transcript")
 # Scorecards and evaluations
 router.register("scorecards", evaluations_api.ScorecardViewSet, basename="scorecard")
 router.register("evaluations", evaluations_api.EvaluationViewSet, basename="evaluation")
+# Post-call surveys and first-contact resolution.
+router.register("surveys", surveys_api.SurveyViewSet, basename="survey")
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -41,6 +44,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", views.ApiDocsView.as_view(url_name="api_schema"), name="api_docs"),
     path("api/reports/<slug:report>/", reports_api.ReportView.as_view(), name="api_report"),
+    path("api/fcr/", surveys_api.FcrView.as_view(), name="api_fcr"),
     path("api/realtime/queues/", floor_api.RealtimeQueuesView.as_view(), name="realtime_queues"),
     path("api/realtime/agents/", floor_api.RealtimeAgentsView.as_view(), name="realtime_agents"),
     path("api/monitor/", floor_api.MonitorView.as_view(), name="monitor"),

@@ -45,6 +45,10 @@ from .models import (
     Scorecard,
     ScorecardQuestion,
     ScorecardSection,
+    Survey,
+    SurveyAnswer,
+    SurveyPlan,
+    SurveyQuestion,
     Transcript,
     Utterance,
     WorkItem,
@@ -378,3 +382,42 @@ class CalibrationAdmin(ReadOnly):
 class CoachingSessionAdmin(admin.ModelAdmin):
     list_display = ["agent", "coach", "due_on", "coach_confirmed_at", "agent_confirmed_at"]
     raw_id_fields = ["evaluation", "calls"]
+
+
+# --- Post-call surveys ----------------------------------------------------------------------
+
+
+class SurveyQuestionInline(admin.TabularInline):
+    model = SurveyQuestion
+    extra = 0
+    max_num = SurveyQuestion.MAX_PER_PLAN
+    min_num = 1
+
+
+@admin.register(SurveyPlan)
+class SurveyPlanAdmin(admin.ModelAdmin):
+    """Which queues and campaigns survey their calls, how, and with which questions."""
+
+    list_display = ["name", "active", "channel", "ask_comment", "reply_window_minutes"]
+    list_filter = ["active", "channel"]
+    filter_horizontal = ["queues", "campaigns"]
+    inlines = [SurveyQuestionInline]
+
+
+class SurveyAnswerInline(admin.TabularInline):
+    model = SurveyAnswer
+    extra = 0
+    can_delete = False
+    readonly_fields = ["question", "score", "via", "at"]
+
+    def has_add_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
+        return False
+
+
+@admin.register(Survey)
+class SurveyAdmin(ReadOnly):
+    list_display = ["created_at", "call", "channel", "status", "agent", "queue", "customer"]
+    list_filter = ["channel", "status", "plan"]
+    search_fields = ["call__sid", "phone_number", "customer__name"]
+    date_hierarchy = "created_at"
+    inlines = [SurveyAnswerInline]

@@ -41,3 +41,16 @@ class QaConfig(AppConfig):
         register_desk_panel(desk_panel_url)
         # ... and their evaluations to acknowledge and coaching sessions.
         register_desk_panel(evaluations_desk_panel_url)
+
+        # Post-call surveys: the caller stays on the line when the agent leaves, replies
+        # to survey texts are answered here, and answers link to their call's page.
+        from telephony.hooks import register_after_conversation, register_sms_answer
+
+        from .models import Survey
+        from .surveys import receivers as survey_receivers  # noqa: F401  (connects them)
+        from .surveys import selectors as survey_selectors
+        from .surveys import services as surveys
+
+        register_after_conversation(surveys.survey_start_on_line)
+        register_sms_answer(surveys.survey_sms_reply)
+        register_source_page(Survey, survey_selectors.survey_call_page)

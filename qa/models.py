@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -826,3 +826,200 @@ class CoachingSession(models.Model):
     @property
     def done(self) -> bool:
         return bool(self.coach_confirmed_at and self.agent_confirmed_at)
+
+
+# --- Post-call surveys --------------------------------------------------------------------
+# The customer's own verdict (CSAT): a plan says which calls are surveyed and how, its
+# questions (one to three, on a 1-5 scale) are data worded per language, and each surveyed
+# call has one Survey with its answers. qa.surveys holds the services, webhooks and pages.
+
+SURVEY_SCALE = range(1, 6)
+
+
+def validate_wording(value: object) -> None:
+    """Wording is {"en-US": "How happy...", ...}: at least one language, each non-empty."""
+    if not isinstance(value, dict) or not value:
+        raise ValidationError('Give the wording per language, e.g. {"en-US": "..."}.')
+    for language, text in value.items():
+        if not isinstance(text, str) or not text.strip() or not str(language).strip():
+            raise ValidationError(f"The wording for “{language}” is empty.")
+
+
+class SurveyPlan(models.Model):
+    """Which calls are surveyed after their conversation, by phone (the caller stays on
+    the line when the agent leaves) or by SMS (sent when the call ends). Opt-in: only the
+    queues and campaigns named; a campaign's plan comes before its queue's."""
+
+    class Channel(models.TextChoices):
+        IVR = "ivr", "On the line, after the agent leaves"
+        SMS = "sms", "By SMS, after the call"
+
+    name = models.CharField(max_length=100, unique=True)
+    active = models.BooleanField(default=True)
+    channel = models.CharField(max_length=3, choices=Channel.choices, default=Channel.IVR)
+    queues = models.ManyToManyField("telephony.Queue", blank=True, related_name="+")
+    campaigns = models.ManyToManyField("campaigns.Campaign", blank=True, related_name="+")
+    introduction = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Said (or texted) first, per language: {"en-US": "Please stay on the line..."}.',
+    )
+    ask_comment = models.BooleanField(
+        default=False, help_text="Phone surveys: the caller may leave a spoken comment last."
+    )
+    comment_prompt = models.JSONField(default=dict, blank=True, help_text="Per language.")
+    reply_window_minutes = models.PositiveIntegerField(
+        default=24 * 60, help_text="SMS surveys: a reply counts this long after sending."
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "survey plan"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        for field in ("introduction", "comment_prompt"):
+            value = getattr(self, field)
+            if value:
+                try:
+                    validate_wording(value)
+                except ValidationError as problem:
+                    errors[field] = problem.messages[0]
+        if self.ask_comment and not self.comment_prompt:
+            errors["comment_prompt"] = "Say how the caller is asked for a comment."
+        if errors:
+            raise ValidationError(errors)
+
+
+class SurveyQuestion(models.Model):
+    """One question of a plan, answered 1 (worst) to 5 (best). The first one is the
+    satisfaction question CSAT counts; an SMS survey asks only that one."""
+
+    MAX_PER_PLAN = 3
+
+    plan = models.ForeignKey(SurveyPlan, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_PER_PLAN)]
+    )
+    wording = models.JSONField(
+        validators=[validate_wording],
+        help_text='Per language: {"en-US": "How satisfied were you? Press 1 to 5."}.',
+    )
+    speech_hints = models.CharField(
+        max_length=200, blank=True, help_text="Words the recognizer should expect (phone)."
+    )
+
+    class Meta:
+        ordering = ["plan", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "position"], name="survey_question_position"),
+            models.CheckConstraint(
+                condition=models.Q(position__gte=1, position__lte=3),
+                name="survey_one_to_three_questions",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} Q{self.position}"
+
+
+class Survey(models.Model):
+    """One call's survey: who it is about, how far the customer got, and when."""
+
+    class Status(models.TextChoices):
+        STARTED = "started", "Started on the line"
+        SENT = "sent", "Sent by SMS, awaiting the reply"
+        COMPLETED = "completed", "Answered"
+        ABANDONED = "abandoned", "Hung up before the end"
+        UNANSWERED = "unanswered", "Nothing answered"
+
+    OPEN = (Status.STARTED, Status.SENT)
+
+    plan = models.ForeignKey(SurveyPlan, on_delete=models.PROTECT, related_name="surveys")
+    call = models.OneToOneField(Call, on_delete=models.CASCADE, related_name="survey")
+    channel = models.CharField(max_length=3, choices=SurveyPlan.Channel.choices)
+    agent = models.ForeignKey(
+        "telephony.AgentProfile",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="surveys",
+    )
+    queue = models.ForeignKey(
+        "telephony.Queue", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    customer = models.ForeignKey(
+        Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="surveys"
+    )
+    language = models.CharField(max_length=10, default="en-US")
+    status = models.CharField(max_length=10, choices=Status.choices)
+    phone_number = models.CharField(
+        max_length=64, blank=True, help_text="SMS surveys: the customer's number texted."
+    )
+    our_number = models.CharField(max_length=64, blank=True, help_text="SMS: sent from.")
+    message_sid = models.CharField(max_length=34, blank=True)
+    reply_sids = models.JSONField(
+        default=list, blank=True, help_text="The texts taken as replies (not new contacts)."
+    )
+    comment_recording_sid = models.CharField(max_length=34, blank=True)
+    comment_recording_url = models.URLField(max_length=300, blank=True)
+    comment_seconds = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="SMS: a reply after this is too late."
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        permissions = [
+            ("view_team_survey", "Can see the survey answers of their teams' calls"),
+            ("view_any_survey", "Can see every survey answer"),
+        ]
+        indexes = [
+            models.Index(fields=["phone_number", "-created_at"], name="survey_reply_match"),
+            models.Index(fields=["answered_at"], name="survey_answered_window"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Survey of {self.call} ({self.get_status_display()})"
+
+    @property
+    def score(self) -> int | None:
+        """The answer to the satisfaction question (the first), if given."""
+        for answer in self.answers.all():
+            if answer.question.position == 1:
+                return answer.score
+        return None
+
+
+class SurveyAnswer(models.Model):
+    """The customer's answer to one question: one per question, the first one counts."""
+
+    class Via(models.TextChoices):
+        KEYS = "keys", "Keypad"
+        SPEECH = "speech", "Speech"
+        SMS = "sms", "SMS reply"
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(SurveyQuestion, on_delete=models.PROTECT, related_name="+")
+    score = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    via = models.CharField(max_length=6, choices=Via.choices)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["survey", "question__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "question"], name="survey_answer_once"),
+            models.CheckConstraint(
+                condition=models.Q(score__gte=1, score__lte=5), name="survey_answer_1_to_5"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey_id} Q{self.question.position}: {self.score}"

@@ -6,7 +6,7 @@ from django.dispatch import Signal
 # its utterances, with `transcript` (qa.models.Transcript). Receivers enqueue their work.
 transcript_completed = Signal()
 
-# A caller answered a post-call survey question: sent after the commit that saves the
-# answer, with `call` (telephony.models.Call) and `answer` (1-5). Evaluation sampling's
-# low-CSAT rules listen.
+# A post-call survey was answered (all its questions, or some before the caller hung up):
+# sent once per survey, after the commit that closes it, with `survey` (qa.models.Survey).
+# The evaluations' sampling (a low CSAT answer) listens.
 survey_answered = Signal()

@@ -2,6 +2,8 @@ from django.urls import path
 
 from . import views
 from .evaluations.urls import urlpatterns as evaluation_urls
+from .surveys import views as survey_views
+from .surveys import webhooks as survey_webhooks
 
 app_name = "qa"
 
@@ -13,4 +15,25 @@ urlpatterns = [
     path("auto/me/", views.auto_qa_desk_panel, name="auto_qa_desk_panel"),
     # Scorecards and evaluations
     *evaluation_urls,
+]
+
+# Post-call surveys: the pages, and Twilio's webhooks (handed to it inside our TwiML).
+urlpatterns += [
+    path("surveys/", survey_views.survey_list, name="survey_list"),
+    path("fcr/", survey_views.repeat_contacts, name="repeat_contacts"),
+    path(
+        "voice/surveys/<int:survey_id>/questions/<int:position>/",
+        survey_webhooks.survey_question,
+        name="survey_question",
+    ),
+    path(
+        "voice/surveys/<int:survey_id>/questions/<int:position>/answer/",
+        survey_webhooks.survey_answer,
+        name="survey_answer",
+    ),
+    path(
+        "voice/surveys/<int:survey_id>/comment/",
+        survey_webhooks.survey_comment,
+        name="survey_comment",
+    ),
 ]

@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 
 from telephony.models import AgentProfile, Queue
 
-from . import costs, outbound, selectors
+from . import costs, outbound, quality, selectors
 from .selectors import Row, Scope
 
 
@@ -119,6 +119,28 @@ def _cost_rows(request: Request, scope: Scope) -> list[Row]:
     )
 
 
+def _quality_rows(by: str) -> Callable[[Request, Scope], list[Row]]:
+    """FCR and CSAT rows by queue, agent or team, narrowed to the user's scope."""
+    members = {"queue": Queue.objects.all(), "agent": AgentProfile.objects.all()}
+
+    def rows(request: Request, scope: Scope) -> list[Row]:
+        if by == "team":
+            named = _ids(request.filters.get("team", [])) or None
+            owner_ids = scope.narrow(named, scope.team_ids)
+        else:
+            allowed = scope.queue_ids if by == "queue" else scope.agent_ids
+            owner_ids = scope.narrow(_owners(request, by, members[by]), allowed)
+        return quality.quality_kpis(
+            start=request.start,
+            end=request.end,
+            interval=request.interval,
+            by=by,
+            owner_ids=owner_ids,
+        )
+
+    return rows
+
+
 REPORTS: dict[str, Report] = {
     "queues": Report(
         label="Queues",
@@ -164,4 +186,16 @@ REPORTS: dict[str, Report] = {
         run=_cost_rows,
         owner="team",
     ),
+    # First-contact resolution and CSAT.
+    **{
+        f"quality-{by}s": Report(
+            label=f"FCR and CSAT by {by}",
+            keys=[("period", "Period"), (f"{by}_name", by.capitalize())],
+            figures=quality.FIGURES,
+            filters=(by,) if by == "team" else (by, "team"),
+            run=_quality_rows(by),
+            owner=by,
+        )
+        for by in quality.OWNERS
+    },
 }

@@ -135,6 +135,28 @@ KPI_DEFINITIONS: dict[str, Figure] = {
     "safe_harbor_played": Figure(
         "Safe-harbor messages", "Abandoned live answers, each of which heard the message."
     ),
+    # First-contact resolution and CSAT (reports.quality, from qa's data).
+    "fcr_contacts": Figure(
+        "FCR contacts", "Conversations with a known customer that ended in the period."
+    ),
+    "fcr_resolved": Figure(
+        "Resolved first time",
+        "No contact of the same customer within the FCR window after it (or, while the "
+        "window is open, a disposition that resolves and nothing since).",
+    ),
+    "fcr_repeated": Figure(
+        "Repeat contacts",
+        "The customer contacted us again (call in, answered call out, text) within the window.",
+    ),
+    "fcr_pending": Figure(
+        "FCR pending", "Window still open and no resolving disposition: not counted yet."
+    ),
+    "fcr": Figure("FCR", "Resolved first time ÷ (resolved + repeat contacts).", "%"),
+    "survey_answers": Figure(
+        "Survey answers", "Answers to the post-call survey's satisfaction question."
+    ),
+    "csat_satisfied": Figure("Satisfied", "Survey answers of 4 or 5 (1-5 scale)."),
+    "csat": Figure("CSAT", "Survey answers of 4 or 5 ÷ survey answers.", "%"),
 }
 
 QUEUE_FIGURES = [

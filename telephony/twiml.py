@@ -137,6 +137,20 @@ def join_conference(
     return response
 
 
+def record(response: Document, *, action: str, max_seconds: int, timeout: int = 5) -> Document:
+    """Record what the caller says (after a beep) until silence, # or `max_seconds`; the
+    action hears the recording. Nothing said: Twilio skips the action, the document goes on."""
+    response.record(
+        action=action,
+        method="POST",
+        max_length=max_seconds,
+        play_beep=True,
+        finish_on_key="#",
+        timeout=timeout,
+    )
+    return response
+
+
 def enqueue(response: Document, queue_name: str, *, wait_url: str, action: str) -> Document:
     """Wait in Twilio's queue: `wait_url` is played over and over, `action` runs on leaving."""
     response.enqueue(

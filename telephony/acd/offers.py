@@ -14,11 +14,12 @@ from collections.abc import Mapping
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from callcenter import live
 
-from .. import gateway, twiml
+from .. import gateway, hooks, twiml
 from ..calls import recording
 from ..calls import services as calls
 from ..models import AgentProfile, Call, HoldPeriod, QueueEntry, RecordingDecision
@@ -121,6 +122,28 @@ def caller_join(*, call: Call, entry_id: int) -> twiml.Document:
     if entry_call(entry).recording_decision == RecordingDecision.RECORDED:
         return twiml.redirect(response, twiml.webhook_url("acd_caller_record", entry.pk))
     return _join(response, entry, action=twiml.webhook_url("acd_caller_done", entry.pk))
+
+
+def caller_after_conversation(*, call: Call, params: Mapping[str, str]) -> twiml.Document:
+    """The conference is over for the caller: if they are still on the line (the agent
+    left), an app above may keep them (a survey, `telephony.hooks`); else they are let go.
+    The call's last answered entry (a callback's leg: by its SID) names the agent and
+    queue they talked with."""
+    response = twiml.document()
+    if params.get("CallStatus", "") in calls.TERMINAL_STATUSES:
+        return twiml.hang_up(response)  # the caller hung up: nobody hears what comes next
+    last = (
+        QueueEntry.objects.filter(Q(call=call) | Q(caller_call_sid=call.sid))
+        .filter(served_by__isnull=False)
+        .select_related("queue", "served_by")
+        .order_by("-connected_at", "-pk")
+        .first()
+    )
+    url = hooks.after_conversation_url(call, last) if last is not None else None
+    if not url:
+        return twiml.hang_up(response)
+    recording.recording_stop(call=call)  # what the caller says next is no conversation
+    return twiml.redirect(response, url)
 
 
 def caller_recorded(*, leg_sid: str, entry_id: int) -> twiml.Document:

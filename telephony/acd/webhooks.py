@@ -60,10 +60,12 @@ def acd_caller_record(hook: Webhook, entry_id: int) -> twiml.Document:
 
 @twilio_webhook("caller-done", on_error=voice_apology)
 def acd_caller_done(hook: Webhook, entry_id: int) -> twiml.Document:
-    """The caller's side of the conversation ended."""
-    if QueueEntry.objects.filter(pk=entry_id).exists():
-        offers.conversation_ended(entry_id=entry_id)
-    return twiml.hang_up(twiml.document())
+    """The caller's side of the conversation ended: the agent left (the caller may be
+    kept on the line, for a survey) or the caller hung up."""
+    if not QueueEntry.objects.filter(pk=entry_id).exists():
+        return twiml.hang_up(twiml.document())
+    offers.conversation_ended(entry_id=entry_id)
+    return offers.caller_after_conversation(call=hook.started_call, params=hook.params)
 
 
 @twilio_webhook("callback-request", on_error=keep_holding)

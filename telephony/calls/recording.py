@@ -343,3 +343,16 @@ def recording_status_update(
     if recording.status == Recording.Status.COMPLETED:
         recording_completed.send(sender=Recording, recording=recording)
     return recording
+
+
+def recording_stop(*, call: Call) -> None:
+    """The conversation is over but the caller stays on the line (a post-call survey):
+    stop their leg's recording, so only the conversation is kept. A stop that fails is
+    logged; the recording then ends with the call."""
+    for recording in Recording.objects.filter(call=call, status__in=LIVE).exclude(call_leg_sid=""):
+        try:
+            gateway.call_recording_update(
+                call_sid=recording.call_leg_sid, recording_sid=recording.sid, status="stopped"
+            )
+        except Exception:
+            logger.exception("Could not stop recording %s after the conversation", recording.sid)

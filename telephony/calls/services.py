@@ -21,7 +21,7 @@ from crm.models import Case, Customer, Interaction
 from crm.phones import format_phone, try_normalize_phone
 from crm.selectors import customers_by_phone
 
-from .. import signals
+from .. import hooks, signals
 from ..models import Call, CallEvent, InboundNumber, IvrNode, Queue, Recording, SmsMessage
 from . import rows
 from .selectors import inbound_line
@@ -381,4 +381,6 @@ def sms_receive(*, params: Mapping[str, str]) -> tuple[SmsMessage, str]:
             body=body,
             source=message,
         )
-    return message, reply
+    # A reply an app above expects (a survey's) is answered by that app.
+    answer = hooks.sms_answer(message)
+    return message, reply if answer is None else answer

@@ -480,7 +480,7 @@ class TestEveryWebhook:
     """One decorator serves every Twilio webhook: signature, transaction, event log, safe
     answer. A Twilio URL whose view lacks it would skip all four."""
 
-    TWILIO_PREFIXES = ("/telephony/voice/", "/telephony/sms/", "/campaigns/voice/")
+    TWILIO_PREFIXES = ("/telephony/voice/", "/telephony/sms/", "/campaigns/voice/", "/qa/voice/")
 
     @staticmethod
     def _twilio_urls():

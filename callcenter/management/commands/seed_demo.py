@@ -14,6 +14,7 @@ from callcenter import roles
 from campaigns import demo as campaigns_demo
 from crm import demo as crm_demo
 from qa import demo as qa_demo
+from qa.surveys import demo as surveys_demo
 from reports import demo as reports_demo
 from telephony import demo as telephony_demo
 from workforce import demo as workforce_demo
@@ -40,6 +41,7 @@ class Command(BaseCommand):
         campaign = campaigns_demo.seed()
         qa_demo.seed_rules()
         qa_demo.seed_evaluations(users)
+        surveys_demo.seed_plan()
         history = reports_demo.seed()
         forecasts = workforce_demo.seed()
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new customers)."))
@@ -54,7 +56,8 @@ class Command(BaseCommand):
         self.stdout.write(
             "Calls on both lines are recorded once an agent answers; recordings play on the "
             "call's page, linked from the customer's timeline. Transcribed calls are scored "
-            "against the automated-QA rules (admin) and reviewed at /qa/auto/."
+            "against the automated-QA rules (admin) and reviewed at /qa/auto/. Billing callers "
+            "answer a short survey after the agent hangs up (/qa/surveys/)."
         )
         self.stdout.write(
             "QA analysts score sampled calls from /qa/evaluations/queue/; a scored demo call "

@@ -11,7 +11,17 @@ from django.utils import timezone
 
 from qa.autoqa import services as autoqa
 from qa.evaluations import selectors, services
-from qa.models import Answer, Dispute, Evaluation, SamplingRule, WorkItem
+from qa.models import (
+    Answer,
+    Dispute,
+    Evaluation,
+    SamplingRule,
+    Survey,
+    SurveyAnswer,
+    SurveyPlan,
+    SurveyQuestion,
+    WorkItem,
+)
 from qa.signals import survey_answered
 from tests.qa.autoqa.conftest import rule
 from tests.qa.evaluations.conftest import ended_call, question_ids
@@ -92,13 +102,25 @@ def test_calls_longer_than_n_minutes_of_the_rules_queues_only(billing, agent):
     assert WorkItem.objects.get().call == long_call
 
 
+def answered_survey(plan, call, *scores):
+    survey = Survey.objects.create(plan=plan, call=call, channel="ivr", status="answered")
+    for position, score in enumerate(scores, start=1):
+        question = SurveyQuestion.objects.get_or_create(
+            plan=plan, position=position, defaults={"wording": {"en-US": "How?"}}
+        )[0]
+        SurveyAnswer.objects.create(survey=survey, question=question, score=score, via="keys")
+    return survey
+
+
 def test_a_low_csat_answer_samples_the_call_through_the_survey_signal(billing, agent):
     sampling_rule(SamplingRule.Kind.LOW_CSAT, billing, csat_at_most=2)
     happy, unhappy = ended_call(agent, billing), ended_call(agent, billing)
-    # The survey side sends this once an answer is saved; here a stand-in event.
-    survey_answered.send(sender=None, call=happy, answer=4)
-    survey_answered.send(sender=None, call=unhappy, answer=1)
-    survey_answered.send(sender=None, call=unhappy, answer=2)  # a second answer: once
+    plan = SurveyPlan.objects.create(name="Phone")
+    # The survey side sends this once per survey closed with answers.
+    survey_answered.send(sender=Survey, survey=answered_survey(plan, happy, 4, 5))
+    unhappy_survey = answered_survey(plan, unhappy, 2, 1)
+    survey_answered.send(sender=Survey, survey=unhappy_survey)
+    survey_answered.send(sender=Survey, survey=unhappy_survey)  # told twice: sampled once
     [item] = WorkItem.objects.all()
     assert (item.call, item.reason) == (unhappy, "Low CSAT answer (1 of 5)")
 
