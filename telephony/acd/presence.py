@@ -5,15 +5,11 @@ agents make themselves. The ACD makes the others (offered, on call, wrap-up) thr
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import logging
-import uuid
 from collections.abc import Mapping
 from datetime import datetime
 from typing import TypeAlias
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
@@ -22,8 +18,6 @@ from callcenter import live
 
 from ..models import AgentProfile, AgentStateChange
 from .wakeups import schedule_routing
-
-logger = logging.getLogger(__name__)
 
 State = AgentProfile.State
 
@@ -51,32 +45,19 @@ def desk_group(agent_id: int) -> str:
 # reaches them as one notice per window, and they re-fetch what they show.
 FLOOR_GROUP = "acd-floor"
 FLOOR_NOTICE_SECONDS = 0.25
-# Renewed on every committed change of the floor, before its notice goes: the wallboards
-# that fetch on one notice share a snapshot made under the stamp they read.
+# Renewed as each floor notice goes: the wallboards that fetch on one notice share the
+# snapshot made under it (floor.selectors.shared).
 FLOOR_STAMP_KEY = "telephony:floor-stamp"
-
-
-def _floor_stamp_renewed() -> None:
-    try:
-        cache.set(FLOOR_STAMP_KEY, uuid.uuid4().hex, timeout=None)
-    except Exception:
-        logger.warning("Could not renew the floor stamp; wallboards build their own snapshots.")
-        with contextlib.suppress(Exception):
-            cache.delete(FLOOR_STAMP_KEY)
 
 
 def floor_stamp() -> str:
     """The floor's current stamp, "" when there is none (nothing may be shared then)."""
-    try:
-        return cache.get(FLOOR_STAMP_KEY, "")
-    except Exception:
-        return ""
+    return live.stamp_of(FLOOR_STAMP_KEY)
 
 
 def floor_changed() -> None:
     """Tell the pages watching the floor that a queue or an agent changed (after commit)."""
-    transaction.on_commit(_floor_stamp_renewed)
-    live.notify(FLOOR_GROUP, "floor-changed", every=FLOOR_NOTICE_SECONDS)
+    live.notify(FLOOR_GROUP, "floor-changed", every=FLOOR_NOTICE_SECONDS, stamp=FLOOR_STAMP_KEY)
 
 
 # The presence log and the pairing are written as plain SQL: building these statements
