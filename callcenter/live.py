@@ -209,7 +209,7 @@ class NoticeConsumer(AsyncJsonWebsocketConsumer):
         raise NotImplementedError
 
     def _allowed_group(self, user: AbstractBaseUser | AnonymousUser) -> str | None:
-        if self.permission and not user.has_perm(self.permission):
+        if self.permission and not user.has_perm(self.permission):  # type: ignore[union-attr]
             return None
         return self.group_for(user)
 

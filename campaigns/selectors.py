@@ -122,8 +122,8 @@ def counters_of_campaigns(
     recent_live = Q(answered_at__gte=since) & LIVE_ANSWER
     conversions = Disposition.objects.filter(is_conversion=True).values("code")
     ids = [campaign.pk for campaign in campaigns]
-    attempts = {
-        row["campaign_id"]: row
+    attempts: dict[int, dict[str, Any]] = {
+        row["campaign_id"]: dict(row)
         for row in CallAttempt.objects.filter(campaign_id__in=ids)
         .values("campaign_id")
         .annotate(
@@ -141,8 +141,8 @@ def counters_of_campaigns(
         )
         .order_by()
     }
-    leads = {
-        row["campaign_id"]: row
+    leads: dict[int, dict[str, Any]] = {
+        row["campaign_id"]: dict(row)
         for row in Lead.objects.filter(campaign_id__in=ids)
         .values("campaign_id")
         .annotate(
@@ -154,8 +154,8 @@ def counters_of_campaigns(
     }
     counters = {}
     for campaign in campaigns:
-        tried: dict[str, Any] = attempts.get(campaign.pk, {})
-        led: dict[str, Any] = leads.get(campaign.pk, {})
+        tried = attempts.get(campaign.pk, {})
+        led = leads.get(campaign.pk, {})
         rate = None
         if tried.get("recent_live"):
             rate = (

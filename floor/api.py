@@ -22,7 +22,7 @@ class RealtimeQueuesView(APIView):
     def get(self, request: Request) -> Response:
         def build() -> list:
             figures = selectors.queue_figures(queues=selectors.floor_queues(user=request.user))
-            return QueueLiveSerializer([f.as_dict() for f in figures], many=True).data
+            return list(QueueLiveSerializer([f.as_dict() for f in figures], many=True).data)
 
         return Response(selectors.shared("api-queues", user=request.user, build=build))
 
@@ -42,7 +42,7 @@ class RealtimeAgentsView(APIView):
         def build() -> list:
             agents = selectors.agents_on_floor(user=request.user, **wanted)
             figures = selectors.agent_figures(agents=agents)
-            return AgentLiveSerializer([f.as_dict() for f in figures], many=True).data
+            return list(AgentLiveSerializer([f.as_dict() for f in figures], many=True).data)
 
         what = "api-agents:" + ":".join(f"{name}={wanted[name]}" for name in sorted(wanted))
         return Response(selectors.shared(what, user=request.user, build=build))
