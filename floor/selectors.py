@@ -124,12 +124,12 @@ def floor_campaigns(*, user: User | AnonymousUser) -> QuerySet[Campaign]:
 
 
 def shared(what: str, *, user: User | AnonymousUser, build: Callable[[], T]) -> T:
-    """`build()`, made once per floor change for all the wallboards that see the same floor
+    """`build()`, made once per floor notice for all the wallboards that see the same floor
     (`what` names the figures and their filters): one notice makes every open wallboard
     fetch at once, and each fetch would otherwise read the whole floor again.
 
-    The stamp is read before building: it is renewed after each change commits, so what
-    is built under it shows every change whose stamp came before. Without a stamp or a
+    The stamp is read before building, and renewed as each notice goes, after the changes
+    it tells of committed: what is built under it shows them all. Without a stamp or a
     shared cache (settings.WALLBOARD_SHARED_SNAPSHOT_SECONDS), each fetch builds its own.
     """
     seconds = settings.WALLBOARD_SHARED_SNAPSHOT_SECONDS
