@@ -167,9 +167,10 @@ def run(args: argparse.Namespace, scratch: Path) -> int:
     campaign = Campaign.objects.create(name="Bench", caller_id="+18005550100")
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO campaigns_lead (campaign_id, phone, name, time_zones, data, status,"
-            " attempts, last_outcome, disposition, created_at, updated_at)"
-            f" SELECT {campaign.pk}, {lead}, '', '[]', '{{}}', 'new', 0, '', '', now(), now()"
+            "INSERT INTO campaigns_lead (campaign_id, phone, line_type, name, time_zones, data,"
+            " status, attempts, last_outcome, disposition, created_at, updated_at)"
+            f" SELECT {campaign.pk}, {lead}, 'unknown', '', '[]', '{{}}', 'new', 0, '', '',"
+            " now(), now()"
             f" FROM generate_series(1, {args.leads}) AS i",
         )
         cursor.execute("CREATE TABLE bench_raw_leads (phone varchar(16) NOT NULL)")

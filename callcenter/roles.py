@@ -73,6 +73,9 @@ _AUTO_QA_RULES = ["qa.view_qarule"]
 # Report figures: managers all (reports.*), supervisors their teams' agents and queues
 # (reports.selectors.report_scope narrows it); agents see their own without a permission.
 _REPORTS_TEAM = ["reports.view_team_reports"]
+# Supervisors see schedules and decide their agents' requests; managers plan (workforce.*).
+# Agents see their own published shifts without a permission.
+_WORKFORCE_SUPERVISE = ["workforce.view_schedule", "workforce.decide_requests"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     AGENT: [*_CRM_WORK, *_ACD_READ, *_CAMPAIGN_AGENT, *_LISTEN_OWN, *_AUTO_QA],
@@ -83,11 +86,15 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_ACD_READ,
         "telephony.view_callevent",
         "telephony.change_agentprofile",
+        # Listen, whisper and barge on their teams' calls (telephony.monitoring).
+        "telephony.add_monitoringsession",
+        "telephony.view_monitoringsession",
         *_CAMPAIGN_SUPERVISE,
         *_LISTEN_TEAM,
         *_AUTO_QA,
         *_REPORTS_TEAM,
         "floor.view_wallboard",
+        *_WORKFORCE_SUPERVISE,
     ],
     QA_ANALYST: [*_CRM_READ, *_CALL_RECORDS, *_LISTEN_ANY, *_AUTO_QA, *_AUTO_QA_RULES],
     MANAGER: [
@@ -97,6 +104,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "qa.*",
         "reports.*",
         "floor.*",
+        "workforce.*",
         "auth.view_user",
         "auth.add_user",
         "auth.change_user",

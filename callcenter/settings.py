@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "qa",
     "reports",
     "floor",
+    "workforce",
 ]
 
 MIDDLEWARE = [
@@ -246,9 +247,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     "report-intervals-settle": {"task": "reports.tasks.intervals_settle", "schedule": 300.0},
     # Scheduled reports: each checks hourly whether its day (or week) is over and unsent.
     "scheduled-reports": {"task": "reports.tasks.scheduled_reports_send", "schedule": 3600.0},
+    # Floor alerts: waits and not-ready minutes grow with the clock, so they are looked at
+    # on a beat as prompt as the router's rather than on every change.
+    "floor-alerts": {"task": "floor.tasks.alerts_evaluate", "schedule": 5.0},
 }
 
-# --- Email (scheduled reports) -------------------------------------------------------------
+# --- Email (scheduled reports, floor alerts) ---------------------------------------------
 # With no EMAIL_HOST, mail is printed on the console (the embedded default); with one, sent
 # by SMTP.
 EMAIL_HOST = env.str("EMAIL_HOST", default="")

@@ -39,6 +39,7 @@ urlpatterns = [
     path("api/reports/<slug:report>/", reports_api.ReportView.as_view(), name="api_report"),
     path("api/realtime/queues/", floor_api.RealtimeQueuesView.as_view(), name="realtime_queues"),
     path("api/realtime/agents/", floor_api.RealtimeAgentsView.as_view(), name="realtime_agents"),
+    path("api/monitor/", floor_api.MonitorView.as_view(), name="monitor"),
     path("api/", include(router.urls)),
     path("campaigns/voice/", include("campaigns.dialer.urls")),
     path("campaigns/", include("campaigns.urls")),
@@ -46,6 +47,7 @@ urlpatterns = [
     path("qa/", include("qa.urls")),
     path("reports/", include("reports.urls")),
     path("floor/", include("floor.urls")),
+    path("workforce/", include("workforce.urls")),
     path("", include("crm.urls")),
 ]
 

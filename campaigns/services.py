@@ -17,7 +17,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from phonenumbers import timezone as phone_timezone
@@ -35,6 +35,9 @@ from .models import Campaign, Lead, LeadImport, LeadImportRejection
 logger = logging.getLogger(__name__)
 
 IMPORT_BATCH_SIZE = 500
+# Statistics are refreshed once this many leads are imported, then at each doubling: a
+# few quick samplings for a file of a million rows.
+STATISTICS_REFRESH_FIRST = 5_000
 REASON_MISSING_PHONE = "missing phone number"
 REASON_ON_DNC = "on DNC"
 REASON_DUPLICATE_IN_FILE = "duplicate in the file"
@@ -218,39 +221,13 @@ def _plain(error: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def _customer_for(
-    row: dict[str, str], number: str, zones: list[str], known: dict[str, Customer]
-) -> Customer:
-    """The CRM customer a lead is: by account number, else by phone, else a new lead.
-
-    Raises ValidationError when the row cannot make a customer (the row is then rejected).
-    """
-    account = row.get("account_number", "").upper()
-    if account and account in known:
-        return known[account]
-    if number in known:
-        return known[number]
-    customer = crm_services.customer_create(
-        name=row.get("name") or f"Lead {number}",
-        is_lead=True,
-        time_zone=zones[0] if len(zones) == 1 else "",
-        email=row.get("email", ""),
-        phone_numbers=[{"number": number}],
-    )
-    known[number] = customer
-    return customer
-
-
 def _known_customers(rows: list[dict[str, str]], numbers: list[str]) -> dict[str, Customer]:
     """Customers of a batch, keyed by account number and by E.164, in two queries."""
     accounts = [row["account_number"].upper() for row in rows if row.get("account_number")]
     known: dict[str, Customer] = {
         c.account_number: c for c in Customer.objects.filter(account_number__in=accounts)
     }
-    for phone in PhoneNumber.objects.filter(number__in=numbers).select_related("customer"):
-        # The primary number's owner wins, as in caller-ID lookup.
-        if phone.number not in known or phone.is_primary:
-            known[phone.number] = phone.customer
+    known |= crm_selectors.customers_owning(numbers)
     return known
 
 
@@ -266,7 +243,8 @@ class _Superseded(Exception):
 @transaction.atomic
 def _import_batch(lead_import: LeadImport, batch: list[_Row], seen: dict[str, int]) -> None:
     """Write one batch of rows: each becomes a lead or a rejection row, and the offset the
-    next run resumes from commits with them."""
+    next run resumes from commits with them. A constant number of statements per batch:
+    the customers of unknown callers are created together."""
     campaign = Campaign.objects.select_for_update().get(pk=lead_import.campaign_id)
     committed = (
         LeadImport.objects.select_for_update().values_list("processed_rows", flat=True)
@@ -287,6 +265,8 @@ def _import_batch(lead_import: LeadImport, batch: list[_Row], seen: dict[str, in
             )
         )
 
+    # Rows whose caller the CRM does not know yet: their customers are made together below.
+    unknown: list[tuple[Lead, int, list[str], dict[str, str]]] = []
     for row_number, values, fields, data, number, problem in batch:
         lead_import.processed_rows += 1
         if problem:
@@ -303,33 +283,51 @@ def _import_batch(lead_import: LeadImport, batch: list[_Row], seen: dict[str, in
             reject(row_number, values, REASON_ON_DNC)
         else:
             zones = _time_zones(number, fields.get("time_zone", ""), lead_import.default_time_zone)
-            try:
-                if not zones:
-                    raise ValidationError(REASON_NO_TIME_ZONE)
-                customer = _customer_for(fields, number, zones, known)
-            except ValidationError as error:
-                # customer_create is atomic: a refused row leaves nothing behind.
+            if not zones:
                 lead_import.rejected += 1
-                reject(row_number, values, _plain(error))
+                reject(row_number, values, REASON_NO_TIME_ZONE)
             else:
-                leads.append(
-                    Lead(
-                        campaign=campaign,
-                        customer=customer,
-                        phone=number,
-                        line_type=line_type_of(number),
-                        name=fields.get("name", ""),
-                        time_zones=zones,
-                        data=data,
-                        import_batch=lead_import,
-                    )
+                lead = Lead(
+                    campaign=campaign,
+                    phone=number,
+                    line_type=line_type_of(number),
+                    name=fields.get("name", ""),
+                    time_zones=zones,
+                    data=data,
+                    import_batch=lead_import,
                 )
+                # The CRM customer the lead is: by account number, else by phone, else new.
+                account = fields.get("account_number", "").upper()
+                lead.customer = (known.get(account) if account else None) or known.get(number)
+                if lead.customer is None:
+                    unknown.append((lead, row_number, values, fields))
+                leads.append(lead)
                 lead_import.imported += 1
         if number:
             seen.setdefault(number, row_number)
+    created = crm_services.lead_customers_create(
+        leads=[
+            {
+                "number": lead.phone,
+                "name": fields.get("name", ""),
+                "email": fields.get("email", ""),
+                "time_zone": lead.time_zones[0] if len(lead.time_zones) == 1 else "",
+            }
+            for lead, _, _, fields in unknown
+        ]
+    )
+    refused: set[int] = set()
+    for (lead, row_number, values, _), customer in zip(unknown, created, strict=True):
+        if isinstance(customer, ValidationError):
+            refused.add(id(lead))
+            lead_import.imported -= 1
+            lead_import.rejected += 1
+            reject(row_number, values, _plain(customer))
+        else:
+            lead.customer = customer
     # Numbers are E.164, zones valid and names checked by construction; the campaign lock
     # above keeps two imports of one campaign from racing on the unique (campaign, phone).
-    Lead.objects.bulk_create(leads)
+    Lead.objects.bulk_create([lead for lead in leads if id(lead) not in refused])
     LeadImportRejection.objects.bulk_create(rejections)
     lead_import.progressed_at = timezone.now()
     lead_import.save(
@@ -401,6 +399,18 @@ def _lead_import_claim(lead_import_id: int) -> LeadImport | None:
     return None if lead_import.is_finished else lead_import
 
 
+def _statistics_refresh() -> None:
+    """Fresh planner statistics for the tables an import grows (PostgreSQL): each batch's
+    lookups (the campaign's numbers, known customers) are planned on them, and planned on
+    a table's size before the file it scanned the campaign's leads once per batch, which
+    grows with the square of the file, long before autovacuum's next look (if it runs)."""
+    if connection.vendor != "postgresql":
+        return
+    tables = (Lead, Customer, PhoneNumber)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {', '.join(model._meta.db_table for model in tables)}")
+
+
 def lead_import_run(*, lead_import_id: int) -> LeadImport:
     """Import every row of a mapped file, batch by batch (the Celery task's body).
 
@@ -424,6 +434,7 @@ def lead_import_run(*, lead_import_id: int) -> LeadImport:
             done = lead_import.processed_rows
             seen: dict[str, int] = {}
             batch: list[_Row] = []
+            refresh_at = STATISTICS_REFRESH_FIRST
             # Row 1 is the header; blank rows are skipped and not numbered.
             for row_number, values in enumerate(reader, start=2):
                 row = _parse_row(row_number, values, columns, lead_import.mapping)
@@ -436,6 +447,9 @@ def lead_import_run(*, lead_import_id: int) -> LeadImport:
                 if len(batch) >= IMPORT_BATCH_SIZE:
                     _import_batch(lead_import, batch, seen)
                     batch = []
+                    if lead_import.imported >= refresh_at:
+                        _statistics_refresh()
+                        refresh_at *= 2
             _import_batch(lead_import, batch, seen)
     except _Superseded:
         logger.info("Lead import %s: another run is ahead; this one stops", lead_import.pk)

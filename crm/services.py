@@ -13,7 +13,7 @@ import datetime as dt
 import logging
 import re
 import secrets
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import IO, Any
@@ -73,13 +73,6 @@ def timeline_group(customer_id: int) -> str:
     return f"customer-{customer_id}-timeline"
 
 
-def _new_account_number() -> str:
-    while True:
-        candidate = f"AC-{secrets.randbelow(10**8):08d}"
-        if not Customer.objects.filter(account_number=candidate).exists():
-            return candidate
-
-
 def _time_zone_for(number: str) -> str:
     """The number's time zone when the numbering plan gives exactly one, else blank."""
     zones = phone_timezone.time_zones_for_number(phonenumbers.parse(number))
@@ -110,7 +103,7 @@ def customer_create(
         raise TypeError(f"Unknown customer fields: {sorted(unknown)}")
     customer = Customer(**fields)
     if not customer.account_number:
-        customer.account_number = _new_account_number()
+        customer.account_number = _new_account_numbers(1)[0]
     customer.full_clean()
     customer.save()
     phones = []
@@ -125,6 +118,63 @@ def customer_create(
         if customer.time_zone:
             customer.save(update_fields=["time_zone"])
     return customer
+
+
+def _new_account_numbers(count: int) -> list[str]:
+    """`count` distinct account numbers nobody holds, checked in one query per round (a
+    round more only for the rare candidate already taken)."""
+    chosen: set[str] = set()
+    while len(chosen) < count:
+        candidates = {
+            f"AC-{secrets.randbelow(10**8):08d}" for _ in range(count - len(chosen))
+        } - chosen
+        taken = set(
+            Customer.objects.filter(account_number__in=candidates).values_list(
+                "account_number", flat=True
+            )
+        )
+        chosen |= candidates - taken
+    return list(chosen)
+
+
+@transaction.atomic
+def lead_customers_create(
+    *, leads: Sequence[Mapping[str, str]]
+) -> list[Customer | ValidationError]:
+    """Create customers marked as leads, each with its one E.164 number as primary, in a
+    few set statements however many there are (a lead file's unknown callers).
+
+    Each entry gives `number` and optionally `name`, `email` and `time_zone` (blank: the
+    number's when the plan gives one). Returns, in order, the customer or why the entry
+    cannot make one; the refused ones leave nothing behind.
+    """
+    results: list[Customer | ValidationError] = []
+    valid: list[tuple[Customer, str]] = []
+    for lead in leads:
+        number = lead["number"]
+        customer = Customer(
+            name=lead.get("name") or f"Lead {number}",
+            is_lead=True,
+            time_zone=lead.get("time_zone") or _time_zone_for(number),
+            email=lead.get("email", ""),
+        )
+        try:
+            # Account numbers are drawn below; uniqueness has nothing else to check.
+            customer.full_clean(
+                exclude=["account_number"], validate_unique=False, validate_constraints=False
+            )
+        except ValidationError as error:
+            results.append(error)
+        else:
+            results.append(customer)
+            valid.append((customer, number))
+    for (customer, _), account_number in zip(valid, _new_account_numbers(len(valid)), strict=True):
+        customer.account_number = account_number
+    Customer.objects.bulk_create([customer for customer, _ in valid])
+    PhoneNumber.objects.bulk_create(
+        PhoneNumber(customer=customer, number=number, is_primary=True) for customer, number in valid
+    )
+    return results
 
 
 @transaction.atomic

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import models
 from django.utils import timezone
 
-from telephony.models import Queue
+from crm.phones import try_normalize_phone
+from telephony.models import InboundNumber, Queue
 
 
 class AlertRule(models.Model):
@@ -43,6 +45,19 @@ class AlertRule(models.Model):
     email_to = models.CharField(
         max_length=300, blank=True, help_text="Comma-separated addresses told when it is raised."
     )
+    sms_to = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Comma-separated phone numbers texted when it is raised.",
+    )
+    sms_from = models.ForeignKey(
+        InboundNumber,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The number of ours the texts come from (needed with SMS recipients).",
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -61,6 +76,27 @@ class AlertRule(models.Model):
             raise ValidationError({"threshold": f"Say after how many {unit}."})
         if self.kind == self.Kind.ABANDONMENT and self.threshold > 100:
             raise ValidationError({"threshold": "A percentage is at most 100."})
+        errors = {}
+        for address in self.email_list():
+            try:
+                validate_email(address)
+            except ValidationError:
+                errors["email_to"] = f"{address} is not an email address."
+        numbers = [try_normalize_phone(number) for number in self.sms_list()]
+        if None in numbers:
+            errors["sms_to"] = "Give phone numbers, separated by commas."
+        else:
+            self.sms_to = ", ".join(n for n in numbers if n)  # stored as E.164
+        if self.sms_to and self.sms_from is None:
+            errors["sms_from"] = "Say which of our numbers the texts come from."
+        if errors:
+            raise ValidationError(errors)
+
+    def email_list(self) -> list[str]:
+        return [address.strip() for address in self.email_to.split(",") if address.strip()]
+
+    def sms_list(self) -> list[str]:
+        return [number.strip() for number in self.sms_to.split(",") if number.strip()]
 
 
 class Alert(models.Model):
@@ -71,6 +107,9 @@ class Alert(models.Model):
     message = models.CharField(max_length=300)
     raised_at = models.DateTimeField(default=timezone.now)
     cleared_at = models.DateTimeField(null=True, blank=True)
+    notified_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its email and texts went (marked before sending)."
+    )
 
     class Meta:
         ordering = ["-raised_at", "-id"]
@@ -85,3 +124,20 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+class Breach(models.Model):
+    """A rule's condition holding on a subject, and since when: the service-level rule
+    raises its alert only once it has held for N minutes. Gone when the condition ends."""
+
+    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="breaches")
+    subject = models.CharField(max_length=40)
+    since = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "subject"], name="breach_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule} on {self.subject} since {self.since:%H:%M:%S}"

@@ -45,6 +45,8 @@ from telephony.models import (
     QueueSkill,
 )
 
+from .models import Alert
+
 State = AgentProfile.State
 Status = QueueEntry.Status
 
@@ -52,6 +54,10 @@ Status = QueueEntry.Status
 # queues.
 WHOLE_FLOOR = "floor.view_whole_floor"
 WALLBOARD = "floor.view_wallboard"
+
+# Supervisors' pages other than the wallboard listen here for alerts raised or cleared
+# (the wallboard hears them in FLOOR_GROUP, beside the floor's changes).
+ALERTS_GROUP = "floor-alerts"
 
 ZERO = timedelta(0)
 
@@ -449,6 +455,31 @@ def agent_figures(
     return figures
 
 
+# --- Alerts ------------------------------------------------------------------------------
+
+
+def alerts_seen(*, user: User | AnonymousUser) -> QuerySet[Alert]:
+    """The alerts, open or cleared, on the queues and agents `user` sees."""
+    alerts = Alert.objects.select_related("rule")
+    if user.has_perm(WHOLE_FLOOR):
+        return alerts
+    subjects = [f"queue:{pk}" for pk in floor_queues(user=user).values_list("pk", flat=True)]
+    subjects += [f"agent:{pk}" for pk in floor_agents(user=user).values_list("pk", flat=True)]
+    return alerts.filter(subject__in=subjects)
+
+
+def alerts_open(*, user: User | AnonymousUser) -> list[Alert]:
+    """The alerts `user` sees that have not cleared, newest first."""
+    return list(alerts_seen(user=user).filter(cleared_at__isnull=True))
+
+
+def alerts_today(*, user: User | AnonymousUser, limit: int = 200) -> list[Alert]:
+    """The alerts `user` sees raised since midnight (or still open), newest first."""
+    since = midnight(timezone.now())
+    recent = Q(raised_at__gte=since) | Q(cleared_at__isnull=True)
+    return list(alerts_seen(user=user).filter(recent)[:limit])
+
+
 # --- Campaigns -----------------------------------------------------------------------------
 
 
@@ -482,6 +513,7 @@ class Snapshot:
     queues: list[QueueLive]
     agents: list[AgentLive]
     campaigns: list[dict[str, Any]]
+    alerts: list[Alert]
 
 
 def floor_snapshot(
@@ -493,7 +525,8 @@ def floor_snapshot(
     sort: str = "name",
 ) -> Snapshot:
     """Everything the wallboard shows `user`, now: their queues, their agents (filtered and
-    sorted as asked), and the outbound campaigns (shared by the wallboards seeing the same)."""
+    sorted as asked), the outbound campaigns (shared by the wallboards seeing the same),
+    and the open alerts."""
 
     def build() -> Snapshot:
         now = timezone.now()
@@ -506,8 +539,10 @@ def floor_snapshot(
             queues=queue_figures(queues=floor_queues(user=user), now=now),
             agents=agents,
             campaigns=campaign_figures(campaigns=floor_campaigns(user=user)),
+            alerts=[],
         )
 
     snapshot = shared(f"page:{team}:{queue}:{state}:{sort}", user=user, build=build)
-    # The page's clocks tick from the server's time now, not the snapshot's.
-    return replace(snapshot, now=timezone.now())
+    # The page's clocks tick from the server's time now, not the snapshot's; alerts are
+    # read fresh, as each user's own.
+    return replace(snapshot, now=timezone.now(), alerts=alerts_open(user=user))

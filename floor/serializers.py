@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from callcenter.api import IdField
-from telephony.models import AgentProfile
+from crm.phones import normalize_phone
+from telephony.models import AgentProfile, Call, MonitoringModeChange, MonitoringSession
+
+from .actions import LEAVE
 
 
 class QueueLiveSerializer(serializers.Serializer):
@@ -61,3 +65,57 @@ class AgentFilterSerializer(serializers.Serializer):
     team = IdField(required=False)
     queue = IdField(required=False, help_text="Agents qualified for this queue.")
     state = serializers.ChoiceField(choices=AgentProfile.State.choices, required=False)
+
+
+class MonitorRequestSerializer(serializers.Serializer):
+    call = serializers.SlugRelatedField(
+        slug_field="sid", queryset=Call.objects.all(), help_text="The call's CallSid."
+    )
+    mode = serializers.ChoiceField(
+        choices=[*MonitoringSession.Mode.choices, (LEAVE, "Leave")],
+        help_text="listen: silent; whisper: only the agent hears you; barge: everyone does; "
+        "leave: hang up your leg. Monitoring under way switches to the new mode.",
+    )
+    phone_number = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=32,
+        help_text="Where to ring you; blank or left out: your browser's softphone.",
+    )
+
+    def validate_phone_number(self, value: str) -> str:
+        if not value:
+            return ""
+        try:
+            return normalize_phone(value)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from None
+
+
+class MonitoringModeChangeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MonitoringModeChange
+        fields = ["mode", "at"]
+
+
+class MonitoringSessionSerializer(serializers.ModelSerializer):
+    call = serializers.CharField(source="call.sid", read_only=True)
+    supervisor = serializers.CharField(source="supervisor.username", read_only=True)
+    duration_seconds = serializers.IntegerField(read_only=True, allow_null=True)
+    mode_changes = MonitoringModeChangeSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = MonitoringSession
+        fields = [
+            "id",
+            "call",
+            "agent",
+            "supervisor",
+            "mode",
+            "reached_at",
+            "started_at",
+            "joined_at",
+            "ended_at",
+            "duration_seconds",
+            "mode_changes",
+        ]

@@ -34,6 +34,7 @@ class Report:
     filters: tuple[str, ...]
     run: Callable[[Request, Scope], list[Row]]
     owner: str  # the row column a drill-down narrows by
+    drillable: tuple[str, ...] = ()  # the figures whose calls a drill-down lists
 
 
 def _ids(values: list[Any]) -> list[int]:
@@ -126,6 +127,7 @@ REPORTS: dict[str, Report] = {
         filters=("queue", "team"),
         run=_queue_rows,
         owner="queue",
+        drillable=selectors.DRILLABLE,
     ),
     "agents": Report(
         label="Agents",
@@ -134,6 +136,7 @@ REPORTS: dict[str, Report] = {
         filters=("agent", "team"),
         run=_agent_rows,
         owner="agent",
+        drillable=selectors.DRILLABLE,
     ),
     "campaigns": Report(
         label="Campaigns",
@@ -142,6 +145,7 @@ REPORTS: dict[str, Report] = {
         filters=("campaign",),
         run=_campaign_rows(outbound.campaign_kpis),
         owner="campaign",
+        drillable=outbound.DRILLABLE,
     ),
     "compliance": Report(
         label="Compliance",
@@ -150,6 +154,7 @@ REPORTS: dict[str, Report] = {
         filters=("campaign",),
         run=_campaign_rows(outbound.compliance_kpis),
         owner="campaign",
+        drillable=outbound.DRILLABLE,
     ),
     "costs": Report(
         label="Cost per contact",

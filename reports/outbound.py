@@ -9,7 +9,7 @@ was placed (or claimed, for one never placed: a Do-Not-Call or calling-hours blo
 from __future__ import annotations
 
 import bisect
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -69,51 +69,77 @@ class _Rolling:
         return _ratio(counts[last] - counts[first], last - first, 100)
 
 
+_FIELDS = ("placed_at", "outcome", "answered_by", "is_abandoned", "disposition")
+_LIVE = {Outcome.HUMAN, Outcome.ABANDONED, Outcome.CONNECTED, Outcome.COMPLETED}
+# The figures a drill-down lists the attempts of (each attempt counts by `_counted_in`).
+DRILLABLE = (
+    "dialed",
+    "live_answers",
+    "abandoned_calls",
+    "conversions",
+    "dnc_blocks",
+    "hours_blocks",
+    "safe_harbor_played",
+)
+
+
+def _conversion_codes() -> set[str]:
+    return set(Disposition.objects.filter(is_conversion=True).values_list("code", flat=True))
+
+
+def _counted_in(attempt: Row, conversions: set[str]) -> list[str]:
+    """The figures one attempt counts in: the report's sums and its drill-down agree."""
+    figures = []
+    if attempt["placed_at"] is not None:
+        figures.append("dialed")
+    if attempt["outcome"] in _LIVE and attempt["answered_by"] not in ("machine", "fax"):
+        figures.append("live_answers")
+    if attempt["is_abandoned"]:  # every abandoned live answer hears the safe-harbor message
+        figures += ["abandoned_calls", "safe_harbor_played"]
+    if attempt["disposition"] in conversions:
+        figures.append("conversions")
+    if attempt["outcome"] == Outcome.SKIPPED_DNC:
+        figures.append("dnc_blocks")
+    elif attempt["outcome"] == Outcome.SKIPPED_HOURS:
+        figures.append("hours_blocks")
+    return figures
+
+
 def _by_period(
     start: datetime, end: datetime, interval: str, campaign_ids: list[int] | None
-) -> dict[tuple[datetime, str, int], Row]:
-    """Attempt counts per (period, campaign)."""
+) -> dict[tuple[datetime, str, int], Counter[str]]:
+    """Attempt counts per (period, campaign) by figure, and `leads`: the leads dialed."""
     zone = center_zone()
-    conversions = list(
-        Disposition.objects.filter(is_conversion=True).values_list("code", flat=True)
-    )
-    totals: dict[tuple[datetime, str, int], Row] = {}
-    rows = _attempts(start, end, campaign_ids).values(  # type: ignore[misc]  # `at` annotated
-        "at",
-        "campaign_id",
-        "lead_id",
-        "placed_at",
-        "outcome",
-        "answered_by",
-        "is_abandoned",
-        "disposition",
-    )
-    live = {Outcome.HUMAN, Outcome.ABANDONED, Outcome.CONNECTED, Outcome.COMPLETED}
+    conversions = _conversion_codes()
+    totals: dict[tuple[datetime, str, int], Counter[str]] = {}
+    dialed_leads: dict[tuple[datetime, str, int], set[int]] = defaultdict(set)
+    rows = _attempts(start, end, campaign_ids).values("at", "campaign_id", "lead_id", *_FIELDS)
     for row in rows:
         label, key = period_of(row["at"], interval, zone)
-        slot = totals.setdefault(
-            (key, label, row["campaign_id"]),
-            {
-                "dialed": 0,
-                "live": 0,
-                "abandoned": 0,
-                "conversions": 0,
-                "leads": set(),
-                "dnc_blocks": 0,
-                "hours_blocks": 0,
-                "placed": [],
-            },
-        )
+        slot = totals.setdefault((key, label, row["campaign_id"]), Counter())
+        slot.update(_counted_in(row, conversions))
         if row["placed_at"] is not None:
-            slot["dialed"] += 1
-            slot["leads"].add(row["lead_id"])
-        is_live = row["outcome"] in live and row["answered_by"] not in ("machine", "fax")
-        slot["live"] += is_live
-        slot["abandoned"] += row["is_abandoned"]
-        slot["conversions"] += row["disposition"] in conversions
-        slot["dnc_blocks"] += row["outcome"] == Outcome.SKIPPED_DNC
-        slot["hours_blocks"] += row["outcome"] == Outcome.SKIPPED_HOURS
+            dialed_leads[(key, label, row["campaign_id"])].add(row["lead_id"])
+    for slot_key, leads in dialed_leads.items():
+        totals[slot_key]["leads"] = len(leads)
     return totals
+
+
+def figure_attempts(
+    *, figure: str, campaign_id: int, start: datetime, end: datetime
+) -> list[CallAttempt]:
+    """The attempts of one campaign counted in `figure` over [start, end)."""
+    conversions = _conversion_codes()
+    counted = [
+        row["id"]
+        for row in _attempts(start, end, [campaign_id]).values("id", *_FIELDS)
+        if figure in _counted_in(row, conversions)
+    ]
+    return list(
+        CallAttempt.objects.filter(pk__in=counted)
+        .select_related("lead", "agent__user", "call")
+        .order_by(Coalesce("placed_at", "created_at"), "id")[:500]
+    )
 
 
 def campaign_kpis(
@@ -145,14 +171,14 @@ def campaign_kpis(
                 "campaign": campaign_id,
                 "campaign_name": campaign.name if campaign else "",
                 "dialed": slot["dialed"],
-                "live_answers": slot["live"],
-                "contact_rate": _ratio(slot["live"], slot["dialed"], 100),
-                "abandoned_calls": slot["abandoned"],
-                "abandonment_day": _ratio(slot["abandoned"], slot["live"], 100),
+                "live_answers": slot["live_answers"],
+                "contact_rate": _ratio(slot["live_answers"], slot["dialed"], 100),
+                "abandoned_calls": slot["abandoned_calls"],
+                "abandonment_day": _ratio(slot["abandoned_calls"], slot["live_answers"], 100),
                 "abandonment_30d": rolling.rate(campaign_id, until),
                 "conversions": slot["conversions"],
-                "conversion_rate": _ratio(slot["conversions"], slot["live"], 100),
-                "attempts_per_lead": _ratio(slot["dialed"], len(slot["leads"])),
+                "conversion_rate": _ratio(slot["conversions"], slot["live_answers"], 100),
+                "attempts_per_lead": _ratio(slot["dialed"], slot["leads"]),
                 "leads_left": left.get(campaign_id, 0),
             }
         )
@@ -198,7 +224,7 @@ def compliance_kpis(
                 "outside_hours": outside.get((key, campaign_id), 0),
                 "dnc_blocks": slot["dnc_blocks"],
                 "hours_blocks": slot["hours_blocks"],
-                "safe_harbor_played": slot["abandoned"],
+                "safe_harbor_played": slot["safe_harbor_played"],
             }
         )
     return result

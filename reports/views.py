@@ -15,11 +15,9 @@ from django.views.decorators.http import require_GET
 from callcenter.http import SignedInRequest
 from telephony.models import Queue
 
-from . import catalog, exports, selectors
+from . import catalog, exports, outbound, selectors
 from .periods import center_zone, period_end
 from .runs import report_run
-
-_DRILL_DOWN = set(selectors.DRILLABLE)
 
 
 def _chart_data(spec: catalog.Report, rows: list[selectors.Row]) -> dict:
@@ -84,7 +82,7 @@ def report_page(request: SignedInRequest) -> HttpResponse | StreamingHttpRespons
                 for row in result["rows"]
             ],
             columns=len(spec.keys) + len(spec.figures),
-            drillable=_DRILL_DOWN,
+            drillable=set(spec.drillable),
             chart=_chart_data(spec, result["rows"]),
         )
     return render(request, "reports/report.html", context, status=200 if form.is_valid() else 400)
@@ -93,14 +91,15 @@ def report_page(request: SignedInRequest) -> HttpResponse | StreamingHttpRespons
 @require_GET
 @login_required
 def figure_calls(request: SignedInRequest) -> HttpResponse:
-    """The calls behind one figure of one row: owner, period start and interval given."""
+    """The calls behind one figure of one row: owner, period start and interval given; a
+    queue's or agent's queue entries, a campaign's call attempts."""
     name = request.GET.get("report", "")
     figure = request.GET.get("figure", "")
     interval = request.GET.get("interval", "")
     spec = catalog.REPORTS.get(name)
     start = parse_datetime(request.GET.get("period_start", ""))
     owner = request.GET.get("owner", "")
-    if spec is None or figure not in _DRILL_DOWN or start is None or not owner.isdigit():
+    if spec is None or figure not in spec.drillable or start is None or not owner.isdigit():
         raise Http404
     if interval not in ("15m", "30m", "hour", "day", "week", "month"):
         raise Http404
@@ -110,17 +109,18 @@ def figure_calls(request: SignedInRequest) -> HttpResponse:
     if scope is None or (allowed is not None and owner_id not in allowed):
         raise PermissionDenied("These figures are not yours to see.")
     end: datetime = period_end(start, interval, center_zone())
-    entries = selectors.figure_entries(
+    context = {
+        "figure": selectors.KPI_DEFINITIONS[figure],
+        "start": start,
+        "end": end,
+        "back": request.GET.get("back", ""),
+    }
+    if spec.owner == "campaign":
+        context["attempts"] = outbound.figure_attempts(
+            figure=figure, campaign_id=owner_id, start=start, end=end
+        )
+        return render(request, "reports/figure_attempts.html", context)
+    context["entries"] = selectors.figure_entries(
         figure=figure, owner=spec.owner, owner_id=owner_id, start=start, end=end
     )
-    return render(
-        request,
-        "reports/figure_calls.html",
-        {
-            "entries": entries,
-            "figure": selectors.KPI_DEFINITIONS[figure],
-            "start": start,
-            "end": end,
-            "back": request.GET.get("back", ""),
-        },
-    )
+    return render(request, "reports/figure_calls.html", context)

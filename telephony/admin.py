@@ -19,12 +19,15 @@ from .models import (
     BusinessHours,
     Call,
     CallEvent,
+    DeskMessage,
     Disposition,
     Holiday,
     InboundNumber,
     IvrFlow,
     IvrMenuOption,
     IvrNode,
+    MonitoringModeChange,
+    MonitoringSession,
     OpeningPeriod,
     Queue,
     QueueEntry,
@@ -123,6 +126,7 @@ class QueueAdmin(admin.ModelAdmin):
             },
         ),
         ("Recording", {"fields": ["recording_policy"]}),
+        ("Monitoring", {"fields": ["show_silent_monitoring"]}),
     ]
 
 
@@ -369,3 +373,47 @@ class SmsMessageAdmin(ReadOnlyAdmin):
     list_filter = ["direction", "inbound_number"]
     search_fields = ["sid", "from_number", "to_number", "body", "customer__name"]
     date_hierarchy = "created_at"
+
+
+_MODE_COLUMNS: tuple[str, ...] = ("mode", "at")
+
+
+class MonitoringModeChangeInline(admin.TabularInline):
+    model = MonitoringModeChange
+    fields = readonly_fields = _MODE_COLUMNS
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
+        return False
+
+
+@admin.register(MonitoringSession)
+class MonitoringSessionAdmin(ReadOnlyAdmin):
+    """The audit of supervisors on calls: who, which call and agent, each mode and when,
+    how long."""
+
+    inlines = [MonitoringModeChangeInline]
+    list_display = [
+        "started_at",
+        "supervisor",
+        "agent",
+        "call",
+        "mode",
+        "joined_at",
+        "ended_at",
+        "duration_seconds",
+    ]
+    list_filter = ["mode"]
+    search_fields = ["call__sid", "supervisor__username", "agent__user__username"]
+    list_select_related = ["supervisor", "agent__user", "call"]
+    date_hierarchy = "started_at"
+    readonly_fields = ["duration_seconds"]
+
+
+@admin.register(DeskMessage)
+class DeskMessageAdmin(ReadOnlyAdmin):
+    list_display = ["sent_at", "sender", "agent", "body"]
+    search_fields = ["body", "agent__user__username", "sender__username"]
+    list_select_related = ["sender", "agent__user"]
+    date_hierarchy = "sent_at"

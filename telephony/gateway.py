@@ -124,18 +124,31 @@ def recording_fetch(*, sid: str) -> dict[str, Any]:
     }
 
 
-def conference_recording_update(
-    *, conference_sid: str, recording_sid: str, status: str, pause_behavior: str = "skip"
-) -> str:
-    """Pause (the paused stretch skipped, not kept as silence), resume or stop a conference's
-    recording; returns the recording's status at Twilio."""
-    kwargs = {"pause_behavior": pause_behavior} if status == "paused" else {}
+def call_recording_start(*, call_sid: str, callback: str) -> str:
+    """Record one live call leg in two channels (Calls/{sid}/Recordings, dual): the leg's
+    own voice on the first, everything it hears on the second; returns the RecordingSid.
+    It lasts as long as the call, whatever TwiML the call moves on to."""
     recording = (
         client()
-        .conferences(conference_sid)
-        .recordings(recording_sid)
-        .update(status=status, **kwargs)
+        .calls(call_sid)
+        .recordings.create(
+            recording_channels="dual",
+            recording_track="both",
+            recording_status_callback=callback,
+            recording_status_callback_method="POST",
+            recording_status_callback_event=["in-progress", "completed", "absent"],
+        )
     )
+    return recording.sid
+
+
+def call_recording_update(
+    *, call_sid: str, recording_sid: str, status: str, pause_behavior: str = "skip"
+) -> str:
+    """Pause (the paused stretch skipped, not kept as silence), resume or stop a call's
+    recording; returns the recording's status at Twilio."""
+    kwargs = {"pause_behavior": pause_behavior} if status == "paused" else {}
+    recording = client().calls(call_sid).recordings(recording_sid).update(status=status, **kwargs)
     return recording.status
 
 
@@ -211,25 +224,47 @@ def participant_update(
     hold: bool | None = None,
     muted: bool | None = None,
     end_conference_on_exit: bool | None = None,
+    coaching: bool | None = None,
+    call_sid_to_coach: str | None = None,
 ) -> None:
-    """Hold or mute one leg of the named conference, or change whether it ends it."""
+    """Hold or mute one leg of the named conference, change whether it ends it, or make it
+    coach another leg (`coaching` with `call_sid_to_coach`: only that leg hears it)."""
     changes = {
         name: value
         for name, value in (
             ("hold", hold),
             ("muted", muted),
             ("end_conference_on_exit", end_conference_on_exit),
+            ("coaching", coaching),
+            ("call_sid_to_coach", call_sid_to_coach),
         )
         if value is not None
     }
     client().conferences(_conference_sid(conference)).participants(call_sid).update(**changes)
 
 
-def participant_add(*, conference: str, to: str, from_: str, status_callback: str) -> str:
-    """Dial `to` into the named conference (a consultation); returns the new leg's CallSid.
+def participant_add(
+    *,
+    conference: str,
+    to: str,
+    from_: str,
+    status_callback: str,
+    muted: bool = False,
+    call_sid_to_coach: str | None = None,
+    label: str | None = None,
+) -> str:
+    """Dial `to` into the named conference; returns the new leg's CallSid. A consultation,
+    or a supervisor monitoring: `muted` to listen, `call_sid_to_coach` to whisper to one leg.
 
-    The consulted party does not end the conference by leaving, until it is handed over.
+    The added party does not end the conference by leaving (until it is handed over).
     """
+    options: dict[str, str | bool] = {}
+    if muted:
+        options["muted"] = True
+    if call_sid_to_coach:
+        options.update(coaching=True, call_sid_to_coach=call_sid_to_coach)
+    if label:
+        options["label"] = label
     participant = (
         client()
         .conferences(_conference_sid(conference))
@@ -240,6 +275,7 @@ def participant_add(*, conference: str, to: str, from_: str, status_callback: st
             status_callback=status_callback,
             status_callback_method="POST",
             status_callback_event=["answered", "completed"],
+            **options,
         )
     )
     return participant.call_sid

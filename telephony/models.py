@@ -256,6 +256,11 @@ class Queue(models.Model):
         related_name="+",
         help_text="Blank: the line's policy (a campaign's own comes first).",
     )
+    show_silent_monitoring = models.BooleanField(
+        default=False,
+        help_text="Tell agents when a supervisor listens in silently (a whisper or a barge "
+        "is always shown).",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -800,7 +805,7 @@ class HoldPeriod(models.Model):
 
 
 class Recording(models.Model):
-    """A recording Twilio made: a voicemail, or a conversation in a call's conference.
+    """A recording Twilio made: a voicemail, or a conversation on the caller's leg.
 
     The metadata stays for as long as the call's record; the media (qa's RecordingMedia)
     may be deleted by retention. Transcripts and evaluations attach here.
@@ -824,13 +829,18 @@ class Recording(models.Model):
     source = models.CharField(max_length=30, blank=True)
     channels = models.PositiveSmallIntegerField(default=1)
     conference_sid = models.CharField(max_length=34, blank=True)
+    call_leg_sid = models.CharField(
+        max_length=34,
+        blank=True,
+        help_text="The call leg recorded (the caller's, in two channels): pauses address it.",
+    )
     entry = models.ForeignKey(
         QueueEntry,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="recordings",
-        help_text="The conversation recorded (its conference holds transfers and consults).",
+        help_text="The conversation recorded: its first part, if transfers followed.",
     )
     policy = models.ForeignKey(
         RecordingPolicy,
@@ -1012,3 +1022,93 @@ class AgentStateChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agent} {self.state}"
+
+
+class MonitoringSession(models.Model):
+    """A supervisor on a live call through its conference: listening, whispering to the
+    agent or barged in, from their browser softphone or a phone. The audit of who monitored
+    which call, when and how long; each mode taken is a `MonitoringModeChange`."""
+
+    class Mode(models.TextChoices):
+        LISTEN = "listen", "Listening (silent)"
+        WHISPER = "whisper", "Whispering to the agent"
+        BARGE = "barge", "Barged in"
+
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="monitoring_sessions"
+    )
+    entry = models.ForeignKey(
+        QueueEntry, on_delete=models.PROTECT, related_name="monitoring_sessions"
+    )
+    call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="monitoring_sessions")
+    agent = models.ForeignKey(
+        "AgentProfile", on_delete=models.PROTECT, related_name="monitoring_sessions"
+    )
+    mode = models.CharField(max_length=7, choices=Mode.choices)
+    reached_at = models.CharField(
+        max_length=80, help_text="Where the supervisor's leg rang: client:identity or a number."
+    )
+    leg_sid = models.CharField(
+        max_length=34, blank=True, help_text="The supervisor's leg in the conference."
+    )
+    started_at = models.DateTimeField(default=timezone.now)
+    joined_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the supervisor's leg answered and joined."
+    )
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["entry", "ended_at"], name="monitoring_open_on_entry")]
+        constraints = [
+            # One open session per supervisor and call: a second start changes the mode.
+            models.UniqueConstraint(
+                fields=["supervisor", "entry"],
+                condition=models.Q(ended_at__isnull=True),
+                name="one_open_monitoring_per_supervisor",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.supervisor} on {self.call} ({self.get_mode_display()})"
+
+    @property
+    def duration_seconds(self) -> int | None:
+        """How long the supervisor was on the call (from joining), once it ended."""
+        if self.ended_at is None:
+            return None
+        return int((self.ended_at - (self.joined_at or self.started_at)).total_seconds())
+
+
+class MonitoringModeChange(models.Model):
+    """One mode a monitoring session was in, from `at` until the next change or its end."""
+
+    session = models.ForeignKey(
+        MonitoringSession, on_delete=models.CASCADE, related_name="mode_changes"
+    )
+    mode = models.CharField(max_length=7, choices=MonitoringSession.Mode.choices)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_mode_display()} at {self.at:%H:%M:%S}"
+
+
+class DeskMessage(models.Model):
+    """A short note a supervisor sends to an agent's desk (shown there at once)."""
+
+    agent = models.ForeignKey(
+        "AgentProfile", on_delete=models.CASCADE, related_name="desk_messages"
+    )
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.CharField(max_length=500)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        indexes = [models.Index(fields=["agent", "sent_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.sender} to {self.agent}: {self.body[:40]}"

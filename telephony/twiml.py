@@ -127,27 +127,12 @@ def join_conference(
     *,
     ends_on_exit: bool,
     action: str | None = None,
-    recording_callback: str | None = None,
 ) -> Document:
     """Join the named conference, starting it if first; `ends_on_exit`: leaving ends it
-    for everyone. `action` hears when this leg's part is over. With `recording_callback`,
-    the conference is recorded from its start (this leg starts it) and the recording's
-    progress is posted there."""
+    for everyone. `action` hears when this leg's part is over."""
     dial = response.dial(**({"action": action, "method": "POST"} if action else {}))
-    recording: dict[str, str] = {}
-    if recording_callback:
-        recording = {
-            "record": "record-from-start",
-            "recording_status_callback": recording_callback,
-            "recording_status_callback_method": "POST",
-            "recording_status_callback_event": "in-progress completed absent",
-        }
     dial.conference(
-        name,
-        start_conference_on_enter=True,
-        end_conference_on_exit=ends_on_exit,
-        beep=False,
-        **recording,
+        name, start_conference_on_enter=True, end_conference_on_exit=ends_on_exit, beep=False
     )
     return response
 

@@ -6,6 +6,7 @@ from .acd import webhooks as acd
 from .calls import webhooks as calls
 from .desk import views
 from .ivr import webhooks as ivr
+from .monitoring import webhooks as monitoring
 
 app_name = "telephony"
 
@@ -25,6 +26,9 @@ urlpatterns = [
     path("voice/acd/<int:entry_id>/agent/", acd.acd_agent_answer, name="acd_agent_answer"),
     path("voice/acd/<int:entry_id>/agent-status/", acd.acd_agent_status, name="acd_agent_status"),
     path("voice/acd/<int:entry_id>/caller/", acd.acd_caller_join, name="acd_caller_join"),
+    path(
+        "voice/acd/<int:entry_id>/caller-record/", acd.acd_caller_record, name="acd_caller_record"
+    ),
     path("voice/acd/<int:entry_id>/caller-done/", acd.acd_caller_done, name="acd_caller_done"),
     path(
         "voice/acd/<int:entry_id>/callback/",
@@ -45,6 +49,11 @@ urlpatterns = [
         "voice/acd/<int:entry_id>/consult-status/",
         acd.acd_consult_status,
         name="acd_consult_status",
+    ),
+    path(
+        "voice/monitoring/<int:session_id>/status/",
+        monitoring.monitor_leg_status,
+        name="monitor_leg_status",
     ),
     # Agent pages.
     path("desk/", views.desk, name="desk"),

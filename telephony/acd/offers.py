@@ -43,12 +43,7 @@ def conference_name(entry: QueueEntry) -> str:
     return entry.conference or f"entry-{entry.pk}"
 
 
-def _join(
-    response: twiml.Document,
-    entry: QueueEntry,
-    action: str | None = None,
-    recording_callback: str | None = None,
-) -> twiml.Document:
+def _join(response: twiml.Document, entry: QueueEntry, action: str | None = None) -> twiml.Document:
     """Either side joins the entry's conference; whoever leaves ends it for both, except a
     colleague consulted in a warm transfer, until the call is handed over to them."""
     return twiml.join_conference(
@@ -56,7 +51,6 @@ def _join(
         conference_name(entry),
         ends_on_exit=entry.transfer_kind != QueueEntry.TransferKind.WARM,
         action=action,
-        recording_callback=recording_callback,
     )
 
 
@@ -91,15 +85,13 @@ def agent_answered(*, entry_id: int) -> twiml.Document:
         return twiml.hang_up(response, message="Sorry, the caller is no longer there.")
     entry = QueueEntry.objects.select_related("call", "transferred_from").get(pk=entry_id)
     first = entry.transferred_from
-    record = None
     if first is None:
         transaction.on_commit(lambda: _bring_caller(entry))
-        # The agent starts the conference: recorded from now, if it is to be.
-        if recording.recording_decide(entry=entry) == RecordingDecision.RECORDED:
-            record = recording.recording_callback_url(entry)
+        # Decided now, for the desk to show; the caller's leg is recorded as they join.
+        recording.recording_decide(entry=entry)
     elif entry.transfer_kind == QueueEntry.TransferKind.COLD:
         transaction.on_commit(lambda: hand_over(first))
-    return _join(response, entry, recording_callback=record)
+    return _join(response, entry)
 
 
 def _bring_caller(entry: QueueEntry) -> None:
@@ -119,12 +111,24 @@ def _bring_caller(entry: QueueEntry) -> None:
 
 
 def caller_join(*, call: Call, entry_id: int) -> twiml.Document:
-    """The caller's side of the bridge: they are connected, and join the agent."""
+    """The caller's side of the bridge: they are connected, and join the agent; a recorded
+    conversation's caller is told first, and comes back (`caller_recorded`) to be recorded
+    once the announcement is over."""
     calls.call_connected(call=call)
     QueueEntry.objects.filter(pk=entry_id).update(caller_call_sid=call.sid)
-    entry = QueueEntry.objects.get(pk=entry_id)
+    entry = QueueEntry.objects.select_related("call").get(pk=entry_id)
     response = recording.caller_announce(entry=entry, response=twiml.document())
+    if entry_call(entry).recording_decision == RecordingDecision.RECORDED:
+        return twiml.redirect(response, twiml.webhook_url("acd_caller_record", entry.pk))
     return _join(response, entry, action=twiml.webhook_url("acd_caller_done", entry.pk))
+
+
+def caller_recorded(*, leg_sid: str, entry_id: int) -> twiml.Document:
+    """The caller has heard the announcement: their leg is recorded from now (both sides,
+    two channels), and they join the agent."""
+    entry = QueueEntry.objects.get(pk=entry_id)
+    recording.recording_start(entry=entry, leg_sid=leg_sid)
+    return _join(twiml.document(), entry, action=twiml.webhook_url("acd_caller_done", entry.pk))
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import partial
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -19,7 +20,7 @@ from crm.phones import try_normalize_phone
 from .. import gateway, twiml
 from ..calls import services as calls
 from ..calls.selectors import language_for
-from ..models import Call, Queue, QueueEntry, RecordingPolicy
+from ..models import AgentProfile, Call, Queue, QueueEntry, RecordingPolicy
 from .offers import entry_abandoned, offer_missed, ring_agent
 from .presence import floor_changed
 from .routing import CALLBACK_BONUS, entry_priority, offer_to_agent
@@ -98,6 +99,18 @@ def dialled_call_enqueue(
     entry = caller_enqueue(call=call, queue=queue, priority=priority)
     if agent_id is not None and offer_to_agent(entry_id=entry.pk, agent_id=agent_id):
         transaction.on_commit(lambda: ring_agent(entry_id=entry.pk))
+    return entry
+
+
+@transaction.atomic
+def caller_send_to_agent(*, entry: QueueEntry, agent: AgentProfile) -> QueueEntry:
+    """A supervisor takes a waiting caller out of line to an agent they choose (skills
+    aside): the agent is rung at once; if they miss it, the caller is back in their place."""
+    if entry.status != QueueEntry.Status.WAITING:
+        raise ValidationError({"entry": ["This caller is no longer waiting."]})
+    if offer_to_agent(entry_id=entry.pk, agent_id=agent.pk) is None:
+        raise ValidationError({"agent": [f"{agent} is not available."]})
+    transaction.on_commit(lambda: ring_agent(entry_id=entry.pk))
     return entry
 
 

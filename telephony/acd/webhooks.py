@@ -52,6 +52,12 @@ def acd_caller_join(hook: Webhook, entry_id: int) -> twiml.Document:
     return offers.caller_join(call=hook.started_call, entry_id=entry_id)
 
 
+@twilio_webhook("caller-record", on_error=voice_apology)
+def acd_caller_record(hook: Webhook, entry_id: int) -> twiml.Document:
+    """The caller was told the call is recorded: recording starts, they join the agent."""
+    return offers.caller_recorded(leg_sid=hook.params.get("CallSid", ""), entry_id=entry_id)
+
+
 @twilio_webhook("caller-done", on_error=voice_apology)
 def acd_caller_done(hook: Webhook, entry_id: int) -> twiml.Document:
     """The caller's side of the conversation ended."""

@@ -1,11 +1,13 @@
 """Recording conversations: whether a call is recorded, what the caller is told first,
 pausing and resuming from the desk, and the recording status callbacks.
 
-The decision is made once, when the agent answers (`recording_decide`): the agent's leg
-then starts the conference recorded from its start (`twiml.join_conference`), and the
-caller hears the announcement just before joining it, so no word of theirs is recorded
-untold. Transfers and consultations join the same conference, so they stay in the same
-recording. qa stores, plays and expires the media (`telephony.signals.recording_completed`).
+The decision is made once, when the agent answers (`recording_decide`). The caller hears
+the announcement, then their own leg is recorded in two channels (`recording_start`:
+their voice on the first, the agent and anyone else they hear on the second) just before
+they join the agent's conference, so no word of theirs is recorded untold. The leg's
+recording lasts as long as the call: transfers and consultations, even a cold transfer
+through another queue, stay in it. qa stores, plays and expires the media
+(`telephony.signals.recording_completed`).
 """
 
 from __future__ import annotations
@@ -142,6 +144,39 @@ def recording_callback_url(entry: QueueEntry) -> str:
 
 
 @transaction.atomic
+def recording_start(*, entry: QueueEntry, leg_sid: str) -> Recording | None:
+    """Record the caller's leg `leg_sid` in two channels, once they have been told: a call
+    already being recorded (a transfer's next part) keeps its recording. A recording that
+    cannot be started is logged and the caller is still put through."""
+    # The call's row is the lock: a retried webhook, or a status callback racing the
+    # start, waits for this one and then finds the recording.
+    call = Call.objects.select_for_update().get(pk=_call_of(entry))
+    if call.recording_decision != RecordingDecision.RECORDED:
+        return None
+    live = Recording.objects.filter(call=call, status__in=LIVE).order_by("-created_at").first()
+    if live is not None:
+        return live
+    try:
+        sid = gateway.call_recording_start(call_sid=leg_sid, callback=recording_callback_url(entry))
+    except Exception:
+        logger.exception("Could not start recording call %s (entry %s)", leg_sid, entry.pk)
+        return None
+    recording, _ = Recording.objects.get_or_create(
+        sid=sid,
+        defaults={
+            "call": call,
+            "entry": entry,
+            "call_leg_sid": leg_sid,
+            "source": "StartCallRecordingAPI",
+            "channels": 2,
+            "policy": policy_for(call, entry),
+            "started_at": timezone.now(),
+        },
+    )
+    return recording
+
+
+@transaction.atomic
 def caller_announce(*, entry: QueueEntry, response: twiml.Document) -> twiml.Document:
     """Before a recorded conversation, tell the caller (and keep when on the entry's call,
     which a callback's new leg belongs to); else nothing."""
@@ -160,17 +195,13 @@ def caller_announce(*, entry: QueueEntry, response: twiml.Document) -> twiml.Doc
 # --- Pause and resume from the desk -------------------------------------------------------
 
 
-def conversation_entry(entry: QueueEntry) -> QueueEntry:
-    """The entry whose conference a transfer joined: the conversation's recording is its."""
-    while entry.transferred_from is not None:
-        entry = entry.transferred_from
-    return entry
-
-
 def _live_recording(entry: QueueEntry) -> Recording:
+    """The call's recording now: every agent on the call (a transfer's, a consulted
+    colleague's entry names the same call) pauses the same one."""
     recording = (
         Recording.objects.select_for_update()
-        .filter(entry=conversation_entry(entry), status__in=LIVE)
+        .filter(call_id=_call_of(entry), status__in=LIVE)
+        .exclude(call_leg_sid="")
         .order_by("-created_at")
         .first()
     )
@@ -186,8 +217,8 @@ def recording_pause(*, entry: QueueEntry, user: User) -> RecordingPause:
     open_pause = recording.pauses.filter(resumed_at__isnull=True).first()
     if open_pause is not None:
         return open_pause  # a second click, or two agents in a transfer
-    gateway.conference_recording_update(
-        conference_sid=recording.conference_sid, recording_sid=recording.sid, status="paused"
+    gateway.call_recording_update(
+        call_sid=recording.call_leg_sid, recording_sid=recording.sid, status="paused"
     )
     recording.status = Recording.Status.PAUSED
     recording.save(update_fields=["status"])
@@ -201,10 +232,8 @@ def recording_resume(*, entry: QueueEntry, user: User) -> RecordingPause | None:
     open_pause = recording.pauses.filter(resumed_at__isnull=True).first()
     if open_pause is None:
         return None
-    gateway.conference_recording_update(
-        conference_sid=recording.conference_sid,
-        recording_sid=recording.sid,
-        status="in-progress",
+    gateway.call_recording_update(
+        call_sid=recording.call_leg_sid, recording_sid=recording.sid, status="in-progress"
     )
     recording.status = Recording.Status.IN_PROGRESS
     recording.save(update_fields=["status"])
@@ -214,9 +243,9 @@ def recording_resume(*, entry: QueueEntry, user: User) -> RecordingPause | None:
 
 
 def is_paused(entry: QueueEntry) -> bool:
-    """Whether the conversation's recording is paused now (the desk's button)."""
+    """Whether the call's recording is paused now (the desk's button)."""
     return RecordingPause.objects.filter(
-        recording__entry=conversation_entry(entry), resumed_at__isnull=True
+        recording__call_id=_call_of(entry), resumed_at__isnull=True
     ).exists()
 
 
@@ -232,7 +261,8 @@ def _start_time(value: str) -> datetime | None:
 
 def _recorded_call(call: Call | None, entry_id: str) -> tuple[Call | None, QueueEntry | None]:
     """The call a recording belongs to: the entry's caller (a conference recording names
-    the leg that asked for it, the agent's), else the callback's own call."""
+    the leg that asked for it; a callback's leg is a call of its own), else the
+    callback's own call."""
     entry = (
         QueueEntry.objects.select_related("call", "queue").filter(pk=entry_id).first()
         if entry_id.isdigit()
@@ -241,6 +271,28 @@ def _recorded_call(call: Call | None, entry_id: str) -> tuple[Call | None, Queue
     if entry is not None and entry.call is not None:
         return entry.call, entry
     return call, None
+
+
+def _recording_or_new(
+    sid: str, call: Call | None, entry_id: str, params: Mapping[str, str]
+) -> Recording | None:
+    """The callback's recording, locked; a new row for one first heard of now; None for
+    a recording of a call we do not know."""
+    recording = Recording.objects.select_for_update().filter(sid=sid).first()
+    if recording is not None:
+        return recording
+    owner, entry = _recorded_call(call, entry_id)
+    if owner is None:
+        return None
+    # A start under way (`recording_start`) holds the call: wait for it, then look again.
+    Call.objects.select_for_update().filter(pk=owner.pk).first()
+    return Recording.objects.select_for_update().filter(sid=sid).first() or Recording(
+        sid=sid,
+        call=owner,
+        entry=entry,
+        url=params.get("RecordingUrl", ""),
+        policy=policy_for(owner, entry) if entry is not None else None,
+    )
 
 
 @transaction.atomic
@@ -252,20 +304,13 @@ def recording_status_update(
     is announced with `recording_completed`, for its media to be fetched."""
     sid = params.get("RecordingSid", "")
     status = params.get("RecordingStatus", "")
-    recording = Recording.objects.select_for_update().filter(sid=sid).first()
+    recording = _recording_or_new(sid, call, entry_id, params)
     if recording is None:
-        owner, entry = _recorded_call(call, entry_id)
-        if owner is None:
-            logger.info("Recording %s of an unknown call: ignored.", sid)
-            return None
-        recording = Recording(
-            sid=sid,
-            call=owner,
-            entry=entry,
-            url=params.get("RecordingUrl", ""),
-            policy=policy_for(owner, entry) if entry is not None else None,
-        )
-    elif recording.status in Recording.FINAL or status not in Recording.Status.values:
+        logger.info("Recording %s of an unknown call: ignored.", sid)
+        return None
+    if recording.pk is not None and (
+        recording.status in Recording.FINAL or status not in Recording.Status.values
+    ):
         logger.info("Recording %s: %r after %r ignored.", sid, status, recording.status)
         return recording
     if status == Recording.Status.IN_PROGRESS and recording.status == Recording.Status.PAUSED:
@@ -275,6 +320,8 @@ def recording_status_update(
     recording.url = recording.url or params.get("RecordingUrl", "")
     recording.source = params.get("RecordingSource", recording.source)[:30]
     recording.conference_sid = params.get("ConferenceSid", recording.conference_sid)
+    if recording.source == "StartCallRecordingAPI" and not recording.call_leg_sid:
+        recording.call_leg_sid = params.get("CallSid", "")
     channels = params.get("RecordingChannels", "")
     recording.channels = int(channels) if channels in ("1", "2") else recording.channels
     if recording.started_at is None:

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
 from crm.selectors import customer_open_cases, customer_timeline
 
 from ..acd.selectors import transfer_under_way
 from ..calls import recording
-from ..models import AgentProfile, Call, QueueEntry
+from ..models import AgentProfile, Call, DeskMessage, QueueEntry
+from ..monitoring.selectors import monitoring_shown_to_agent
+
+# Supervisors' notes stay on the desk this long, the newest few of them.
+MESSAGES_SHOWN_FOR = timedelta(hours=8)
+MESSAGES_SHOWN = 3
 
 
 def desk_agent(*, user: AbstractBaseUser | AnonymousUser) -> AgentProfile:
@@ -67,7 +74,23 @@ def agent_desk(*, agent: AgentProfile) -> dict[str, Any]:
             and entry.status == QueueEntry.Status.CONNECTED
             and recording.is_paused(entry)
         ),
+        "monitoring": (
+            monitoring_shown_to_agent(entry=entry)
+            if entry and entry.status == QueueEntry.Status.CONNECTED
+            else []
+        ),
+        "desk_messages": desk_messages(agent=agent),
     }
+
+
+def desk_messages(*, agent: AgentProfile) -> list[DeskMessage]:
+    """The supervisors' latest notes to the agent, newest first."""
+    since = timezone.now() - MESSAGES_SHOWN_FOR
+    return list(
+        DeskMessage.objects.filter(agent=agent, sent_at__gte=since)
+        .select_related("sender")
+        .order_by("-sent_at", "-id")[:MESSAGES_SHOWN]
+    )
 
 
 def _softphone_ringing(entry: QueueEntry) -> bool:

@@ -1,18 +1,22 @@
 """What agents do from the desk besides presence and in-call controls: answer or reject
-an offer, and create the unknown caller in hand as a customer."""
+an offer, create the unknown caller in hand as a customer; and the notes supervisors send
+to an agent's desk."""
 
 from __future__ import annotations
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from callcenter import live
 from crm import services as crm_services
 from crm.models import Customer
 
 from .. import gateway
+from ..acd.presence import desk_group
 from ..acd.selectors import offered_entry
 from ..calls.services import call_identify
-from ..models import AgentProfile, QueueEntry
+from ..models import AgentProfile, DeskMessage, QueueEntry
 from . import softphone
 
 
@@ -55,3 +59,14 @@ def caller_quick_create(*, agent: AgentProfile, name: str, phone: str, email: st
     entry.customer = customer
     entry.save(update_fields=["customer"])
     return customer
+
+
+@transaction.atomic
+def desk_message_send(*, agent: AgentProfile, sender: User, body: str) -> DeskMessage:
+    """A supervisor's note to the agent, shown on their desk at once."""
+    body = body.strip()
+    if not body:
+        raise ValidationError({"body": ["Write the message."]})
+    message = DeskMessage.objects.create(agent=agent, sender=sender, body=body)
+    live.notify(desk_group(agent.pk), "desk-changed")
+    return message

@@ -14,7 +14,6 @@ from django.core.exceptions import ImproperlyConfigured
 from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import VoiceGrant
 
-from ..models import AgentProfile
 from ..simulator import SimulatorControl, SimulatorControlError
 
 TOKEN_TTL_SECONDS = 3600
@@ -25,8 +24,9 @@ def mode() -> str:
     return "simulator" if settings.TWILIO_SIMULATED else "twilio"
 
 
-def access_token(agent: AgentProfile) -> str:
-    """A Voice access token letting the agent's browser receive calls as their client."""
+def access_token(identity: str) -> str:
+    """A Voice access token letting a browser receive calls as the client `identity` (an
+    agent's, or a supervisor's joining calls from the wallboard)."""
     if not (settings.TWILIO_API_KEY_SID and settings.TWILIO_API_KEY_SECRET):
         raise ImproperlyConfigured(
             "Set TWILIO_API_KEY_SID and TWILIO_API_KEY_SECRET for browser softphones, "
@@ -36,7 +36,7 @@ def access_token(agent: AgentProfile) -> str:
         settings.TWILIO_ACCOUNT_SID,
         settings.TWILIO_API_KEY_SID,
         settings.TWILIO_API_KEY_SECRET,
-        identity=agent.client_identity,
+        identity=identity,
         ttl=TOKEN_TTL_SECONDS,
     )
     token.add_grant(VoiceGrant(incoming_allow=True))

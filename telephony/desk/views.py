@@ -178,7 +178,7 @@ def softphone_token(request: SignedInRequest) -> JsonResponse:
     """A Voice access token for the agent's browser softphone (Twilio mode)."""
     agent = _agent(request)
     try:
-        token = softphone.access_token(agent)
+        token = softphone.access_token(agent.client_identity)
     except ImproperlyConfigured as error:
         return JsonResponse({"detail": str(error)}, status=503)
     return JsonResponse({"identity": agent.client_identity, "token": token})

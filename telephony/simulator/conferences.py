@@ -138,6 +138,19 @@ class Conferencing(Dialing):
                 recording.joined[call.sid] = self.now()
         elif conference.status == "init":
             self.note(call, "conference-wait", conference.friendly_name)
+        self.legs_hear(conference)
+
+    def legs_hear(self, conference: SimConference) -> None:
+        """A call leg recorded on its own (Calls/{sid}/Recordings, a participant's Record)
+        holds whom it hears in the conference, its second channel when dual: each voice
+        timed from when they joined the conference, as their lines are."""
+        for listener in list(conference.participants.values()):
+            for recording in listener.call.live_recordings:
+                for speaker in conference.heard_by(listener):
+                    if speaker.call.sid not in recording.voices:
+                        recording.voices += (speaker.call.sid,)
+                        recording.joined[speaker.call.sid] = speaker.joined_at or self.now()
+                        recording.heard_from[speaker.call.sid] = self.now()
 
     def leave_conference(
         self, participant: SimParticipant, reason: str, *, resume: bool = True
@@ -303,3 +316,4 @@ class Conferencing(Dialing):
                     call, "coach", str(participant.call_sid_to_coach or ""), on=participant.coaching
                 )
         participant.updated_at = self.now()
+        self.legs_hear(conference)

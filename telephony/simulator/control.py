@@ -30,6 +30,10 @@ class SimulatorControl:
     def call(self, sid: str) -> dict[str, Any]:
         return self._request("GET", f"/sim/calls/{sid}")
 
+    def conferences(self) -> list[dict[str, Any]]:
+        """The live conferences: participants, their mixing, and whom each hears."""
+        return self._request("GET", "/sim/conferences")["conferences"]
+
     def press(self, sid: str, digits: str) -> dict[str, Any]:
         return self._request("POST", f"/sim/calls/{sid}/digits", {"digits": digits})
 

@@ -182,14 +182,17 @@ class Recorder(CallCore):
         a transcript's sentences: a dual-channel recording puts its first voice on channel
         1 and the others on 2 (as its media does); a mono one is told apart by speaker
         (diarization), numbered in the order they first speak. Lines said while paused
-        with `skip`, or before a party joined or after the end, are not in it."""
+        with `skip`, before a party joined or was heard (the conference a recorded leg joins
+        later) or after the end, are not in it."""
         said: list[tuple[float, int, str, float, float]] = []
         for index, voice in enumerate(recording.voices):
             call = self.calls.get(voice)
             lines = getattr(call.party, "lines", ()) if call is not None else ()
             joined = recording.joined.get(voice, recording.started_at)
+            heard_from = recording.heard_from.get(voice, joined)
             for line in lines:
-                offset = recording.media_offset(joined + timedelta(seconds=line.at))
+                when = joined + timedelta(seconds=line.at)
+                offset = recording.media_offset(when) if when >= heard_from else None
                 if offset is not None and offset < (recording.duration or 0):
                     channel = min(index, 1) + 1 if recording.channels == 2 else index
                     said.append((offset, channel, line.text, line.length, line.confidence))

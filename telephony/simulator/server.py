@@ -6,7 +6,8 @@
   per party (`media.py`), behind the same Basic auth as Twilio's.
 - `/sim/...`: a JSON control API for the staff dev phone: start an interactive call,
   press digits, speak, hang up, read the transcript and the TwiML exchanged, send SMS;
-  and for the agent desk, answer or reject a leg ringing at a softphone.
+  for the agent desk, answer or reject a leg ringing at a softphone; and the live
+  conferences, each participant's mixing (muted, held, coaching whom) and whom they hear.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from urllib.parse import parse_qs, urlsplit
 from .media import MEDIA
 from .parties import CallerScript
 from .simulator import Simulator
-from .state import SimCall, SimMessage
+from .state import SimCall, SimConference, SimMessage
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +79,29 @@ def call_state(call: SimCall) -> dict[str, Any]:
         ],
         "application_errors": [
             {**error, "at": iso(error["at"])} for error in call.application_errors
+        ],
+    }
+
+
+def conference_state(conference: SimConference) -> dict[str, Any]:
+    """A live conference as Twilio mixes it: who is in, how, and whom each one hears."""
+    return {
+        "sid": conference.sid,
+        "friendly_name": conference.friendly_name,
+        "status": conference.status,
+        "participants": [
+            {
+                "call_sid": p.call.sid,
+                "to": p.call.to,
+                "label": p.label,
+                "status": p.status,
+                "muted": p.muted,
+                "hold": p.hold,
+                "coaching": p.coaching,
+                "call_sid_to_coach": p.call_sid_to_coach,
+                "hears": [speaker.call.sid for speaker in conference.heard_by(p)],
+            }
+            for p in conference.participants.values()
         ],
     }
 
@@ -177,6 +201,14 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
                 return [call_state(c) for c in calls[:RECENT_CALLS]]
 
             self.send_json(200, {"calls": sim.locked(recent)})
+        elif path == "/sim/conferences" and method == "GET":
+
+            def live_conferences() -> list[dict[str, Any]]:
+                return [
+                    conference_state(c) for c in sim.conferences.values() if c.status != "completed"
+                ]
+
+            self.send_json(200, {"conferences": sim.locked(live_conferences)})
         elif path == "/sim/sms" and method == "POST":
             message = sim.receive_sms(
                 from_=body.get("from", "+15555550100"), to=body["to"], body=body.get("body", "")

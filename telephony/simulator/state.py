@@ -257,8 +257,10 @@ class SimRecording:
     deleted: bool = False
     spans: list[RecordedSpan] = field(default_factory=list)
     voices: tuple[str, ...] = ()
-    # When each voice came into the recording (their lines are timed from then).
+    # When each voice joined the conversation (their lines are timed from then), and, for
+    # a voice heard only from some moment (a leg joining a conference), from when.
     joined: dict[str, datetime] = field(default_factory=dict)
+    heard_from: dict[str, datetime] = field(default_factory=dict)
     # runtime
     callback: CallbackSpec | None = field(default=None, repr=False)
     pause_behavior: str | None = field(default=None, repr=False)

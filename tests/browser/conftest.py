@@ -44,11 +44,15 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture
 def page(transactional_db, live_server, monkeypatch):
-    """A fresh browser page on the live server.
+    """A fresh browser page on the live server (plain HTTP: no websockets).
 
     Function-scoped on purpose: Playwright's sync API runs an event loop on this thread,
     so it starts after the database is set up and stops before it is flushed.
     """
+    yield from _browser_page(live_server.url, monkeypatch)
+
+
+def _browser_page(base_url: str, monkeypatch):
     if not CHROMIUM.exists():
         if os.environ.get("CI"):
             pytest.fail(f"{CHROMIUM} is missing; .ci/run installs it (apt-get install chromium)")
@@ -61,12 +65,44 @@ def page(transactional_db, live_server, monkeypatch):
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
         )
-        context = browser.new_context(base_url=live_server.url)
+        context = browser.new_context(base_url=base_url)
         context.set_default_timeout(10_000)
         yield context.new_page()
         browser.close()
         # The test body ran beside Playwright's loop, with a connection of its own.
         connections.close_all()
+
+
+@pytest.fixture(scope="session")
+def _asgi_server(django_db_setup):
+    """One daphne for the session (Twisted's reactor starts once per process), on the
+    test database; its threads use it while a test allows database access."""
+    from tests.browser.asgi_server import AsgiLiveServer
+
+    # The server's threads close their connections after each request, so none is left
+    # open on the test database when it is flushed or dropped.
+    database = connections["default"].settings_dict
+    max_age, database["CONN_MAX_AGE"] = database.get("CONN_MAX_AGE", 0), 0
+    server = AsgiLiveServer()
+    server.start()
+    yield server
+    server.stop()
+    database["CONN_MAX_AGE"] = max_age
+
+
+@pytest.fixture
+def asgi_server(_asgi_server, transactional_db, settings):
+    """The ASGI live server (HTTP and websockets, as `make run` serves them), its gate
+    open at the start of each test."""
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]
+    _asgi_server.gate.open.set()
+    return _asgi_server
+
+
+@pytest.fixture
+def live_page(asgi_server, monkeypatch):
+    """A fresh browser page on the ASGI live server: its websocket is real."""
+    yield from _browser_page(asgi_server.url, monkeypatch)
 
 
 @pytest.fixture
@@ -153,7 +189,17 @@ def open_all_day():
 @pytest.fixture
 def live_twilio(settings, live_server):
     """The simulator as `make run` serves it, calling this test's live server."""
-    settings.PUBLIC_BASE_URL = live_server.url
+    yield from _simulator_calling(settings, live_server.url)
+
+
+@pytest.fixture
+def asgi_twilio(settings, asgi_server):
+    """The simulator as `make run` serves it, calling the ASGI live server."""
+    yield from _simulator_calling(settings, asgi_server.url)
+
+
+def _simulator_calling(settings, base_url: str):
+    settings.PUBLIC_BASE_URL = base_url
     sim = Simulator(
         account_sid=django_settings.TWILIO_ACCOUNT_SID,
         auth_token=django_settings.TWILIO_AUTH_TOKEN,

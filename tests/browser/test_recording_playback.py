@@ -1,7 +1,8 @@
 """A recorded call as in `make run`: the agent pauses and resumes the recording from the
-desk, the media travels from the live simulator into storage, and the call's page plays
-it in headless Chromium, seeking through range requests; its transcript is on the page,
-and clicking an utterance plays the recording from there."""
+desk, the media (two channels: caller and agent) travels from the live simulator into
+storage, and the call's page plays it in headless Chromium, seeking through range
+requests; its transcript is on the page, and clicking an utterance plays the recording
+from there."""
 
 from __future__ import annotations
 
@@ -35,23 +36,26 @@ def test_a_paused_recording_is_fetched_and_played_with_a_seek(live_twilio, alex,
     set_state(page, "available")
     expect(page.locator("#agent-state")).to_contain_text("Available")
 
-    # The agent greets as the recording starts (a mono recording's first speaker is taken
-    # for the agent). The caller is put through after the announcement, about when the
-    # pause ends: they speak two seconds later, when the recording is running again.
-    script = CallerScript(["1"], lines=(Line(2, "I want to cancel my order.", seconds=1),))
-    greeting = (Line(0.5, "Thank you for calling.", seconds=1),)
+    # The caller's leg is recorded in two channels once they have heard the announcement
+    # (about four seconds after the agent answers). The agent pauses at once and resumes
+    # two seconds later; both speak after that, while the recording runs again.
+    script = CallerScript(["1"], lines=(Line(6, "I want to cancel my order.", seconds=1),))
+    greeting = (Line(9, "Thank you for calling.", seconds=1),)
     live_twilio.register_client("alex", CalledParty(answer="person", lines=greeting))
     caller = live_twilio.dial_in(from_=CALLER, to=SUPPORT_NUMBER, script=script)
     refresh_until(page, "#offer", "Accept")
     page.get_by_role("button", name="Accept").click()
     refresh_until(page, "#desk-call", "Pause recording")
-    time.sleep(2)
+    _wait_for(
+        lambda: Recording.objects.filter(call__sid=caller.sid).exists(),
+        "the caller's leg to be recorded",
+    )
     page.get_by_role("button", name="Pause recording").click()
     expect(page.locator("#desk-call")).to_contain_text("Recording paused")
     time.sleep(2)  # the card number, left out
     page.get_by_role("button", name="Resume recording").click()
     expect(page.get_by_role("button", name="Pause recording")).to_be_visible()
-    time.sleep(4)
+    time.sleep(7)
     page.get_by_role("button", name="Hang up").click()
 
     _wait_for(
@@ -64,6 +68,7 @@ def test_a_paused_recording_is_fetched_and_played_with_a_seek(live_twilio, alex,
     assert caller.said.count("This call may be recorded for quality and training purposes.") == 1
     assert recording.pauses.get().seconds is not None
     assert recording.duration_seconds >= 3
+    assert (recording.channels, recording.call_leg_sid) == (2, caller.sid)
 
     # The agent hears their own call on its page; the player seeks by range requests.
     # Chromium asks for the media by ranges from the start (Range: bytes=0-).
@@ -94,6 +99,15 @@ def test_a_paused_recording_is_fetched_and_played_with_a_seek(live_twilio, alex,
         }"""
     )
     assert sought == pytest.approx(recording.duration_seconds - 1, abs=0.5)
+    # Chromium decodes the stored file as two channels: caller and agent apart.
+    channels = player.evaluate(
+        """async (audio) => {
+            const media = await (await fetch(audio.currentSrc)).arrayBuffer();
+            return (await new OfflineAudioContext(1, 1, 8000).decodeAudioData(media))
+                .numberOfChannels;
+        }"""
+    )
+    assert channels == 2
 
     # The transcript (the simulator's Voice Intelligence) is on the page; an utterance
     # seeks the player to where it starts.

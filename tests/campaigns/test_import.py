@@ -9,6 +9,8 @@ import io
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook
 
 from campaigns import importing, services
@@ -165,6 +167,42 @@ def test_progress_counts_every_batch(run, campaign, supervisor, monkeypatch):
     monkeypatch.setattr(services, "_import_batch", spy)
     run(campaign, csv_file(ROWS), supervisor)
     assert seen == [2, 4, 6, 8, 9]
+
+
+def test_a_batch_takes_about_the_same_statements_for_ten_rows_or_a_hundred(
+    campaign, world, supervisor
+):
+    # Customers are created and linked together per batch, not row by row (row by row
+    # would be hundreds more; SQLite alone splits the inserts at its parameter limit).
+    def statements(rows: int) -> int:
+        lines = [["Tel", "Full name"]] + [
+            [f"+131255{len(str(rows))}{i:04d}", "N"] for i in range(rows)
+        ]
+        lead_import = services.lead_import_create(
+            campaign=campaign, file=csv_file(lines), by=supervisor, mapping={"Tel": "phone"}
+        )
+        with CaptureQueriesContext(connection) as queries:
+            services.lead_import_run(lead_import_id=lead_import.pk)
+        assert LeadImport.objects.get(pk=lead_import.pk).imported == rows
+        return len(queries)
+
+    assert statements(100) <= statements(10) + 10
+
+
+def test_statistics_are_refreshed_as_the_import_doubles_its_leads(
+    run, campaign, supervisor, monkeypatch
+):
+    monkeypatch.setattr(services, "IMPORT_BATCH_SIZE", 2)
+    monkeypatch.setattr(services, "STATISTICS_REFRESH_FIRST", 2)
+    lines = [["Tel"]] + [[f"+1312555{i:04d}"] for i in range(9)]
+    with CaptureQueriesContext(connection) as queries:
+        result = run(campaign, csv_file(lines), supervisor, mapping={"Tel": "phone"})
+    assert result.imported == 9
+    analyzed = [q["sql"] for q in queries if q["sql"].startswith("ANALYZE")]
+    # At 2 and 4 and 8 leads (the last batch of one row is past every refresh).
+    expected = 3 if connection.vendor == "postgresql" else 0
+    assert len(analyzed) == expected
+    assert all("campaigns_lead" in sql and "crm_phonenumber" in sql for sql in analyzed)
 
 
 def test_report_csv_has_the_reason_and_the_original_values(run, campaign, world, supervisor):

@@ -12,6 +12,59 @@ def _open_case(customer, actor, **extra):
     return services.case_create(customer=customer, actor=actor, subject="Router drops", **extra)
 
 
+class TestLeadCustomersCreate:
+    def test_each_lead_gets_a_customer_with_its_primary_number_and_zone(self):
+        results = services.lead_customers_create(
+            leads=[
+                {"number": "+13125550100", "name": "Ava Chen", "email": "ava@example.com"},
+                {"number": "+12125550101", "time_zone": "Europe/Paris"},
+            ]
+        )
+        ava, nameless = results
+        assert isinstance(ava, Customer) and isinstance(nameless, Customer)
+        assert (ava.name, ava.email, ava.time_zone, ava.is_lead) == (
+            "Ava Chen",
+            "ava@example.com",
+            "America/Chicago",
+            True,
+        )
+        assert (nameless.name, nameless.time_zone) == ("Lead +12125550101", "Europe/Paris")
+        assert list(ava.phone_numbers.values_list("number", "is_primary")) == [
+            ("+13125550100", True)
+        ]
+        assert ava.account_number != nameless.account_number
+        assert Customer.objects.filter(account_number__startswith="AC-").count() == 2
+
+    def test_a_refused_lead_is_returned_as_its_error_and_leaves_nothing(self):
+        long_email = "a" * 64 + "@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 63 + ".com"
+        refused, kept = services.lead_customers_create(
+            leads=[
+                {"number": "+13125550100", "email": long_email},
+                {"number": "+13125550101"},
+            ]
+        )
+        assert isinstance(refused, ValidationError) and "email" in refused.message_dict
+        assert isinstance(kept, Customer)
+        assert list(PhoneNumber.objects.values_list("number", flat=True)) == ["+13125550101"]
+
+    def test_statements_do_not_grow_with_the_number_of_leads(self, django_assert_max_num_queries):
+        leads = [{"number": f"+1312555{i:04d}"} for i in range(300)]
+        # A few statements, not some per lead (SQLite splits inserts at its parameter limit).
+        with django_assert_max_num_queries(15):
+            services.lead_customers_create(leads=leads)
+        assert PhoneNumber.objects.filter(is_primary=True).count() == 300
+
+    def test_account_numbers_taken_or_drawn_twice_are_drawn_again(self, monkeypatch):
+        CustomerFactory(account_number="AC-00000001")
+        # Round one draws 1 twice (taken, and a duplicate); round two draws 2 and 3.
+        draws = iter([1, 1, 2, 3])
+        monkeypatch.setattr(services.secrets, "randbelow", lambda _: next(draws))
+        first, second = services.lead_customers_create(
+            leads=[{"number": "+13125550100"}, {"number": "+13125550101"}]
+        )
+        assert {first.account_number, second.account_number} == {"AC-00000002", "AC-00000003"}
+
+
 class TestCustomerCreate:
     def test_numbers_are_stored_as_e164_first_primary_and_zone_derived(self):
         customer = services.customer_create(

@@ -87,11 +87,18 @@ def test_a_recorded_call_is_announced_paused_fetched_and_played_with_seeking(
     assert call.recording_decision == "recorded"
     assert call.recording_announced_at is not None
     recording = Recording.objects.get(call=call)
-    assert (recording.status, recording.source) == ("completed", "Conference")
+    # The caller's own leg, in two channels: their voice apart from the agent's.
+    assert (recording.status, recording.source, recording.channels) == (
+        "completed",
+        "StartCallRecordingAPI",
+        2,
+    )
+    assert recording.call_leg_sid == sim_call.sid and recording.conference_sid == ""
     assert recording.entry.call_id == call.pk
-    # The simulator's conference recording: what it holds is the conversation minus the
-    # ten seconds paused with "skip".
+    # What the simulator's recording holds is the conversation minus the ten seconds
+    # paused with "skip", and it started after the announcement was over.
     sim_recording = simulator.recordings[recording.sid]
+    assert sim_recording.started_at >= call.recording_announced_at
     assert recording.duration_seconds == sim_recording.duration
     pause = recording.pauses.get()
     assert (pause.paused_by, pause.resumed_by) == (agent.user, agent.user)
@@ -102,6 +109,7 @@ def test_a_recorded_call_is_announced_paused_fetched_and_played_with_seeking(
     assert media.state == "stored"
     with media.file.open("rb") as stored, wave.open(io.BytesIO(stored.read())) as audio:
         assert audio.getnframes() == recording.duration_seconds * audio.getframerate()
+        assert audio.getnchannels() == 2
     # Twilio's copy is deleted once ours is stored (the policy's default).
     assert media.deleted_at_twilio is not None
     assert simulator.recordings[recording.sid].deleted

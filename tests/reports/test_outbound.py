@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from campaigns.models import CallAttempt
+from reports import outbound
 from reports.outbound import campaign_kpis, compliance_kpis
 from telephony.models import Disposition
 from tests.factories import CallAttemptFactory, CampaignFactory, LeadFactory
@@ -85,3 +86,63 @@ def test_the_campaign_report_through_the_api(api_as, manager, campaign):
     )
     assert response.status_code == 200
     assert [row["outside_hours"] for row in response.json()["rows"]] == [0, 1]
+
+
+@pytest.mark.parametrize("figure", outbound.DRILLABLE)
+def test_the_attempts_behind_each_figure_are_as_many_as_the_figure(campaign, figure):
+    attempt(campaign, None, Outcome.SKIPPED_HOURS)
+    start, end = at("2026-05-04 00:00:00"), at("2026-05-06 00:00:00")
+    rows = campaign_kpis(start=start, end=end, interval="day") + compliance_kpis(
+        start=start, end=end, interval="day"
+    )
+    counted = sum(row[figure] for row in rows if figure in row)
+    assert counted > 0
+    attempts = outbound.figure_attempts(
+        figure=figure, campaign_id=campaign.pk, start=start, end=end
+    )
+    assert len(attempts) == counted
+
+
+def test_the_campaign_drill_down_page_lists_the_abandoned_call(client_as, manager, campaign):
+    response = client_as(manager).get(
+        "/reports/calls/",
+        {
+            "report": "campaigns",
+            "figure": "abandoned_calls",
+            "owner": campaign.pk,
+            "interval": "day",
+            "period_start": "2026-05-04T00:00:00+00:00",
+        },
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert page.count("<tr>") == 2  # heading and the one abandoned live answer
+    assert "(abandoned)" in page
+
+
+def test_the_campaign_drill_down_is_refused_outside_the_users_scope(client_as, agent, campaign):
+    response = client_as(agent).get(
+        "/reports/calls/",
+        {
+            "report": "campaigns",
+            "figure": "dialed",
+            "owner": campaign.pk,
+            "interval": "day",
+            "period_start": "2026-05-04T00:00:00+00:00",
+        },
+    )
+    assert response.status_code == 403
+
+
+def test_a_figure_the_campaign_report_cannot_drill_into_is_not_found(client_as, manager, campaign):
+    response = client_as(manager).get(
+        "/reports/calls/",
+        {
+            "report": "campaigns",
+            "figure": "offered",
+            "owner": campaign.pk,
+            "interval": "day",
+            "period_start": "2026-05-04T00:00:00+00:00",
+        },
+    )
+    assert response.status_code == 404

@@ -16,6 +16,7 @@ from crm import demo as crm_demo
 from qa import demo as qa_demo
 from reports import demo as reports_demo
 from telephony import demo as telephony_demo
+from workforce import demo as workforce_demo
 
 
 class Command(BaseCommand):
@@ -39,6 +40,7 @@ class Command(BaseCommand):
         campaign = campaigns_demo.seed()
         qa_demo.seed_rules()
         history = reports_demo.seed()
+        forecasts = workforce_demo.seed()
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new customers)."))
         self.stdout.write(
             f"Support line: {line.number} ({line.name}, office hours: 08:00-20:00 Monday to "
@@ -57,6 +59,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Reports at /reports/: two weeks of demo history ({history} calls added now)."
         )
+        self.stdout.write("Forecast and staffing at /workforce/: " + "; ".join(forecasts) + ".")
         self.stdout.write(f"Logins (password for all: {crm_demo.DEMO_PASSWORD}):")
         for username, *_names, role in crm_demo.DEMO_USERS:
             self.stdout.write(f"  {role:<11} {username}")

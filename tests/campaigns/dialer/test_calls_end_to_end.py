@@ -263,15 +263,18 @@ def test_a_recorded_campaign_records_the_conversation_and_its_media_reaches_the_
     attempt = CallAttempt.objects.get(lead=lead)
     assert attempt.outcome == "completed", attempt.outcome
     recording = Recording.objects.get(call=attempt.call)
-    # From the agent's join, not the answer: no safe-harbor wait or machine in it.
-    assert (recording.source, recording.status, recording.policy) == (
-        "Conference",
+    # From the customer's joining the agent, not the answer: no safe-harbor wait or
+    # machine in it; the customer's leg, in two channels.
+    assert (recording.source, recording.status, recording.policy, recording.channels) == (
+        "StartCallRecordingAPI",
         "completed",
         campaign.recording_policy,
+        2,
     )
+    assert recording.call_leg_sid == attempt.call.sid
     assert recording.media.state == "stored"
     # New York needs only one party's consent, and the caller ID is no line of ours with
     # words of its own: nothing is announced.
     assert attempt.call.recording_announced_at is None
     # Nothing recorded at Twilio from the answer any more.
-    assert [r.source for r in simulator.recordings.values()] == ["Conference"]
+    assert [r.source for r in simulator.recordings.values()] == ["StartCallRecordingAPI"]

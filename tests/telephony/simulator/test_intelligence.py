@@ -59,3 +59,32 @@ def test_a_recording_it_cannot_read_is_refused_and_an_unknown_transcript_is_not_
     with pytest.raises(TwilioRestException) as missing:
         sdk.intelligence.v2.transcripts("GT" + "0" * 32).fetch()
     assert missing.value.status == 404
+
+
+def test_a_leg_recorded_in_two_channels_hears_the_conference_it_joins_on_its_second(sim, sdk, app):
+    """As the ACD records a caller: their leg first, then they join the agent's conference.
+    What the agent said before the caller came in is not in it."""
+    agent_lines = (Line(0.2, "Waiting for the caller."), Line(6, "Thank you for calling."))
+    sim.set_party(
+        AGENT, CalledParty(answer="human", ring_seconds=1, talk_seconds=30, lines=agent_lines)
+    )
+    sdk.conferences("room-5").participants.create(from_=OUR_NUMBER, to=AGENT)
+    app.routes["/voice"] = twiml('<Pause length="3"/><Dial><Conference>room-5</Conference></Dial>')
+    caller = sim.dial_in(
+        from_=CALLER,
+        to=OUR_NUMBER,
+        script=CallerScript(hang_up_after=20, lines=(Line(2, "Hi, I am Ava."),)),
+    )
+    sim.run(seconds=1)
+    started = sdk.calls(caller.sid).recordings.create(recording_channels="dual")
+    sim.run(seconds=60)
+
+    recording = sdk.calls(caller.sid).recordings(started.sid).fetch()
+    assert (recording.channels, recording.status) == (2, "completed")
+    audio = sim.recording_media(recording.sid)
+    assert audio[22:24] == b"\x02\x00"  # the WAV header's channel count
+    channel = {"media_properties": {"source_sid": recording.sid}}
+    transcript = sdk.intelligence.v2.transcripts.create(service_sid=SERVICE, channel=channel)
+    sentences = sdk.intelligence.v2.transcripts(transcript.sid).sentences.list()
+    said = [(s.media_channel, s.transcript) for s in sentences]
+    assert said == [(1, "Hi, I am Ava."), (2, "Thank you for calling.")]

@@ -147,3 +147,31 @@ def test_recording_media_is_a_wav_behind_basic_auth(live, app):
     assert round(frames / 8000) == int(recording.duration) > 0  # whole seconds
     assert anonymous.value.code == 401
     assert request_id.startswith("RQ")
+
+
+def test_control_shows_a_conferences_mixing_and_whom_each_hears(live, app):
+    sim = live.simulator
+    agent, supervisor = "+12125550123", "+12125550124"
+    for number in (agent, supervisor):
+        sim.set_party(number, CalledParty(ring_seconds=0.05, talk_seconds=30))
+    app.routes["/voice"] = twiml("<Dial><Conference>entry-7</Conference></Dial>")
+    client = Client(ACCOUNT_SID, AUTH_TOKEN)
+    client.api.base_url = live.url
+    control = SimulatorControl(live.url)
+    caller = control.start_call(from_=CALLER, to=OUR_NUMBER)
+    wait_until(lambda: bool(sim.conference_named("entry-7")))
+    room = client.conferences("entry-7")
+    agent_leg = room.participants.create(from_=OUR_NUMBER, to=agent).call_sid
+    wait_until(lambda: len(sim.conference_named("entry-7").participants) == 2)
+    coach = room.participants.create(
+        from_=OUR_NUMBER, to=supervisor, coaching=True, call_sid_to_coach=agent_leg
+    ).call_sid
+    wait_until(lambda: len(sim.conference_named("entry-7").participants) == 3)
+
+    (shown,) = control.conferences()
+    legs = {p["call_sid"]: p for p in shown["participants"]}
+    assert shown["friendly_name"] == "entry-7" and shown["status"] == "in-progress"
+    assert (legs[coach]["coaching"], legs[coach]["call_sid_to_coach"]) == (True, agent_leg)
+    assert set(legs[agent_leg]["hears"]) == {caller["sid"], coach}
+    assert set(legs[caller["sid"]]["hears"]) == {agent_leg}
+    control.hang_up(caller["sid"])

@@ -1,0 +1,1 @@
+"""Supervisors on live calls: listen, whisper and barge through the call's conference."""

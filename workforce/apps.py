@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+
+
+def desk_panel_url() -> str:
+    from django.urls import reverse
+
+    return reverse("workforce:desk_schedule")
+
+
+class WorkforceConfig(AppConfig):
+    """Workforce management: forecast from the interval facts, Erlang staffing, schedules
+    and the agents' requests against them."""
+
+    name = "workforce"
+    verbose_name = "Workforce"
+
+    def ready(self) -> None:
+        from telephony.desk.panels import register_desk_panel
+
+        # The agent's desk shows their published schedule and their requests.
+        register_desk_panel(desk_panel_url)

@@ -1,0 +1,267 @@
+"""The schedule generator: shifts for a week that cover the requirement per queue and
+quarter hour, as an integer program solved by OR-Tools' CP-SAT; and the simple greedy
+schedule it is measured against. Pure: plain data in, plain data out.
+
+Agents with the same skills and availability are interchangeable, so the program counts
+shifts per group of such agents (a few dozen groups, not hundreds of agents), and the
+counts are then dealt to the group's agents: each works one shift a day at most and
+`max_days` a week, weekends going first to whoever worked the fewest lately.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+SLOTS = 96
+SATURDAY, SUNDAY = 5, 6
+# A quarter hour left uncovered costs more than any shift's paid quarter hours: coverage
+# first, then the fewest hours that give it.
+SHORTFALL_WEIGHT = 100
+
+
+@dataclass(frozen=True)
+class Template:
+    """Shift kind: start slots allowed, length, and quarter hours off the phones."""
+
+    id: int
+    starts: tuple[int, ...]
+    length: int  # quarter hours
+    off: tuple[tuple[int, int, str], ...] = ()  # (offset, quarter hours, "break"/"lunch")
+
+    def working(self, start: int) -> np.ndarray:
+        """1 where an agent on this shift starting at `start` is on the phones."""
+        mask = np.zeros(SLOTS, dtype=np.int64)
+        mask[start : start + self.length] = 1
+        for offset, size, _kind in self.off:
+            mask[start + offset : start + offset + size] = 0
+        return mask
+
+
+@dataclass(frozen=True)
+class Agent:
+    id: int
+    queues: frozenset[int]
+    # Per weekday (0 = the schedule's first day), the quarter hours they can work; None
+    # means any.
+    available: tuple[tuple[bool, ...] | None, ...] = (None,) * 7
+    max_days: int = 5
+    recent_weekends: int = 0  # weekend days worked in the last weeks
+
+
+@dataclass(frozen=True)
+class Assignment:
+    agent: int
+    day: int
+    template: int
+    start: int
+    queue: int
+
+
+@dataclass
+class Result:
+    assignments: list[Assignment]
+    coverage: dict[int, np.ndarray]  # queue -> days x 96 agents on the phones
+    status: str
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    def coverage_share(self, requirement: Mapping[int, np.ndarray]) -> float:
+        """Share of required agent-quarter-hours staffed: Σ min(on phones, required) ÷ Σ
+        required."""
+        needed = sum(int(grid.sum()) for grid in requirement.values())
+        met = sum(
+            int(np.minimum(self.coverage[queue], grid).sum()) for queue, grid in requirement.items()
+        )
+        return met / needed if needed else 1.0
+
+    def paid_quarter_hours(self, templates: Sequence[Template]) -> int:
+        length = {template.id: template.length for template in templates}
+        return sum(length[a.template] for a in self.assignments)
+
+
+def _fits(available: tuple[bool, ...] | None, start: int, length: int) -> bool:
+    return start + length <= SLOTS and (available is None or all(available[start : start + length]))
+
+
+@dataclass(frozen=True)
+class _Group:
+    queues: frozenset[int]
+    available: tuple[tuple[bool, ...] | None, ...]
+    max_days: int
+
+
+def _groups(agents: Sequence[Agent]) -> dict[_Group, list[Agent]]:
+    groups: dict[_Group, list[Agent]] = defaultdict(list)
+    for agent in agents:
+        groups[_Group(agent.queues, agent.available, agent.max_days)].append(agent)
+    return groups
+
+
+def _options(
+    group: _Group, day: int, templates: Sequence[Template], queues: set[int]
+) -> list[tuple[Template, int, int]]:
+    """(template, start, queue) a group's agent may work on a day."""
+    available = group.available[day % len(group.available)]
+    return [
+        (template, start, queue)
+        for template in templates
+        for start in template.starts
+        if _fits(available, start, template.length)
+        for queue in sorted(group.queues & queues)
+    ]
+
+
+def _deal(
+    groups: dict[_Group, list[Agent]],
+    counts: Mapping[tuple[_Group, int], list[tuple[Template, int, int]]],
+    days: int,
+) -> list[Assignment]:
+    """Give each group's shifts to its agents: one a day, `max_days` a week; weekend days
+    first, to those with the fewest recent weekends (most days left always first, which
+    keeps every count placeable)."""
+    assignments = []
+    order = [d for d in range(days) if d % 7 in (SATURDAY, SUNDAY)]
+    order += [d for d in range(days) if d % 7 not in (SATURDAY, SUNDAY)]
+    for group, members in groups.items():
+        left = {agent.id: group.max_days for agent in members}
+        weekends = {agent.id: agent.recent_weekends for agent in members}
+        for day in order:
+            shifts = counts.get((group, day), [])
+            chosen = sorted(members, key=lambda a: (-left[a.id], weekends[a.id], a.id))
+            for agent, (template, start, queue) in zip(chosen, shifts, strict=False):
+                left[agent.id] -= 1
+                if day % 7 in (SATURDAY, SUNDAY):
+                    weekends[agent.id] += 1
+                assignments.append(Assignment(agent.id, day, template.id, start, queue))
+    return assignments
+
+
+def _coverage(
+    assignments: Sequence[Assignment], templates: Sequence[Template], queues: set[int], days: int
+) -> dict[int, np.ndarray]:
+    by_id = {template.id: template for template in templates}
+    coverage = {queue: np.zeros((days, SLOTS), dtype=np.int64) for queue in queues}
+    for a in assignments:
+        coverage[a.queue][a.day] += by_id[a.template].working(a.start)
+    return coverage
+
+
+def generate(
+    *,
+    requirement: Mapping[int, np.ndarray],
+    agents: Sequence[Agent],
+    templates: Sequence[Template],
+    time_limit_seconds: float = 30.0,
+    workers: int = 2,
+) -> Result:
+    """The integer program: shift counts per agent group, day, template start and queue
+    that minimise uncovered requirement, then paid hours."""
+    queues = set(requirement)
+    days = next(iter(requirement.values())).shape[0] if requirement else 0
+    groups = _groups(agents)
+    model = cp_model.CpModel()
+    chosen: dict[tuple[_Group, int], list[tuple[cp_model.IntVar, Template, int, int]]] = {}
+    staffed: dict[tuple[int, int, int], list[tuple[cp_model.IntVar, int]]] = defaultdict(list)
+    paid = []
+    for group, members in groups.items():
+        size = len(members)
+        week = []
+        for day in range(days):
+            variables = []
+            for template, start, queue in _options(group, day, templates, queues):
+                working = template.working(start)
+                if not (working * (requirement[queue][day] > 0)).any():
+                    continue  # a shift that covers nothing needed is never worth paying
+                count = model.new_int_var(0, size, "")
+                variables.append((count, template, start, queue))
+                for slot in np.flatnonzero(working):
+                    staffed[(queue, day, int(slot))].append((count, 1))
+                paid.append(count * template.length)
+            if variables:
+                model.add(sum(v for v, *_ in variables) <= size)
+                week += [v for v, *_ in variables]
+            chosen[(group, day)] = variables
+        if week:
+            model.add(sum(week) <= size * group.max_days)
+    shortfalls = []
+    for queue, grid in requirement.items():
+        for day, slot in zip(*np.nonzero(grid), strict=True):
+            need = int(grid[day, slot])
+            short = model.new_int_var(0, need, "")
+            terms = staffed.get((queue, int(day), int(slot)), [])
+            model.add(sum(v for v, _ in terms) + short >= need)
+            shortfalls.append(short)
+    model.minimize(SHORTFALL_WEIGHT * sum(shortfalls) + sum(paid))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = time_limit_seconds
+    solver.parameters.num_workers = workers
+    # Shift covering is LP-shaped: the full linear relaxation guides the search best.
+    solver.parameters.linearization_level = 2
+    status = solver.solve(model)
+    name = solver.status_name(status)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return Result([], _coverage([], templates, queues, days), name, solver.wall_time)
+    counts = {
+        key: [
+            (template, start, queue)
+            for count, template, start, queue in variables
+            for _ in range(solver.value(count))
+        ]
+        for key, variables in chosen.items()
+    }
+    assignments = _deal(groups, counts, days)
+    return Result(
+        assignments, _coverage(assignments, templates, queues, days), name, solver.wall_time
+    )
+
+
+def greedy(
+    *,
+    requirement: Mapping[int, np.ndarray],
+    agents: Sequence[Agent],
+    templates: Sequence[Template],
+) -> Result:
+    """The baseline: day by day, add the shift that covers the most still-uncovered
+    requirement, until no shift covers any."""
+    queues = set(requirement)
+    days = next(iter(requirement.values())).shape[0] if requirement else 0
+    groups = _groups(agents)
+    left = {group: len(members) * group.max_days for group, members in groups.items()}
+    counts: dict[tuple[_Group, int], list[tuple[Template, int, int]]] = defaultdict(list)
+    order = sorted(queues)
+    row = {queue: index for index, queue in enumerate(order)}
+    for day in range(days):
+        need = np.array([requirement[queue][day] for queue in order], dtype=np.int64)
+        today = {group: len(members) for group, members in groups.items()}
+        choices = {group: _options(group, day, templates, queues) for group in groups}
+        masks = {
+            group: (
+                np.array([t.working(s) for t, s, _q in options]).reshape(-1, SLOTS),
+                np.array([row[q] for _t, _s, q in options], dtype=np.int64),
+            )
+            for group, options in choices.items()
+        }
+        while True:
+            best, best_gain = None, 0
+            for group, (working, queue_rows) in masks.items():
+                if not today[group] or not left[group] or not len(queue_rows):
+                    continue
+                gains = (working * (need[queue_rows] > 0)).sum(axis=1)
+                option = int(gains.argmax())
+                if gains[option] > best_gain:
+                    best, best_gain = (group, option), int(gains[option])
+            if best is None:
+                break
+            group, option = best
+            template, start, queue = choices[group][option]
+            need[row[queue]] -= masks[group][0][option]
+            today[group] -= 1
+            left[group] -= 1
+            counts[(group, day)].append((template, start, queue))
+    assignments = _deal(groups, counts, days)
+    return Result(assignments, _coverage(assignments, templates, queues, days), "GREEDY")

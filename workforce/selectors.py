@@ -1,0 +1,474 @@
+"""Reads for planning: the interval history as arrays, the forecast with its overrides,
+and each interval's staffing requirement."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from django.core.exceptions import ValidationError
+from django.db.models import Max, Min, Sum
+
+from reports.models import QueueInterval
+from reports.periods import center_zone
+from telephony.models import Queue
+
+from . import erlang
+from .forecast import SLOTS, WEEK, Accuracy, NotEnoughHistory, backtest
+from .models import (
+    CalendarEvent,
+    CampaignPlan,
+    ForecastInterval,
+    ForecastOverride,
+    QueuePlan,
+    Schedule,
+    ScheduleRequest,
+    Shift,
+    ShrinkageItem,
+)
+
+INTERVAL_SECONDS = 15 * 60
+HISTORY_DAYS = 8 * WEEK  # the most history a forecast looks back on
+DEFAULT_OCCUPANCY_CAP = 0.85
+MIN_ABANDONS_FOR_PATIENCE = 20  # fewer abandons say little about patience
+
+
+def slot_start(day: date, slot: int, zone: ZoneInfo) -> datetime:
+    """The UTC start of quarter hour `slot` of a local day."""
+    local = datetime.combine(day, time(slot // 4, slot % 4 * 15), tzinfo=zone)
+    return local.astimezone(UTC)
+
+
+def day_range(first: date, last: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """UTC bounds of local days `first`..`last` inclusive."""
+    start = datetime.combine(first, time(), tzinfo=zone).astimezone(UTC)
+    end = datetime.combine(last + timedelta(days=1), time(), tzinfo=zone).astimezone(UTC)
+    return start, end
+
+
+@dataclass(frozen=True)
+class History:
+    """A queue's local days x 96 quarter hours: calls offered, handle seconds, handled."""
+
+    first_day: date
+    offered: np.ndarray
+    handle_seconds: np.ndarray
+    handled: np.ndarray
+
+    @property
+    def last_day(self) -> date:
+        return self.first_day + timedelta(days=self.offered.shape[0] - 1)
+
+
+def queue_history(*, queue: Queue, before: date, days: int = HISTORY_DAYS) -> History | None:
+    """The queue's interval facts on the local days before `before` (from its first day
+    with calls, `days` at most); None when it has none."""
+    zone = center_zone()
+    start, end = day_range(before - timedelta(days=days), before - timedelta(days=1), zone)
+    rows = QueueInterval.objects.filter(
+        queue=queue, interval_start__gte=start, interval_start__lt=end
+    )
+    first = rows.filter(offered__gt=0).aggregate(first=Min("interval_start"))["first"]
+    if first is None:
+        return None
+    first_day = first.astimezone(zone).date()
+    size = (before - first_day).days
+    offered, handle, handled = (np.zeros((size, SLOTS)) for _ in range(3))
+    for start_at, calls, talk, hold, wrap, done in rows.values_list(
+        "interval_start", "offered", "talk_seconds", "hold_seconds", "wrap_up_seconds", "handled"
+    ):
+        local = start_at.astimezone(zone)
+        day = (local.date() - first_day).days
+        if day < 0:
+            continue
+        slot = (local.hour * 60 + local.minute) // 15
+        offered[day, slot] += calls
+        handle[day, slot] += talk + hold + wrap
+        handled[day, slot] += done
+    return History(first_day, offered, handle, handled)
+
+
+def event_factors(*, queue: Queue, first_day: date, days: int) -> np.ndarray:
+    """Each day's known-event factor (1 on an ordinary day); a queue's own event wins over
+    a center-wide one on the same day."""
+    factors = np.ones(days)
+    events = CalendarEvent.objects.filter(
+        day__gte=first_day, day__lt=first_day + timedelta(days=days)
+    ).filter(queue__isnull=True) | CalendarEvent.objects.filter(
+        queue=queue, day__gte=first_day, day__lt=first_day + timedelta(days=days)
+    )
+    for event in sorted(events, key=lambda event: event.queue_id is not None):
+        factors[(event.day - first_day).days] = float(event.factor)
+    return factors
+
+
+def ordinary_days(offered: np.ndarray, factors: np.ndarray) -> np.ndarray:
+    """History as if no event had happened: divided by the day's factor; a closed day
+    (factor 0) takes the same weekday's figures from a neighbouring week."""
+    plain = offered.copy()
+    for day, factor in enumerate(factors):
+        if factor > 0:
+            plain[day] = offered[day] / factor
+    for closed in np.flatnonzero(factors == 0):
+        for other in (closed - WEEK, closed + WEEK, closed - 2 * WEEK, closed + 2 * WEEK):
+            if 0 <= other < len(factors) and factors[other] > 0:
+                plain[closed] = plain[other]
+                break
+    return plain
+
+
+def measured_patience(*, queue: Queue, since: datetime) -> float | None:
+    """Callers' mean time to abandon: every caller's wait ÷ abandons (DOMAIN §12), when
+    enough abandoned to say."""
+    sums = QueueInterval.objects.filter(queue=queue, interval_start__gte=since).aggregate(
+        waited=Sum("answer_wait_seconds"),
+        abandon_waited=Sum("abandon_wait_seconds"),
+        abandoned=Sum("abandoned"),
+    )
+    if (sums["abandoned"] or 0) < MIN_ABANDONS_FOR_PATIENCE:
+        return None
+    return ((sums["waited"] or 0) + (sums["abandon_waited"] or 0)) / sums["abandoned"]
+
+
+def shrinkage() -> float:
+    """The share of paid time off the phones: the shrinkage items added up."""
+    total = ShrinkageItem.objects.aggregate(total=Sum("percent"))["total"] or 0
+    return min(float(total) / 100, 0.95)
+
+
+@dataclass(frozen=True)
+class Rules:
+    target: float
+    threshold_seconds: int
+    occupancy_cap: float
+    patience_seconds: float | None
+    shrinkage: float
+
+    @property
+    def model(self) -> str:
+        return "Erlang A" if self.patience_seconds else "Erlang C"
+
+
+def staffing_rules(*, queue: Queue) -> Rules:
+    """The queue's target and threshold, its plan's cap and patience, the shrinkage."""
+    plan = QueuePlan.objects.filter(queue=queue).first()
+    patience: float | None = plan.patience_seconds if plan else None
+    if patience is None:
+        history_start = datetime.now(UTC) - timedelta(days=HISTORY_DAYS)
+        patience = measured_patience(queue=queue, since=history_start)
+    return Rules(
+        target=queue.service_level_percent / 100,
+        threshold_seconds=queue.service_level_seconds,
+        occupancy_cap=plan.occupancy_cap_percent / 100 if plan else DEFAULT_OCCUPANCY_CAP,
+        patience_seconds=patience,
+        shrinkage=shrinkage(),
+    )
+
+
+@dataclass(frozen=True)
+class StaffingRow:
+    interval_start: datetime
+    forecast_calls: float | None
+    override: ForecastOverride | None
+    calls: float
+    aht_seconds: float | None
+    required: int | None
+    rostered: int | None
+    performance: erlang.Performance | None
+    problem: str = ""
+    outbound: int = 0  # agents planned for outbound campaigns, included in required
+
+
+def staffing_row(
+    rules: Rules,
+    interval_start: datetime,
+    forecast: ForecastInterval | None,
+    override: ForecastOverride | None,
+    outbound: int = 0,
+) -> StaffingRow:
+    """One interval's requirement from its forecast (or the manager's override of it),
+    plus the agents planned for outbound campaigns."""
+    calls = override.calls if override else (forecast.calls if forecast else 0.0)
+    aht = (override.aht_seconds if override else None) or (
+        forecast.aht_seconds if forecast else None
+    )
+    row = StaffingRow(
+        interval_start=interval_start,
+        forecast_calls=forecast.calls if forecast else None,
+        override=override,
+        calls=calls,
+        aht_seconds=aht,
+        required=None,
+        rostered=None,
+        performance=None,
+        outbound=outbound,
+    )
+    if calls and not aht:
+        return replace(row, problem="No handle time known.")
+    try:
+        result = erlang.required_agents(
+            calls=calls,
+            aht_seconds=aht or 1.0,
+            interval_seconds=INTERVAL_SECONDS,
+            target_service_level=rules.target,
+            threshold_seconds=rules.threshold_seconds,
+            occupancy_cap=rules.occupancy_cap,
+            patience_seconds=rules.patience_seconds,
+        )
+    except ValueError as error:
+        return replace(row, problem=str(error))
+    return replace(
+        row,
+        required=result.agents + outbound,
+        rostered=erlang.rostered(result.agents + outbound, rules.shrinkage),
+        performance=result,
+    )
+
+
+def staffing_day(*, queue: Queue, day: date) -> list[StaffingRow]:
+    """The local day's 96 quarter hours: forecast, override, agents required and rostered."""
+    zone = center_zone()
+    start, end = day_range(day, day, zone)
+    rules = staffing_rules(queue=queue)
+    window = {"queue": queue, "interval_start__gte": start, "interval_start__lt": end}
+    forecasts = {row.interval_start: row for row in ForecastInterval.objects.filter(**window)}
+    overrides = {row.interval_start: row for row in ForecastOverride.objects.filter(**window)}
+    outbound = outbound_agents(queue=queue, day=day)
+    slots = {slot_start(day, slot, zone): slot for slot in range(SLOTS)}
+    return [
+        staffing_row(
+            rules, moment, forecasts.get(moment), overrides.get(moment), int(outbound[slot])
+        )
+        for moment, slot in sorted(slots.items())
+    ]
+
+
+def outbound_agents(*, queue: Queue, day: date) -> np.ndarray:
+    """Agents planned per quarter hour for the queue's live outbound campaigns that day."""
+    planned = np.zeros(SLOTS, dtype=int)
+    plans = CampaignPlan.objects.filter(campaign__queue=queue).select_related("campaign")
+    for plan in plans:
+        campaign = plan.campaign
+        if campaign.status in (campaign.Status.STOPPED, campaign.Status.COMPLETED):
+            continue
+        if (campaign.starts_on and day < campaign.starts_on) or (
+            campaign.ends_on and day > campaign.ends_on
+        ):
+            continue
+        if day.weekday() not in plan.weekdays:
+            continue
+        first = (plan.start.hour * 60 + plan.start.minute) // 15
+        last = (plan.end.hour * 60 + plan.end.minute + 14) // 15
+        planned[first:last] += plan.agents
+    return planned
+
+
+def requirement(*, queues: Iterable[Queue], first_day: date, days: int) -> dict[int, np.ndarray]:
+    """Agents required on the phones per queue, days x 96 (for the schedule generator)."""
+    needed: dict[int, np.ndarray] = {}
+    for queue in queues:
+        grid = np.zeros((days, SLOTS), dtype=int)
+        for offset in range(days):
+            for slot, row in enumerate(
+                staffing_day(queue=queue, day=first_day + timedelta(offset))[:SLOTS]
+            ):
+                grid[offset, slot] = row.required or 0
+        needed[queue.pk] = grid
+    return needed
+
+
+def forecast_span(*, queue: Queue) -> tuple[date, date] | None:
+    """The first and last local day the stored forecast covers."""
+    zone = center_zone()
+    span = ForecastInterval.objects.filter(queue=queue).aggregate(
+        first=Min("interval_start"), last=Max("interval_start")
+    )
+    if span["first"] is None:
+        return None
+    return span["first"].astimezone(zone).date(), span["last"].astimezone(zone).date()
+
+
+def forecast_accuracy(*, queue: Queue, today: date, holdout_weeks: int = 1) -> list[Accuracy]:
+    """Both methods back-tested on the last held-out weeks of the queue's history."""
+    history = queue_history(queue=queue, before=today)
+    if history is None:
+        raise NotEnoughHistory("This queue has no interval history yet.")
+    factors = event_factors(queue=queue, first_day=history.first_day, days=history.offered.shape[0])
+    return backtest(ordinary_days(history.offered, factors), holdout_weeks)
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    performance: erlang.Performance
+    rostered: int
+    load: float
+    model: str
+
+
+def what_if(
+    *,
+    calls: float,
+    interval_minutes: int,
+    aht_seconds: float,
+    target_percent: float,
+    threshold_seconds: float,
+    occupancy_cap_percent: float,
+    shrinkage_percent: float,
+    patience_seconds: float | None,
+) -> WhatIf:
+    """The what-if calculator: agents needed, rostered, and what they would give."""
+    interval_seconds = interval_minutes * 60
+    try:
+        result = erlang.required_agents(
+            calls=calls,
+            aht_seconds=aht_seconds,
+            interval_seconds=interval_seconds,
+            target_service_level=target_percent / 100,
+            threshold_seconds=threshold_seconds,
+            occupancy_cap=occupancy_cap_percent / 100,
+            patience_seconds=patience_seconds,
+        )
+        rostered = erlang.rostered(result.agents, shrinkage_percent / 100)
+    except ValueError as error:
+        raise ValidationError(str(error)) from error
+    return WhatIf(
+        performance=result,
+        rostered=rostered,
+        load=erlang.traffic(calls, aht_seconds, interval_seconds),
+        model="Erlang A" if patience_seconds else "Erlang C",
+    )
+
+
+def recent_weekends(*, before: date, weeks: int = 4) -> dict[int, int]:
+    """Weekend days each agent worked in the published schedules of the last weeks."""
+    zone = center_zone()
+    counts: dict[int, int] = {}
+    shifts = Shift.objects.filter(
+        schedule__status=Schedule.Status.PUBLISHED,
+        schedule__week_start__gte=before - timedelta(weeks=weeks),
+        schedule__week_start__lt=before,
+        is_time_off=False,
+    )
+    for agent_id, start in shifts.values_list("agent_id", "start"):
+        if start.astimezone(zone).weekday() >= 5:
+            counts[agent_id] = counts.get(agent_id, 0) + 1
+    return counts
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    interval: time
+    cells: list[tuple[int, int]]  # (on the phones, required) per day
+
+
+@dataclass(frozen=True)
+class Coverage:
+    queue: Queue
+    days: list[date]
+    rows: list[CoverageRow]
+    share: float | None  # Σ min(on phones, required) ÷ Σ required
+    short_intervals: int
+
+
+def schedule_coverage(*, schedule: Schedule) -> list[Coverage]:
+    """Per queue, each quarter hour's agents on the phones against the requirement."""
+    zone = center_zone()
+    days = [schedule.week_start + timedelta(days=offset) for offset in range(WEEK)]
+    queues = list(Queue.objects.filter(pk__in=_planned_queue_ids(days[0], days[-1])))
+    needed = requirement(queues=queues, first_day=days[0], days=WEEK)
+    on_phones = {queue.pk: np.zeros((WEEK, SLOTS), dtype=int) for queue in queues}
+    shifts = schedule.shifts.filter(is_time_off=False).prefetch_related("activities")
+    for shift in shifts:
+        if shift.queue_id not in on_phones:
+            continue
+        for moment in _quarter_hours(shift.start, shift.end):
+            if any(a.start <= moment < a.end for a in shift.activities.all()):
+                continue
+            local = moment.astimezone(zone)
+            day = (local.date() - days[0]).days
+            if 0 <= day < WEEK:
+                on_phones[shift.queue_id][day, (local.hour * 60 + local.minute) // 15] += 1
+    result = []
+    for queue in queues:
+        grid, need = on_phones[queue.pk], needed[queue.pk]
+        total = int(need.sum())
+        rows = [
+            CoverageRow(
+                time(slot // 4, slot % 4 * 15),
+                [(int(grid[d, slot]), int(need[d, slot])) for d in range(WEEK)],
+            )
+            for slot in range(SLOTS)
+            if need[:, slot].any() or grid[:, slot].any()
+        ]
+        result.append(
+            Coverage(
+                queue,
+                days,
+                rows,
+                float(np.minimum(grid, need).sum()) / total if total else None,
+                int((grid < need).sum()),
+            )
+        )
+    return result
+
+
+def _quarter_hours(start: datetime, end: datetime) -> list[datetime]:
+    moments = []
+    moment = start
+    while moment < end:
+        moments.append(moment)
+        moment += timedelta(minutes=15)
+    return moments
+
+
+def _planned_queue_ids(first: date, last: date) -> set[int]:
+    """Queues with a forecast on those days: the ones a schedule covers."""
+    start, end = day_range(first, last, center_zone())
+    return set(
+        ForecastInterval.objects.filter(interval_start__gte=start, interval_start__lt=end)
+        .values_list("queue_id", flat=True)
+        .distinct()
+    )
+
+
+def planned_queues(*, first: date, last: date) -> list[Queue]:
+    """Queues with a forecast between two local days."""
+    return list(Queue.objects.filter(pk__in=_planned_queue_ids(first, last)).order_by("name"))
+
+
+def agent_shifts(*, agent_id: int, since: date) -> list[Shift]:
+    """An agent's published shifts from a day on, with their breaks."""
+    start, _end = day_range(since, since, center_zone())
+    return list(
+        Shift.objects.filter(
+            agent_id=agent_id, schedule__status=Schedule.Status.PUBLISHED, end__gt=start
+        )
+        .select_related("queue", "template")
+        .prefetch_related("activities")
+        .order_by("start")[:14]
+    )
+
+
+def swap_candidates(*, shift: Shift) -> list[Shift]:
+    """Colleagues' published shifts on the same day that could be swapped with this one."""
+    zone = center_zone()
+    day = shift.start.astimezone(zone).date()
+    start, end = day_range(day, day, zone)
+    return list(
+        Shift.objects.filter(
+            schedule=shift.schedule, start__gte=start, start__lt=end, is_time_off=False
+        )
+        .exclude(agent_id=shift.agent_id)
+        .select_related("agent__user", "queue")
+    )
+
+
+def pending_requests() -> list[ScheduleRequest]:
+    return list(
+        ScheduleRequest.objects.filter(status=ScheduleRequest.Status.PENDING).select_related(
+            "agent__user", "shift__queue", "swap_with__agent__user"
+        )
+    )

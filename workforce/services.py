@@ -1,0 +1,293 @@
+"""Writes for planning: re-forecasting a queue, managers' overrides, generating and
+publishing schedules, and the agents' requests against them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+import numpy as np
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from reports.periods import center_zone
+from telephony.models import AgentProfile, Queue
+
+from . import scheduling, selectors
+from .forecast import SLOTS, WEEK, NotEnoughHistory, best_forecast
+from .models import (
+    Availability,
+    ForecastInterval,
+    ForecastOverride,
+    Schedule,
+    ScheduleRequest,
+    Shift,
+    ShiftActivity,
+    ShiftTemplate,
+)
+
+FORECAST_DAYS = 2 * WEEK
+
+
+@dataclass(frozen=True)
+class ForecastMade:
+    queue: Queue
+    first_day: date
+    days: int
+    method: str
+    intervals: int
+
+
+def _handle_profile(history: selectors.History) -> np.ndarray:
+    """AHT per position in the week x quarter hour, from the history's handled calls; a
+    quarter hour with none takes its weekday's, then the queue's, average."""
+    days = history.handled.shape[0]
+    profile = np.zeros((WEEK, SLOTS))
+    overall = history.handle_seconds.sum() / history.handled.sum()
+    for position in range(WEEK):
+        rows = [d for d in range(days) if (days - d) % WEEK == (WEEK - position) % WEEK]
+        seconds = history.handle_seconds[rows].sum(axis=0)
+        handled = history.handled[rows].sum(axis=0)
+        day_mean = seconds.sum() / handled.sum() if handled.sum() else overall
+        with np.errstate(invalid="ignore", divide="ignore"):
+            profile[position] = np.where(handled > 0, seconds / handled, day_mean)
+    return profile
+
+
+@transaction.atomic
+def forecast_refresh(
+    *, queue: Queue, first_day: date | None = None, days: int = FORECAST_DAYS
+) -> ForecastMade:
+    """Forecast the queue's calls and AHT per quarter hour from `first_day` (today) on,
+    from the history before it; overrides are kept, the previous forecast replaced."""
+    first_day = first_day or timezone.localdate()
+    history = selectors.queue_history(queue=queue, before=first_day)
+    if history is None:
+        raise ValidationError(f"{queue} has no interval history yet: nothing to forecast from.")
+    if not history.handled.sum():
+        raise ValidationError(f"{queue} has handled no call yet: its handle time is unknown.")
+    size = history.offered.shape[0]
+    factors = selectors.event_factors(queue=queue, first_day=history.first_day, days=size)
+    plain = selectors.ordinary_days(history.offered, factors)
+    try:
+        calls, method = best_forecast(plain, days)
+    except NotEnoughHistory as error:
+        raise ValidationError(f"{queue}: {error}") from error
+    ahead = selectors.event_factors(queue=queue, first_day=first_day, days=days)
+    calls = calls * ahead[:, None]
+    handle = _handle_profile(history)
+    zone = center_zone()
+    made_at = timezone.now()
+    start, end = selectors.day_range(first_day, first_day + timedelta(days=days - 1), zone)
+    ForecastInterval.objects.filter(
+        queue=queue, interval_start__gte=start, interval_start__lt=end
+    ).delete()
+    rows = [
+        ForecastInterval(
+            queue=queue,
+            interval_start=selectors.slot_start(first_day + timedelta(days=day), slot, zone),
+            calls=round(float(calls[day, slot]), 2),
+            aht_seconds=round(float(handle[day % WEEK, slot]), 1),
+            made_at=made_at,
+            method=method,
+        )
+        for day in range(days)
+        for slot in range(SLOTS)
+    ]
+    # A repeated local hour (clocks going back) maps two slots to one UTC start: keep one.
+    unique = list({row.interval_start: row for row in rows}.values())
+    ForecastInterval.objects.bulk_create(unique)
+    return ForecastMade(queue, first_day, days, method, len(unique))
+
+
+@transaction.atomic
+def forecast_override_set(
+    *,
+    queue: Queue,
+    interval_start: datetime,
+    calls: float,
+    aht_seconds: float | None,
+    note: str,
+    user: User,
+) -> ForecastOverride:
+    """Put a manager's own figure on an interval (replacing their earlier one)."""
+    if interval_start.minute % 15 or interval_start.second or interval_start.microsecond:
+        raise ValidationError({"interval_start": "Intervals start on a quarter hour."})
+    override, _ = ForecastOverride.objects.update_or_create(
+        queue=queue,
+        interval_start=interval_start,
+        defaults={"calls": calls, "aht_seconds": aht_seconds, "note": note, "set_by": user},
+    )
+    return override
+
+
+@transaction.atomic
+def forecast_override_clear(*, queue: Queue, interval_start: datetime) -> None:
+    """Go back to the model's figure for an interval."""
+    ForecastOverride.objects.filter(queue=queue, interval_start=interval_start).delete()
+
+
+def _template_spec(template: ShiftTemplate) -> scheduling.Template:
+    def slot(moment: time) -> int:
+        return (moment.hour * 60 + moment.minute) // 15
+
+    off = [
+        (after // 15, template.break_minutes // 15, "break")
+        for after in template.break_after_minutes
+    ]
+    if template.lunch_minutes:
+        off.append((template.lunch_after_minutes // 15, template.lunch_minutes // 15, "lunch"))
+    return scheduling.Template(
+        id=template.pk,
+        starts=tuple(range(slot(template.earliest_start), slot(template.latest_start) + 1)),
+        length=template.length_minutes // 15,
+        off=tuple(sorted(off)),
+    )
+
+
+def _agent_specs(queues: list[Queue], week_start: date) -> list[scheduling.Agent]:
+    """Each agent who qualifies for a planned queue, with their availability per weekday."""
+    skills: dict[int, set[int]] = {}
+    for queue in queues:
+        for agent_id in queue.qualified_agents().values_list("pk", flat=True):
+            skills.setdefault(agent_id, set()).add(queue.pk)
+    windows: dict[int, dict[int, list[bool]]] = {}
+    for row in Availability.objects.filter(agent_id__in=skills):
+        day = windows.setdefault(row.agent_id, {}).setdefault(row.weekday, [False] * SLOTS)
+        first = (row.start.hour * 60 + row.start.minute) // 15
+        last = (row.end.hour * 60 + row.end.minute) // 15 or SLOTS
+        for slot in range(first, last):
+            day[slot] = True
+    weekends = selectors.recent_weekends(before=week_start)
+    return [
+        scheduling.Agent(
+            id=agent_id,
+            queues=frozenset(queue_ids),
+            # An agent with availability rows works only inside them; without, any time.
+            available=tuple(
+                tuple(windows[agent_id].get(day, [False] * SLOTS)) if agent_id in windows else None
+                for day in range(WEEK)
+            ),
+            recent_weekends=weekends.get(agent_id, 0),
+        )
+        for agent_id, queue_ids in sorted(skills.items())
+    ]
+
+
+@transaction.atomic
+def schedule_generate(*, week_start: date, time_limit_seconds: float = 20.0) -> Schedule:
+    """A draft schedule for the week from Monday `week_start`: the integer program over
+    the forecast's requirement, the shift templates, the agents' skills and availability.
+    A draft of that week is replaced; a published one is never."""
+    if week_start.weekday() != 0:
+        raise ValidationError({"week_start": "A schedule's week starts on a Monday."})
+    existing = Schedule.objects.filter(week_start=week_start).first()
+    if existing and existing.status == Schedule.Status.PUBLISHED:
+        raise ValidationError({"week_start": "That week is published: it is no longer generated."})
+    last = week_start + timedelta(days=WEEK - 1)
+    queues = selectors.planned_queues(first=week_start, last=last)
+    if not queues:
+        raise ValidationError({"week_start": "No forecast for that week: re-forecast first."})
+    templates = list(ShiftTemplate.objects.all())
+    if not templates:
+        raise ValidationError({"week_start": "Add shift templates first."})
+    agents = _agent_specs(queues, week_start)
+    if not agents:
+        raise ValidationError({"week_start": "No agent qualifies for the planned queues."})
+    requirement = selectors.requirement(queues=queues, first_day=week_start, days=WEEK)
+    specs = [_template_spec(template) for template in templates]
+    result = scheduling.generate(
+        requirement=requirement,
+        agents=agents,
+        templates=specs,
+        time_limit_seconds=time_limit_seconds,
+    )
+    schedule, _ = Schedule.objects.update_or_create(
+        week_start=week_start,
+        defaults={"generated_at": timezone.now(), "solver_status": result.status},
+    )
+    schedule.shifts.all().delete()
+    zone = center_zone()
+    by_id = {spec.id: spec for spec in specs}
+    by_template = {template.pk: template for template in templates}
+    for a in result.assignments:
+        day = week_start + timedelta(days=a.day)
+        start = selectors.slot_start(day, a.start, zone)
+        spec = by_id[a.template]
+        shift = Shift.objects.create(
+            schedule=schedule,
+            agent_id=a.agent,
+            queue_id=a.queue,
+            template=by_template[a.template],
+            start=start,
+            end=start + timedelta(minutes=15 * spec.length),
+        )
+        ShiftActivity.objects.bulk_create(
+            ShiftActivity(
+                shift=shift,
+                kind=kind,
+                start=start + timedelta(minutes=15 * offset),
+                end=start + timedelta(minutes=15 * (offset + size)),
+            )
+            for offset, size, kind in spec.off
+        )
+    return schedule
+
+
+@transaction.atomic
+def schedule_publish(*, schedule: Schedule) -> Schedule:
+    """Show the schedule to its agents; from now on only requests change it."""
+    if schedule.status == Schedule.Status.PUBLISHED:
+        raise ValidationError("This schedule is already published.")
+    schedule.status = Schedule.Status.PUBLISHED
+    schedule.published_at = timezone.now()
+    schedule.save(update_fields=["status", "published_at"])
+    return schedule
+
+
+@transaction.atomic
+def schedule_request_create(
+    *, agent: AgentProfile, shift: Shift, kind: str, swap_with: Shift | None, note: str
+) -> ScheduleRequest:
+    """An agent asks for time off on one of their published shifts, or to swap it."""
+    if shift.agent_id != agent.pk or shift.schedule.status != Schedule.Status.PUBLISHED:
+        raise ValidationError({"shift": "Choose one of your published shifts."})
+    if shift.start <= timezone.now():
+        raise ValidationError({"shift": "That shift has started: ask your supervisor."})
+    if kind == ScheduleRequest.Kind.SWAP:
+        if swap_with is None or swap_with not in selectors.swap_candidates(shift=shift):
+            raise ValidationError({"swap_with": "Choose a colleague's shift on the same day."})
+    else:
+        swap_with = None
+    if ScheduleRequest.objects.filter(shift=shift, status=ScheduleRequest.Status.PENDING).exists():
+        raise ValidationError({"shift": "A request for this shift is already waiting."})
+    return ScheduleRequest.objects.create(
+        agent=agent, shift=shift, kind=kind, swap_with=swap_with, note=note
+    )
+
+
+@transaction.atomic
+def schedule_request_decide(
+    *, request: ScheduleRequest, approve: bool, user: User
+) -> ScheduleRequest:
+    """A supervisor approves (time off taken, or the two shifts change hands) or declines."""
+    request = ScheduleRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status != ScheduleRequest.Status.PENDING:
+        raise ValidationError("This request has been decided already.")
+    if approve and request.kind == ScheduleRequest.Kind.TIME_OFF:
+        Shift.objects.filter(pk=request.shift_id).update(is_time_off=True)
+    elif approve and request.swap_with is not None:
+        mine, theirs = request.shift, request.swap_with
+        for shift, agent_id in ((mine, theirs.agent_id), (theirs, mine.agent_id)):
+            if not shift.queue.qualified_agents().filter(pk=agent_id).exists():
+                raise ValidationError("One of them lacks the skills for the other's queue.")
+        mine.agent_id, theirs.agent_id = theirs.agent_id, mine.agent_id
+        mine.save(update_fields=["agent"])
+        theirs.save(update_fields=["agent"])
+    request.status = ScheduleRequest.Status.APPROVED if approve else ScheduleRequest.Status.DECLINED
+    request.decided_by = user
+    request.decided_at = timezone.now()
+    request.save(update_fields=["status", "decided_by", "decided_at"])
+    return request
