@@ -70,6 +70,19 @@ _LISTEN_ANY = ["qa.listen_any_recording", "qa.view_recordingaccess"]
 _AUTO_QA = ["qa.view_autoqascore"]
 # QA analysts read the rules; managers edit them (qa.*), as analysts only read elsewhere.
 _AUTO_QA_RULES = ["qa.view_qarule"]
+# Evaluations (qa.evaluations.selectors narrows each to its evaluations): analysts score
+# and decide disputes of others' scoring; supervisors see, decide and coach their teams';
+# agents see, acknowledge and dispute their own.
+_EVALUATIONS_OWN = ["qa.view_own_evaluation"]
+_EVALUATIONS_TEAM = ["qa.view_team_evaluation", "qa.review_dispute", "qa.coach_agent"]
+_EVALUATIONS_SCORE = [
+    "qa.score_call",
+    "qa.view_any_evaluation",
+    "qa.review_dispute",
+    "qa.view_scorecard",
+    "qa.view_samplingrule",
+    "qa.view_workitem",
+]
 # Report figures: managers all (reports.*), supervisors their teams' agents and queues
 # (reports.selectors.report_scope narrows it); agents see their own without a permission.
 _REPORTS_TEAM = ["reports.view_team_reports"]
@@ -78,7 +91,14 @@ _REPORTS_TEAM = ["reports.view_team_reports"]
 _WORKFORCE_SUPERVISE = ["workforce.view_schedule", "workforce.decide_requests"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    AGENT: [*_CRM_WORK, *_ACD_READ, *_CAMPAIGN_AGENT, *_LISTEN_OWN, *_AUTO_QA],
+    AGENT: [
+        *_CRM_WORK,
+        *_ACD_READ,
+        *_CAMPAIGN_AGENT,
+        *_LISTEN_OWN,
+        *_AUTO_QA,
+        *_EVALUATIONS_OWN,
+    ],
     SUPERVISOR: [
         *_CRM_WORK,
         "crm.assign_case",
@@ -92,11 +112,19 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_CAMPAIGN_SUPERVISE,
         *_LISTEN_TEAM,
         *_AUTO_QA,
+        *_EVALUATIONS_TEAM,
         *_REPORTS_TEAM,
         "floor.view_wallboard",
         *_WORKFORCE_SUPERVISE,
     ],
-    QA_ANALYST: [*_CRM_READ, *_CALL_RECORDS, *_LISTEN_ANY, *_AUTO_QA, *_AUTO_QA_RULES],
+    QA_ANALYST: [
+        *_CRM_READ,
+        *_CALL_RECORDS,
+        *_LISTEN_ANY,
+        *_AUTO_QA,
+        *_AUTO_QA_RULES,
+        *_EVALUATIONS_SCORE,
+    ],
     MANAGER: [
         "crm.*",
         "telephony.*",

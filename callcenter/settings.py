@@ -243,6 +243,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "recording-retention": {"task": "qa.tasks.recording_retention_purge", "schedule": 3600.0},
     # Transcripts whose scoring task was lost (a worker died, the broker was down).
     "auto-qa-sweep": {"task": "qa.tasks.auto_qa_sweep", "schedule": 300.0},
+    # Evaluation sampling rules fill the analysts' work queue from the week's calls.
+    "evaluation-sampling": {"task": "qa.tasks.evaluation_sampling", "schedule": 900.0},
     # Report intervals: agents' running time, and calls whose refresh a lost task missed.
     "report-intervals-settle": {"task": "reports.tasks.intervals_settle", "schedule": 300.0},
     # Scheduled reports: each checks hourly whether its day (or week) is over and unsent.
@@ -251,6 +253,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     # on a beat as prompt as the router's rather than on every change.
     "floor-alerts": {"task": "floor.tasks.alerts_evaluate", "schedule": 5.0},
 }
+
+# --- QA evaluations ----------------------------------------------------------------------
+# An analyst's claim on a sampled call lapses after this long; each holds at most so many.
+QA_CLAIM_MINUTES = env.int("QA_CLAIM_MINUTES", default=120)
+QA_MAX_OPEN_CLAIMS = env.int("QA_MAX_OPEN_CLAIMS", default=5)
 
 # --- Email (scheduled reports, floor alerts) ---------------------------------------------
 # With no EMAIL_HOST, mail is printed on the console (the embedded default); with one, sent

@@ -8,6 +8,7 @@ from campaigns import api as campaigns_api
 from crm import api as crm_api
 from floor import api as floor_api
 from qa import api as qa_api
+from qa.evaluations import api as evaluations_api
 from reports import api as reports_api
 from telephony import api as telephony_api
 
@@ -26,6 +27,9 @@ router.register("dnc", campaigns_api.CampaignDncEntryViewSet, basename="dnc-entr
 router.register("recordings", qa_api.RecordingViewSet, basename="recording")
 router.register("auto-qa", qa_api.AutoQaScoreViewSet, basename="auto-qa")
 router.register("transcripts", qa_api.TranscriptViewSet, basename="transcript")
+# Scorecards and evaluations
+router.register("scorecards", evaluations_api.ScorecardViewSet, basename="scorecard")
+router.register("evaluations", evaluations_api.EvaluationViewSet, basename="evaluation")
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -1,31 +1,53 @@
 """Admin of qa: recordings' media and its state, the listening audit (read only), holds,
-transcripts; automated QA's rules (every edit a new version) and scores (read only)."""
+transcripts; automated QA's rules (every edit a new version) and scores (read only);
+scorecards (inline sections and questions, versioned, with a preview), sampling rules, and
+evaluations (read only)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from functools import partial
+from typing import Any
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
-from django.db.models import QuerySet
-from django.forms import ModelForm
-from django.http import HttpRequest
+from django.db.models import Count, QuerySet
+from django.forms import ModelChoiceField, ModelForm
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from telephony.admin import ReadOnlyAdmin
 
 from . import tasks
 from .autoqa import services as autoqa
+from .evaluations import selectors as evaluation_selectors
+from .evaluations import services as evaluations
+from .evaluations.forms import ScorecardForm
 from .models import (
+    Answer,
     AutoQaScore,
+    Calibration,
+    CoachingSession,
+    Dispute,
+    Evaluation,
+    EvaluationEvent,
     LegalHold,
     QaRule,
     RecordingAccess,
     RecordingMedia,
     RuleResult,
+    SamplingRule,
+    Scorecard,
+    ScorecardQuestion,
+    ScorecardSection,
     Transcript,
     Utterance,
+    WorkItem,
 )
 
 # How far back the rules' re-score action reaches.
@@ -187,3 +209,172 @@ class AutoQaScoreAdmin(ReadOnly):
             transcript_ids=sorted(set(queryset.values_list("transcript_id", flat=True)))
         )
         self.message_user(request, f"{made} new scores.", messages.SUCCESS)
+
+
+# --- Scorecards and evaluations ----------------------------------------------------------
+
+
+class ScorecardSectionInline(admin.TabularInline):
+    model = ScorecardSection
+    fields = ("position", "title", "weight")
+    extra = 0
+
+
+class ScorecardQuestionInline(admin.StackedInline):
+    model = ScorecardQuestion
+    fields = (
+        ("section", "position"),
+        "text",
+        ("kind", "max_points", "weight"),
+        ("critical", "allow_na", "auto_qa_rule"),
+        "guidance",
+    )
+    extra = 0
+
+    def formfield_for_foreignkey(
+        self, db_field: models.ForeignKey, request: HttpRequest, **kwargs: Any
+    ) -> ModelChoiceField | None:
+        # Only this card's sections (saved first: a new card's questions come after them).
+        if db_field.name == "section":
+            match = request.resolver_match
+            card_id = match.kwargs.get("object_id") if match else None
+            kwargs["queryset"] = ScorecardSection.objects.filter(scorecard_id=card_id or 0)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Scorecard)
+class ScorecardAdmin(admin.ModelAdmin):
+    """Sections first, then their questions. Saving a card that already scored calls keeps
+    the old version for those evaluations; the edit becomes the next version. Old versions
+    are read only; the preview scores sample answers as the card would."""
+
+    list_display = ["name", "version", "is_current", "active", "pass_mark", "evaluation_count"]
+    list_filter = ["is_current", "active"]
+    search_fields = ["name", "description"]
+    readonly_fields = ["version", "is_current", "created_at", "created_by", "preview_link"]
+    filter_horizontal = ["queues"]
+    inlines = [ScorecardSectionInline, ScorecardQuestionInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Scorecard]:
+        return super().get_queryset(request).annotate(evaluation_total=Count("evaluations"))
+
+    @admin.display(description="Evaluations", ordering="evaluation_total")
+    def evaluation_count(self, card: Scorecard) -> int:
+        return card.evaluation_total  # type: ignore[attr-defined]  # annotated above
+
+    @admin.display(description="Preview")
+    def preview_link(self, card: Scorecard) -> str:
+        if card.pk is None:
+            return "Save the card to preview it."
+        url = reverse("admin:qa_scorecard_preview", args=[card.pk])
+        return format_html('<a href="{}">How it scores</a>', url)
+
+    def has_change_permission(self, request: HttpRequest, obj: Scorecard | None = None) -> bool:
+        return super().has_change_permission(request, obj) and (obj is None or obj.is_current)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Scorecard | None = None) -> bool:
+        return super().has_delete_permission(request, obj) and not (
+            obj and evaluations.scorecard_in_use(scorecard=obj)
+        )
+
+    def save_model(
+        self, request: HttpRequest, obj: Scorecard, form: ModelForm, change: bool
+    ) -> None:
+        if change and evaluations.scorecard_in_use(scorecard=obj):
+            evaluations.scorecard_keep_version(scorecard=obj)
+        if not change:
+            obj.created_by = request.user  # type: ignore[assignment]  # admin users are Users
+        super().save_model(request, obj, form, change)
+
+    def get_urls(self) -> list[URLPattern]:
+        preview = path(
+            "<int:pk>/preview/",
+            self.admin_site.admin_view(self.preview_view),
+            name="qa_scorecard_preview",
+        )
+        return [preview, *super().get_urls()]
+
+    def preview_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Answer the card's questions with sample values and see the score it gives."""
+        card = get_object_or_404(Scorecard, pk=pk)
+        if not self.has_view_permission(request, card):
+            raise PermissionDenied
+        questions = evaluation_selectors.scorecard_questions(scorecard=card)
+        form = ScorecardForm(request.GET or None, questions=questions)
+        result = (
+            evaluations.scorecard_preview(scorecard=card, answers=form.answers())
+            if form.is_valid()
+            else None
+        )
+        return TemplateResponse(
+            request,
+            "admin/qa/scorecard/preview.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "original": card,
+                "title": f"Preview of {card}",
+                "form": form,
+                "result": result,
+            },
+        )
+
+
+@admin.register(SamplingRule)
+class SamplingRuleAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "active", "calls_per_agent", "minutes", "csat_at_most"]
+    list_filter = ["kind", "active"]
+    filter_horizontal = ["queues"]
+
+
+@admin.register(WorkItem)
+class WorkItemAdmin(ReadOnly):
+    list_display = ["call", "agent", "queue", "reason", "sampled_at", "claimed_by", "done_at"]
+    list_filter = ["rule", "queue"]
+    date_hierarchy = "sampled_at"
+
+
+class AnswerInline(admin.TabularInline):
+    model = Answer
+    fields = readonly_fields = ("question", "value")
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
+        return False
+
+
+class DisputeInline(AnswerInline):
+    model = Dispute  # type: ignore[assignment]  # the same read-only inline, another model
+    fields = readonly_fields = (  # type: ignore[assignment]
+        "answer",
+        "reason",
+        "state",
+        "reviewer",
+        "value_before",
+        "value_after",
+    )
+
+
+class EvaluationEventInline(AnswerInline):
+    model = EvaluationEvent  # type: ignore[assignment]
+    fields = readonly_fields = ("at", "by", "what", "score")  # type: ignore[assignment]
+
+
+@admin.register(Evaluation)
+class EvaluationAdmin(ReadOnly):
+    list_display = ["call", "agent", "scorecard", "analyst", "state", "score", "final_score"]
+    list_filter = ["state", "critical_failed", "scorecard"]
+    date_hierarchy = "created_at"
+    inlines = [AnswerInline, DisputeInline, EvaluationEventInline]
+
+
+@admin.register(Calibration)
+class CalibrationAdmin(ReadOnly):
+    list_display = ["call", "scorecard", "opened_by", "opened_at"]
+
+
+@admin.register(CoachingSession)
+class CoachingSessionAdmin(admin.ModelAdmin):
+    list_display = ["agent", "coach", "due_on", "coach_confirmed_at", "agent_confirmed_at"]
+    raw_id_fields = ["evaluation", "calls"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -410,3 +411,418 @@ class RuleResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule}: {self.outcome}"
+
+
+# --- Scorecards and evaluations ----------------------------------------------------------
+# People scoring calls: scorecards (versioned), sampling rules filling the analysts' work
+# queue, evaluations with answers, comments, disputes and their history, calibration
+# sessions, and coaching. Services and reads live in qa/evaluations/.
+
+
+class Scorecard(models.Model):
+    """One version of a scorecard: sections of questions, weighted, some critical.
+
+    Editing a card that scored a call keeps the old version for those evaluations
+    (`qa.evaluations.services.scorecard_keep_version`): an evaluation's score always reads
+    the questions it was answered with.
+    """
+
+    name = models.CharField(max_length=100, help_text="Stays the same across versions.")
+    version = models.PositiveIntegerField(default=1, editable=False)
+    is_current = models.BooleanField(
+        default=True, editable=False, help_text="The version new evaluations use."
+    )
+    active = models.BooleanField(default=True, help_text="Inactive cards score no new call.")
+    description = models.TextField(blank=True)
+    pass_mark = models.PositiveSmallIntegerField(
+        default=80, help_text="A score (0-100) at or above this passes."
+    )
+    queues = models.ManyToManyField(
+        "telephony.Queue",
+        blank=True,
+        related_name="+",
+        help_text="Scores calls of these queues (a campaign's calls: its queue). Empty: any call.",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "version"], name="scorecard_version_once"),
+            models.UniqueConstraint(
+                fields=["name"], condition=models.Q(is_current=True), name="scorecard_one_current"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(pass_mark__lte=100), name="scorecard_pass_mark_0_to_100"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"
+
+
+class ScorecardSection(models.Model):
+    """A group of questions; its weight is its share of the card's score."""
+
+    scorecard = models.ForeignKey(Scorecard, on_delete=models.CASCADE, related_name="sections")
+    title = models.CharField(max_length=100)
+    weight = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["scorecard", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ScorecardQuestion(models.Model):
+    """A question of a section: yes/no, a 1-5 scale, or points out of a maximum."""
+
+    class Kind(models.TextChoices):
+        YES_NO = "yes_no", "Yes / no"
+        SCALE = "scale", "Scale 1-5"
+        POINTS = "points", "Points"
+
+    # Kept beside the section so the card's admin edits all its questions in one inline.
+    scorecard = models.ForeignKey(Scorecard, on_delete=models.CASCADE, related_name="questions")
+    section = models.ForeignKey(
+        ScorecardSection, on_delete=models.CASCADE, related_name="questions"
+    )
+    text = models.CharField(max_length=200)
+    kind = models.CharField(max_length=6, choices=Kind.choices, default=Kind.YES_NO)
+    max_points = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Points questions: the most an answer earns."
+    )
+    weight = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1)], help_text="Share within its section."
+    )
+    critical = models.BooleanField(
+        default=False,
+        help_text="Answered with its lowest value (no, 1, 0 points), the whole evaluation "
+        "fails with 0.",
+    )
+    allow_na = models.BooleanField(
+        default=True, verbose_name="N/A allowed", help_text="Not applicable: left out of the score."
+    )
+    guidance = models.TextField(blank=True, help_text="What the analyst looks for.")
+    auto_qa_rule = models.SlugField(
+        max_length=60,
+        blank=True,
+        help_text="The automated-QA rule (by name) whose result is shown as a suggestion.",
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["scorecard", "section__position", "section_id", "position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(kind="points")
+                | models.Q(max_points__isnull=False, max_points__gt=0),
+                name="scorecard_points_have_a_maximum",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.kind == self.Kind.POINTS and not self.max_points:
+            errors["max_points"] = "Give the most points an answer earns."
+        if self.section_id and self.scorecard_id and self.section.scorecard_id != self.scorecard_id:
+            errors["section"] = "Choose a section of this scorecard."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def lowest(self) -> int:
+        return 1 if self.kind == self.Kind.SCALE else 0
+
+    @property
+    def highest(self) -> int:
+        if self.kind == self.Kind.SCALE:
+            return 5
+        if self.kind == self.Kind.POINTS:
+            return self.max_points or 0
+        return 1
+
+
+class SamplingRule(models.Model):
+    """Which calls go to the analysts' work queue; rules are data, run by beat."""
+
+    class Kind(models.TextChoices):
+        RANDOM = "random", "N random calls per agent per week"
+        AUTO_QA_FLAGGED = "auto_qa_flagged", "Every call automated QA flagged"
+        LOW_CSAT = "low_csat", "Every call with a low CSAT answer"
+        LONGER_THAN = "longer_than", "Every call longer than N minutes"
+
+    name = models.CharField(max_length=100, unique=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    active = models.BooleanField(default=True)
+    calls_per_agent = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Random: how many calls per agent per week."
+    )
+    minutes = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Longer than: the call's duration, in minutes."
+    )
+    csat_at_most = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Low CSAT: an answer (1-5) at or below this."
+    )
+    queues = models.ManyToManyField(
+        "telephony.Queue",
+        blank=True,
+        related_name="+",
+        help_text="Calls of these queues (a campaign's calls: its queue). Empty: all.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        needs = {
+            self.Kind.RANDOM: ("calls_per_agent", "Give how many calls per agent per week."),
+            self.Kind.LONGER_THAN: ("minutes", "Give a number of minutes."),
+            self.Kind.LOW_CSAT: ("csat_at_most", "Give the highest low answer (1-5)."),
+        }
+        field, message = needs.get(self.kind, (None, ""))  # type: ignore[call-overload]
+        if field and not getattr(self, field):
+            raise ValidationError({field: message})
+        if self.csat_at_most is not None and not 1 <= self.csat_at_most <= 5:
+            raise ValidationError({"csat_at_most": "CSAT answers are 1 to 5."})
+
+
+class WorkItem(models.Model):
+    """A sampled call waiting in the analysts' work queue; an analyst's claim on it lapses
+    at `claim_expires_at`."""
+
+    call = models.OneToOneField(Call, on_delete=models.CASCADE, related_name="qa_work_item")
+    agent = models.ForeignKey(
+        "telephony.AgentProfile", on_delete=models.CASCADE, related_name="qa_work_items"
+    )
+    queue = models.ForeignKey(
+        "telephony.Queue", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    rule = models.ForeignKey(
+        SamplingRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="items"
+    )
+    reason = models.CharField(max_length=200)
+    sampled_at = models.DateTimeField(default=timezone.now)
+    call_started_at = models.DateTimeField(help_text="When the call came in (weeks).")
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    claim_expires_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True, help_text="Its evaluation submitted.")
+
+    class Meta:
+        ordering = ["sampled_at", "id"]
+        indexes = [
+            models.Index(fields=["done_at", "sampled_at"]),
+            models.Index(fields=["rule", "agent", "call_started_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.call} ({self.reason})"
+
+
+class Calibration(models.Model):
+    """Several analysts score one call blind; then their answers are compared."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="calibrations")
+    scorecard = models.ForeignKey(Scorecard, on_delete=models.PROTECT, related_name="+")
+    analysts = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="calibrations")
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    opened_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-opened_at"]
+
+    def __str__(self) -> str:
+        return f"Calibration of {self.call}"
+
+
+class Evaluation(models.Model):
+    """An analyst's scoring of one call on one scorecard version."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged"
+        DISPUTED = "disputed", "Disputed"
+        RESOLVED = "resolved", "Dispute resolved"
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="evaluations")
+    agent = models.ForeignKey(
+        "telephony.AgentProfile", on_delete=models.CASCADE, related_name="evaluations"
+    )
+    scorecard = models.ForeignKey(Scorecard, on_delete=models.PROTECT, related_name="evaluations")
+    analyst = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="evaluations_made"
+    )
+    calibration = models.ForeignKey(
+        Calibration,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="evaluations",
+        help_text="A calibration's scoring: compared, never shown to the agent.",
+    )
+    state = models.CharField(max_length=12, choices=State.choices, default=State.DRAFT)
+    score = models.FloatField(null=True, blank=True, help_text="0-100 as submitted.")
+    final_score = models.FloatField(
+        null=True, blank=True, help_text="0-100 after disputes (as submitted without any)."
+    )
+    critical_failed = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["calibration", "analyst"],
+                condition=models.Q(calibration__isnull=False),
+                name="evaluation_once_per_calibration_analyst",
+            )
+        ]
+        indexes = [models.Index(fields=["agent", "state"])]
+        permissions = [
+            ("score_call", "Can score calls (claim, draft, submit, calibrate)"),
+            ("view_own_evaluation", "Can see their own evaluations, acknowledge and dispute"),
+            ("view_team_evaluation", "Can see their teams' evaluations"),
+            ("view_any_evaluation", "Can see any evaluation"),
+            ("review_dispute", "Can decide disputes of evaluations they did not score"),
+            ("coach_agent", "Can open coaching sessions for agents they may see"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scorecard} of {self.call} by {self.analyst}"
+
+    @property
+    def passed(self) -> bool | None:
+        score = self.final_score if self.final_score is not None else self.score
+        return None if score is None else score >= self.scorecard.pass_mark
+
+
+class Answer(models.Model):
+    """One question's answer: a value between the question's lowest and highest, or N/A."""
+
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(ScorecardQuestion, on_delete=models.PROTECT, related_name="+")
+    value = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Blank: N/A.")
+
+    class Meta:
+        ordering = ["evaluation", "question"]
+        constraints = [
+            models.UniqueConstraint(fields=["evaluation", "question"], name="answer_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question}: {'N/A' if self.value is None else self.value}"
+
+
+class EvaluationComment(models.Model):
+    """A remark on the call, at a moment of the recording (or on the call as a whole)."""
+
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at_ms = models.PositiveIntegerField(null=True, blank=True)
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["evaluation", "at_ms", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:40]
+
+
+class Dispute(models.Model):
+    """The agent contests one answer; a supervisor or another analyst decides."""
+
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        UPHELD = "upheld", "Upheld: answer changed"
+        REJECTED = "rejected", "Rejected: answer stands"
+
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="disputes")
+    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="disputes")
+    reason = models.TextField()
+    raised_at = models.DateTimeField(default=timezone.now)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.OPEN)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    review_note = models.TextField(blank=True)
+    value_before = models.PositiveSmallIntegerField(null=True, blank=True)
+    value_after = models.PositiveSmallIntegerField(null=True, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["evaluation", "raised_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["answer"], condition=models.Q(state="open"), name="dispute_one_open"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Dispute of {self.answer} ({self.state})"
+
+
+class EvaluationEvent(models.Model):
+    """The evaluation's history: each step, who took it, and the score after it."""
+
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="history")
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    what = models.CharField(max_length=200)
+    score = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["evaluation", "at", "id"]
+
+    def __str__(self) -> str:
+        return self.what
+
+
+class CoachingSession(models.Model):
+    """A supervisor coaches an agent on an evaluation or a set of calls; done once both
+    the supervisor and the agent confirm it."""
+
+    agent = models.ForeignKey(
+        "telephony.AgentProfile", on_delete=models.CASCADE, related_name="coaching_sessions"
+    )
+    coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    evaluation = models.ForeignKey(
+        Evaluation, on_delete=models.SET_NULL, null=True, blank=True, related_name="coaching"
+    )
+    calls = models.ManyToManyField(Call, blank=True, related_name="coaching_sessions")
+    notes = models.TextField(blank=True)
+    goals = models.TextField()
+    due_on = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now)
+    coach_confirmed_at = models.DateTimeField(null=True, blank=True)
+    agent_confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+
+    def __str__(self) -> str:
+        return f"Coaching {self.agent} by {self.due_on}"
+
+    @property
+    def done(self) -> bool:
+        return bool(self.coach_confirmed_at and self.agent_confirmed_at)

@@ -10,6 +10,7 @@ from telephony.models import Queue
 
 from . import services
 from .autoqa import services as autoqa
+from .evaluations import services as evaluations
 from .models import RecordingMedia
 from .transcription import TranscriptNotReady
 
@@ -89,3 +90,12 @@ def auto_qa_rescore(since: str, queue_id: int | None = None) -> int:
     """Re-score calls since an ISO date-time (of one queue) with the current rules."""
     queue = Queue.objects.filter(pk=queue_id).first() if queue_id else None
     return autoqa.transcripts_rescore(since=datetime.fromisoformat(since), queue=queue)
+
+
+# --- Scorecards and evaluations -----------------------------------------------------------
+
+
+@shared_task(ignore_result=True)
+def evaluation_sampling() -> int:
+    """Beat's run of the sampling rules: this week's calls into the analysts' work queue."""
+    return evaluations.sampling_run()

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .evaluations.urls import urlpatterns as evaluation_urls
 
 app_name = "qa"
 
@@ -10,4 +11,6 @@ urlpatterns = [
     path("recordings/paused/", views.paused_calls, name="paused_calls"),
     path("auto/", views.auto_qa_dashboard, name="auto_qa_dashboard"),
     path("auto/me/", views.auto_qa_desk_panel, name="auto_qa_desk_panel"),
+    # Scorecards and evaluations
+    *evaluation_urls,
 ]

@@ -20,12 +20,15 @@ def test_manager_has_every_crm_permission():
     assert group.permissions.filter(content_type__app_label="crm").count() == 37
 
 
-def test_qa_analyst_only_reads():
+def test_qa_analyst_only_reads_but_scores_calls():
     codenames = Group.objects.get(name=roles.QA_ANALYST).permissions.values_list(
         "codename", flat=True
     )
-    # Listening to recordings is reading them.
-    assert all(code.startswith(("view_", "listen_")) for code in codenames)
+    # Listening to recordings is reading them; scoring calls and deciding disputes of
+    # others' scoring is the analyst's own work, through the evaluation services.
+    writes = {"score_call", "review_dispute"}
+    assert writes <= set(codenames)
+    assert all(code.startswith(("view_", "listen_")) for code in set(codenames) - writes)
 
 
 def test_sync_is_idempotent_and_restores_drift():

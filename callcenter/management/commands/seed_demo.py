@@ -39,6 +39,7 @@ class Command(BaseCommand):
         telephony_demo.seed_recording([line, always_open], supervisor=users.get("supervisor"))
         campaign = campaigns_demo.seed()
         qa_demo.seed_rules()
+        qa_demo.seed_evaluations(users)
         history = reports_demo.seed()
         forecasts = workforce_demo.seed()
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new customers)."))
@@ -54,6 +55,10 @@ class Command(BaseCommand):
             "Calls on both lines are recorded once an agent answers; recordings play on the "
             "call's page, linked from the customer's timeline. Transcribed calls are scored "
             "against the automated-QA rules (admin) and reviewed at /qa/auto/."
+        )
+        self.stdout.write(
+            "QA analysts score sampled calls from /qa/evaluations/queue/; a scored demo call "
+            "is at /qa/evaluations/ (the agent acknowledges or disputes it there)."
         )
         self.stdout.write(f"Campaign: {campaign.name}, supervised at /campaigns/{campaign.pk}/.")
         self.stdout.write(
