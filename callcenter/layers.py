@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from channels.layers import InMemoryChannelLayer
+from channels_redis import core
+from redis.asyncio import BlockingConnectionPool
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS group_message (
@@ -100,3 +102,19 @@ class RelayedInMemoryChannelLayer(InMemoryChannelLayer):
                 await super().group_send(group, json.loads(message))
                 last_id = row_id
             await asyncio.sleep(self.poll_interval)
+
+
+class RedisChannelLayer(core.RedisChannelLayer):
+    """channels_redis's layer, whose pool waits for a free connection instead of failing.
+
+    Each consumer borrows a connection to join its group as its page connects; redis-py
+    8's pools refuse any past their limit (100), so 200 wallboards opening at once (a web
+    process restarted, every page reconnecting) lost the connections past the 100th. A
+    blocking pool of the same size makes them queue for a moment instead.
+    """
+
+    def create_pool(self, index: int) -> BlockingConnectionPool:
+        host = dict(self.hosts[index])
+        if "address" not in host:  # Sentinel: as channels_redis builds it
+            return super().create_pool(index)
+        return BlockingConnectionPool.from_url(host.pop("address"), **host)

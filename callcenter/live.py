@@ -7,14 +7,17 @@ the page re-fetches what it shows over HTTP, through the same permission checks 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import threading
+import uuid
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
@@ -51,6 +54,8 @@ class _NoticeSender:
         self._windows: dict[tuple[str, str], float] = {}
         self._last_sent: dict[tuple[str, str], float] = {}
         self._held: set[tuple[str, str]] = set()
+        # Stamps in the shared cache renewed as a notice goes out (`notify`'s `stamp`).
+        self._stamps: dict[tuple[str, str], str] = {}
 
     def _running_loop(self) -> asyncio.AbstractEventLoop:
         # A forked worker (Celery's prefork pool) inherits no running thread: start anew.
@@ -90,11 +95,13 @@ class _NoticeSender:
                     logger.warning("Live notices pending at exit were not sent")
                     return
 
-    def send(self, group: str, event: str, every: float = 0.0) -> None:
+    def send(self, group: str, event: str, every: float = 0.0, stamp: str = "") -> None:
         with self._lock:
             loop = self._running_loop()
             if every:
                 self._windows[(group, event)] = every
+            if stamp:
+                self._stamps[(group, event)] = stamp
             self._pending[(group, event)] = None
             if self._draining:
                 return  # the running drain takes it
@@ -144,6 +151,9 @@ class _NoticeSender:
             for group, event in batch:
                 if self._abandoned:
                     break
+                stamp = self._stamps.get((group, event))
+                if stamp:
+                    _renew(stamp)
                 try:
                     await layer.group_send(group, {"type": "page.notice", "event": event})
                 except Exception:
@@ -153,14 +163,38 @@ class _NoticeSender:
                     self._progress.notify_all()
 
 
+def _renew(stamp: str) -> None:
+    """A new value for `stamp`; on failure, none (what was shared under the old one must
+    not be served as fresh)."""
+    try:
+        cache.set(stamp, uuid.uuid4().hex, timeout=None)
+    except Exception:
+        logger.warning("Could not renew the stamp %s", stamp)
+        with contextlib.suppress(Exception):
+            cache.delete(stamp)
+
+
 _sender = _NoticeSender()
 
 
-def notify(group: str, event: str, *, every: float = 0.0) -> None:
+def notify(group: str, event: str, *, every: float = 0.0, stamp: str = "") -> None:
     """Send `event` to the pages in `group` once the current transaction commits; with
     `every`, at most once per that many seconds (the first at once, the last of a burst
-    when its window ends), so a burst of changes is one re-fetch per page, never a flood."""
-    transaction.on_commit(lambda: _sender.send(group, event, every))
+    when its window ends), so a burst of changes is one re-fetch per page, never a flood.
+
+    With `stamp`, that key of the shared cache gets a new value just before each notice
+    goes: what the pages fetch under it shows every change the notice tells of, so the
+    pages told at once can share one read (`stamp_of`), renewed once per notice rather
+    than once per change."""
+    transaction.on_commit(lambda: _sender.send(group, event, every, stamp))
+
+
+def stamp_of(stamp: str) -> str:
+    """The current value of a `notify` stamp, "" when there is none or the cache fails."""
+    try:
+        return cache.get(stamp, "")
+    except Exception:
+        return ""
 
 
 class NoticeConsumer(AsyncJsonWebsocketConsumer):
@@ -174,14 +208,17 @@ class NoticeConsumer(AsyncJsonWebsocketConsumer):
     def group_for(self, user: AbstractBaseUser | AnonymousUser) -> str | None:
         raise NotImplementedError
 
+    def _allowed_group(self, user: AbstractBaseUser | AnonymousUser) -> str | None:
+        if self.permission and not user.has_perm(self.permission):  # type: ignore[union-attr]
+            return None
+        return self.group_for(user)
+
     async def connect(self) -> None:
         user = self.scope.get("user")
         group = None
         if user is not None and user.is_authenticated:
-            allowed = not self.permission or await database_sync_to_async(user.has_perm)(
-                self.permission
-            )
-            group = await database_sync_to_async(self.group_for)(user) if allowed else None
+            # One trip to the consumers' database thread, which every connecting page shares.
+            group = await database_sync_to_async(self._allowed_group)(user)
         if group is None:
             await self.close(code=4403)
             return

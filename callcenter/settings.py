@@ -146,17 +146,32 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "callcenter.cache.RedisCache", "LOCATION": REDIS_URL}}
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "callcenter.layers.RedisChannelLayer",
             # A page's consumer waits on Redis in blocking pops of 5 s; redis-py's default
             # socket timeout is also 5 s, so an idle page's read timed out and its socket
             # closed. The timeout stays (a dead Redis is still noticed), above the pop.
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}]},
+            # Past max_connections in use, a consumer waits up to `timeout` s for one.
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": 30,
+                        "max_connections": 100,
+                        "timeout": 20,
+                    }
+                ]
+            },
         }
     }
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
+    # The wallboards that fetch on one notice share one snapshot per floor change, kept
+    # this long at most (campaign counters and ticking figures renew no stamp).
+    WALLBOARD_SHARED_SNAPSHOT_SECONDS = 2.0
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # A process's own memory: the worker's floor stamps never reach the web process.
+    WALLBOARD_SHARED_SNAPSHOT_SECONDS = 0.0
     # Notices from the worker reach the web process's websockets through a SQLite file.
     CHANNEL_LAYERS = {
         "default": {

@@ -32,9 +32,11 @@ class RealtimeQueuesView(APIView):
 
     @extend_schema(responses=QueueLiveSerializer(many=True))
     def get(self, request: Request) -> Response:
-        queues = selectors.floor_queues(user=request.user)
-        figures = selectors.queue_figures(queues=queues)
-        return Response(QueueLiveSerializer([f.as_dict() for f in figures], many=True).data)
+        def build() -> list:
+            figures = selectors.queue_figures(queues=selectors.floor_queues(user=request.user))
+            return list(QueueLiveSerializer([f.as_dict() for f in figures], many=True).data)
+
+        return Response(selectors.shared("api-queues", user=request.user, build=build))
 
 
 class RealtimeAgentsView(APIView):
@@ -47,9 +49,15 @@ class RealtimeAgentsView(APIView):
     def get(self, request: Request) -> Response:
         filters = AgentFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        agents = selectors.agents_on_floor(user=request.user, **filters.validated_data)
-        figures = selectors.agent_figures(agents=agents)
-        return Response(AgentLiveSerializer([f.as_dict() for f in figures], many=True).data)
+        wanted = filters.validated_data
+
+        def build() -> list:
+            agents = selectors.agents_on_floor(user=request.user, **wanted)
+            figures = selectors.agent_figures(agents=agents)
+            return list(AgentLiveSerializer([f.as_dict() for f in figures], many=True).data)
+
+        what = "api-agents:" + ":".join(f"{name}={wanted[name]}" for name in sorted(wanted))
+        return Response(selectors.shared(what, user=request.user, build=build))
 
 
 class MonitorView(APIView):

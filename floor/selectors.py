@@ -8,12 +8,14 @@ number of calls.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
+from django.core.cache import cache
 from django.db.models import (
     Count,
     DurationField,
@@ -31,9 +33,17 @@ from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 
 from campaigns.models import Campaign
-from campaigns.selectors import campaign_counters
+from campaigns.selectors import counters_of_campaigns
+from telephony.acd.presence import floor_stamp
 from telephony.acd.selectors import agents_supervised_by, queues_supervised_by
-from telephony.models import AgentProfile, AgentStateChange, Queue, QueueEntry
+from telephony.models import (
+    AgentProfile,
+    AgentSkill,
+    AgentStateChange,
+    Queue,
+    QueueEntry,
+    QueueSkill,
+)
 
 from .models import Alert
 
@@ -50,6 +60,8 @@ WALLBOARD = "floor.view_wallboard"
 ALERTS_GROUP = "floor-alerts"
 
 ZERO = timedelta(0)
+
+T = TypeVar("T")
 
 
 def midnight(now: datetime) -> datetime:
@@ -112,6 +124,36 @@ def floor_campaigns(*, user: User | AnonymousUser) -> QuerySet[Campaign]:
     if not user.has_perm(WHOLE_FLOOR) and not user.has_perm("campaigns.control_campaign"):
         return Campaign.objects.none()
     return Campaign.objects.filter(status__in=[Campaign.Status.RUNNING, Campaign.Status.PAUSED])
+
+
+# --- Shared snapshots ----------------------------------------------------------------------
+
+
+def shared(what: str, *, user: User | AnonymousUser, build: Callable[[], T]) -> T:
+    """`build()`, made once per floor notice for all the wallboards that see the same floor
+    (`what` names the figures and their filters): one notice makes every open wallboard
+    fetch at once, and each fetch would otherwise read the whole floor again.
+
+    The stamp is read before building, and renewed as each notice goes, after the changes
+    it tells of committed: what is built under it shows them all. Without a stamp or a
+    shared cache (settings.WALLBOARD_SHARED_SNAPSHOT_SECONDS), each fetch builds its own.
+    """
+    seconds = settings.WALLBOARD_SHARED_SNAPSHOT_SECONDS
+    if user.has_perm(WHOLE_FLOOR):
+        scope = "floor"
+    elif user.has_perm(WALLBOARD):
+        scope = f"supervisor-{user.pk}"
+    else:
+        return build()
+    stamp = floor_stamp() if seconds else ""
+    if not stamp:
+        return build()
+    key = f"floor:snapshot:{stamp}:{scope}:{what}"
+    found = cache.get(key)
+    if found is None:
+        found = build()
+        cache.set(key, found, timeout=seconds)
+    return found
 
 
 # --- Queues --------------------------------------------------------------------------------
@@ -235,6 +277,7 @@ def queue_figures(*, queues: QuerySet[Queue], now: datetime | None = None) -> li
         )
         .order_by()
     }
+    by_state = _agents_by_state(ids)
     figures = []
     for queue in queue_list:
         row: dict[str, Any] = by_queue.get(queue.pk, {})
@@ -246,7 +289,7 @@ def queue_figures(*, queues: QuerySet[Queue], now: datetime | None = None) -> li
         handled_count = work.get("handled", 0)
         live: dict[str, Any] = now_rows.get(queue.pk, {})
         oldest = live.get("oldest")
-        states, reasons = _agents_by_state(queue.qualified_agents())
+        states, reasons = by_state[queue.pk]
         figures.append(
             QueueLive(
                 id=queue.pk,
@@ -286,14 +329,34 @@ def queue_figures(*, queues: QuerySet[Queue], now: datetime | None = None) -> li
     return figures
 
 
-def _agents_by_state(agents: QuerySet[AgentProfile]) -> tuple[dict[str, int], dict[str, int]]:
-    states = dict.fromkeys(State.values, 0)
-    reasons: dict[str, int] = {}
-    for state, reason, count in agents.values_list("state", "reason").annotate(n=Count("id")):
-        states[state] += count
-        if state == State.NOT_READY:
-            reasons[reason or "other"] = reasons.get(reason or "other", 0) + count
-    return states, reasons
+def _agents_by_state(queue_ids: list[int]) -> dict[int, tuple[dict[str, int], dict[str, int]]]:
+    """Each queue's qualified agents by state, and the not ready ones by reason: three
+    queries whatever the number of queues. Qualified as `Queue.qualified_agents` says:
+    every skill the queue requires, each at its minimum level."""
+    requirements: dict[int, list[tuple[int, int]]] = {queue: [] for queue in queue_ids}
+    for queue, skill, min_level in QueueSkill.objects.filter(queue_id__in=queue_ids).values_list(
+        "queue_id", "skill_id", "min_level"
+    ):
+        requirements[queue].append((skill, min_level))
+    required = {skill for needs in requirements.values() for skill, _ in needs}
+    levels = {
+        (agent, skill): level
+        for agent, skill, level in AgentSkill.objects.filter(skill_id__in=required).values_list(
+            "agent_id", "skill_id", "level"
+        )
+    }
+    agents = list(AgentProfile.objects.values_list("pk", "state", "reason"))
+    counted = {}
+    for queue, needs in requirements.items():
+        states = dict.fromkeys(State.values, 0)
+        reasons: dict[str, int] = {}
+        for agent, state, reason in agents:
+            if all(levels.get((agent, skill), 0) >= level for skill, level in needs):
+                states[state] += 1
+                if state == State.NOT_READY:
+                    reasons[reason or "other"] = reasons.get(reason or "other", 0) + 1
+        counted[queue] = (states, reasons)
+    return counted
 
 
 # --- Agents --------------------------------------------------------------------------------
@@ -421,11 +484,13 @@ def alerts_today(*, user: User | AnonymousUser, limit: int = 200) -> list[Alert]
 
 
 def campaign_figures(*, campaigns: QuerySet[Campaign]) -> list[dict[str, Any]]:
-    """The outbound campaigns' live counters (campaigns.selectors.campaign_counters)."""
+    """The outbound campaigns' live counters (campaigns.selectors.counters_of_campaigns)."""
+    listed = list(campaigns.order_by("name"))
+    counters = counters_of_campaigns(campaigns=listed)
     return [
         {"id": campaign.pk, "name": campaign.name, "status": campaign.status}
-        | campaign_counters(campaign=campaign)
-        for campaign in campaigns.order_by("name")
+        | counters[campaign.pk]
+        for campaign in listed
     ]
 
 
@@ -460,16 +525,24 @@ def floor_snapshot(
     sort: str = "name",
 ) -> Snapshot:
     """Everything the wallboard shows `user`, now: their queues, their agents (filtered and
-    sorted as asked), the outbound campaigns and the open alerts."""
-    now = timezone.now()
-    agents = agent_figures(
-        agents=agents_on_floor(user=user, team=team, queue=queue, state=state), now=now
-    )
-    agents.sort(key=AGENT_SORTS.get(sort, AGENT_SORTS["name"]))
-    return Snapshot(
-        now=now,
-        queues=queue_figures(queues=floor_queues(user=user), now=now),
-        agents=agents,
-        campaigns=campaign_figures(campaigns=floor_campaigns(user=user)),
-        alerts=alerts_open(user=user),
-    )
+    sorted as asked), the outbound campaigns (shared by the wallboards seeing the same),
+    and the open alerts."""
+
+    def build() -> Snapshot:
+        now = timezone.now()
+        agents = agent_figures(
+            agents=agents_on_floor(user=user, team=team, queue=queue, state=state), now=now
+        )
+        agents.sort(key=AGENT_SORTS.get(sort, AGENT_SORTS["name"]))
+        return Snapshot(
+            now=now,
+            queues=queue_figures(queues=floor_queues(user=user), now=now),
+            agents=agents,
+            campaigns=campaign_figures(campaigns=floor_campaigns(user=user)),
+            alerts=[],
+        )
+
+    snapshot = shared(f"page:{team}:{queue}:{state}:{sort}", user=user, build=build)
+    # The page's clocks tick from the server's time now, not the snapshot's; alerts are
+    # read fresh, as each user's own.
+    return replace(snapshot, now=timezone.now(), alerts=alerts_open(user=user))

@@ -40,6 +40,9 @@ def _fast_and_isolated(settings, tmp_path):
     # The suite's clients all come from one address and a handful of user ids: no real
     # client sends that much. Throttling tests set their own rates.
     settings.API_THROTTLE_RATES = dict.fromkeys(settings.API_THROTTLE_RATES, "100000/minute")
+    # Wallboard snapshots shared through Redis would outlive the test that made them (its
+    # rollback renews no floor stamp): each fetch builds its own. tests/floor says sharing.
+    settings.WALLBOARD_SHARED_SNAPSHOT_SECONDS = 0.0
     # A transactional test's flush recreates the content types under new ids; a cache of
     # the old ones would point timeline entries at rows that no longer exist.
     ContentType.objects.clear_cache()

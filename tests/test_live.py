@@ -6,6 +6,7 @@ With Redis that is Redis's job; the embedded mode relays group messages through 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -155,3 +156,21 @@ async def test_a_page_that_stays_quiet_longer_than_the_layers_wait_still_hears_a
     assert await communicator.receive_json_from(timeout=5) == {"event": "desk-changed"}
     await communicator.disconnect()
     await sync_to_async(connections.close_all)()
+
+
+async def test_more_pages_than_the_layers_pool_join_at_once_and_all_hear_a_notice():
+    """Every wallboard reconnecting together (a web process restarted): on Redis, redis-py
+    8's pool refused the connections past its 100th, and those pages never joined."""
+    layer = get_channel_layer()
+    group = "floor-reconnect-test"
+    channels = [await layer.new_channel() for _ in range(150)]
+    await asyncio.gather(*(layer.group_add(group, channel) for channel in channels))
+
+    await layer.group_send(group, {"type": "page.notice", "event": "floor-changed"})
+
+    heard = await asyncio.gather(
+        *(asyncio.wait_for(layer.receive(channel), timeout=20) for channel in channels)
+    )
+    assert {message["event"] for message in heard} == {"floor-changed"}
+    assert len(heard) == 150
+    await asyncio.gather(*(layer.group_discard(group, channel) for channel in channels))

@@ -67,7 +67,7 @@ def test_production_uses_postgres_and_redis(tmp_path):
     values = _settings(PRODUCTION, tmp_path)
     assert values["db"] == "django.db.backends.postgresql"
     assert values["broker"] == PRODUCTION["REDIS_URL"]
-    assert values["layer"] == "channels_redis.core.RedisChannelLayer"
+    assert values["layer"] == "callcenter.layers.RedisChannelLayer"
     assert values["cache"].endswith("RedisCache")
     assert values["debug"] is False
 

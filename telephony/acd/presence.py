@@ -45,11 +45,19 @@ def desk_group(agent_id: int) -> str:
 # reaches them as one notice per window, and they re-fetch what they show.
 FLOOR_GROUP = "acd-floor"
 FLOOR_NOTICE_SECONDS = 0.25
+# Renewed as each floor notice goes: the wallboards that fetch on one notice share the
+# snapshot made under it (floor.selectors.shared).
+FLOOR_STAMP_KEY = "telephony:floor-stamp"
+
+
+def floor_stamp() -> str:
+    """The floor's current stamp, "" when there is none (nothing may be shared then)."""
+    return live.stamp_of(FLOOR_STAMP_KEY)
 
 
 def floor_changed() -> None:
     """Tell the pages watching the floor that a queue or an agent changed (after commit)."""
-    live.notify(FLOOR_GROUP, "floor-changed", every=FLOOR_NOTICE_SECONDS)
+    live.notify(FLOOR_GROUP, "floor-changed", every=FLOOR_NOTICE_SECONDS, stamp=FLOOR_STAMP_KEY)
 
 
 # The presence log and the pairing are written as plain SQL: building these statements
