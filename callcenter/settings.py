@@ -411,6 +411,11 @@ SPECTACULAR_SETTINGS = {
         "CampaignStatusEnum": "campaigns.models.Campaign.Status",
         "LeadStatusEnum": "campaigns.models.Lead.Status",
         "LeadImportStatusEnum": "campaigns.models.LeadImport.Status",
+        # Three "mode"s: what a recording policy records, a monitoring session's, and what
+        # /api/monitor/ takes (the modes and leaving).
+        "RecordingModeEnum": "telephony.models.RecordingPolicy.Mode",
+        "MonitoringModeEnum": "telephony.models.MonitoringSession.Mode",
+        "MonitorRequestModeEnum": "floor.actions.MONITOR_REQUEST_MODES",
         # Interactions: every kind on the way out, only those added by hand on the way in.
         "InteractionKindEnum": "crm.serializers.INTERACTION_KINDS",
         "AddableInteractionKindEnum": "crm.serializers.ADDABLE_KINDS",

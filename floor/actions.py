@@ -24,6 +24,7 @@ MONITOR = "telephony.add_monitoringsession"
 CHANGE_AGENT = "telephony.change_agentprofile"
 # What the wallboard's monitor buttons send besides the three modes.
 LEAVE = "leave"
+MONITOR_REQUEST_MODES = [*MonitoringSession.Mode.choices, (LEAVE, "Leave")]
 
 
 def _agent_in_reach(user: User, agent: AgentProfile, perm: str) -> None:

@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from crm.phones import PhoneNumberFormField
 from telephony.desk.forms import PresenceForm
-from telephony.models import AgentProfile, DeskMessage, MonitoringSession, Queue, QueueEntry, Team
+from telephony.models import AgentProfile, DeskMessage, Queue, QueueEntry, Team
 
-from .actions import LEAVE
+from .actions import MONITOR_REQUEST_MODES
 from .selectors import AGENT_SORTS, floor_agents, floor_queues
 
 
@@ -61,7 +61,7 @@ class MonitorForm(AgentForm):
     """Listen to, whisper on or barge into the agent's call, or leave it; rung at a phone
     number, or at the browser's softphone when it is left blank."""
 
-    mode = forms.ChoiceField(choices=[*MonitoringSession.Mode.choices, (LEAVE, "Leave")])
+    mode = forms.ChoiceField(choices=MONITOR_REQUEST_MODES)
     phone_number = PhoneNumberFormField(
         required=False, label="Ring me at", help_text="Blank: your browser's softphone."
     )

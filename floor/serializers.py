@@ -9,7 +9,7 @@ from callcenter.api import IdField
 from crm.phones import normalize_phone
 from telephony.models import AgentProfile, Call, MonitoringModeChange, MonitoringSession
 
-from .actions import LEAVE
+from .actions import MONITOR_REQUEST_MODES
 
 
 class QueueLiveSerializer(serializers.Serializer):
@@ -72,7 +72,7 @@ class MonitorRequestSerializer(serializers.Serializer):
         slug_field="sid", queryset=Call.objects.all(), help_text="The call's CallSid."
     )
     mode = serializers.ChoiceField(
-        choices=[*MonitoringSession.Mode.choices, (LEAVE, "Leave")],
+        choices=MONITOR_REQUEST_MODES,
         help_text="listen: silent; whisper: only the agent hears you; barge: everyone does; "
         "leave: hang up your leg. Monitoring under way switches to the new mode.",
     )
