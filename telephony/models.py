@@ -526,6 +526,7 @@ class RecordingDecision(models.TextChoices):
     POLICY_NONE = "policy_none", "Not recorded: the policy records no call"
     NOT_SAMPLED = "not_sampled", "Not recorded: not in the sampled share"
     REFUSED = "refused", "Not recorded: the customer refused recording"
+    NOT_STARTED = "not_started", "Not recorded: the recording could not start"
 
 
 class Call(models.Model):
@@ -605,6 +606,11 @@ class Call(models.Model):
     recording_announced_at = models.DateTimeField(
         null=True, blank=True, help_text="When the caller was told the call may be recorded."
     )
+    recording_failure = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Why a call decided recorded is not: what Twilio said when refusing.",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -630,6 +636,14 @@ class Call(models.Model):
     def ivr_choices(self) -> list[str]:
         """Labels of the menu choices the caller made, for the agent's screen-pop."""
         return [entry["label"] for entry in self.ivr_inputs if entry.get("label")]
+
+    @property
+    def recording_state(self) -> str:
+        """What the desk and the call's page say of recording: the decision, or, for one
+        that could not start, Twilio's reason."""
+        if self.recording_decision == RecordingDecision.NOT_STARTED and self.recording_failure:
+            return f"Not recorded: {self.recording_failure}"
+        return self.get_recording_decision_display()
 
     def state_is_behind(self, state: str) -> bool:
         """True if moving to `state` would move the call backwards."""

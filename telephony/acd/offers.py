@@ -148,9 +148,12 @@ def caller_after_conversation(*, call: Call, params: Mapping[str, str]) -> twiml
 
 def caller_recorded(*, leg_sid: str, entry_id: int) -> twiml.Document:
     """The caller has heard the announcement: their leg is recorded from now (both sides,
-    two channels), and they join the agent."""
+    two channels), and they join the agent, whose desk now offers to pause it (or says
+    why the call is not recorded after all)."""
     entry = QueueEntry.objects.get(pk=entry_id)
     recording.recording_start(entry=entry, leg_sid=leg_sid)
+    if entry.served_by_id is not None:
+        live.notify(desk_group(entry.served_by_id), "desk-changed")
     return _join(twiml.document(), entry, action=twiml.webhook_url("acd_caller_done", entry.pk))
 
 

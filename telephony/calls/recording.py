@@ -21,6 +21,7 @@ from email.utils import parsedate_to_datetime
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from crm.models import Customer
@@ -146,8 +147,9 @@ def recording_callback_url(entry: QueueEntry) -> str:
 @transaction.atomic
 def recording_start(*, entry: QueueEntry, leg_sid: str) -> Recording | None:
     """Record the caller's leg `leg_sid` in two channels, once they have been told: a call
-    already being recorded (a transfer's next part) keeps its recording. A recording that
-    cannot be started is logged and the caller is still put through."""
+    already being recorded (a transfer's next part) keeps its recording. A recording
+    Twilio refuses to start leaves the call marked not recorded, with Twilio's reason
+    (the desk and the call's page say so), and the caller is still put through."""
     # The call's row is the lock: a retried webhook, or a status callback racing the
     # start, waits for this one and then finds the recording.
     call = Call.objects.select_for_update().get(pk=_call_of(entry))
@@ -158,8 +160,13 @@ def recording_start(*, entry: QueueEntry, leg_sid: str) -> Recording | None:
         return live
     try:
         sid = gateway.call_recording_start(call_sid=leg_sid, callback=recording_callback_url(entry))
-    except Exception:
-        logger.exception("Could not start recording call %s (entry %s)", leg_sid, entry.pk)
+    except Exception as error:  # the SDK's refusals and the network's failures alike
+        # The SDK's errors carry Twilio's own words apart from the HTTP status.
+        reason = f"Recording could not start: {getattr(error, 'msg', '') or error}"
+        logger.warning("Call %s (entry %s): %s", leg_sid, entry.pk, reason)
+        call.recording_decision = RecordingDecision.NOT_STARTED
+        call.recording_failure = reason[:300]
+        call.save(update_fields=["recording_decision", "recording_failure"])
         return None
     recording, _ = Recording.objects.get_or_create(
         sid=sid,
@@ -195,16 +202,15 @@ def caller_announce(*, entry: QueueEntry, response: twiml.Document) -> twiml.Doc
 # --- Pause and resume from the desk -------------------------------------------------------
 
 
+def _leg_recordings(call_id: int) -> QuerySet[Recording]:
+    """The call's leg recordings under way (or paused): those the desk pauses and resumes."""
+    return Recording.objects.filter(call_id=call_id, status__in=LIVE).exclude(call_leg_sid="")
+
+
 def _live_recording(entry: QueueEntry) -> Recording:
     """The call's recording now: every agent on the call (a transfer's, a consulted
     colleague's entry names the same call) pauses the same one."""
-    recording = (
-        Recording.objects.select_for_update()
-        .filter(call_id=_call_of(entry), status__in=LIVE)
-        .exclude(call_leg_sid="")
-        .order_by("-created_at")
-        .first()
-    )
+    recording = _leg_recordings(_call_of(entry)).select_for_update().order_by("-created_at").first()
     if recording is None:
         raise ValidationError({"__all__": ["This call is not being recorded."]})
     return recording
@@ -240,6 +246,12 @@ def recording_resume(*, entry: QueueEntry, user: User) -> RecordingPause | None:
     open_pause.resumed_at, open_pause.resumed_by = timezone.now(), user
     open_pause.save(update_fields=["resumed_at", "resumed_by"])
     return open_pause
+
+
+def is_live(entry: QueueEntry) -> bool:
+    """Whether the call's recording has begun (after the announcement): only then can the
+    desk pause it."""
+    return _leg_recordings(_call_of(entry)).exists()
 
 
 def is_paused(entry: QueueEntry) -> bool:
@@ -349,7 +361,7 @@ def recording_stop(*, call: Call) -> None:
     """The conversation is over but the caller stays on the line (a post-call survey):
     stop their leg's recording, so only the conversation is kept. A stop that fails is
     logged; the recording then ends with the call."""
-    for recording in Recording.objects.filter(call=call, status__in=LIVE).exclude(call_leg_sid=""):
+    for recording in _leg_recordings(call.pk):
         try:
             gateway.call_recording_update(
                 call_sid=recording.call_leg_sid, recording_sid=recording.sid, status="stopped"

@@ -74,6 +74,13 @@ def agent_desk(*, agent: AgentProfile) -> dict[str, Any]:
             and entry.status == QueueEntry.Status.CONNECTED
             and recording.is_paused(entry)
         ),
+        # Decided recorded as the agent answers, but recorded only once the caller has
+        # heard the announcement: until then there is nothing to pause.
+        "recording_live": (
+            entry is not None
+            and entry.status == QueueEntry.Status.CONNECTED
+            and recording.is_live(entry)
+        ),
         "monitoring": (
             monitoring_shown_to_agent(entry=entry)
             if entry and entry.status == QueueEntry.Status.CONNECTED

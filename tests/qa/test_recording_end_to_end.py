@@ -26,6 +26,7 @@ from telephony.models import (
     Skill,
 )
 from telephony.simulator import CalledParty, CallerScript
+from telephony.simulator.rest import RestError
 from tests.factories import UserFactory
 from tests.telephony.conftest import OUR_NUMBER
 
@@ -153,6 +154,79 @@ def test_a_customer_who_refused_is_not_recorded_and_the_desk_says_why(
     assert simulator.recordings == {}
     assert DEFAULT_ANNOUNCEMENT not in sim_call.said
     assert call.recording_announced_at is None
+
+
+def test_a_recording_twilio_refuses_leaves_the_call_not_recorded_and_the_caller_connected(
+    simulator, recorded_line, client_as, qa_analyst, caplog
+):
+    _customer()
+    agent = _agent(simulator, talk_seconds=600)
+
+    def refuse(**_kwargs):
+        raise RestError(400, 21220, "Call is not in-progress. Cannot record.")
+
+    # The simulator refuses every start, as Twilio answers 400 (the fixture ends with the test).
+    simulator.rest.voice.recording_start = refuse
+    with time_machine.travel(MONDAY_10AM, tick=False):
+        sim_call = simulator.dial_in(from_=CALLER, to=OUR_NUMBER, script=CallerScript(inputs=["1"]))
+        simulator.run(40)
+        desk = client_as(agent.user).get(reverse("telephony:desk")).content.decode()
+        agent.refresh_from_db()
+        entry_status = agent.current_entry.status if agent.current_entry else None
+        simulator.run(600)
+    # Twilio's message as the SDK reports a refused create.
+    reason = (
+        "Recording could not start: "
+        "Unable to create record: Call is not in-progress. Cannot record."
+    )
+    call = Call.objects.get(sid=sim_call.sid)
+    # Told, then refused: the call says so, with Twilio's words, and keeps no recording.
+    assert recorded_line.recording_announcement in sim_call.said
+    assert (call.recording_decision, call.recording_failure) == ("not_started", reason)
+    assert not Recording.objects.filter(call=call).exists()
+    # The caller still talked with the agent, and heard no application error.
+    assert sim_call.application_errors == []
+    assert entry_status == "connected"
+    assert call.answered_at is not None
+    # The agent is told, and offered nothing to pause.
+    assert f"Not recorded: {reason}" in desk
+    assert 'id="pause-recording"' not in desk
+    assert any(reason in record.getMessage() for record in caplog.records)
+    page = client_as(qa_analyst).get(reverse("qa:call_detail", args=[call.pk]))
+    assert f"Not recorded: {reason}" in page.content.decode()
+
+
+def test_the_desk_offers_to_pause_only_once_the_recording_is_under_way(
+    simulator, recorded_line, client_as
+):
+    _customer()
+    agent = _agent(simulator, talk_seconds=600)
+    seen = []
+    with time_machine.travel(MONDAY_10AM, tick=False):
+        sim_call = simulator.dial_in(from_=CALLER, to=OUR_NUMBER, script=CallerScript(inputs=["1"]))
+        for _ in range(120):  # half-second steps through the answer and the announcement
+            simulator.run(0.5)
+            agent.refresh_from_db()
+            if agent.current_entry is None or agent.current_entry.status != "connected":
+                continue
+            desk = client_as(agent.user).get(reverse("telephony:desk")).content.decode()
+            recorded = Recording.objects.filter(call__sid=sim_call.sid).exists()
+            seen.append(
+                (
+                    recorded,
+                    'id="pause-recording"' in desk,
+                    "Recording starts after the announcement" in desk,
+                )
+            )
+            if recorded:
+                break
+    # Connected while the caller hears the announcement: no pause yet, and the desk says why.
+    assert seen[0] == (False, False, True)
+    # Once the caller's leg is being recorded, the desk offers the pause, and it works.
+    assert seen[-1] == (True, True, False)
+    assert all(pause == recorded and waiting != recorded for recorded, pause, waiting in seen)
+    controls.call_recording_pause(agent=agent, on=True)
+    assert Recording.objects.get(call__sid=sim_call.sid).pauses.count() == 1
 
 
 def test_retention_deletes_the_media_after_the_period_and_keeps_the_audit(

@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 
 from crm.models import Customer
+from telephony import gateway
 from telephony.calls.recording import (
     DEFAULT_ANNOUNCEMENT,
     announcement_for,
     decision_for,
     policy_for,
+    recording_start,
 )
 from telephony.models import Call, InboundNumber, IvrFlow, Queue, QueueEntry, RecordingPolicy
 from tests.factories import CustomerFactory
@@ -65,6 +67,30 @@ def test_a_refusal_beats_any_policy_and_no_policy_records_nothing():
     assert decision_for(_call(customer=unknown), None) == "no_policy"
     none = RecordingPolicy.objects.create(name="none", mode="none")
     assert decision_for(_call(), none) == "policy_none"
+
+
+def test_a_start_that_fails_leaves_the_call_not_recorded_and_is_not_tried_again(monkeypatch):
+    call = _call(policy=RecordingPolicy.objects.create(name="all"))
+    Call.objects.filter(pk=call.pk).update(recording_decision="recorded")
+    entry = QueueEntry.objects.create(queue=Queue.objects.create(name="Billing"), call=call)
+    tries = []
+
+    def unreachable(**kwargs):
+        tries.append(kwargs)
+        raise ConnectionError("api.twilio.com timed out")
+
+    monkeypatch.setattr(gateway, "call_recording_start", unreachable)
+    assert recording_start(entry=entry, leg_sid=call.sid) is None
+    # A retried caller-record webhook finds the call already decided: no second start.
+    assert recording_start(entry=entry, leg_sid=call.sid) is None
+    call.refresh_from_db()
+    assert len(tries) == 1
+    assert call.recording_decision == "not_started"
+    assert call.recording_failure == "Recording could not start: api.twilio.com timed out"
+    assert (
+        call.recording_state == "Not recorded: Recording could not start: api.twilio.com timed out"
+    )
+    assert not call.recordings.exists()
 
 
 def test_a_sampled_policy_records_about_its_share_and_decides_a_call_the_same_each_time():
