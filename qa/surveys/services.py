@@ -9,7 +9,7 @@ sends `qa.signals.survey_answered` for a survey with answers.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -213,6 +213,18 @@ def survey_comment_fetch(*, survey_id: int) -> Survey:
             update_fields=["comment_state", "comment_reason", "comment_file", "comment_size_bytes"]
         )
     return survey
+
+
+def comment_stragglers(*, now: datetime | None = None) -> list[int]:
+    """Surveys whose comment is still pending well after the survey (a lost task, a long
+    outage): their ids, for the media sweep."""
+    now = now or timezone.now()
+    return list(
+        Survey.objects.filter(
+            comment_state=RecordingMedia.State.PENDING,
+            created_at__lt=now - media.STRAGGLER_AFTER,
+        ).values_list("pk", flat=True)
+    )
 
 
 # --- Closing --------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ prompt; a hang-up mid-survey keeps what was answered."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import wave
 
@@ -11,6 +12,7 @@ import pytest
 import time_machine
 
 from crm.models import Interaction
+from qa import tasks as qa_tasks
 from qa.models import Survey
 from qa.surveys import tasks as survey_tasks
 from telephony import gateway
@@ -162,7 +164,8 @@ def test_a_comment_twilio_does_not_hand_over_yet_is_fetched_again(
     assert not survey.comment_file
 
     monkeypatch.setattr(gateway, "recording_media", real)
-    survey_tasks.survey_comment_fetch.delay(survey.pk)
+    with time_machine.travel(MONDAY_10AM + dt.timedelta(hours=1), tick=False):
+        assert qa_tasks.recording_media_sweep() == 1  # the sweep takes it up again
     survey.refresh_from_db()
     assert (survey.comment_state, survey.comment_attempts, survey.comment_reason) == (
         "stored",
