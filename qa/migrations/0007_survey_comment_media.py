@@ -5,6 +5,12 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def comments_to_fetch(apps, schema_editor):
+    """Comments recorded before our copy was kept are fetched by the media sweep."""
+    Survey = apps.get_model("qa", "Survey")
+    Survey.objects.exclude(comment_recording_url="").update(comment_state="pending")
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -53,4 +59,5 @@ class Migration(migrations.Migration):
             model_name='recordingaccess',
             constraint=models.CheckConstraint(condition=models.Q(models.Q(('recording__isnull', False), ('survey__isnull', True)), models.Q(('recording__isnull', True), ('survey__isnull', False)), _connector='OR'), name='access_of_recording_or_comment'),
         ),
+        migrations.RunPython(comments_to_fetch, migrations.RunPython.noop),
     ]
