@@ -74,7 +74,7 @@ class RecordingMediaAdmin(ReadOnly):
 
 @admin.register(RecordingAccess)
 class RecordingAccessAdmin(ReadOnly):
-    list_display = ["at", "username", "action", "recording", "byte_range"]
+    list_display = ["at", "username", "action", "recording", "survey", "byte_range"]
     list_filter = ["action"]
     search_fields = ["username", "recording__sid", "recording__call__sid"]
     date_hierarchy = "at"

@@ -69,7 +69,17 @@ class RecordingAccess(models.Model):
         PLAY = "play", "Played"
         DOWNLOAD = "download", "Downloaded"
 
-    recording = models.ForeignKey(Recording, on_delete=models.CASCADE, related_name="accesses")
+    recording = models.ForeignKey(
+        Recording, on_delete=models.CASCADE, null=True, blank=True, related_name="accesses"
+    )
+    survey = models.ForeignKey(
+        "qa.Survey",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="comment_accesses",
+        help_text="A survey's spoken comment, played instead of a recording of the call.",
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -82,9 +92,17 @@ class RecordingAccess(models.Model):
         ordering = ["-at", "-id"]
         verbose_name_plural = "recording accesses"
         indexes = [models.Index(fields=["recording", "-at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(recording__isnull=False, survey__isnull=True)
+                | models.Q(recording__isnull=True, survey__isnull=False),
+                name="access_of_recording_or_comment",
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.username} {self.action} {self.recording} {self.at:%Y-%m-%d %H:%M}"
+        heard = self.recording or f"the comment of {self.survey}"
+        return f"{self.username} {self.action} {heard} {self.at:%Y-%m-%d %H:%M}"
 
 
 class LegalHold(models.Model):
@@ -967,6 +985,14 @@ class Survey(models.Model):
     comment_recording_sid = models.CharField(max_length=34, blank=True)
     comment_recording_url = models.URLField(max_length=300, blank=True)
     comment_seconds = models.PositiveIntegerField(null=True, blank=True)
+    # Our copy of the comment, fetched as recordings' media is (blank state: no comment).
+    comment_state = models.CharField(max_length=8, choices=RecordingMedia.State.choices, blank=True)
+    comment_file = models.FileField(upload_to="survey-comments/%Y/%m/", blank=True)
+    comment_size_bytes = models.PositiveBigIntegerField(default=0)
+    comment_attempts = models.PositiveSmallIntegerField(default=0)
+    comment_reason = models.CharField(
+        max_length=300, blank=True, help_text="Why the comment's last fetch failed."
+    )
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(
         null=True, blank=True, help_text="SMS: a reply after this is too late."

@@ -20,7 +20,14 @@ from telephony import gateway
 from telephony.models import Recording
 
 from . import transcription
-from .models import LegalHold, RecordingAccess, RecordingMedia, Transcript, Utterance
+from .models import (
+    LegalHold,
+    RecordingAccess,
+    RecordingMedia,
+    Survey,
+    Transcript,
+    Utterance,
+)
 from .signals import transcript_completed
 from .transcription import TranscriptionFailed, TranscriptNotReady
 
@@ -67,6 +74,18 @@ def wav_problem(audio: bytes) -> str:
     return ""
 
 
+def twilio_media(*, url: str) -> tuple[bytes, str]:
+    """The audio at a Twilio media URL and its content type. Raises MediaNotReady (the
+    reason as its message) when Twilio is unreachable or does not hand it over."""
+    try:
+        status, audio, content_type = gateway.recording_media(url=url)
+    except Exception as error:
+        raise MediaNotReady(f"Could not reach Twilio: {error}"[:300]) from error
+    if status != 200:
+        raise MediaNotReady(f"Twilio answered {status} for the media.")
+    return audio, content_type
+
+
 def media_fetch(*, media_id: int) -> RecordingMedia:
     """Fetch one recording's media into storage. Raises MediaNotReady when worth retrying;
     unusable media (empty, corrupt) is marked failed with the reason, never retried."""
@@ -76,13 +95,10 @@ def media_fetch(*, media_id: int) -> RecordingMedia:
     recording = media.recording
     RecordingMedia.objects.filter(pk=media.pk).update(attempts=media.attempts + 1)
     try:
-        status, audio, content_type = gateway.recording_media(url=recording.media_url)
-    except Exception as error:
-        _note_failure(media, f"Could not reach Twilio: {error}"[:300])
-        raise MediaNotReady(str(error)) from error
-    if status != 200:
-        _note_failure(media, f"Twilio answered {status} for the media.")
-        raise MediaNotReady(f"HTTP {status}")
+        audio, content_type = twilio_media(url=recording.media_url)
+    except MediaNotReady as error:
+        _note_failure(media, str(error))
+        raise
     problem = wav_problem(audio)
     with transaction.atomic():
         media = RecordingMedia.objects.select_for_update().get(pk=media.pk)
@@ -199,11 +215,17 @@ def retention_purge(*, now: datetime | None = None) -> int:
 
 
 def recording_access_record(
-    *, recording: Recording, user: User, action: str, byte_range: str = ""
+    *,
+    recording: Recording | None = None,
+    survey: Survey | None = None,
+    user: User,
+    action: str,
+    byte_range: str = "",
 ) -> RecordingAccess:
-    """Keep who played or downloaded which recording, and when."""
+    """Keep who played or downloaded which recording (or survey comment), and when."""
     return RecordingAccess.objects.create(
         recording=recording,
+        survey=survey,
         user=user,
         username=user.get_username(),
         action=action,

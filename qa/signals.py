@@ -10,3 +10,7 @@ transcript_completed = Signal()
 # sent once per survey, after the commit that closes it, with `survey` (qa.models.Survey).
 # The evaluations' sampling (a low CSAT answer) listens.
 survey_answered = Signal()
+
+# A phone survey's spoken comment was recorded at Twilio: sent once, after the commit that
+# keeps its URL, with `survey`; its media is fetched into our storage next.
+survey_comment_recorded = Signal()

@@ -12,6 +12,8 @@ from . import services
 from .autoqa import services as autoqa
 from .evaluations import services as evaluations
 from .models import RecordingMedia
+from .surveys import services as surveys
+from .surveys.tasks import survey_comment_fetch
 from .transcription import TranscriptNotReady
 
 
@@ -60,11 +62,15 @@ def transcript_sweep() -> int:
 
 @shared_task(ignore_result=True)
 def recording_media_sweep() -> int:
-    """Beat's sweep: fetches a lost task or a long outage left pending."""
+    """Beat's sweep: fetches a lost task or a long outage left pending (recordings', and
+    survey comments')."""
     stragglers = services.media_stragglers()
     for media_id in stragglers:
         recording_media_fetch.delay(media_id)
-    return len(stragglers)
+    comments = surveys.comment_stragglers()
+    for survey_id in comments:
+        survey_comment_fetch.delay(survey_id)
+    return len(stragglers) + len(comments)
 
 
 @shared_task(ignore_result=True)

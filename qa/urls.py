@@ -20,6 +20,11 @@ urlpatterns = [
 # Post-call surveys: the pages, and Twilio's webhooks (handed to it inside our TwiML).
 urlpatterns += [
     path("surveys/", survey_views.survey_list, name="survey_list"),
+    path(
+        "surveys/<int:pk>/comment/media/",
+        survey_views.survey_comment_media,
+        name="survey_comment_media",
+    ),
     path("fcr/", survey_views.repeat_contacts, name="repeat_contacts"),
     path(
         "voice/surveys/<int:survey_id>/questions/<int:position>/",

@@ -19,6 +19,7 @@ from .autoqa import selectors as autoqa
 from .forms import DashboardFilterForm
 from .models import RecordingAccess, RecordingMedia
 from .streaming import ranged_response
+from .surveys import selectors as surveys
 
 
 def _listener(request: SignedInRequest) -> None:
@@ -30,7 +31,8 @@ def _listener(request: SignedInRequest) -> None:
 @login_required
 def call_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     """The call: who, when, whether and why (not) recorded, each recording with a player
-    and its pauses on a timeline."""
+    and its pauses on a timeline; its survey's answers and comment, for those who may see
+    them."""
     _listener(request)
     call = get_object_or_404(
         selectors.calls_audible_to(request.user).select_related(
@@ -42,7 +44,12 @@ def call_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     scores = autoqa.call_scores(call=call) if autoqa.may_see_scores(request.user) else {}
     for recording in recordings:
         recording.auto_qa = scores.get(recording.pk)  # type: ignore[attr-defined]  # for the page
-    return render(request, "qa/call_detail.html", {"call": call, "recordings": recordings})
+    survey = surveys.call_survey(user=request.user, call=call)
+    return render(
+        request,
+        "qa/call_detail.html",
+        {"call": call, "recordings": recordings, "survey": survey},
+    )
 
 
 @require_GET

@@ -1,4 +1,5 @@
-"""Post-call surveys' answers to telephony's signals: a call ended."""
+"""Post-call surveys' answers to signals: a call ended (telephony), a comment was
+recorded (their own)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from django.dispatch import receiver
 from telephony.models import Call
 from telephony.signals import call_ended
 
+from ..models import Survey
+from ..signals import survey_comment_recorded
 from . import services
-from .tasks import survey_sms_send
+from .tasks import survey_comment_fetch, survey_sms_send
 
 
 @receiver(call_ended)
@@ -18,3 +21,9 @@ def survey_after_call(*, call: Call, **_signal: object) -> None:
     survey = services.survey_call_ended(call=call)
     if survey is not None:
         transaction.on_commit(lambda: survey_sms_send.delay(survey.pk))
+
+
+@receiver(survey_comment_recorded)
+def comment_fetch_soon(*, survey: Survey, **_signal: object) -> None:
+    """A spoken comment is at Twilio: fetch it into our storage."""
+    survey_comment_fetch.delay(survey.pk)

@@ -14,6 +14,7 @@ from telephony.acd.selectors import agents_supervised_by, queues_supervised_by
 from telephony.models import AgentProfile, Call, QueueEntry
 
 from ..models import Survey, SurveyAnswer, SurveyPlan
+from ..selectors import calls_audible_to
 
 
 def plan_for(*, call: Call, entry: QueueEntry, channel: str) -> SurveyPlan | None:
@@ -81,6 +82,17 @@ def surveys_visible_to(user: User | AnonymousUser) -> QuerySet[Survey]:
         .prefetch_related("answers__question")
         .order_by("-created_at", "-id")
     )
+
+
+def call_survey(*, user: User | AnonymousUser, call: Call) -> Survey | None:
+    """The call's survey, if `user` may see its answers."""
+    return surveys_visible_to(user).filter(call=call).first()
+
+
+def comments_audible_to(user: User | AnonymousUser) -> QuerySet[Survey]:
+    """Surveys whose spoken comment `user` may hear: they may see the survey's answers and
+    hear the call's recordings (a customer's voice is heard under the same rules)."""
+    return surveys_visible_to(user).filter(call__in=calls_audible_to(user))
 
 
 def satisfaction_answers(

@@ -9,9 +9,11 @@ sends `qa.signals.survey_answered` for a survey with answers.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from crm import services as crm_services
@@ -21,8 +23,9 @@ from telephony import gateway, twiml
 from telephony.calls.selectors import language_for
 from telephony.models import Call, QueueEntry, SmsMessage
 
-from ..models import Survey, SurveyAnswer, SurveyPlan, SurveyQuestion
-from ..signals import survey_answered
+from .. import services as media
+from ..models import RecordingMedia, Survey, SurveyAnswer, SurveyPlan, SurveyQuestion
+from ..signals import survey_answered, survey_comment_recorded
 from . import selectors
 from .wording import looks_like_a_score, phrase, score_in, worded
 
@@ -161,15 +164,67 @@ def survey_comment_save(*, survey_id: int, params: Mapping[str, str]) -> twiml.D
     survey = Survey.objects.select_for_update().filter(pk=survey_id).first()
     if survey is None:
         return survey_goodbye("en-US")
-    if not survey.comment_recording_sid:
+    url = params.get("RecordingUrl", "")
+    if not survey.comment_recording_sid and url:
         duration = params.get("RecordingDuration", "")
         survey.comment_recording_sid = params.get("RecordingSid", "")
-        survey.comment_recording_url = params.get("RecordingUrl", "")
+        survey.comment_recording_url = url
         survey.comment_seconds = int(duration) if duration.isdigit() else None
+        survey.comment_state = RecordingMedia.State.PENDING
         survey.save(
-            update_fields=["comment_recording_sid", "comment_recording_url", "comment_seconds"]
+            update_fields=[
+                "comment_recording_sid",
+                "comment_recording_url",
+                "comment_seconds",
+                "comment_state",
+            ]
         )
+        transaction.on_commit(lambda: survey_comment_recorded.send(Survey, survey=survey))
     return survey_goodbye(survey.language)
+
+
+def survey_comment_fetch(*, survey_id: int) -> Survey:
+    """Fetch a survey's spoken comment into storage as recordings' media is fetched, so it
+    is played through the app. Raises MediaNotReady when worth retrying; unusable audio
+    (empty, corrupt) is marked failed with the reason, never retried."""
+    survey = Survey.objects.get(pk=survey_id)
+    if survey.comment_state != RecordingMedia.State.PENDING:
+        return survey  # stored by an earlier run, given up on, or no comment
+    Survey.objects.filter(pk=survey.pk).update(comment_attempts=F("comment_attempts") + 1)
+    try:
+        audio, _content_type = media.twilio_media(url=f"{survey.comment_recording_url}.wav")
+    except media.MediaNotReady as error:
+        Survey.objects.filter(pk=survey.pk).update(comment_reason=str(error))
+        raise
+    problem = media.wav_problem(audio)
+    with transaction.atomic():
+        survey = Survey.objects.select_for_update().get(pk=survey.pk)
+        if survey.comment_state != RecordingMedia.State.PENDING:
+            return survey
+        if problem:
+            survey.comment_state, survey.comment_reason = RecordingMedia.State.FAILED, problem
+        else:
+            # Saved before the row says so: a crash in between leaves an orphan file.
+            name = f"{survey.comment_recording_sid}.wav"
+            survey.comment_file.save(name, ContentFile(audio), save=False)
+            survey.comment_state, survey.comment_reason = RecordingMedia.State.STORED, ""
+            survey.comment_size_bytes = len(audio)
+        survey.save(
+            update_fields=["comment_state", "comment_reason", "comment_file", "comment_size_bytes"]
+        )
+    return survey
+
+
+def comment_stragglers(*, now: datetime | None = None) -> list[int]:
+    """Surveys whose comment is still pending well after the survey (a lost task, a long
+    outage): their ids, for the media sweep."""
+    now = now or timezone.now()
+    return list(
+        Survey.objects.filter(
+            comment_state=RecordingMedia.State.PENDING,
+            created_at__lt=now - media.STRAGGLER_AFTER,
+        ).values_list("pk", flat=True)
+    )
 
 
 # --- Closing --------------------------------------------------------------------------------

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django import template
+
+from ..surveys.wording import worded
 
 register = template.Library()
 
@@ -14,3 +18,9 @@ def clock(ms: int | None) -> str:
         return ""
     minutes, seconds = divmod(int(ms) // 1000, 60)
     return f"{minutes}:{seconds:02d}"
+
+
+@register.filter(name="worded")
+def worded_in(wording: Mapping[str, str], language: str) -> str:
+    """A survey question's wording in the survey's language (as the caller heard it)."""
+    return worded(wording, language)

@@ -4,11 +4,18 @@ prompt; a hang-up mid-survey keeps what was answered."""
 
 from __future__ import annotations
 
+import datetime as dt
+import io
+import wave
+
 import pytest
 import time_machine
 
 from crm.models import Interaction
+from qa import tasks as qa_tasks
 from qa.models import Survey
+from qa.surveys import tasks as survey_tasks
+from telephony import gateway
 from telephony.models import Call
 from telephony.simulator import CalledParty, CallerScript, Speech
 from tests.telephony.conftest import OUR_NUMBER
@@ -134,6 +141,40 @@ def test_the_caller_may_leave_a_spoken_comment_last(simulator, support_line, ava
     assert survey.status == "completed"
     assert survey.comment_recording_sid.startswith("RE")
     assert survey.comment_recording_url and survey.comment_seconds
+    # The comment's WAV is fetched into our storage (the task runs after the commit).
+    assert (survey.comment_state, survey.comment_attempts) == ("stored", 1)
+    with survey.comment_file.open("rb") as stored, wave.open(io.BytesIO(stored.read())) as audio:
+        assert audio.getnframes() == survey.comment_seconds * audio.getframerate()
+    assert survey.comment_size_bytes == survey.comment_file.size
+
+
+def test_a_comment_twilio_does_not_hand_over_yet_is_fetched_again(
+    simulator, support_line, ava, billing_agent, monkeypatch
+):
+    plan_for_billing(
+        questions=[SATISFIED], ask_comment=True, comment_prompt={"en-US": "Tell us more."}
+    )
+    real = gateway.recording_media
+    monkeypatch.setattr(gateway, "recording_media", lambda *, url: (404, b"", "text/plain"))
+    monkeypatch.setattr(survey_tasks.survey_comment_fetch, "max_retries", 0)
+    _alex, _sim_call, call = _call(simulator, billing_agent, _script("5", speak_seconds=4))
+    survey = Survey.objects.get(call=call)
+    assert (survey.comment_state, survey.comment_attempts) == ("pending", 1)
+    assert survey.comment_reason == "Twilio answered 404 for the media."
+    assert not survey.comment_file
+
+    monkeypatch.setattr(gateway, "recording_media", real)
+    with time_machine.travel(MONDAY_10AM + dt.timedelta(hours=1), tick=False):
+        assert qa_tasks.recording_media_sweep() == 1  # the sweep takes it up again
+    survey.refresh_from_db()
+    assert (survey.comment_state, survey.comment_attempts, survey.comment_reason) == (
+        "stored",
+        2,
+        "",
+    )
+    survey_tasks.survey_comment_fetch.delay(survey.pk)  # stored: left alone
+    survey.refresh_from_db()
+    assert survey.comment_attempts == 2
 
 
 def test_a_recorded_conversation_stops_recording_before_the_survey(
