@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 env = environ.Env()
@@ -256,6 +257,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Floor alerts: waits and not-ready minutes grow with the clock, so they are looked at
     # on a beat as prompt as the router's rather than on every change.
     "floor-alerts": {"task": "floor.tasks.alerts_evaluate", "schedule": 5.0},
+    # The forecast re-made each night, yesterday's intervals in its history (the intraday
+    # view re-forecasts the rest of the day as calls come).
+    "workforce-reforecast": {
+        "task": "workforce.tasks.forecasts_refresh_nightly",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
 
 # --- QA evaluations ----------------------------------------------------------------------

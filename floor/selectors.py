@@ -45,6 +45,7 @@ from telephony.models import (
     QueueSkill,
 )
 
+from .adherence import out_of_adherence_since
 from .models import Alert
 
 State = AgentProfile.State
@@ -379,6 +380,7 @@ class AgentLive:
     handled_today: int
     aht_seconds: int | None
     occupancy: float | None
+    out_of_adherence_since: datetime | None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -426,6 +428,7 @@ def agent_figures(
         .order_by()
     )
     spent = _time_in_states_today(ids, since=since, now=now)
+    out_of_adherence = out_of_adherence_since(ids)
     figures = []
     for agent in agent_list:
         work = spent.get((agent.pk, State.ON_CALL), 0.0) + spent.get((agent.pk, State.WRAP_UP), 0.0)
@@ -450,6 +453,7 @@ def agent_figures(
                 handled_today=count,
                 aht_seconds=round(work / count) if count else None,
                 occupancy=_ratio(work, work + idle),
+                out_of_adherence_since=out_of_adherence.get(agent.pk),
             )
         )
     return figures

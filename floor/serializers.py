@@ -57,6 +57,9 @@ class AgentLiveSerializer(serializers.Serializer):
     handled_today = serializers.IntegerField()
     aht_seconds = serializers.IntegerField(allow_null=True)
     occupancy = serializers.FloatField(allow_null=True, help_text="Percent.")
+    out_of_adherence_since = serializers.DateTimeField(
+        allow_null=True, help_text="Out of the scheduled activity since, past the tolerance."
+    )
 
 
 class AgentFilterSerializer(serializers.Serializer):

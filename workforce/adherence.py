@@ -8,7 +8,7 @@ conformance = time logged in on the shift's day ÷ scheduled time (DOMAIN §12).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -179,13 +179,16 @@ class OutNow:
     since: datetime
 
 
-def out_of_adherence_now(*, tolerance: timedelta = DEFAULT_TOLERANCE) -> list[OutNow]:
-    """Agents whose state now is not their scheduled activity, for longer than the
-    tolerance."""
+def out_of_adherence_now(
+    *, agent_ids: Collection[int] | None = None, tolerance: timedelta = DEFAULT_TOLERANCE
+) -> list[OutNow]:
+    """Agents (of `agent_ids`, or all) whose state now is not their scheduled activity, for
+    longer than the tolerance."""
     now = timezone.now()
     out = []
+    shifts = Shift.objects.filter(**({} if agent_ids is None else {"agent_id__in": agent_ids}))
     shifts = (
-        Shift.objects.filter(
+        shifts.filter(
             schedule__status=Schedule.Status.PUBLISHED,
             is_time_off=False,
             start__lte=now,
@@ -203,3 +206,8 @@ def out_of_adherence_now(*, tolerance: timedelta = DEFAULT_TOLERANCE) -> list[Ou
         if now - since >= tolerance:
             out.append(OutNow(agent, piece[2], agent.get_state_display(), since))
     return out
+
+
+def out_of_adherence_since(agent_ids: list[int]) -> dict[int, datetime]:
+    """For the wallboard's agents table (floor's registry)."""
+    return {out.agent.pk: out.since for out in out_of_adherence_now(agent_ids=agent_ids)}

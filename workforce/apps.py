@@ -15,7 +15,12 @@ class WorkforceConfig(AppConfig):
     verbose_name = "Workforce"
 
     def ready(self) -> None:
+        from floor.adherence import register_out_of_adherence
         from telephony.desk.panels import register_desk_panel
+
+        from .adherence import out_of_adherence_since
 
         # The agent's desk shows their published schedule and their requests.
         register_desk_panel(desk_panel_url)
+        # The wallboard marks agents out of their scheduled activity.
+        register_out_of_adherence(out_of_adherence_since)

@@ -14,6 +14,7 @@ from django.db.models import Max, Min, Sum
 
 from reports.models import QueueInterval
 from reports.periods import center_zone
+from reports.selectors import queue_kpis
 from telephony.models import Queue
 
 from . import erlang
@@ -472,3 +473,74 @@ def pending_requests() -> list[ScheduleRequest]:
             "agent__user", "shift__queue", "swap_with__agent__user"
         )
     )
+
+
+@dataclass(frozen=True)
+class IntradayRow:
+    interval_start: datetime
+    forecast_calls: float | None  # the manager's override where there is one
+    forecast_aht: float | None
+    actual_calls: int | None  # None for an interval not over yet
+    actual_aht: float | None
+    reforecast_calls: float | None  # for the intervals not over yet
+
+
+@dataclass(frozen=True)
+class Intraday:
+    rows: list[IntradayRow]
+    ratio: float | None  # calls offered so far ÷ forecast so far
+
+
+def intraday(*, queue: Queue, day: date, now: datetime) -> Intraday:
+    """The day's actual calls and AHT per quarter hour (the reports' interval facts) against
+    the forecast, and the rest of the day re-forecast: each interval not over yet scaled by
+    the calls offered so far ÷ the forecast so far."""
+    zone = center_zone()
+    start, end = day_range(day, day, zone)
+    forecast: dict[datetime, tuple[float, float | None]] = {
+        row.interval_start: (row.calls, row.aht_seconds)
+        for row in ForecastInterval.objects.filter(
+            queue=queue, interval_start__gte=start, interval_start__lt=end
+        )
+    }
+    for override in ForecastOverride.objects.filter(
+        queue=queue, interval_start__gte=start, interval_start__lt=end
+    ):
+        modelled_aht = forecast.get(override.interval_start, (0.0, None))[1]
+        forecast[override.interval_start] = (override.calls, override.aht_seconds or modelled_aht)
+    actual = {
+        datetime.fromisoformat(row["period_start"]): row
+        for row in queue_kpis(
+            start=start,
+            end=min(end, now),
+            interval="15m",
+            queue_ids=[queue.pk],
+            figures=["offered", "aht"],
+        )
+    }
+    moments = sorted({slot_start(day, slot, zone) for slot in range(SLOTS)})
+    over = [m for m in moments if m + timedelta(seconds=INTERVAL_SECONDS) <= now]
+    offered_so_far = sum(actual[m]["offered"] for m in over if m in actual)
+    forecast_so_far = sum(forecast[m][0] for m in over if m in forecast)
+    ratio = offered_so_far / forecast_so_far if forecast_so_far else None
+    rows = []
+    for moment in moments:
+        planned: tuple[float | None, float | None] = forecast.get(moment, (None, None))
+        calls, aht = planned
+        done = moment in over
+        fact = actual.get(moment, {})
+        rows.append(
+            IntradayRow(
+                interval_start=moment,
+                forecast_calls=calls,
+                forecast_aht=aht,
+                actual_calls=fact.get("offered", 0) if done else None,
+                actual_aht=fact.get("aht") if done else None,
+                reforecast_calls=(
+                    None
+                    if done or calls is None
+                    else round(calls * (ratio if ratio is not None else 1.0), 2)
+                ),
+            )
+        )
+    return Intraday(rows, ratio)

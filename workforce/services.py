@@ -3,6 +3,7 @@ publishing schedules, and the agents' requests against them."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -29,6 +30,8 @@ from .models import (
 )
 
 FORECAST_DAYS = 2 * WEEK
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,18 @@ def forecast_refresh(
     unique = list({row.interval_start: row for row in rows}.values())
     ForecastInterval.objects.bulk_create(unique)
     return ForecastMade(queue, first_day, days, method, len(unique))
+
+
+def forecasts_refresh_nightly() -> list[ForecastMade]:
+    """Every queue re-forecast from today on, each in its own transaction; a queue with no
+    history to forecast from yet is left as it is."""
+    made = []
+    for queue in Queue.objects.order_by("name"):
+        try:
+            made.append(forecast_refresh(queue=queue))
+        except ValidationError as error:
+            logger.info("Nightly re-forecast skipped: %s", error.messages[0])
+    return made
 
 
 @transaction.atomic

@@ -64,6 +64,10 @@ def staffing_page(request: SignedInRequest) -> HttpResponse:
             problems=sorted({row.problem for row in rows if row.problem}),
             override_form=OverrideForm(initial={"queue": queue}),
         )
+        if day == timezone.localdate():
+            today = selectors.intraday(queue=queue, day=day, now=timezone.now())
+            context["intraday"] = today
+            context["intraday_rows"] = [r for r in today.rows if r.forecast_calls or r.actual_calls]
         try:
             context["accuracy"] = selectors.forecast_accuracy(queue=queue, today=day)
         except NotEnoughHistory as error:

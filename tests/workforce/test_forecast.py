@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 
 from reports.models import QueueInterval
 from telephony.models import Queue
-from workforce import forecast, selectors, services
+from workforce import forecast, selectors, services, tasks
 from workforce.models import CalendarEvent, ForecastInterval, ForecastOverride
 
 # Busy late morning, quiet at night; Monday busiest, Sunday closed.
@@ -212,3 +212,16 @@ def test_a_blended_campaigns_planned_agents_are_added_on_top():
     assert not selectors.outbound_agents(queue=queue, day=ZONE_TODAY - timedelta(days=1)).any()
     Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.STOPPED)
     assert not selectors.outbound_agents(queue=queue, day=ZONE_TODAY).any()
+
+
+@pytest.mark.django_db
+def test_the_nightly_reforecast_remakes_every_queue_with_history(time_machine, settings):
+    sales, empty = Queue.objects.create(name="Sales"), Queue.objects.create(name="New line")
+    _store_history(sales, 42)
+    time_machine.move_to(datetime.combine(ZONE_TODAY, time(2, 30), tzinfo=UTC), tick=False)
+    assert tasks.forecasts_refresh_nightly() == 1  # the new line has nothing to go on
+    first = ForecastInterval.objects.filter(queue=sales).order_by("interval_start").first()
+    assert first.interval_start == datetime.combine(ZONE_TODAY, time(), tzinfo=UTC)
+    assert not ForecastInterval.objects.filter(queue=empty).exists()
+    beat = settings.CELERY_BEAT_SCHEDULE["workforce-reforecast"]
+    assert beat["task"] == "workforce.tasks.forecasts_refresh_nightly"
