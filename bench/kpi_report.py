@@ -189,6 +189,7 @@ def run(args: argparse.Namespace, database_url: str) -> int:
     end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     start = end - timedelta(seconds=YEAR)
     loaded = load(database_url, args.calls, start)
+    end = history_end()  # a kept database's year ended when it was loaded
     month = (end - timedelta(days=45), end - timedelta(days=15))
     report_s, baseline_s, compared = compare(*month)
     rate = refresh_rate(end)
@@ -269,6 +270,16 @@ def load(database_url: str, calls: int, start: datetime) -> int:
         ).fetchone()
     print(f"database size: {size[0] if size else '?'}")
     return QueueEntry.objects.count()
+
+
+def history_end() -> datetime:
+    """The hour after the last call of the loaded year."""
+    from django.db.models import Max
+
+    from telephony.models import QueueEntry
+
+    latest = QueueEntry.objects.aggregate(latest=Max("waiting_since"))["latest"]
+    return latest.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
 
 
 def copy_select(database_url: str, select: str, params: dict, table: str, columns: str) -> None:
