@@ -261,3 +261,13 @@ REPORTS: dict[str, Report] = {
         for by in quality.OWNERS
     },
 }
+
+
+def register_report(name: str, report: Report, figures: dict[str, selectors.Figure]) -> None:
+    """Add a report an app above reports computes (reports imports none of them): its
+    figures' definitions join the others, and pages, API and exports run it like ours.
+    Called from the app's ready()."""
+    if name in REPORTS:
+        raise ValueError(f"A report named {name} exists.")
+    selectors.KPI_DEFINITIONS.update(figures)
+    REPORTS[name] = report

@@ -41,7 +41,8 @@ def _choices(queryset: QuerySet) -> RangeCheckedMultipleChoiceField:
 
 
 class ReportForm(forms.Form):
-    report = forms.ChoiceField(choices=[(name, r.label) for name, r in REPORTS.items()])
+    # Read when the form is built: apps above reports register theirs as they start.
+    report = forms.ChoiceField(choices=lambda: [(name, r.label) for name, r in REPORTS.items()])
     from_ = LocalMomentField(label="From", required=False, help_text="A date or date-time.")
     to = LocalMomentField(required=False, help_text="A date (the whole day) or date-time.")
     interval = forms.ChoiceField(choices=list(INTERVALS.items()), initial="day", required=False)

@@ -17,5 +17,9 @@ class WorkforceConfig(AppConfig):
     def ready(self) -> None:
         from telephony.desk.panels import register_desk_panel
 
+        from .reporting import adherence_reports_register
+
         # The agent's desk shows their published schedule and their requests.
         register_desk_panel(desk_panel_url)
+        # The reports section shows adherence beside the other agent figures.
+        adherence_reports_register()
