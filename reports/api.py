@@ -58,6 +58,8 @@ class ReportView(APIView):
             _ids("team"),
             _ids("agent"),
             _ids("campaign"),
+            _ids("line"),
+            _ids("lead_list"),
         ],
         responses=ReportSerializer,
     )

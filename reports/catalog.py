@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from campaigns.models import LeadImport
 from telephony.models import AgentProfile, Queue
 
 from . import costs, outbound, quality, selectors
@@ -71,6 +72,27 @@ def _agent_rows(request: Request, scope: Scope) -> list[Row]:
     )
 
 
+def _team_rows(request: Request, scope: Scope) -> list[Row]:
+    named = _ids(request.filters.get("team", [])) or None
+    return selectors.team_kpis(
+        start=request.start,
+        end=request.end,
+        interval=request.interval,
+        team_ids=scope.narrow(named, scope.team_ids),
+    )
+
+
+def _line_rows(request: Request, scope: Scope) -> list[Row]:
+    # A line's calls reach any team's queues: only those who see every queue see lines.
+    named = _ids(request.filters.get("line", [])) or None
+    return selectors.line_kpis(
+        start=request.start,
+        end=request.end,
+        interval=request.interval,
+        line_ids=named if scope.queue_ids is None else [],
+    )
+
+
 def _campaign_rows(
     run: Callable[..., list[Row]],
 ) -> Callable[[Request, Scope], list[Row]]:
@@ -84,6 +106,22 @@ def _campaign_rows(
         )
 
     return rows
+
+
+def _lead_list_rows(request: Request, scope: Scope) -> list[Row]:
+    """Lists of the campaigns named (and the user may see), and those named."""
+    campaign_ids = scope.narrow(
+        _ids(request.filters.get("campaign", [])) or None, scope.campaign_ids
+    )
+    named = _ids(request.filters.get("lead_list", [])) or None
+    if campaign_ids is not None:
+        of_campaigns = list(
+            LeadImport.objects.filter(campaign_id__in=campaign_ids).values_list("pk", flat=True)
+        )
+        named = [n for n in named if n in of_campaigns] if named else of_campaigns
+    return outbound.lead_list_kpis(
+        start=request.start, end=request.end, interval=request.interval, list_ids=named
+    )
 
 
 CAMPAIGN_FIGURES = [
@@ -151,6 +189,22 @@ REPORTS: dict[str, Report] = {
         owner="queue",
         drillable=selectors.DRILLABLE,
     ),
+    "teams": Report(
+        label="Teams (inbound)",
+        keys=[("period", "Period"), ("team_name", "Team")],
+        figures=selectors.QUEUE_FIGURES,
+        filters=("team",),
+        run=_team_rows,
+        owner="team",
+    ),
+    "lines": Report(
+        label="Lines (number dialled)",
+        keys=[("period", "Period"), ("line_name", "Line")],
+        figures=selectors.QUEUE_FIGURES,
+        filters=("line",),
+        run=_line_rows,
+        owner="line",
+    ),
     "agents": Report(
         label="Agents",
         keys=[("period", "Period"), ("agent_name", "Agent")],
@@ -168,6 +222,14 @@ REPORTS: dict[str, Report] = {
         run=_campaign_rows(outbound.campaign_kpis),
         owner="campaign",
         drillable=outbound.DRILLABLE,
+    ),
+    "lead-lists": Report(
+        label="Lead lists",
+        keys=[("period", "Period"), ("lead_list_name", "Lead list")],
+        figures=CAMPAIGN_FIGURES,
+        filters=("campaign", "lead_list"),
+        run=_lead_list_rows,
+        owner="lead_list",
     ),
     "compliance": Report(
         label="Compliance",
@@ -199,3 +261,13 @@ REPORTS: dict[str, Report] = {
         for by in quality.OWNERS
     },
 }
+
+
+def register_report(name: str, report: Report, figures: dict[str, selectors.Figure]) -> None:
+    """Add a report an app above reports computes (reports imports none of them): its
+    figures' definitions join the others, and pages, API and exports run it like ours.
+    Called from the app's ready()."""
+    if name in REPORTS:
+        raise ValueError(f"A report named {name} exists.")
+    selectors.KPI_DEFINITIONS.update(figures)
+    REPORTS[name] = report

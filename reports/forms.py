@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from callcenter.api import RangeCheckedMultipleChoiceField
-from campaigns.models import Campaign
-from telephony.models import AgentProfile, Queue, Team
+from campaigns.models import Campaign, LeadImport
+from telephony.models import AgentProfile, InboundNumber, Queue, Team
 
 from .catalog import REPORTS
 from .periods import INTERVALS, MAX_SPAN_DAYS, center_zone, local_moment
@@ -41,7 +41,8 @@ def _choices(queryset: QuerySet) -> RangeCheckedMultipleChoiceField:
 
 
 class ReportForm(forms.Form):
-    report = forms.ChoiceField(choices=[(name, r.label) for name, r in REPORTS.items()])
+    # Read when the form is built: apps above reports register theirs as they start.
+    report = forms.ChoiceField(choices=lambda: [(name, r.label) for name, r in REPORTS.items()])
     from_ = LocalMomentField(label="From", required=False, help_text="A date or date-time.")
     to = LocalMomentField(required=False, help_text="A date (the whole day) or date-time.")
     interval = forms.ChoiceField(choices=list(INTERVALS.items()), initial="day", required=False)
@@ -49,6 +50,8 @@ class ReportForm(forms.Form):
     team = _choices(Team.objects.all())
     agent = _choices(AgentProfile.objects.select_related("user"))
     campaign = _choices(Campaign.objects.all())
+    line = _choices(InboundNumber.objects.all())
+    lead_list = _choices(LeadImport.objects.select_related("campaign"))
 
     unknown: list[str]
 
@@ -64,7 +67,7 @@ class ReportForm(forms.Form):
             self.add_error(None, f"Unknown filter “{key}”.")
         report = REPORTS.get(cleaned.get("report", ""))
         if report is not None:
-            for name in ("queue", "team", "agent", "campaign"):
+            for name in ("queue", "team", "agent", "campaign", "line", "lead_list"):
                 if cleaned.get(name) and name not in report.filters:
                     self.add_error(name, f"The {report.label.lower()} report has no {name} filter.")
         zone = center_zone()

@@ -10,16 +10,15 @@ from __future__ import annotations
 
 from django.db import models
 
-from telephony.models import AgentProfile, Call, Queue
+from telephony.models import AgentProfile, Call, InboundNumber, Queue
 
 INTERVAL_MINUTES = 15
 
 
-class QueueInterval(models.Model):
-    """A queue's calls that joined it in one interval (counted where they were offered,
-    however long they lasted), with the sums the KPIs divide."""
+class QueueCallSums(models.Model):
+    """The sums of queue calls the inbound KPIs divide (reports.counting's rules), kept
+    per queue and per line in each interval."""
 
-    queue = models.ForeignKey(Queue, on_delete=models.CASCADE, related_name="+")
     interval_start = models.DateTimeField(help_text="UTC, on a 15-minute boundary.")
     offered = models.PositiveIntegerField(default=0)
     answered = models.PositiveIntegerField(default=0)
@@ -44,6 +43,16 @@ class QueueInterval(models.Model):
     voicemails = models.PositiveIntegerField(default=0)
 
     class Meta:
+        abstract = True
+
+
+class QueueInterval(QueueCallSums):
+    """A queue's calls that joined it in one interval (counted where they were offered,
+    however long they lasted)."""
+
+    queue = models.ForeignKey(Queue, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
         ordering = ["interval_start", "queue"]
         constraints = [
             models.UniqueConstraint(fields=["queue", "interval_start"], name="queue_interval_once"),
@@ -56,6 +65,23 @@ class QueueInterval(models.Model):
 
     def __str__(self) -> str:
         return f"{self.queue_id} {self.interval_start:%Y-%m-%d %H:%M}"
+
+
+class LineInterval(QueueCallSums):
+    """The queue calls to one of our numbers (the line the caller dialled) that joined a
+    queue in one interval, whichever queue; threshold_seconds is the smallest of them."""
+
+    line = models.ForeignKey(InboundNumber, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        ordering = ["interval_start", "line"]
+        constraints = [
+            models.UniqueConstraint(fields=["line", "interval_start"], name="line_interval_once"),
+        ]
+        indexes = [models.Index(fields=["interval_start", "line"], name="line_interval_time")]
+
+    def __str__(self) -> str:
+        return f"{self.line_id} {self.interval_start:%Y-%m-%d %H:%M}"
 
 
 class AgentInterval(models.Model):

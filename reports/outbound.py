@@ -1,4 +1,5 @@
-"""Outbound figures per campaign, and the compliance report, read from the call attempts.
+"""Outbound figures per campaign and per lead list (the import a lead came in), and the
+compliance report, read from the call attempts.
 
 Attempts are aggregated directly (one indexed range scan on `attempt_campaign_time`), not
 from interval facts: a campaign dials far fewer calls than the inbound queues take, and
@@ -13,11 +14,11 @@ from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, F, QuerySet
 from django.db.models.functions import Coalesce
 
 from campaigns.dialer import windows
-from campaigns.models import CallAttempt, CallingRule, Campaign, Lead
+from campaigns.models import CallAttempt, CallingRule, Campaign, Lead, LeadImport
 from campaigns.selectors import LIVE_ANSWER
 from telephony.models import Disposition
 
@@ -32,34 +33,46 @@ def _ratio(part: float, whole: float, scale: float = 1.0) -> float | None:
     return round(part * scale / whole, 2) if whole else None
 
 
+# Where an attempt's owner is read: its campaign, or the lead list its lead came in.
+OWNER_FIELDS = {"campaign": "campaign_id", "lead_list": "lead__import_batch_id"}
+
+
 def _attempts(
-    start: datetime, end: datetime, campaign_ids: list[int] | None
+    start: datetime, end: datetime, owner_ids: list[int] | None, by: str = "campaign"
 ) -> QuerySet[CallAttempt]:
     attempts = CallAttempt.objects.annotate(at=Coalesce("placed_at", "created_at")).filter(
         at__gte=start, at__lt=end
     )
-    if campaign_ids is not None:
-        attempts = attempts.filter(campaign_id__in=campaign_ids)
+    if owner_ids is not None:
+        attempts = attempts.filter(**{f"{OWNER_FIELDS[by]}__in": owner_ids})
+    elif by == "lead_list":  # leads added by hand are on no list
+        attempts = attempts.filter(lead__import_batch__isnull=False)
     return attempts
 
 
 class _Rolling:
-    """Abandoned ÷ live answers over the 30 days before a moment, per campaign."""
+    """Abandoned ÷ live answers over the 30 days before a moment, per campaign (or list)."""
 
-    def __init__(self, start: datetime, end: datetime, campaign_ids: list[int] | None) -> None:
+    def __init__(
+        self,
+        start: datetime,
+        end: datetime,
+        campaign_ids: list[int] | None,
+        by: str = "campaign",
+    ) -> None:
         live = CallAttempt.objects.filter(
             LIVE_ANSWER,
             answered_at__gte=start - timedelta(days=ROLLING_DAYS),
             answered_at__lt=end,
         )
         if campaign_ids is not None:
-            live = live.filter(campaign_id__in=campaign_ids)
+            live = live.filter(**{f"{OWNER_FIELDS[by]}__in": campaign_ids})
         self.times: dict[int, list[datetime]] = defaultdict(list)
         self.abandoned: dict[int, list[int]] = defaultdict(lambda: [0])
         for campaign_id, answered_at, abandoned in live.order_by("answered_at").values_list(
-            "campaign_id", "answered_at", "is_abandoned"
+            OWNER_FIELDS[by], "answered_at", "is_abandoned"
         ):
-            self.times[campaign_id].append(answered_at)  # type: ignore[arg-type]  # filtered
+            self.times[campaign_id].append(answered_at)
             self.abandoned[campaign_id].append(self.abandoned[campaign_id][-1] + abandoned)
 
     def rate(self, campaign_id: int, until: datetime) -> float | None:
@@ -106,20 +119,27 @@ def _counted_in(attempt: Row, conversions: set[str]) -> list[str]:
 
 
 def _by_period(
-    start: datetime, end: datetime, interval: str, campaign_ids: list[int] | None
+    start: datetime,
+    end: datetime,
+    interval: str,
+    campaign_ids: list[int] | None,
+    by: str = "campaign",
 ) -> dict[tuple[datetime, str, int], Counter[str]]:
-    """Attempt counts per (period, campaign) by figure, and `leads`: the leads dialed."""
+    """Attempt counts per (period, campaign or list) by figure, and `leads`: the leads
+    dialed."""
     zone = center_zone()
     conversions = _conversion_codes()
     totals: dict[tuple[datetime, str, int], Counter[str]] = {}
     dialed_leads: dict[tuple[datetime, str, int], set[int]] = defaultdict(set)
-    rows = _attempts(start, end, campaign_ids).values("at", "campaign_id", "lead_id", *_FIELDS)
+    rows = _attempts(start, end, campaign_ids, by).values(
+        "at", "lead_id", *_FIELDS, owner_id=F(OWNER_FIELDS[by])
+    )
     for row in rows:
         label, key = period_of(row["at"], interval, zone)
-        slot = totals.setdefault((key, label, row["campaign_id"]), Counter())
+        slot = totals.setdefault((key, label, row["owner_id"]), Counter())
         slot.update(_counted_in(row, conversions))
         if row["placed_at"] is not None:
-            dialed_leads[(key, label, row["campaign_id"])].add(row["lead_id"])
+            dialed_leads[(key, label, row["owner_id"])].add(row["lead_id"])
     for slot_key, leads in dialed_leads.items():
         totals[slot_key]["leads"] = len(leads)
     return totals
@@ -142,47 +162,71 @@ def figure_attempts(
     )
 
 
+def _owner_names(by: str, owner_ids: list[int] | None) -> dict[int, str]:
+    if by == "campaign":
+        campaigns = Campaign.objects.all()
+        if owner_ids:
+            campaigns = campaigns.filter(pk__in=owner_ids)
+        return dict(campaigns.values_list("pk", "name"))
+    lists = LeadImport.objects.select_related("campaign")
+    if owner_ids:
+        lists = lists.filter(pk__in=owner_ids)
+    return {batch.pk: f"{batch.original_name} ({batch.campaign.name})" for batch in lists}
+
+
+def _outbound_kpis(
+    by: str, start: datetime, end: datetime, interval: str, owner_ids: list[int] | None
+) -> list[Row]:
+    zone = center_zone()
+    rolling = _Rolling(start, end, owner_ids, by)
+    names = _owner_names(by, owner_ids)
+    lead_owner = OWNER_FIELDS[by].removeprefix("lead__")
+    left = dict(
+        Lead.objects.filter(status__in=Lead.OPEN_STATUSES)
+        .values_list(lead_owner)
+        .annotate(n=Count("id"))
+    )
+    result = []
+    for (key, label, owner_id), slot in sorted(
+        _by_period(start, end, interval, owner_ids, by).items()
+    ):
+        until = min(period_end(key, interval, zone), end)
+        result.append(
+            {
+                "period": label,
+                "period_start": key.isoformat(),
+                by: owner_id,
+                f"{by}_name": names.get(owner_id, ""),
+                "dialed": slot["dialed"],
+                "live_answers": slot["live_answers"],
+                "contact_rate": _ratio(slot["live_answers"], slot["dialed"], 100),
+                "abandoned_calls": slot["abandoned_calls"],
+                "abandonment_day": _ratio(slot["abandoned_calls"], slot["live_answers"], 100),
+                "abandonment_30d": rolling.rate(owner_id, until),
+                "conversions": slot["conversions"],
+                "conversion_rate": _ratio(slot["conversions"], slot["live_answers"], 100),
+                "attempts_per_lead": _ratio(slot["dialed"], slot["leads"]),
+                "leads_left": left.get(owner_id, 0),
+            }
+        )
+    return result
+
+
 def campaign_kpis(
     *, start: datetime, end: datetime, interval: str, campaign_ids: list[int] | None = None
 ) -> list[Row]:
     """Per period and campaign: dialed, contact rate, live answers, abandonment (the
     period's and the rolling 30 days' at its end), conversions, attempts per lead, and
     the leads left (today's: leads have no history of their status)."""
-    zone = center_zone()
-    rolling = _Rolling(start, end, campaign_ids)
-    campaigns = (
-        Campaign.objects.in_bulk(campaign_ids) if campaign_ids else Campaign.objects.in_bulk()
-    )
-    left = dict(
-        Lead.objects.filter(status__in=Lead.OPEN_STATUSES)
-        .values_list("campaign_id")
-        .annotate(n=Count("id"))
-    )
-    result = []
-    for (key, label, campaign_id), slot in sorted(
-        _by_period(start, end, interval, campaign_ids).items()
-    ):
-        until = min(period_end(key, interval, zone), end)
-        campaign = campaigns.get(campaign_id)
-        result.append(
-            {
-                "period": label,
-                "period_start": key.isoformat(),
-                "campaign": campaign_id,
-                "campaign_name": campaign.name if campaign else "",
-                "dialed": slot["dialed"],
-                "live_answers": slot["live_answers"],
-                "contact_rate": _ratio(slot["live_answers"], slot["dialed"], 100),
-                "abandoned_calls": slot["abandoned_calls"],
-                "abandonment_day": _ratio(slot["abandoned_calls"], slot["live_answers"], 100),
-                "abandonment_30d": rolling.rate(campaign_id, until),
-                "conversions": slot["conversions"],
-                "conversion_rate": _ratio(slot["conversions"], slot["live_answers"], 100),
-                "attempts_per_lead": _ratio(slot["dialed"], slot["leads"]),
-                "leads_left": left.get(campaign_id, 0),
-            }
-        )
-    return result
+    return _outbound_kpis("campaign", start, end, interval, campaign_ids)
+
+
+def lead_list_kpis(
+    *, start: datetime, end: datetime, interval: str, list_ids: list[int] | None = None
+) -> list[Row]:
+    """The campaign figures per period and lead list (the import its leads came in;
+    leads added by hand are on none)."""
+    return _outbound_kpis("lead_list", start, end, interval, list_ids)
 
 
 def compliance_kpis(

@@ -17,10 +17,10 @@ from django.db import connection
 from psycopg import pq
 
 from telephony.acd.selectors import agents_supervised_by, queues_supervised_by
-from telephony.models import AgentProfile, Queue, QueueEntry, Team
+from telephony.models import AgentProfile, InboundNumber, Queue, QueueEntry, Team
 
 from . import counting
-from .models import AgentInterval, QueueInterval
+from .models import AgentInterval, LineInterval, QueueInterval
 from .periods import center_zone, period_of
 
 Row = dict[str, Any]
@@ -353,10 +353,11 @@ Slot = tuple[str, str, int]  # (period start as ISO text in UTC, period label, o
 
 
 def _periods(
-    rows: list[tuple], interval: str, sums: int, maxima: int
+    rows: list[tuple], interval: str, sums: int, maxima: int, merged: bool = False
 ) -> Iterable[tuple[Slot, Sequence[float]]]:
     """Facts summed by (period, owner), in period then owner order; the `maxima` columns
-    after the first `sums` take the max."""
+    after the first `sums` take the max. `merged`: an owner may have several facts in
+    one interval."""
     zone = center_zone()
     labels: dict[int, tuple[str, str]] = {}
 
@@ -367,7 +368,7 @@ def _periods(
             named = labels[epoch] = (key.isoformat(), label)
         return (named[0], named[1], owner)
 
-    if interval == "15m":  # each fact is its own period, and comes in order
+    if interval == "15m" and not merged:  # each fact is its own period, and comes in order
         return ((slot(row[0], row[1]), row[2:]) for row in rows)
     totals: dict[Slot, list[float]] = {}
     for row in rows:
@@ -383,23 +384,18 @@ def _periods(
     return sorted(totals.items(), key=lambda item: (item[0][0], item[0][2]))
 
 
-def queue_kpis(
-    *,
-    start: datetime,
-    end: datetime,
+def _call_kpis(
+    rows: list[tuple],
+    owner: str,
+    names: dict[int, str],
     interval: str,
-    queue_ids: list[int] | None = None,
-    figures: Iterable[str] = QUEUE_FIGURES,
+    figures: list[str],
+    columns: list[str],
+    sums: int,
+    merged: bool = False,
 ) -> list[Row]:
-    """Queue KPIs (all, or those named) per period and queue over [start, end), periods
-    in the center's zone."""
-    figures = list(figures)
-    needed = {column for name in figures for column in QUEUE_FORMULAS[name][0]}
-    sums = [column for column in _QUEUE_SUMS if column in needed]
-    maxima = ["longest_wait_seconds"] if "longest_wait_seconds" in needed else []
-    columns = sums + maxima
-    rows = _fact_rows(QueueInterval._meta.db_table, "queue", columns, start, end, queue_ids)
-    names = dict(Queue.objects.values_list("id", "name"))
+    """Queue figures of summed fact rows (epoch, owner, *columns), per period and owner;
+    `merged` when one owner may have several rows in an interval (a team's queues)."""
     # Each figure reads its columns by position: a month of 15-minute rows is 60,000 of them.
     # A count shown as it is summed is copied; the others go through their formula.
     copied = [
@@ -418,12 +414,13 @@ def queue_kpis(
         if how is not _same
     ]
     result = []
-    for (key, label, queue_id), values in _periods(rows, interval, len(sums), len(maxima)):
+    periods = _periods(rows, interval, sums, len(columns) - sums, merged)
+    for (key, label, owner_id), values in periods:
         row: Row = {
             "period": label,
             "period_start": key,
-            "queue": queue_id,
-            "queue_name": names.get(queue_id, ""),
+            owner: owner_id,
+            f"{owner}_name": names.get(owner_id, ""),
         }
         for name, index in copied:
             row[name] = values[index]
@@ -431,6 +428,62 @@ def queue_kpis(
             row[name] = how(*several(values)) if several else how(values[first])
         result.append(row)
     return result
+
+
+def _call_columns(figures: list[str]) -> tuple[list[str], int]:
+    """The fact columns these figures read (sums first, then maxima) and how many sums."""
+    needed = {column for name in figures for column in QUEUE_FORMULAS[name][0]}
+    sums = [column for column in _QUEUE_SUMS if column in needed]
+    maxima = ["longest_wait_seconds"] if "longest_wait_seconds" in needed else []
+    return sums + maxima, len(sums)
+
+
+def queue_kpis(
+    *,
+    start: datetime,
+    end: datetime,
+    interval: str,
+    queue_ids: list[int] | None = None,
+    figures: Iterable[str] = QUEUE_FIGURES,
+) -> list[Row]:
+    """Queue KPIs (all, or those named) per period and queue over [start, end), periods
+    in the center's zone."""
+    figures = list(figures)
+    columns, sums = _call_columns(figures)
+    rows = _fact_rows(QueueInterval._meta.db_table, "queue", columns, start, end, queue_ids)
+    names = dict(Queue.objects.values_list("id", "name"))
+    return _call_kpis(rows, "queue", names, interval, figures, columns, sums)
+
+
+def team_kpis(
+    *, start: datetime, end: datetime, interval: str, team_ids: list[int] | None = None
+) -> list[Row]:
+    """Inbound KPIs per period and team: the sums of the facts of the queues each team
+    serves (Team.queues; a queue two teams serve counts in both)."""
+    columns, sums = _call_columns(QUEUE_FIGURES)
+    served = Team.queues.through.objects.all()
+    if team_ids is not None:
+        served = served.filter(team_id__in=team_ids)
+    teams_of: dict[int, list[int]] = {}
+    for team_id, queue_id in served.values_list("team_id", "queue_id"):
+        teams_of.setdefault(queue_id, []).append(team_id)
+    facts = _fact_rows(QueueInterval._meta.db_table, "queue", columns, start, end, sorted(teams_of))
+    rows = [(fact[0], team, *fact[2:]) for fact in facts for team in teams_of[fact[1]]]
+    names = dict(Team.objects.values_list("id", "name"))
+    return _call_kpis(rows, "team", names, interval, QUEUE_FIGURES, columns, sums, merged=True)
+
+
+def line_kpis(
+    *, start: datetime, end: datetime, interval: str, line_ids: list[int] | None = None
+) -> list[Row]:
+    """Inbound KPIs per period and line (the number the caller dialled)."""
+    columns, sums = _call_columns(QUEUE_FIGURES)
+    rows = _fact_rows(LineInterval._meta.db_table, "line", columns, start, end, line_ids)
+    names = {
+        pk: f"{name} ({number})"
+        for pk, name, number in InboundNumber.objects.values_list("id", "name", "number")
+    }
+    return _call_kpis(rows, "line", names, interval, QUEUE_FIGURES, columns, sums)
 
 
 def agent_kpis(

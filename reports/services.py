@@ -34,6 +34,8 @@ from .counting import (
 from .models import (
     INTERVAL_MINUTES,
     AgentInterval,
+    LineInterval,
+    QueueCallSums,
     QueueInterval,
     ReportSchedule,
     StaleCall,
@@ -64,7 +66,7 @@ def interval_starts(start: datetime, end: datetime) -> list[datetime]:
     return starts
 
 
-def _add_handling(fact: QueueInterval | AgentInterval, entry: dict, handling: Handling) -> None:
+def _add_handling(fact: QueueCallSums | AgentInterval, entry: dict, handling: Handling) -> None:
     """An entry's transfer and, once its conversation is over, its handle time."""
     fact.transfers += entry["id"] in handling.transferred
     times = handle_times(entry, handling)
@@ -86,8 +88,9 @@ _COUNTED = (
 )
 
 
-def _queue_fact(fact: QueueInterval, entry: dict, handling: Handling) -> None:
-    """Add one entry (not a transfer's own) to its queue interval."""
+def _queue_fact(fact: QueueCallSums, entry: dict, handling: Handling) -> None:
+    """Add one entry (not a transfer's own) to its queue (or line) interval, answered in
+    time by its own queue's threshold."""
     counts, wait = entry_counts(entry, handling)
     for name in _COUNTED:
         setattr(fact, name, getattr(fact, name) + (name in counts))
@@ -97,7 +100,7 @@ def _queue_fact(fact: QueueInterval, entry: dict, handling: Handling) -> None:
         fact.longest_wait_seconds = max(fact.longest_wait_seconds, wait)
         if "answered" in counts:
             fact.answer_wait_seconds += wait
-            fact.answered_in_threshold += wait <= fact.threshold_seconds
+            fact.answered_in_threshold += wait <= entry["threshold"]
         elif "abandoned" in counts:
             fact.abandon_wait_seconds += wait
     _add_handling(fact, entry, handling)
@@ -106,31 +109,63 @@ def _queue_fact(fact: QueueInterval, entry: dict, handling: Handling) -> None:
 # --- Queue intervals -----------------------------------------------------------------
 
 
-def queue_facts(
-    *, start: datetime, end: datetime, queue_ids: Iterable[int] | None = None
-) -> list[QueueInterval]:
-    """The queue intervals of [start, end) as the records say now (unsaved)."""
-    entries = QueueEntry.objects.filter(
+def _entries_in(start: datetime, end: datetime) -> QuerySet[QueueEntry]:
+    """The entries (not a transfer's own) that joined a queue in [start, end)."""
+    return QueueEntry.objects.filter(
         waiting_since__gte=start, waiting_since__lt=end, transferred_from__isnull=True
     )
-    if queue_ids is not None:
-        entries = entries.filter(queue_id__in=list(queue_ids))
+
+
+def _sums_by(
+    entries: QuerySet[QueueEntry], owner: str, model: type[QueueCallSums]
+) -> list[QueueCallSums]:
+    """The entries summed per `owner` (a values() key) and interval, unsaved."""
     # The queue's threshold comes along with each entry: one query fewer per refresh.
-    rows = list(entries.values(*ENTRY_FIELDS, threshold=F("queue__service_level_seconds")))
+    rows = list(
+        entries.values(
+            *ENTRY_FIELDS,
+            threshold=F("queue__service_level_seconds"),
+            line_id=F("call__inbound_number_id"),
+        )
+    )
     handling = entry_handling(rows)
-    facts: dict[tuple[int, datetime], QueueInterval] = {}
+    facts: dict[tuple[int, datetime], QueueCallSums] = {}
     for entry in rows:
-        key = (entry["queue_id"], interval_floor(entry["waiting_since"]))
+        key = (entry[f"{owner}_id"], interval_floor(entry["waiting_since"]))
         fact = facts.get(key)
         if fact is None:
-            fact = facts[key] = QueueInterval(
-                queue_id=key[0], interval_start=key[1], threshold_seconds=entry["threshold"]
+            fact = facts[key] = model(
+                interval_start=key[1],
+                threshold_seconds=entry["threshold"],
+                **{f"{owner}_id": key[0]},
             )
+        fact.threshold_seconds = min(fact.threshold_seconds, entry["threshold"])
         _queue_fact(fact, entry, handling)
     return list(facts.values())
 
 
-Fact = TypeVar("Fact", QueueInterval, AgentInterval)
+def queue_facts(
+    *, start: datetime, end: datetime, queue_ids: Iterable[int] | None = None
+) -> list[QueueInterval]:
+    """The queue intervals of [start, end) as the records say now (unsaved)."""
+    entries = _entries_in(start, end)
+    if queue_ids is not None:
+        entries = entries.filter(queue_id__in=list(queue_ids))
+    return _sums_by(entries, "queue", QueueInterval)  # type: ignore[return-value]
+
+
+def line_facts(
+    *, start: datetime, end: datetime, line_ids: Iterable[int] | None = None
+) -> list[LineInterval]:
+    """The line intervals of [start, end) as the records say now (unsaved): the same
+    rules as the queues' (a call queued twice on one line counts in each, as there)."""
+    entries = _entries_in(start, end).filter(call__inbound_number__isnull=False)
+    if line_ids is not None:
+        entries = entries.filter(call__inbound_number_id__in=list(line_ids))
+    return _sums_by(entries, "line", LineInterval)  # type: ignore[return-value]
+
+
+Fact = TypeVar("Fact", QueueInterval, LineInterval, AgentInterval)
 
 
 def _replace(
@@ -162,7 +197,20 @@ def queue_intervals_refresh(
     start, end = interval_floor(start), _interval_ceil(end)
     queue_ids = None if queue_ids is None else list(queue_ids)
     facts = queue_facts(start=start, end=end, queue_ids=queue_ids)
-    return _replace(QueueInterval, "queue", facts, start, end, queue_ids)
+    written = _replace(QueueInterval, "queue", facts, start, end, queue_ids)
+    # The lines these queues' calls came in on, whole (their other queues' calls too).
+    line_ids = None
+    if queue_ids is not None:
+        line_ids = sorted(
+            {
+                line
+                for line in _entries_in(start, end)
+                .filter(queue_id__in=queue_ids, call__inbound_number__isnull=False)
+                .values_list("call__inbound_number_id", flat=True)
+            }
+        )
+    lines = line_facts(start=start, end=end, line_ids=line_ids)
+    return written + _replace(LineInterval, "line", lines, start, end, line_ids)
 
 
 def _interval_ceil(moment: datetime) -> datetime:

@@ -19,8 +19,11 @@ class WorkforceConfig(AppConfig):
         from telephony.desk.panels import register_desk_panel
 
         from .adherence import out_of_adherence_since
+        from .reporting import adherence_reports_register
 
         # The agent's desk shows their published schedule and their requests.
         register_desk_panel(desk_panel_url)
         # The wallboard marks agents out of their scheduled activity.
         register_out_of_adherence(out_of_adherence_since)
+        # The reports section shows adherence beside the other agent figures.
+        adherence_reports_register()

@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
         ("crm", "0007_dnc_registry_numbers"),
         ("telephony", "0019_recording_call_leg"),
         ("campaigns", "0009_campaign_pacing_boldness"),
-        ("reports", "0004_stale_calls"),
+        ("reports", "0005_line_intervals"),
         ("floor", "0002_alert_notices"),
         ("workforce", "0001_planning"),
     ]

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from campaigns.models import CallAttempt
+from campaigns.models import CallAttempt, Lead, LeadImport
 from reports import outbound
 from reports.outbound import campaign_kpis, compliance_kpis
 from telephony.models import Disposition
@@ -146,3 +146,65 @@ def test_a_figure_the_campaign_report_cannot_drill_into_is_not_found(client_as, 
         },
     )
     assert response.status_code == 404
+
+
+def test_campaign_figures_per_lead_list(api_as, manager):
+    """Two lists of one campaign and a lead added by hand (on no list)."""
+    spring = CampaignFactory.create(name="Spring")
+    may = LeadImport.objects.create(campaign=spring, file="may.csv", original_name="may.csv")
+    june = LeadImport.objects.create(campaign=spring, file="june.csv", original_name="june.csv")
+    nine = at("2026-05-04 14:00:00")
+    for n, (batch, outcome) in enumerate(
+        [
+            (may, Outcome.COMPLETED),
+            (may, Outcome.ABANDONED),
+            (may, Outcome.NO_ANSWER),
+            (june, Outcome.COMPLETED),
+            (None, Outcome.COMPLETED),
+        ]
+    ):
+        made = attempt(
+            spring,
+            nine + timedelta(minutes=n),
+            outcome,
+            human=outcome != Outcome.NO_ANSWER,
+            abandoned=outcome == Outcome.ABANDONED,
+        )
+        # Each dialed lead is done with: only the leads added below are left to call.
+        Lead.objects.filter(pk=made.lead_id).update(
+            import_batch=batch, status=Lead.Status.COMPLETED
+        )
+    LeadFactory.create(campaign=spring)  # still to call, on no list
+    Lead.objects.filter(pk=LeadFactory.create(campaign=spring).pk).update(import_batch=june)
+
+    rows = outbound.lead_list_kpis(
+        start=at("2026-05-04 00:00:00"), end=at("2026-05-05 00:00:00"), interval="day"
+    )
+    by_list = {row["lead_list_name"]: row for row in rows}
+    assert set(by_list) == {"may.csv (Spring)", "june.csv (Spring)"}
+    first = by_list["may.csv (Spring)"]
+    assert (first["dialed"], first["live_answers"], first["abandoned_calls"]) == (3, 2, 1)
+    assert (first["contact_rate"], first["abandonment_day"], first["abandonment_30d"]) == (
+        66.67,
+        50.0,
+        50.0,
+    )
+    assert (by_list["june.csv (Spring)"]["dialed"], by_list["june.csv (Spring)"]["leads_left"]) == (
+        1,
+        1,
+    )
+    # The campaign's figures still count every attempt, on a list or not.
+    assert (
+        campaign_kpis(
+            start=at("2026-05-04 00:00:00"), end=at("2026-05-05 00:00:00"), interval="day"
+        )[0]["dialed"]
+        == 5
+    )
+
+    params = {"from": "2026-05-04", "to": "2026-05-04", "interval": "day"}
+    client = api_as(manager)
+    named = client.get("/api/reports/lead-lists/", {**params, "lead_list": june.pk}).json()
+    assert [(r["lead_list_name"], r["dialed"]) for r in named["rows"]] == [("june.csv (Spring)", 1)]
+    other = CampaignFactory.create(name="Autumn")
+    none = client.get("/api/reports/lead-lists/", {**params, "campaign": other.pk}).json()
+    assert none["rows"] == []
