@@ -11,19 +11,19 @@ import pytest
 from reports.catalog import REPORTS
 from telephony.models import AgentProfile
 
-from .test_adherence import _presence, at, scheduled  # noqa: F401  # the fixture
+from .conftest import at, presence_at
 
 State = AgentProfile.State
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def worked(scheduled, time_machine):  # noqa: F811
+def worked(scheduled, time_machine):
     """Four scheduled hours, 2 minutes late in (forgiven), 10 late back from break."""
-    _presence(time_machine, scheduled, at(9, 2), State.AVAILABLE)
-    _presence(time_machine, scheduled, at(11), State.NOT_READY, "break")
-    _presence(time_machine, scheduled, at(11, 25), State.AVAILABLE)
-    _presence(time_machine, scheduled, at(13), State.OFFLINE)
+    presence_at(time_machine, scheduled, at(9, 2), State.AVAILABLE)
+    presence_at(time_machine, scheduled, at(11), State.NOT_READY, "break")
+    presence_at(time_machine, scheduled, at(11, 25), State.AVAILABLE)
+    presence_at(time_machine, scheduled, at(13), State.OFFLINE)
     time_machine.move_to(at(18), tick=False)
     return scheduled
 
