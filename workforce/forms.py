@@ -8,7 +8,7 @@ from datetime import date
 from django import forms
 from django.utils import timezone
 
-from telephony.models import Queue
+from telephony.models import AgentProfile, Queue
 
 from .models import Schedule, ScheduleRequest, Shift
 
@@ -96,3 +96,14 @@ class DecideForm(forms.Form):
     approve = forms.TypedChoiceField(
         choices=[("1", "Approve"), ("0", "Decline")], coerce=lambda v: v == "1"
     )
+
+
+class ShiftMoveForm(forms.Form):
+    """A hand edit of a draft shift: another start that day, or another agent."""
+
+    start = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time", "step": 900}))
+    agent = forms.ModelChoiceField(queryset=AgentProfile.objects.select_related("user"))
+
+
+class ShiftSwapForm(forms.Form):
+    other = forms.ModelChoiceField(queryset=Shift.objects.all(), label="Swap with")

@@ -4,6 +4,7 @@ publishing schedules, and the agents' requests against them."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -162,19 +163,25 @@ def _template_spec(template: ShiftTemplate) -> scheduling.Template:
     )
 
 
+def _availability_windows(agent_ids: Iterable[int]) -> dict[int, dict[int, list[bool]]]:
+    """Per agent with availability rows, per weekday, the quarter hours they can work."""
+    windows: dict[int, dict[int, list[bool]]] = {}
+    for row in Availability.objects.filter(agent_id__in=agent_ids):
+        day = windows.setdefault(row.agent_id, {}).setdefault(row.weekday, [False] * SLOTS)
+        first = (row.start.hour * 60 + row.start.minute) // 15
+        last = (row.end.hour * 60 + row.end.minute) // 15 or SLOTS
+        for slot in range(first, last):
+            day[slot] = True
+    return windows
+
+
 def _agent_specs(queues: list[Queue], week_start: date) -> list[scheduling.Agent]:
     """Each agent who qualifies for a planned queue, with their availability per weekday."""
     skills: dict[int, set[int]] = {}
     for queue in queues:
         for agent_id in queue.qualified_agents().values_list("pk", flat=True):
             skills.setdefault(agent_id, set()).add(queue.pk)
-    windows: dict[int, dict[int, list[bool]]] = {}
-    for row in Availability.objects.filter(agent_id__in=skills):
-        day = windows.setdefault(row.agent_id, {}).setdefault(row.weekday, [False] * SLOTS)
-        first = (row.start.hour * 60 + row.start.minute) // 15
-        last = (row.end.hour * 60 + row.end.minute) // 15 or SLOTS
-        for slot in range(first, last):
-            day[slot] = True
+    windows = _availability_windows(skills)
     weekends = selectors.recent_weekends(before=week_start)
     return [
         scheduling.Agent(
@@ -260,6 +267,111 @@ def schedule_publish(*, schedule: Schedule) -> Schedule:
     schedule.published_at = timezone.now()
     schedule.save(update_fields=["status", "published_at"])
     return schedule
+
+
+def _editable(schedule: Schedule) -> None:
+    if schedule.status == Schedule.Status.PUBLISHED:
+        raise ValidationError(
+            "This schedule is published: its shifts change only through agents' requests."
+        )
+
+
+def _check_placement(
+    *, shift: Shift, agent: AgentProfile, start: datetime, leaving: set[int]
+) -> dict[str, str]:
+    """What the generator would refuse in `agent` working `shift` from `start`: a start
+    outside the template's window, a queue they lack the skills for, time outside their
+    availability, a second shift that day (`leaving`: shifts that move away in the same
+    edit). Empty when it fits."""
+    zone = center_zone()
+    template = shift.template
+    local = start.astimezone(zone)
+    end = start + shift.paid
+    errors = {}
+    if not template.earliest_start <= local.time() <= template.latest_start or local.minute % 15:
+        errors["start"] = (
+            f"{template} starts on a quarter hour between "
+            f"{template.earliest_start:%H:%M} and {template.latest_start:%H:%M}."
+        )
+    if not shift.queue.qualified_agents().filter(pk=agent.pk).exists():
+        errors["agent"] = f"{agent} lacks the skills for {shift.queue}."
+    windows = _availability_windows([agent.pk]).get(agent.pk)
+    if windows is not None:
+        first = (local.hour * 60 + local.minute) // 15
+        last = first + int(shift.paid.total_seconds()) // 900
+        day = windows.get(local.weekday(), [False] * SLOTS)
+        if last > SLOTS or not all(day[first:last]):
+            errors.setdefault(
+                "agent",
+                f"{agent} is not available {local:%a %H:%M} to {end.astimezone(zone):%H:%M}.",
+            )
+    day_start, day_end = selectors.day_range(local.date(), local.date(), zone)
+    same_day = (
+        Shift.objects.filter(schedule=shift.schedule, agent=agent)
+        .filter(start__gte=day_start, start__lt=day_end)
+        .exclude(pk__in=leaving)
+    )
+    if same_day.exists():
+        errors.setdefault("agent", f"{agent} already works a shift on {local:%a %d %b}.")
+    return errors
+
+
+def _place(shift: Shift, agent_id: int, start: datetime) -> None:
+    """Put the shift on its new agent and start; its breaks and lunch move with it."""
+    delta = start - shift.start
+    shift.agent_id = agent_id
+    shift.start, shift.end = start, shift.end + delta
+    shift.save(update_fields=["agent", "start", "end"])
+    for activity in shift.activities.all():
+        activity.start, activity.end = activity.start + delta, activity.end + delta
+        activity.save(update_fields=["start", "end"])
+
+
+@transaction.atomic
+def shift_move(*, shift: Shift, start: time, agent: AgentProfile) -> Shift:
+    """A supervisor's hand edit of a draft: the shift starts at another local time of
+    its day, or goes to another agent (or both), within the generator's rules."""
+    shift = (
+        Shift.objects.select_for_update().select_related("schedule", "template").get(pk=shift.pk)
+    )
+    _editable(shift.schedule)
+    zone = center_zone()
+    day = shift.start.astimezone(zone).date()
+    moment = datetime.combine(day, start, tzinfo=zone).astimezone(shift.start.tzinfo)
+    errors = _check_placement(shift=shift, agent=agent, start=moment, leaving={shift.pk})
+    if errors:
+        raise ValidationError(errors)
+    _place(shift, agent.pk, moment)
+    return shift
+
+
+@transaction.atomic
+def shift_swap(*, shift: Shift, other: Shift) -> tuple[Shift, Shift]:
+    """Two agents of a draft exchange their shifts; each must fit the other's."""
+    mine, theirs = (
+        Shift.objects.select_for_update()
+        .select_related("schedule", "template", "agent__user", "queue")
+        .get(pk=pk)
+        for pk in (shift.pk, other.pk)
+    )
+    _editable(mine.schedule)
+    if theirs.schedule_id != mine.schedule_id or theirs.agent_id == mine.agent_id:
+        raise ValidationError({"other": "Choose another agent's shift in the same schedule."})
+    leaving = {mine.pk, theirs.pk}
+    problems = [
+        *_check_placement(
+            shift=mine, agent=theirs.agent, start=mine.start, leaving=leaving
+        ).values(),
+        *_check_placement(
+            shift=theirs, agent=mine.agent, start=theirs.start, leaving=leaving
+        ).values(),
+    ]
+    if problems:
+        raise ValidationError({"other": problems})
+    first_agent = mine.agent_id
+    _place(mine, theirs.agent_id, mine.start)
+    _place(theirs, first_agent, theirs.start)
+    return mine, theirs
 
 
 @transaction.atomic

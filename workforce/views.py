@@ -27,10 +27,12 @@ from .forms import (
     GenerateForm,
     OverrideForm,
     ScheduleRequestForm,
+    ShiftMoveForm,
+    ShiftSwapForm,
     StaffingFilterForm,
     WhatIfForm,
 )
-from .models import Schedule, ScheduleRequest
+from .models import Schedule, ScheduleRequest, Shift
 
 PLAN = "workforce.plan_workforce"
 SEE_SCHEDULES = "workforce.view_schedule"
@@ -155,16 +157,82 @@ def schedule_page(request: SignedInRequest) -> HttpResponse:
     schedules = list(Schedule.objects.all()[:12])
     chosen = next((s for s in schedules if str(s.pk) == request.GET.get("schedule")), None)
     chosen = chosen or (schedules[0] if schedules else None)
+    context = _schedule_context(request, chosen)
+    context["schedules"] = schedules
+    return render_page(request, "workforce/schedules.html", context)
+
+
+def _may_edit(request: SignedInRequest) -> None:
+    if not (request.user.has_perm(PLAN) or request.user.has_perm(DECIDE)):
+        raise PermissionDenied("Schedules are edited by supervisors and workforce managers.")
+
+
+def _schedule_context(
+    request: SignedInRequest, chosen: Schedule | None, refused: forms.Form | None = None
+) -> dict:
+    """The chosen schedule's coverage and shifts, with the edit forms when it is a draft
+    and the user may edit; `refused` is an edit whose errors are shown."""
+    user = request.user
     context: dict = {
-        "schedules": schedules,
         "schedule": chosen,
         "generate_form": GenerateForm(),
         "requests": selectors.pending_requests() if user.has_perm(DECIDE) else [],
+        "refused": refused,
     }
     if chosen is not None:
         context["coverage"] = selectors.schedule_coverage(schedule=chosen)
-        context["shifts"] = chosen.shifts.select_related("agent__user", "queue", "template")
-    return render_page(request, "workforce/schedules.html", context)
+        shifts = list(chosen.shifts.select_related("agent__user", "queue", "template"))
+        context["shifts"] = shifts
+        context["editable"] = chosen.status == Schedule.Status.DRAFT and (
+            user.has_perm(PLAN) or user.has_perm(DECIDE)
+        )
+        if context["editable"]:
+            context["agents"] = AgentProfile.objects.select_related("user").order_by(
+                "user__username"
+            )
+    return context
+
+
+def _edited(
+    request: SignedInRequest, schedule: Schedule, form: forms.Form, ok: bool
+) -> HttpResponse:
+    """After a hand edit: the schedule section again (HTMX) with the coverage recomputed,
+    or the page; a refused edit keeps its form errors and, without HTMX, answers 400."""
+    if ok:
+        messages.success(request, "Shift updated: coverage recomputed.")
+        if not request.htmx:
+            return redirect(f"{reverse('workforce:schedules')}?schedule={schedule.pk}")
+    context = _schedule_context(request, schedule, None if ok else form)
+    context["schedules"] = list(Schedule.objects.all()[:12])
+    response = render_page(request, "workforce/schedules.html", context, partial="schedule")
+    if not ok and not request.htmx:
+        response.status_code = 400
+    return response
+
+
+@require_POST
+@login_required
+def shift_move(request: SignedInRequest, pk: int) -> HttpResponse:
+    """Move a draft shift to another start time that day, or to another agent."""
+    _may_edit(request)
+    shift = get_object_or_404(Shift, pk=pk)
+    form = ShiftMoveForm(request.POST)
+    done = submit(
+        form,
+        lambda data: services.shift_move(shift=shift, start=data["start"], agent=data["agent"]),
+    )
+    return _edited(request, shift.schedule, form, done.ok)
+
+
+@require_POST
+@login_required
+def shift_swap(request: SignedInRequest, pk: int) -> HttpResponse:
+    """Two agents of a draft exchange their shifts."""
+    _may_edit(request)
+    shift = get_object_or_404(Shift, pk=pk)
+    form = ShiftSwapForm(request.POST)
+    done = submit(form, lambda data: services.shift_swap(shift=shift, other=data["other"]))
+    return _edited(request, shift.schedule, form, done.ok)
 
 
 @require_POST
