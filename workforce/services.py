@@ -340,20 +340,30 @@ def _check_placement(
     )
     if same_day.exists():
         errors.setdefault("agent", f"{agent} already works a shift on {local:%a %d %b}.")
-    # Any schedule's: a night shift of the day before (or of last week) may run into it.
+    overlap = _overlap_problem(agent=agent, start=start, end=end, leaving=leaving)
+    if overlap:
+        errors.setdefault("agent", overlap)
+    return errors
+
+
+def _overlap_problem(
+    *, agent: AgentProfile, start: datetime, end: datetime, leaving: set[int]
+) -> str:
+    """Why `agent` cannot work from `start` to `end`: another of their shifts, of any
+    schedule, is on then (a night shift of the day before, or of last week, runs into
+    the morning). Empty when none is."""
     overlapping = (
         Shift.objects.filter(agent=agent, start__lt=end, end__gt=start, is_time_off=False)
         .exclude(pk__in=leaving)
         .order_by("start")
         .first()
     )
-    if overlapping is not None:
-        errors.setdefault(
-            "agent",
-            f"{agent} works until {overlapping.end.astimezone(zone):%a %H:%M}: "
-            "shifts must not overlap.",
-        )
-    return errors
+    if overlapping is None:
+        return ""
+    return (
+        f"{agent} works until {overlapping.end.astimezone(center_zone()):%a %H:%M}: "
+        "shifts must not overlap."
+    )
 
 
 def _place(shift: Shift, agent_id: int, start: datetime) -> None:
@@ -447,9 +457,14 @@ def schedule_request_decide(
         Shift.objects.filter(pk=request.shift_id).update(is_time_off=True)
     elif approve and request.swap_with is not None:
         mine, theirs = request.shift, request.swap_with
-        for shift, agent_id in ((mine, theirs.agent_id), (theirs, mine.agent_id)):
-            if not shift.queue.qualified_agents().filter(pk=agent_id).exists():
+        for shift, agent in ((mine, theirs.agent), (theirs, mine.agent)):
+            if not shift.queue.qualified_agents().filter(pk=agent.pk).exists():
                 raise ValidationError("One of them lacks the skills for the other's queue.")
+            overlap = _overlap_problem(
+                agent=agent, start=shift.start, end=shift.end, leaving={mine.pk, theirs.pk}
+            )
+            if overlap:
+                raise ValidationError(overlap)
         mine.agent_id, theirs.agent_id = theirs.agent_id, mine.agent_id
         mine.save(update_fields=["agent"])
         theirs.save(update_fields=["agent"])

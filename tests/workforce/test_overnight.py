@@ -415,3 +415,40 @@ def test_the_desk_shows_a_night_shift_ending_the_next_day(client_as, agent, time
     panel = client_as(agent).get("/workforce/desk/").content.decode()
     assert "22:00\u201306:00" in panel and "next day Tue" in panel
     assert "Break 00:00" in panel
+
+
+@pytest.mark.django_db
+def test_a_swap_that_would_overlap_the_night_before_is_not_approved(supervisor, time_machine):
+    time_machine.move_to(at(WEEK, 12), tick=False)
+    queue = Queue.objects.create(name="Night desk")
+    night = _night_template()
+    early = ShiftTemplate.objects.create(
+        name="Early", earliest_start=time(5), latest_start=time(10), length_minutes=480
+    )
+    ann, ben = _agents(2)
+    schedule = Schedule.objects.create(
+        week_start=WEEK, status=Schedule.Status.PUBLISHED, generated_at=at(WEEK, 0)
+    )
+    tuesday = WEEK + timedelta(days=1)
+
+    def shift(agent, template, start):
+        return Shift.objects.create(
+            schedule=schedule,
+            agent=agent,
+            queue=queue,
+            template=template,
+            start=start,
+            end=start + timedelta(hours=8),
+        )
+
+    shift(ann, night, at(WEEK, 22))
+    ann_tuesday = shift(ann, early, at(tuesday, 10))
+    ben_tuesday = shift(ben, early, at(tuesday, 5))
+    asked = services.schedule_request_create(
+        agent=ann, shift=ann_tuesday, kind="swap", swap_with=ben_tuesday, note=""
+    )
+    with pytest.raises(ValidationError, match="must not overlap"):
+        services.schedule_request_decide(request=asked, approve=True, user=supervisor)
+    ann_tuesday.refresh_from_db()
+    ben_tuesday.refresh_from_db()
+    assert (ann_tuesday.agent_id, ben_tuesday.agent_id) == (ann.pk, ben.pk)
