@@ -269,8 +269,9 @@ def generate(
                 count = model.new_int_var(0, size, "")
                 variables.append((count, template, start, queue))
                 for slot in np.flatnonzero(working):
-                    if day + slot // SLOTS < days:
-                        staffed[(queue, day + slot // SLOTS, int(slot % SLOTS))].append((count, 1))
+                    on_day, at = divmod(int(slot), SLOTS)  # a night shift's next day: 1
+                    if day + on_day < days:
+                        staffed[(queue, day + on_day, at)].append((count, 1))
                 paid.append(count * template.length)
             if variables:
                 model.add(sum(v for v, *_ in variables) <= size)
