@@ -328,10 +328,10 @@ def _check_placement(
             (local.weekday() + 1) % WEEK, [False] * SLOTS
         )
         if not all(both[first:last]):
-            errors.setdefault(
-                "agent",
-                f"{agent} is not available {local:%a %H:%M} to {end.astimezone(zone):%a %H:%M}.",
-            )
+            until = end.astimezone(zone)
+            # The end's weekday only when it is another day's (a night shift's).
+            shown = f"{until:%a %H:%M}" if until.date() != local.date() else f"{until:%H:%M}"
+            errors.setdefault("agent", f"{agent} is not available {local:%a %H:%M} to {shown}.")
     day_start, day_end = selectors.day_range(local.date(), local.date(), zone)
     same_day = (
         Shift.objects.filter(schedule=shift.schedule, agent=agent)
