@@ -112,14 +112,17 @@ def agents_adherence(
         )
         if not shifts:
             continue
+        # A night shift of the last day runs past the range: its presence is read too.
+        until_last = max(end, *(shift.end for shift in shifts))
         log = [
             (row.started_at, row.ended_at or now, row.state, row.reason)
-            for row in AgentStateChange.objects.filter(agent=agent, started_at__lt=end).exclude(
-                ended_at__lt=start
-            )
+            for row in AgentStateChange.objects.filter(
+                agent=agent, started_at__lt=until_last
+            ).exclude(ended_at__lt=start)
         ]
         scheduled = in_adherence = logged_in = timedelta(0)
-        for shift in shifts:
+        counted_until = start
+        for shift in sorted(shifts, key=lambda s: s.start):
             until = min(shift.end, now)  # a shift under way counts so far
             for piece in _planned(shift):
                 if piece[0] >= until:
@@ -130,9 +133,13 @@ def agents_adherence(
             day_start, day_end = day_range(
                 shift.start.astimezone(zone).date(), shift.start.astimezone(zone).date(), zone
             )
+            # The shift's day, stretched to its end when it runs past midnight; what an
+            # earlier night shift already counted is not counted twice.
+            window = (max(day_start, counted_until), min(max(day_end, shift.end), now))
+            counted_until = max(day_end, shift.end)
             logged_in += sum(
                 (
-                    _overlap((s, e), (day_start, min(day_end, now)))
+                    _overlap((s, e), window)
                     for s, e, state, _reason in log
                     if state != State.OFFLINE
                 ),

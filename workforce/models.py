@@ -152,7 +152,9 @@ class ForecastOverride(models.Model):
 
 
 class ShiftTemplate(models.Model):
-    """A kind of shift: when it may start, how long it lasts, where its breaks fall."""
+    """A kind of shift: when it may start, how long it lasts, where its breaks fall. A
+    shift may run past midnight (a 22:00 start of 8 hours ends at 06:00 the next day);
+    it belongs to the day it starts."""
 
     name = models.CharField(max_length=60, unique=True)
     earliest_start = models.TimeField()
@@ -179,10 +181,17 @@ class ShiftTemplate(models.Model):
         errors = {}
         if self.latest_start < self.earliest_start:
             errors["latest_start"] = "The latest start must not be before the earliest."
-        lunch = [self.lunch_after_minutes] if self.lunch_minutes else []
-        for after in [*lunch, *self.break_after_minutes]:
-            if not isinstance(after, int) or not 0 < after < self.length_minutes:
+        if self.length_minutes % 15:
+            errors["length_minutes"] = "Shifts last whole quarter hours."
+        lunch = [(self.lunch_after_minutes, self.lunch_minutes)] if self.lunch_minutes else []
+        breaks = [(after, self.break_minutes) for after in self.break_after_minutes]
+        for after, minutes in [*lunch, *breaks]:
+            # Checked in minutes from the start, so a night shift's breaks after midnight
+            # are as inside it as its breaks before.
+            if not isinstance(after, int) or not 0 < after < after + minutes < self.length_minutes:
                 errors["break_after_minutes"] = "Breaks and lunch fall inside the shift."
+            elif after % 15 or minutes % 15:
+                errors["break_after_minutes"] = "Breaks and lunch start and last quarter hours."
         for value in (self.earliest_start, self.latest_start):
             if value.minute % 15:
                 errors["earliest_start"] = "Shifts start on a quarter hour."
@@ -191,7 +200,8 @@ class ShiftTemplate(models.Model):
 
 
 class Availability(models.Model):
-    """When an agent can work on a weekday. An agent with no rows can work any time."""
+    """When an agent can work on a weekday. An agent with no rows can work any time; a row
+    that ends before it starts (22:00-06:00) runs into the next weekday."""
 
     agent = models.ForeignKey(AgentProfile, on_delete=models.CASCADE, related_name="+")
     weekday = models.PositiveSmallIntegerField(
@@ -206,6 +216,14 @@ class Availability(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agent} {self.get_weekday_display()} {self.start:%H:%M}-{self.end:%H:%M}"
+
+    def clean(self) -> None:
+        # An end before the start runs into the next day (22:00-06:00); 00:00 is midnight.
+        if self.start == self.end:
+            raise ValidationError({"end": "Availability ends at another time than it starts."})
+        for value in (self.start, self.end):
+            if value.minute % 15 or value.second:
+                raise ValidationError({"start": "Availability starts and ends on quarter hours."})
 
 
 class Schedule(models.Model):

@@ -6,6 +6,13 @@ Agents with the same skills and availability are interchangeable, so the program
 shifts per group of such agents (a few dozen groups, not hundreds of agents), and the
 counts are then dealt to the group's agents: each works one shift a day at most and
 `max_days` a week, weekends going first to whoever worked the fewest lately.
+
+A shift may run past midnight (22:00-06:00): it belongs to the day it starts, and its
+quarter hours after midnight cover the next day's requirement. One agent's shifts never
+overlap, so a night shift and the next day's shift are counted against each other (in
+the program, and again when the counts are dealt). The week's last night spills past the
+week: those hours are paid but cover nothing here; the next week is planned knowing them
+(`Agent.free_from`, and the requirement they already cover).
 """
 
 from __future__ import annotations
@@ -34,8 +41,9 @@ class Template:
     off: tuple[tuple[int, int, str], ...] = ()  # (offset, quarter hours, "break"/"lunch")
 
     def working(self, start: int) -> np.ndarray:
-        """1 where an agent on this shift starting at `start` is on the phones."""
-        mask = np.zeros(SLOTS, dtype=np.int64)
+        """1 where an agent on this shift starting at `start` is on the phones, over its
+        day and the next (a night shift's hours after midnight are the second half)."""
+        mask = np.zeros(2 * SLOTS, dtype=np.int64)
         mask[start : start + self.length] = 1
         for offset, size, _kind in self.off:
             mask[start + offset : start + offset + size] = 0
@@ -51,6 +59,9 @@ class Agent:
     available: tuple[tuple[bool, ...] | None, ...] = (None,) * 7
     max_days: int = 5
     recent_weekends: int = 0  # weekend days worked in the last weeks
+    # The first quarter hour of the first day they may start: after a night shift of the
+    # week before that runs into it.
+    free_from: int = 0
 
 
 @dataclass(frozen=True)
@@ -84,8 +95,19 @@ class Result:
         return sum(length[a.template] for a in self.assignments)
 
 
-def _fits(available: tuple[bool, ...] | None, start: int, length: int) -> bool:
-    return start + length <= SLOTS and (available is None or all(available[start : start + length]))
+def _fits(
+    available: tuple[tuple[bool, ...] | None, ...], day: int, start: int, length: int
+) -> bool:
+    """Inside the agent's availability on its day and, past midnight, on the next (the
+    week's last night reads the first weekday's, as next week's would)."""
+    today = available[day % len(available)]
+    tomorrow = available[(day + 1) % len(available)]
+    if start + length > 2 * SLOTS:
+        return False
+    tonight = min(start + length, SLOTS)
+    return (today is None or all(today[start:tonight])) and (
+        tomorrow is None or all(tomorrow[: max(0, start + length - SLOTS)])
+    )
 
 
 @dataclass(frozen=True)
@@ -93,12 +115,14 @@ class _Group:
     queues: frozenset[int]
     available: tuple[tuple[bool, ...] | None, ...]
     max_days: int
+    free_from: int
 
 
 def _groups(agents: Sequence[Agent]) -> dict[_Group, list[Agent]]:
     groups: dict[_Group, list[Agent]] = defaultdict(list)
     for agent in agents:
-        groups[_Group(agent.queues, agent.available, agent.max_days)].append(agent)
+        key = _Group(agent.queues, agent.available, agent.max_days, agent.free_from)
+        groups[key].append(agent)
     return groups
 
 
@@ -106,14 +130,19 @@ def _options(
     group: _Group, day: int, templates: Sequence[Template], queues: set[int]
 ) -> list[tuple[Template, int, int]]:
     """(template, start, queue) a group's agent may work on a day."""
-    available = group.available[day % len(group.available)]
     return [
         (template, start, queue)
         for template in templates
         for start in template.starts
-        if _fits(available, start, template.length)
+        if _fits(group.available, day, start, template.length) and (day or start >= group.free_from)
         for queue in sorted(group.queues & queues)
     ]
+
+
+def _overlaps(earlier: tuple[Template, int, int], later: tuple[Template, int, int]) -> bool:
+    """Whether a shift of one day runs into a shift of the next day's start."""
+    template, start, _queue = earlier
+    return start + template.length > SLOTS + later[1]
 
 
 def _deal(
@@ -121,19 +150,43 @@ def _deal(
     counts: Mapping[tuple[_Group, int], list[tuple[Template, int, int]]],
     days: int,
 ) -> list[Assignment]:
-    """Give each group's shifts to its agents: one a day, `max_days` a week; weekend days
-    first, to those with the fewest recent weekends (most days left always first, which
-    keeps every count placeable)."""
+    """Give each group's shifts to its agents: one a day, `max_days` a week, never two
+    that overlap; weekend days first, to those with the fewest recent weekends (most days
+    left always first, which keeps every count placeable). Next to a night shift the
+    latest-ending shifts go first to those free earliest."""
     assignments = []
     order = [d for d in range(days) if d % 7 in (SATURDAY, SUNDAY)]
     order += [d for d in range(days) if d % 7 not in (SATURDAY, SUNDAY)]
     for group, members in groups.items():
         left = {agent.id: group.max_days for agent in members}
         weekends = {agent.id: agent.recent_weekends for agent in members}
+        worked: dict[tuple[int, int], tuple[Template, int, int]] = {}
         for day in order:
-            shifts = counts.get((group, day), [])
-            chosen = sorted(members, key=lambda a: (-left[a.id], weekends[a.id], a.id))
-            for agent, (template, start, queue) in zip(chosen, shifts, strict=False):
+            # The longest into the night and the earliest in the morning are the hardest
+            # to place beside a neighbouring day's shifts: they choose first.
+            shifts = sorted(
+                counts.get((group, day), []), key=lambda s: (-(s[1] + s[0].length), s[1])
+            )
+            for shift in shifts:
+                free = [
+                    agent
+                    for agent in members
+                    if left[agent.id]
+                    and (agent.id, day) not in worked
+                    and not (
+                        (agent.id, day - 1) in worked
+                        and _overlaps(worked[agent.id, day - 1], shift)
+                    )
+                    and not (
+                        (agent.id, day + 1) in worked
+                        and _overlaps(shift, worked[agent.id, day + 1])
+                    )
+                ]
+                if not free:
+                    continue  # not placeable without an overlap: left out, coverage says so
+                agent = min(free, key=lambda a: (-left[a.id], weekends[a.id], a.id))
+                template, start, queue = shift
+                worked[agent.id, day] = shift
                 left[agent.id] -= 1
                 if day % 7 in (SATURDAY, SUNDAY):
                     weekends[agent.id] += 1
@@ -145,10 +198,45 @@ def _coverage(
     assignments: Sequence[Assignment], templates: Sequence[Template], queues: set[int], days: int
 ) -> dict[int, np.ndarray]:
     by_id = {template.id: template for template in templates}
-    coverage = {queue: np.zeros((days, SLOTS), dtype=np.int64) for queue in queues}
+    # A day more than the week: the last night's hours past it are dropped at the end.
+    coverage = {queue: np.zeros((days + 1) * SLOTS, dtype=np.int64) for queue in queues}
     for a in assignments:
-        coverage[a.queue][a.day] += by_id[a.template].working(a.start)
-    return coverage
+        coverage[a.queue][a.day * SLOTS : (a.day + 2) * SLOTS] += by_id[a.template].working(a.start)
+    return {queue: flat[: days * SLOTS].reshape(days, SLOTS) for queue, flat in coverage.items()}
+
+
+def _flat(grid: np.ndarray) -> np.ndarray:
+    """A days x 96 grid as one timeline with an empty day after it (where the week's last
+    night spills)."""
+    return np.concatenate((grid.ravel(), np.zeros(SLOTS, dtype=grid.dtype)))
+
+
+def _no_overlaps(
+    model: cp_model.CpModel,
+    chosen: Mapping[tuple[_Group, int], list[tuple[cp_model.IntVar, Template, int, int]]],
+    group: _Group,
+    days: int,
+    size: int,
+) -> None:
+    """Night shifts running into the next day's shifts need other agents: at each
+    quarter hour m of a day, the shifts of the day before still on after m and the day's
+    shifts starting by m are all worked by different people. (These cuts are what a
+    placement without overlaps needs between two days; `_deal` checks it again.)"""
+    for day in range(1, days):
+        late = [
+            (count, template.length + start - SLOTS)
+            for count, template, start, _queue in chosen.get((group, day - 1), [])
+            if start + template.length > SLOTS
+        ]
+        if not late:
+            continue
+        early = [(count, start) for count, _t, start, _q in chosen.get((group, day), [])]
+        for moment in sorted({until - 1 for _count, until in late}):
+            model.add(
+                sum(count for count, until in late if until > moment)
+                + sum(count for count, start in early if start <= moment)
+                <= size
+            )
 
 
 def generate(
@@ -168,6 +256,7 @@ def generate(
     chosen: dict[tuple[_Group, int], list[tuple[cp_model.IntVar, Template, int, int]]] = {}
     staffed: dict[tuple[int, int, int], list[tuple[cp_model.IntVar, int]]] = defaultdict(list)
     paid = []
+    needed = {queue: _flat(grid) > 0 for queue, grid in requirement.items()}
     for group, members in groups.items():
         size = len(members)
         week = []
@@ -175,12 +264,14 @@ def generate(
             variables = []
             for template, start, queue in _options(group, day, templates, queues):
                 working = template.working(start)
-                if not (working * (requirement[queue][day] > 0)).any():
+                if not (working * needed[queue][day * SLOTS : (day + 2) * SLOTS]).any():
                     continue  # a shift that covers nothing needed is never worth paying
                 count = model.new_int_var(0, size, "")
                 variables.append((count, template, start, queue))
                 for slot in np.flatnonzero(working):
-                    staffed[(queue, day, int(slot))].append((count, 1))
+                    on_day, at = divmod(int(slot), SLOTS)  # a night shift's next day: 1
+                    if day + on_day < days:
+                        staffed[(queue, day + on_day, at)].append((count, 1))
                 paid.append(count * template.length)
             if variables:
                 model.add(sum(v for v, *_ in variables) <= size)
@@ -188,6 +279,7 @@ def generate(
             chosen[(group, day)] = variables
         if week:
             model.add(sum(week) <= size * group.max_days)
+        _no_overlaps(model, chosen, group, days, size)
     shortfalls = []
     for queue, grid in requirement.items():
         for day, slot in zip(*np.nonzero(grid), strict=True):
@@ -235,13 +327,15 @@ def greedy(
     counts: dict[tuple[_Group, int], list[tuple[Template, int, int]]] = defaultdict(list)
     order = sorted(queues)
     row = {queue: index for index, queue in enumerate(order)}
+    # The whole week as one timeline per queue, so a night shift counts on both days.
+    timeline = np.array([_flat(requirement[queue]) for queue in order], dtype=np.int64)
     for day in range(days):
-        need = np.array([requirement[queue][day] for queue in order], dtype=np.int64)
+        need = timeline[:, day * SLOTS : (day + 2) * SLOTS]  # a view: updates the timeline
         today = {group: len(members) for group, members in groups.items()}
         choices = {group: _options(group, day, templates, queues) for group in groups}
         masks = {
             group: (
-                np.array([t.working(s) for t, s, _q in options]).reshape(-1, SLOTS),
+                np.array([t.working(s) for t, s, _q in options]).reshape(-1, 2 * SLOTS),
                 np.array([row[q] for _t, _s, q in options], dtype=np.int64),
             )
             for group, options in choices.items()

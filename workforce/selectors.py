@@ -376,22 +376,17 @@ class Coverage:
 
 def schedule_coverage(*, schedule: Schedule) -> list[Coverage]:
     """Per queue, each quarter hour's agents on the phones against the requirement."""
-    zone = center_zone()
     days = [schedule.week_start + timedelta(days=offset) for offset in range(WEEK)]
     queues = list(Queue.objects.filter(pk__in=_planned_queue_ids(days[0], days[-1])))
     needed = requirement(queues=queues, first_day=days[0], days=WEEK)
-    on_phones = {queue.pk: np.zeros((WEEK, SLOTS), dtype=int) for queue in queues}
     shifts = schedule.shifts.filter(is_time_off=False).prefetch_related("activities")
-    for shift in shifts:
-        if shift.queue_id not in on_phones:
-            continue
-        for moment in _quarter_hours(shift.start, shift.end):
-            if any(a.start <= moment < a.end for a in shift.activities.all()):
-                continue
-            local = moment.astimezone(zone)
-            day = (local.date() - days[0]).days
-            if 0 <= day < WEEK:
-                on_phones[shift.queue_id][day, (local.hour * 60 + local.minute) // 15] += 1
+    # The week before's last night shifts cover this Monday's first hours too.
+    on_phones = on_the_phones(
+        shifts=[*shifts, *carried_over(week_start=schedule.week_start)],
+        queue_ids=[queue.pk for queue in queues],
+        first_day=days[0],
+        days=WEEK,
+    )
     result = []
     for queue in queues:
         grid, need = on_phones[queue.pk], needed[queue.pk]
@@ -414,6 +409,39 @@ def schedule_coverage(*, schedule: Schedule) -> list[Coverage]:
             )
         )
     return result
+
+
+def on_the_phones(
+    *, shifts: Iterable[Shift], queue_ids: Iterable[int], first_day: date, days: int
+) -> dict[int, np.ndarray]:
+    """Per queue, days x 96 agents on the phones from these shifts (breaks and lunch left
+    out; a night shift counts on both its days, hours outside the days dropped)."""
+    zone = center_zone()
+    on_phones = {queue_id: np.zeros((days, SLOTS), dtype=int) for queue_id in queue_ids}
+    for shift in shifts:
+        if shift.queue_id not in on_phones:
+            continue
+        for moment in _quarter_hours(shift.start, shift.end):
+            if any(a.start <= moment < a.end for a in shift.activities.all()):
+                continue
+            local = moment.astimezone(zone)
+            day = (local.date() - first_day).days
+            if 0 <= day < days:
+                on_phones[shift.queue_id][day, (local.hour * 60 + local.minute) // 15] += 1
+    return on_phones
+
+
+def carried_over(*, week_start: date) -> list[Shift]:
+    """The week before's shifts that run past its end into this week (Sunday night
+    shifts): they belong to the week they start in and are worked here."""
+    start, _end = day_range(week_start, week_start, center_zone())
+    return list(
+        Shift.objects.filter(
+            schedule__week_start=week_start - timedelta(days=WEEK),
+            is_time_off=False,
+            end__gt=start,
+        ).prefetch_related("activities")
+    )
 
 
 def _quarter_hours(start: datetime, end: datetime) -> list[datetime]:

@@ -164,14 +164,19 @@ def _template_spec(template: ShiftTemplate) -> scheduling.Template:
 
 
 def _availability_windows(agent_ids: Iterable[int]) -> dict[int, dict[int, list[bool]]]:
-    """Per agent with availability rows, per weekday, the quarter hours they can work."""
+    """Per agent with availability rows, per weekday, the quarter hours they can work. A
+    row that ends before it starts (22:00-06:00) runs into the next weekday."""
     windows: dict[int, dict[int, list[bool]]] = {}
     for row in Availability.objects.filter(agent_id__in=agent_ids):
-        day = windows.setdefault(row.agent_id, {}).setdefault(row.weekday, [False] * SLOTS)
+        days = windows.setdefault(row.agent_id, {})
         first = (row.start.hour * 60 + row.start.minute) // 15
         last = (row.end.hour * 60 + row.end.minute) // 15 or SLOTS
-        for slot in range(first, last):
-            day[slot] = True
+        spans = [(row.weekday, first, last)]
+        if last <= first:
+            spans = [(row.weekday, first, SLOTS), ((row.weekday + 1) % WEEK, 0, last)]
+        for weekday, begin, end in spans:
+            day = days.setdefault(weekday, [False] * SLOTS)
+            day[begin:end] = [True] * (end - begin)
     return windows
 
 
@@ -183,6 +188,13 @@ def _agent_specs(queues: list[Queue], week_start: date) -> list[scheduling.Agent
             skills.setdefault(agent_id, set()).add(queue.pk)
     windows = _availability_windows(skills)
     weekends = selectors.recent_weekends(before=week_start)
+    zone = center_zone()
+    monday = selectors.slot_start(week_start, 0, zone)
+    free_from = {
+        # The quarter hour after their night shift of last week ends (rounded up).
+        shift.agent_id: -(-int((shift.end - monday).total_seconds()) // 900)
+        for shift in selectors.carried_over(week_start=week_start)
+    }
     return [
         scheduling.Agent(
             id=agent_id,
@@ -193,6 +205,7 @@ def _agent_specs(queues: list[Queue], week_start: date) -> list[scheduling.Agent
                 for day in range(WEEK)
             ),
             recent_weekends=weekends.get(agent_id, 0),
+            free_from=free_from.get(agent_id, 0),
         )
         for agent_id, queue_ids in sorted(skills.items())
     ]
@@ -219,6 +232,17 @@ def schedule_generate(*, week_start: date, time_limit_seconds: float = 20.0) -> 
     if not agents:
         raise ValidationError({"week_start": "No agent qualifies for the planned queues."})
     requirement = selectors.requirement(queues=queues, first_day=week_start, days=WEEK)
+    # What last week's Sunday night shifts already cover on Monday morning is not asked
+    # of this week's.
+    covered = selectors.on_the_phones(
+        shifts=selectors.carried_over(week_start=week_start),
+        queue_ids=list(requirement),
+        first_day=week_start,
+        days=WEEK,
+    )
+    requirement = {
+        queue_id: np.maximum(grid - covered[queue_id], 0) for queue_id, grid in requirement.items()
+    }
     specs = [_template_spec(template) for template in templates]
     result = scheduling.generate(
         requirement=requirement,
@@ -299,12 +323,15 @@ def _check_placement(
     if windows is not None:
         first = (local.hour * 60 + local.minute) // 15
         last = first + int(shift.paid.total_seconds()) // 900
-        day = windows.get(local.weekday(), [False] * SLOTS)
-        if last > SLOTS or not all(day[first:last]):
-            errors.setdefault(
-                "agent",
-                f"{agent} is not available {local:%a %H:%M} to {end.astimezone(zone):%H:%M}.",
-            )
+        # Its day, then the next for a night shift's hours after midnight.
+        both = windows.get(local.weekday(), [False] * SLOTS) + windows.get(
+            (local.weekday() + 1) % WEEK, [False] * SLOTS
+        )
+        if not all(both[first:last]):
+            until = end.astimezone(zone)
+            # The end's weekday only when it is another day's (a night shift's).
+            shown = f"{until:%a %H:%M}" if until.date() != local.date() else f"{until:%H:%M}"
+            errors.setdefault("agent", f"{agent} is not available {local:%a %H:%M} to {shown}.")
     day_start, day_end = selectors.day_range(local.date(), local.date(), zone)
     same_day = (
         Shift.objects.filter(schedule=shift.schedule, agent=agent)
@@ -313,7 +340,30 @@ def _check_placement(
     )
     if same_day.exists():
         errors.setdefault("agent", f"{agent} already works a shift on {local:%a %d %b}.")
+    overlap = _overlap_problem(agent=agent, start=start, end=end, leaving=leaving)
+    if overlap:
+        errors.setdefault("agent", overlap)
     return errors
+
+
+def _overlap_problem(
+    *, agent: AgentProfile, start: datetime, end: datetime, leaving: set[int]
+) -> str:
+    """Why `agent` cannot work from `start` to `end`: another of their shifts, of any
+    schedule, is on then (a night shift of the day before, or of last week, runs into
+    the morning). Empty when none is."""
+    overlapping = (
+        Shift.objects.filter(agent=agent, start__lt=end, end__gt=start, is_time_off=False)
+        .exclude(pk__in=leaving)
+        .order_by("start")
+        .first()
+    )
+    if overlapping is None:
+        return ""
+    return (
+        f"{agent} works until {overlapping.end.astimezone(center_zone()):%a %H:%M}: "
+        "shifts must not overlap."
+    )
 
 
 def _place(shift: Shift, agent_id: int, start: datetime) -> None:
@@ -407,9 +457,14 @@ def schedule_request_decide(
         Shift.objects.filter(pk=request.shift_id).update(is_time_off=True)
     elif approve and request.swap_with is not None:
         mine, theirs = request.shift, request.swap_with
-        for shift, agent_id in ((mine, theirs.agent_id), (theirs, mine.agent_id)):
-            if not shift.queue.qualified_agents().filter(pk=agent_id).exists():
+        for shift, agent in ((mine, theirs.agent), (theirs, mine.agent)):
+            if not shift.queue.qualified_agents().filter(pk=agent.pk).exists():
                 raise ValidationError("One of them lacks the skills for the other's queue.")
+            overlap = _overlap_problem(
+                agent=agent, start=shift.start, end=shift.end, leaving={mine.pk, theirs.pk}
+            )
+            if overlap:
+                raise ValidationError(overlap)
         mine.agent_id, theirs.agent_id = theirs.agent_id, mine.agent_id
         mine.save(update_fields=["agent"])
         theirs.save(update_fields=["agent"])
