@@ -610,6 +610,9 @@ class RestApi:
             track=track,
             voices=voices,
         )
+        if sim_call.participant is not None:
+            # A leg in a conference records whom it hears there from now on.
+            self.voice.legs_hear(sim_call.participant.conference)
         return 201, self.call_recording_json(recording)
 
     def fetch_call_recording(self, params: Params, *, path: str, call: str, sid: str) -> Answer:
@@ -1085,6 +1088,10 @@ class RestApi:
         method_of(params, "HoldMethod")
         if creating:
             options.pop("hold", None)
+        else:
+            announce_url = url_of(params, "AnnounceUrl")
+            if announce_url is not None:
+                options["announce"] = (announce_url, method_of(params, "AnnounceMethod"))
         return options
 
     def fetch_participant(self, params: Params, *, path: str, sid: str, call: str) -> Answer:
@@ -1098,7 +1105,10 @@ class RestApi:
         if "call_sid_to_coach" in options and "coaching" not in options:
             options["coaching"] = True
         self.check_coaching(conference, options, participant)
+        announce = options.pop("announce", None)
         self.voice.update_participant(participant, options)
+        if isinstance(announce, tuple):
+            self.voice.announce_to(participant, *announce)
         return 200, self.participant_json(participant)
 
     def delete_participant(self, params: Params, *, path: str, sid: str, call: str) -> Answer:
