@@ -610,9 +610,13 @@ class RestApi:
             track=track,
             voices=voices,
         )
-        if sim_call.participant is not None:
-            # A leg in a conference records whom it hears there from now on.
-            self.voice.legs_hear(sim_call.participant.conference)
+        participant = sim_call.participant
+        if participant is not None:
+            # A leg already in a conference: its party's lines are timed from their joining
+            # it, heard from now, as is everyone it hears there.
+            recording.joined[sim_call.sid] = participant.joined_at or recording.started_at
+            recording.heard_from[sim_call.sid] = recording.started_at
+            self.voice.legs_hear(participant.conference)
         return 201, self.call_recording_json(recording)
 
     def fetch_call_recording(self, params: Params, *, path: str, call: str, sid: str) -> Answer:
