@@ -191,7 +191,9 @@ def consult_leg_status(*, entry_id: int, params: Mapping[str, str]) -> None:
             gateway.participant_update(
                 conference=conference_name(entry),
                 call_sid=entry.consult_call_sid,
-                announce_url=twiml.webhook_url("acd_consult_announce", entry.pk, to=number.lstrip("+")),
+                announce_url=twiml.webhook_url(
+                    "acd_consult_announce", entry.pk, to=number.lstrip("+")
+                ),
             )
         else:
             recording.consultation_start(entry=entry, consulted=number)

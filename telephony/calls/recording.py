@@ -321,7 +321,9 @@ def _recording_set(recording: Recording, status: str) -> bool:
             raise
         logger.warning("Consultation part %s not %s: its leg is gone", recording.sid, status)
         return False
-    recording.status = Recording.Status.PAUSED if status == "paused" else Recording.Status.IN_PROGRESS
+    recording.status = (
+        Recording.Status.PAUSED if status == "paused" else Recording.Status.IN_PROGRESS
+    )
     recording.save(update_fields=["status"])
     return True
 

@@ -309,3 +309,36 @@ def test_replayed_and_unknown_part_callbacks_change_nothing(
     unknown_path = reverse("telephony:recording_status") + "?entry=999999"
     assert twilio_post(unknown_path, unknown).status_code == 204
     assert not Recording.objects.filter(sid=unknown["RecordingSid"]).exists()
+
+
+def test_a_consultation_begun_while_paused_starts_paused_and_resumes_with_the_call(
+    simulator, recorded_line, client_as
+):
+    _customer("Ava Chen", AVA, Customer.RecordingConsent.UNKNOWN)
+    alex = _agent(simulator, "alex", ALEX_LINES)
+    bea = _agent(simulator, "bea", BEA_LINES)
+    with time_machine.travel(MONDAY_10AM, tick=False) as traveller:
+        desk = Desk(client_as(alex.user), traveller, simulator)
+        ava = simulator.dial_in(from_=AVA, to=OUR_NUMBER, script=CallerScript(inputs=["1"]))
+        desk.wait(25)
+        desk.control("pause_recording")  # Ava reads out her card number
+        desk.wait(5)
+        desk.control("consult", to_agent=bea.pk)
+        desk.wait(25)
+        consultation = Recording.objects.get(call__sid=ava.sid, part="consultation")
+        assert (consultation.status, simulator.recordings[consultation.sid].status) == (
+            "paused",
+            "paused",
+        )
+        desk.control("resume_recording")
+        desk.wait(10)
+        desk.control("complete")
+        desk.wait(300)
+    assert ava.application_errors == []
+    conversation = Recording.objects.get(call__sid=ava.sid, part="conversation")
+    consultation.refresh_from_db()
+    assert conversation.pauses.get().seconds == 30
+    pause = consultation.pauses.get()
+    assert (pause.paused_by, pause.resumed_by) == (alex.user, alex.user)
+    assert 20 <= pause.seconds <= 25  # from the part's start until the resume
+    assert consultation.status == "completed" and consultation.duration_seconds <= 12
