@@ -185,6 +185,8 @@ def consult_leg_status(*, entry_id: int, params: Mapping[str, str]) -> None:
         return  # a leg already handed over or called off
     status, number = params.get("CallStatus"), params.get("To", "")
     if status == "in-progress":
+        if recording.consultation_is_live(entry):
+            return  # a repeated answer: told and recorded already
         if recording.consulted_announcement(entry=entry, number=number):
             # Recorded once the announcement is over (`consult_recorded`): none of the
             # consulted party's words is recorded before they are told.

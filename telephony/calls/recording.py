@@ -259,6 +259,11 @@ def consultation_stop(*, entry: QueueEntry) -> None:
             logger.exception("Could not stop consultation part %s", part.sid)
 
 
+def consultation_is_live(entry: QueueEntry) -> bool:
+    """Whether the consultation of the entry's agent is being recorded now."""
+    return _leg_recordings(_call_of(entry)).filter(call_leg_sid=entry.agent_call_sid).exists()
+
+
 def consulted_announcement(*, entry: QueueEntry, number: str) -> str:
     """What an outside number consulted on a recorded call is told before its part
     starts: as the line requires of its callers (the line's words; else the default
