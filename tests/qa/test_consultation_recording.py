@@ -342,3 +342,14 @@ def test_a_consultation_begun_while_paused_starts_paused_and_resumes_with_the_ca
     assert (pause.paused_by, pause.resumed_by) == (alex.user, alex.user)
     assert 20 <= pause.seconds <= 25  # from the part's start until the resume
     assert consultation.status == "completed" and consultation.duration_seconds <= 12
+
+
+def test_announcement_and_record_webhooks_of_an_unknown_consultation_say_and_record_nothing(
+    db, twilio_post
+):
+    params = {"CallSid": "CA" + "1" * 32, "AccountSid": "AC" + "1" * 32}
+    for name in ("telephony:acd_consult_announce", "telephony:acd_consult_record"):
+        answer = twilio_post(reverse(name, args=[999999]) + "?to=14155550199", params)
+        assert answer.status_code == 200
+        assert list(answer.twiml) == []  # an empty <Response/>: nothing said
+    assert not Recording.objects.exists()
