@@ -179,6 +179,8 @@ class Utterance(models.Model):
     class Speaker(models.TextChoices):
         CALLER = "caller", "Caller"
         AGENT = "agent", "Agent"
+        # Whom the agent consulted while the caller held (a colleague, an outside number).
+        CONSULTED = "consult", "Consulted"
         # One channel heard by a recognizer that cannot tell voices apart.
         UNKNOWN = "unknown", "Unknown"
 

@@ -80,6 +80,9 @@ class Backend(Protocol):
 
 def channel_speakers(recording: Recording) -> dict[int, str]:
     """Who is on each media channel (or diarized speaker) of a recording."""
+    if recording.part == Recording.Part.CONSULTATION:
+        # The consulting agent's leg: their voice, then whom they consulted.
+        return {1: Speaker.AGENT, 2: Speaker.CONSULTED}
     if recording.channels == 2:
         return {1: Speaker.CALLER, 2: Speaker.AGENT}
     if recording.source == "RecordVerb":

@@ -226,9 +226,11 @@ def participant_update(
     end_conference_on_exit: bool | None = None,
     coaching: bool | None = None,
     call_sid_to_coach: str | None = None,
+    announce_url: str | None = None,
 ) -> None:
-    """Hold or mute one leg of the named conference, change whether it ends it, or make it
-    coach another leg (`coaching` with `call_sid_to_coach`: only that leg hears it)."""
+    """Hold or mute one leg of the named conference, change whether it ends it, make it
+    coach another leg (`coaching` with `call_sid_to_coach`: only that leg hears it), or
+    play it the TwiML at `announce_url` (only that leg hears it)."""
     changes = {
         name: value
         for name, value in (
@@ -237,9 +239,12 @@ def participant_update(
             ("end_conference_on_exit", end_conference_on_exit),
             ("coaching", coaching),
             ("call_sid_to_coach", call_sid_to_coach),
+            ("announce_url", announce_url),
         )
         if value is not None
     }
+    if announce_url is not None:
+        changes["announce_method"] = "POST"
     client().conferences(_conference_sid(conference)).participants(call_sid).update(**changes)
 
 

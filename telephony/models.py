@@ -819,11 +819,16 @@ class HoldPeriod(models.Model):
 
 
 class Recording(models.Model):
-    """A recording Twilio made: a voicemail, or a conversation on the caller's leg.
+    """A recording Twilio made: a voicemail, a conversation on the caller's leg, or a
+    consultation (the agent's leg while the caller holds), a part of the call's recording.
 
     The metadata stays for as long as the call's record; the media (qa's RecordingMedia)
     may be deleted by retention. Transcripts and evaluations attach here.
     """
+
+    class Part(models.TextChoices):
+        CONVERSATION = "conversation", "Caller conversation"
+        CONSULTATION = "consultation", "Consultation"
 
     class Status(models.TextChoices):
         IN_PROGRESS = "in-progress", "Recording"
@@ -863,6 +868,23 @@ class Recording(models.Model):
         blank=True,
         related_name="recordings",
         help_text="The policy that recorded it; its retention applies.",
+    )
+    part = models.CharField(
+        max_length=12,
+        choices=Part.choices,
+        default=Part.CONVERSATION,
+        help_text="Which part of the call: the caller's conversation, or a consultation.",
+    )
+    part_of = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="parts",
+        help_text="A consultation's: the caller's conversation recording it belongs to.",
+    )
+    consulted = models.CharField(
+        max_length=64, blank=True, help_text="A consultation's: the colleague or the number."
     )
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)

@@ -51,6 +51,16 @@ urlpatterns = [
         name="acd_consult_status",
     ),
     path(
+        "voice/acd/<int:entry_id>/consult-announce/",
+        acd.acd_consult_announce,
+        name="acd_consult_announce",
+    ),
+    path(
+        "voice/acd/<int:entry_id>/consult-record/",
+        acd.acd_consult_record,
+        name="acd_consult_record",
+    ),
+    path(
         "voice/monitoring/<int:session_id>/status/",
         monitoring.monitor_leg_status,
         name="monitor_leg_status",

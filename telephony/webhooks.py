@@ -177,6 +177,11 @@ def no_content(request: HttpRequest) -> HttpResponse:
     return HttpResponse(status=204)
 
 
+def say_nothing(request: HttpRequest) -> HttpResponse:
+    """An announcement to one conference leg that failed says nothing (and records nothing)."""
+    return _xml(twiml.document())
+
+
 def no_reply(request: HttpRequest) -> HttpResponse:
     """A message webhook that failed sends nothing back."""
     return _xml(twiml.message_reply())

@@ -15,7 +15,7 @@ from django.db.models import DateTimeField, Model, Q
 from django.utils import timezone
 
 from qa.models import AutoQaScore, QaRule, RuleResult, Transcript
-from telephony.models import Queue
+from telephony.models import Queue, Recording
 
 from . import engine
 from .selectors import transcript_lines
@@ -23,6 +23,9 @@ from .selectors import transcript_lines
 # Transcripts scored per transaction: big enough to amortise the queries, small enough
 # that a long re-score never holds locks for long.
 BATCH = 500
+# The rules judge how the caller was served: a consultation (agent and colleague, the
+# caller on hold) is transcribed and played, never scored.
+SCORED_PARTS = ~Q(recording__part=Recording.Part.CONSULTATION)
 
 
 def current_rules() -> list[tuple[QaRule, frozenset[int]]]:
@@ -64,6 +67,7 @@ def transcripts_score(*, transcript_ids: Sequence[int]) -> int:
     calls = list(
         Transcript.objects.select_for_update(of=("self",))
         .filter(pk__in=transcript_ids, state=Transcript.State.DONE)
+        .filter(SCORED_PARTS)
         .values_list(
             "pk",
             "completed_at",
@@ -220,7 +224,7 @@ def transcripts_rescore(*, since: datetime, queue: Queue | None = None) -> int:
     all): after a rule changed. Calls whose rule set is unchanged stay as they are.
     Returns how many new scores were made."""
     transcripts = Transcript.objects.filter(
-        state=Transcript.State.DONE, recording__call__created_at__gte=since
+        SCORED_PARTS, state=Transcript.State.DONE, recording__call__created_at__gte=since
     )
     if queue is not None:
         transcripts = transcripts.filter(
@@ -237,7 +241,7 @@ def transcripts_rescore(*, since: datetime, queue: Queue | None = None) -> int:
 def unscored_transcripts(*, limit: int = BATCH) -> list[int]:
     """DONE transcripts with no score yet: a lost task or an outage left them."""
     return list(
-        Transcript.objects.filter(state=Transcript.State.DONE, scores__isnull=True)
+        Transcript.objects.filter(SCORED_PARTS, state=Transcript.State.DONE, scores__isnull=True)
         .order_by("pk")
         .values_list("pk", flat=True)[:limit]
     )

@@ -104,9 +104,6 @@ def call_hang_up(*, agent: AgentProfile) -> QueueEntry:
 # --- Transfers to a colleague, and warm transfers ---------------------------------------
 
 
-# --- Transfers to a colleague, and warm transfers ---------------------------------------
-
-
 def _no_consultation(entry: QueueEntry) -> None:
     if entry.consult_call_sid or transfer_under_way(entry) is not None:
         raise ValidationError({"__all__": ["Finish or cancel the transfer under way first."]})
@@ -173,6 +170,7 @@ def consult_cancel(*, agent: AgentProfile) -> QueueEntry:
     if not leg:
         raise ValidationError({"__all__": ["No transfer is under way."]})
     QueueEntry.objects.filter(pk=entry.pk).update(consult_call_sid="")
+    recording.consultation_stop(entry=entry)
     gateway.call_hang_up(sid=leg)
     set_hold(entry, False)
     return entry
@@ -180,11 +178,51 @@ def consult_cancel(*, agent: AgentProfile) -> QueueEntry:
 
 @transaction.atomic
 def consult_leg_status(*, entry_id: int, params: Mapping[str, str]) -> None:
-    """The consulted number's leg ended or never answered: back to the caller."""
+    """The consulted number's leg answered (on a recorded call, it is told, then the
+    consultation recorded), or ended or never answered: back to the caller."""
     entry = QueueEntry.objects.select_for_update().get(pk=entry_id)
     if params.get("CallSid") != entry.consult_call_sid:
         return  # a leg already handed over or called off
-    if params.get("CallStatus") in FAILED_LEG | {"completed"}:
+    status, number = params.get("CallStatus"), params.get("To", "")
+    if status == "in-progress":
+        if recording.consultation_is_live(entry):
+            return  # a repeated answer: told and recorded already
+        if recording.consulted_announcement(entry=entry, number=number):
+            # Recorded once the announcement is over (`consult_recorded`): none of the
+            # consulted party's words is recorded before they are told.
+            gateway.participant_update(
+                conference=conference_name(entry),
+                call_sid=entry.consult_call_sid,
+                announce_url=twiml.webhook_url(
+                    "acd_consult_announce", entry.pk, to=number.lstrip("+")
+                ),
+            )
+        else:
+            recording.consultation_start(entry=entry, consulted=number)
+    elif status in FAILED_LEG | {"completed"}:
         entry.consult_call_sid = ""
         entry.save(update_fields=["consult_call_sid"])
         transfer_failed(entry)
+
+
+def consult_announce(*, entry_id: int, number: str) -> twiml.Document:
+    """What the consulted number hears as it answers a recorded call: the announcement in
+    the line's language, then back to us (`…/consult-record/`) to record the consultation."""
+    entry = QueueEntry.objects.select_related("call__inbound_number").get(pk=entry_id)
+    response = twiml.document()
+    text = recording.consulted_announcement(entry=entry, number=number)
+    if not text or not entry.consult_call_sid:
+        return response  # no longer recorded, or the consultation is over
+    line = recording.line_of(entry_call(entry))
+    twiml.say(response, text, language=line.language if line is not None else "en-US")
+    return twiml.redirect(
+        response, twiml.webhook_url("acd_consult_record", entry.pk, to=number.lstrip("+"))
+    )
+
+
+def consult_recorded(*, entry_id: int, number: str) -> twiml.Document:
+    """The consulted number has been told: the consultation is recorded from now."""
+    entry = QueueEntry.objects.get(pk=entry_id)
+    if entry.consult_call_sid:
+        recording.consultation_start(entry=entry, consulted=number)
+    return twiml.document()

@@ -92,6 +92,10 @@ def agent_answered(*, entry_id: int) -> twiml.Document:
         recording.recording_decide(entry=entry)
     elif entry.transfer_kind == QueueEntry.TransferKind.COLD:
         transaction.on_commit(lambda: hand_over(first))
+    else:
+        # A colleague consulted: staff, told by their terms of work, so recorded at once.
+        consulted = agent.user.get_full_name() or agent.user.get_username()
+        recording.consultation_start(entry=first, consulted=consulted)
     return _join(response, entry)
 
 
@@ -317,8 +321,10 @@ def hand_over(entry: QueueEntry, *, to_leg: str = "") -> None:
 
 
 def transfer_failed(entry: QueueEntry) -> None:
-    """The colleague did not answer: the caller comes off hold, back with the first agent."""
+    """The colleague did not answer (or left, as the consulted number did): the
+    consultation's part is over, the caller comes off hold, back with the first agent."""
     if entry.status == QueueEntry.Status.CONNECTED:
+        recording.consultation_stop(entry=entry)
         transaction.on_commit(lambda: set_hold(entry, False))
     if entry.served_by_id is not None:
         live.notify(desk_group(entry.served_by_id), "desk-changed")

@@ -7,9 +7,17 @@ from .. import twiml
 from ..calls import services as calls
 from ..calls.selectors import language_for
 from ..models import Queue, QueueEntry
-from ..webhooks import CallLookup, Webhook, keep_holding, no_content, twilio_webhook, voice_apology
+from ..webhooks import (
+    CallLookup,
+    Webhook,
+    keep_holding,
+    no_content,
+    say_nothing,
+    twilio_webhook,
+    voice_apology,
+)
 from . import offers, waiting
-from .controls import consult_leg_status
+from .controls import consult_announce, consult_leg_status, consult_recorded
 
 
 @twilio_webhook("queue-wait", on_error=keep_holding, call=CallLookup.FIND)
@@ -44,6 +52,22 @@ def acd_agent_status(hook: Webhook, entry_id: int) -> None:
 def acd_consult_status(hook: Webhook, entry_id: int) -> None:
     """Progress of an outside number consulted before a warm transfer."""
     consult_leg_status(entry_id=entry_id, params=hook.params)
+
+
+@twilio_webhook("consult-announce", on_error=say_nothing, call=CallLookup.NONE)
+def acd_consult_announce(hook: Webhook, entry_id: int) -> twiml.Document:
+    """Played to an outside number consulted on a recorded call, as it answers."""
+    return consult_announce(entry_id=entry_id, number=_number(hook))
+
+
+@twilio_webhook("consult-record", on_error=say_nothing, call=CallLookup.NONE)
+def acd_consult_record(hook: Webhook, entry_id: int) -> twiml.Document:
+    """The consulted number was told: the consultation is recorded from now."""
+    return consult_recorded(entry_id=entry_id, number=_number(hook))
+
+
+def _number(hook: Webhook) -> str:
+    return "+" + "".join(c for c in hook.query.get("to", "") if c.isdigit())
 
 
 @twilio_webhook("caller-join", on_error=voice_apology)
@@ -81,7 +105,7 @@ def acd_callback_request(hook: Webhook, entry_id: int) -> twiml.Document:
 @twilio_webhook("transfer", on_error=voice_apology)
 def acd_transfer_number(hook: Webhook, entry_id: int) -> twiml.Document:
     """The agent sent the caller on to an outside number."""
-    number = "+" + "".join(c for c in hook.query.get("to", "") if c.isdigit())
+    number = _number(hook)
     response = twiml.document()
     twiml.say(response, twiml.TRANSFER_HOLD, language=language_for(hook.started_call))
     return twiml.dial_number(response, number)

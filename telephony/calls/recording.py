@@ -5,9 +5,11 @@ The decision is made once, when the agent answers (`recording_decide`). The call
 the announcement, then their own leg is recorded in two channels (`recording_start`:
 their voice on the first, the agent and anyone else they hear on the second) just before
 they join the agent's conference, so no word of theirs is recorded untold. The leg's
-recording lasts as long as the call: transfers and consultations, even a cold transfer
-through another queue, stay in it. qa stores, plays and expires the media
-(`telephony.signals.recording_completed`).
+recording lasts as long as the call: transfers, even a cold transfer through another
+queue, stay in it. A consultation (the caller on hold while the agent talks to a colleague
+or an outside number) is a part of its own, linked to it (`consultation_start`): the
+consulting agent's leg, recorded while it lasts. qa stores, plays and expires the media
+of every part alike (`telephony.signals.recording_completed`).
 """
 
 from __future__ import annotations
@@ -108,7 +110,11 @@ def announcement_for(call: Call) -> str:
     line = line_of(call)
     if line is not None and line.recording_announcement:
         return line.recording_announcement
-    number = party_number(call)
+    return _announcement_by_state(party_number(call))
+
+
+def _announcement_by_state(number: str) -> str:
+    """The default words where the number's state needs every party told, or is unknown."""
     state = consent_state(number)
     if state is None and not (number.startswith("+1") and len(number) == 12):
         return DEFAULT_ANNOUNCEMENT
@@ -155,7 +161,11 @@ def recording_start(*, entry: QueueEntry, leg_sid: str) -> Recording | None:
     call = Call.objects.select_for_update().get(pk=_call_of(entry))
     if call.recording_decision != RecordingDecision.RECORDED:
         return None
-    live = Recording.objects.filter(call=call, status__in=LIVE).order_by("-created_at").first()
+    live = (
+        Recording.objects.filter(call=call, status__in=LIVE, part=Recording.Part.CONVERSATION)
+        .order_by("-created_at")
+        .first()
+    )
     if live is not None:
         return live
     try:
@@ -183,6 +193,91 @@ def recording_start(*, entry: QueueEntry, leg_sid: str) -> Recording | None:
     return recording
 
 
+# --- Consultations: a linked part of the call's recording -------------------------------
+
+
+@transaction.atomic
+def consultation_start(*, entry: QueueEntry, consulted: str) -> Recording | None:
+    """Record a consultation as a part of the call's recording: the consulting agent's leg
+    (`entry.agent_call_sid`) in two channels, the agent on the first, whom they hear (the
+    consulted colleague or number; the caller, on hold, is heard by nobody) on the second.
+    Only on a call whose conversation is being recorded (never one the customer refused or
+    that is not recorded); paused from the start if the call's recording is paused. A start
+    Twilio refuses is logged: the consultation goes on unrecorded."""
+    call = Call.objects.select_for_update().get(pk=_call_of(entry))
+    conversation = (
+        Recording.objects.filter(call=call, part=Recording.Part.CONVERSATION)
+        .exclude(call_leg_sid="")
+        .order_by("-created_at")
+        .first()
+    )
+    leg = entry.agent_call_sid
+    if call.recording_decision != RecordingDecision.RECORDED or conversation is None or not leg:
+        return None
+    live = _leg_recordings(call.pk).filter(call_leg_sid=leg).first()
+    if live is not None:
+        return live  # a retried webhook
+    try:
+        sid = gateway.call_recording_start(call_sid=leg, callback=recording_callback_url(entry))
+    except Exception as error:  # the SDK's refusals and the network's failures alike
+        logger.warning("Consultation on call %s not recorded: %s", call.sid, error)
+        return None
+    part, _ = Recording.objects.get_or_create(
+        sid=sid,
+        defaults={
+            "call": call,
+            "entry": entry,
+            "call_leg_sid": leg,
+            "source": "StartCallRecordingAPI",
+            "channels": 2,
+            "part": Recording.Part.CONSULTATION,
+            "part_of": conversation,
+            "consulted": consulted[:64],
+            "policy": conversation.policy,
+            "started_at": timezone.now(),
+        },
+    )
+    paused = RecordingPause.objects.filter(recording__call=call, resumed_at__isnull=True).first()
+    if paused is not None:
+        _pause(part, paused.paused_by)  # no card number reaches the new part either
+    return part
+
+
+def consultation_stop(*, entry: QueueEntry) -> None:
+    """The consultation is over, the agent back with the caller (called off, or the
+    consulted party left): stop its part, so it holds only the consultation. Handed over,
+    the agent's leg hangs up and its part ends with it. A stop that fails is logged."""
+    parts = _leg_recordings(_call_of(entry)).filter(
+        part=Recording.Part.CONSULTATION, call_leg_sid=entry.agent_call_sid
+    )
+    for part in parts:
+        try:
+            gateway.call_recording_update(
+                call_sid=part.call_leg_sid, recording_sid=part.sid, status="stopped"
+            )
+        except Exception:
+            logger.exception("Could not stop consultation part %s", part.sid)
+
+
+def consultation_is_live(entry: QueueEntry) -> bool:
+    """Whether the consultation of the entry's agent is being recorded now."""
+    return _leg_recordings(_call_of(entry)).filter(call_leg_sid=entry.agent_call_sid).exists()
+
+
+def consulted_announcement(*, entry: QueueEntry, number: str) -> str:
+    """What an outside number consulted on a recorded call is told before its part
+    starts: as the line requires of its callers (the line's words; else the default
+    where the number's state needs every party told, or is unknown). Colleagues are
+    staff, told by their employment terms: nothing."""
+    call = Call.objects.select_related("inbound_number").get(pk=_call_of(entry))
+    if call.recording_decision != RecordingDecision.RECORDED:
+        return ""
+    line = line_of(call)
+    if line is not None and line.recording_announcement:
+        return line.recording_announcement
+    return _announcement_by_state(number)
+
+
 @transaction.atomic
 def caller_announce(*, entry: QueueEntry, response: twiml.Document) -> twiml.Document:
     """Before a recorded conversation, tell the caller (and keep when on the entry's call,
@@ -203,49 +298,74 @@ def caller_announce(*, entry: QueueEntry, response: twiml.Document) -> twiml.Doc
 
 
 def _leg_recordings(call_id: int) -> QuerySet[Recording]:
-    """The call's leg recordings under way (or paused): those the desk pauses and resumes."""
+    """The call's leg recordings under way (or paused): those the desk pauses and resumes,
+    the caller's conversation and a consultation under way alike."""
     return Recording.objects.filter(call_id=call_id, status__in=LIVE).exclude(call_leg_sid="")
 
 
-def _live_recording(entry: QueueEntry) -> Recording:
-    """The call's recording now: every agent on the call (a transfer's, a consulted
-    colleague's entry names the same call) pauses the same one."""
-    recording = _leg_recordings(_call_of(entry)).select_for_update().order_by("-created_at").first()
-    if recording is None:
+def _live_recordings(entry: QueueEntry) -> list[Recording]:
+    """The call's recordings now, oldest (the caller's conversation) first: every agent on
+    the call (a transfer's, a consulted colleague's entry names the same call) pauses the
+    same ones."""
+    recordings = list(_leg_recordings(_call_of(entry)).select_for_update().order_by("created_at"))
+    if not recordings:
         raise ValidationError({"__all__": ["This call is not being recorded."]})
-    return recording
+    return recordings
 
 
-@transaction.atomic
-def recording_pause(*, entry: QueueEntry, user: User) -> RecordingPause:
-    """Stop recording for a while (a card number is read out): the stretch is skipped."""
-    recording = _live_recording(entry)
+def _recording_set(recording: Recording, status: str) -> bool:
+    """Pause or resume one live recording at Twilio. A consultation part may have just
+    ended with its leg (its callback not heard yet): that one is let be, the caller's
+    conversation never is."""
+    try:
+        gateway.call_recording_update(
+            call_sid=recording.call_leg_sid, recording_sid=recording.sid, status=status
+        )
+    except Exception:
+        if recording.part != Recording.Part.CONSULTATION:
+            raise
+        logger.warning("Consultation part %s not %s: its leg is gone", recording.sid, status)
+        return False
+    recording.status = (
+        Recording.Status.PAUSED if status == "paused" else Recording.Status.IN_PROGRESS
+    )
+    recording.save(update_fields=["status"])
+    return True
+
+
+def _pause(recording: Recording, user: User | None) -> RecordingPause | None:
     open_pause = recording.pauses.filter(resumed_at__isnull=True).first()
     if open_pause is not None:
         return open_pause  # a second click, or two agents in a transfer
-    gateway.call_recording_update(
-        call_sid=recording.call_leg_sid, recording_sid=recording.sid, status="paused"
-    )
-    recording.status = Recording.Status.PAUSED
-    recording.save(update_fields=["status"])
+    if not _recording_set(recording, "paused"):
+        return None
     return RecordingPause.objects.create(recording=recording, paused_by=user)
 
 
 @transaction.atomic
+def recording_pause(*, entry: QueueEntry, user: User) -> RecordingPause:
+    """Stop recording for a while (a card number is read out): every live part of the
+    call (the caller's conversation, a consultation under way) skips the stretch. Returns
+    the oldest part's pause."""
+    pauses = [_pause(recording, user) for recording in _live_recordings(entry)]
+    paused = [pause for pause in pauses if pause is not None]
+    if not paused:
+        raise ValidationError({"__all__": ["This call is not being recorded."]})
+    return paused[0]
+
+
+@transaction.atomic
 def recording_resume(*, entry: QueueEntry, user: User) -> RecordingPause | None:
-    """Record again after a pause."""
-    recording = _live_recording(entry)
-    open_pause = recording.pauses.filter(resumed_at__isnull=True).first()
-    if open_pause is None:
-        return None
-    gateway.call_recording_update(
-        call_sid=recording.call_leg_sid, recording_sid=recording.sid, status="in-progress"
-    )
-    recording.status = Recording.Status.IN_PROGRESS
-    recording.save(update_fields=["status"])
-    open_pause.resumed_at, open_pause.resumed_by = timezone.now(), user
-    open_pause.save(update_fields=["resumed_at", "resumed_by"])
-    return open_pause
+    """Record again after a pause, every part that was paused."""
+    resumed = []
+    for recording in _live_recordings(entry):
+        open_pause = recording.pauses.filter(resumed_at__isnull=True).first()
+        if open_pause is None or not _recording_set(recording, "in-progress"):
+            continue
+        open_pause.resumed_at, open_pause.resumed_by = timezone.now(), user
+        open_pause.save(update_fields=["resumed_at", "resumed_by"])
+        resumed.append(open_pause)
+    return resumed[0] if resumed else None
 
 
 def is_live(entry: QueueEntry) -> bool:

@@ -295,6 +295,17 @@ class Conferencing(Dialing):
         )
         return participant
 
+    def announce_to(self, participant: SimParticipant, url: str, method: str) -> None:
+        """AnnounceUrl on a participant: its TwiML (Say, Play, Pause, Redirect) is played to
+        that leg alone, which stays in the conference, heard by the others as before."""
+        call = participant.call
+        params = {"ConferenceSid": participant.conference.sid}
+        self.note(call, "announce", url)
+        self.engine.at(
+            0,
+            lambda: self.goto(call, url, method, params, context="announce", purpose="announce"),
+        )
+
     def update_participant(self, participant: SimParticipant, changes: dict[str, object]) -> None:
         call, conference = participant.call, participant.conference
         before = {name: getattr(participant, name) for name in changes}

@@ -610,6 +610,13 @@ class RestApi:
             track=track,
             voices=voices,
         )
+        participant = sim_call.participant
+        if participant is not None:
+            # A leg already in a conference: its party's lines are timed from their joining
+            # it, heard from now, as is everyone it hears there.
+            recording.joined[sim_call.sid] = participant.joined_at or recording.started_at
+            recording.heard_from[sim_call.sid] = recording.started_at
+            self.voice.legs_hear(participant.conference)
         return 201, self.call_recording_json(recording)
 
     def fetch_call_recording(self, params: Params, *, path: str, call: str, sid: str) -> Answer:
@@ -1085,6 +1092,10 @@ class RestApi:
         method_of(params, "HoldMethod")
         if creating:
             options.pop("hold", None)
+        else:
+            announce_url = url_of(params, "AnnounceUrl")
+            if announce_url is not None:
+                options["announce"] = (announce_url, method_of(params, "AnnounceMethod"))
         return options
 
     def fetch_participant(self, params: Params, *, path: str, sid: str, call: str) -> Answer:
@@ -1098,7 +1109,10 @@ class RestApi:
         if "call_sid_to_coach" in options and "coaching" not in options:
             options["coaching"] = True
         self.check_coaching(conference, options, participant)
+        announce = options.pop("announce", None)
         self.voice.update_participant(participant, options)
+        if isinstance(announce, tuple):
+            self.voice.announce_to(participant, *announce)
         return 200, self.participant_json(participant)
 
     def delete_participant(self, params: Params, *, path: str, sid: str, call: str) -> Answer:

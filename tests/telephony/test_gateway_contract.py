@@ -310,6 +310,11 @@ def test_monitoring_legs_listen_whisper_and_switch(prism_gateway, named_conferen
         conference="entry-42", call_sid=CALL_SID, muted=False, coaching=False
     )
     gateway.participant_update(conference="entry-42", call_sid=CALL_SID, hold=True)
+    gateway.participant_update(
+        conference="entry-42",
+        call_sid=CALL_SID,
+        announce_url="https://cc.example.com/telephony/voice/acd/1/consult-announce/?to=14155550199",
+    )
 
 
 def test_start_pause_and_resume_a_call_recording(prism_gateway):
