@@ -105,11 +105,8 @@ class _ShiftField(forms.ModelChoiceField):
     """A shift of one schedule, typed by its number (as the grid shows it): a page of a
     week's shifts stays small with no list of them in each form."""
 
-    widget = forms.NumberInput(attrs={"min": 1, "class": "shift-number"})
+    widget = forms.NumberInput(attrs={"min": 1})
     default_error_messages = {"invalid_choice": "No shift #%(value)s in this schedule."}
-
-    def label_from_instance(self, obj: Shift) -> str:
-        return f"#{obj.pk}"
 
 
 class _ScheduleEditForm(forms.Form):
@@ -120,7 +117,6 @@ class _ScheduleEditForm(forms.Form):
 
     def __init__(self, data: QueryDict | None = None, *, schedule: Schedule) -> None:
         super().__init__(data, auto_id=f"{self.ids}-%s")
-        self.schedule = schedule
         for field in self.fields.values():
             if isinstance(field, _ShiftField):
                 field.queryset = schedule.shifts.all()

@@ -29,9 +29,10 @@
     return over === dragged ? dragged.closest(".lane") : over;
   };
 
+  // Where the drop would go, said while dragging.
   const hint = (text) => {
-    const line = document.getElementById("grid-hint");
-    if (line && text) line.textContent = text;
+    const line = document.getElementById("grid-drop");
+    if (line) line.textContent = text;
   };
 
   const post = (url, values) =>
@@ -50,6 +51,7 @@
   document.addEventListener("dragend", () => {
     if (dragged) dragged.classList.remove("dragging");
     dragged = null;
+    hint("");
   });
 
   document.addEventListener("dragover", (event) => {

@@ -147,6 +147,10 @@ def test_a_refused_htmx_edit_answers_400_with_the_section_and_the_shift_marked(
             "No shift #999999 in this schedule.",
         ),
         (
+            {"shift": "9" * 30, "day": "2026-03-02", "start": "09:00"},
+            f"No shift #{'9' * 30} in this schedule.",
+        ),
+        (
             {"shift": "nine", "day": "2026-03-02", "start": "09:00"},
             "No shift #nine in this schedule.",
         ),
