@@ -4,12 +4,15 @@ calculator, a schedule request."""
 from __future__ import annotations
 
 from datetime import date
+from typing import cast
 
 from django import forms
+from django.http import QueryDict
 from django.utils import timezone
 
 from telephony.models import AgentProfile, Queue
 
+from . import selectors
 from .models import Schedule, ScheduleRequest, Shift
 
 
@@ -98,12 +101,58 @@ class DecideForm(forms.Form):
     )
 
 
-class ShiftMoveForm(forms.Form):
-    """A hand edit of a draft shift: another start that day, or another agent."""
+class _ShiftField(forms.ModelChoiceField):
+    """A shift of one schedule, typed by its number (as the grid shows it): a page of a
+    week's shifts stays small with no list of them in each form."""
 
+    widget = forms.NumberInput(attrs={"min": 1})
+    default_error_messages = {"invalid_choice": "No shift #%(value)s in this schedule."}
+
+
+class _ScheduleEditForm(forms.Form):
+    """An edit of one schedule's shifts; `ids` keeps the move and swap forms' field ids
+    apart on the page (their field names are what the grid's script posts)."""
+
+    ids = ""
+
+    def __init__(self, data: QueryDict | None = None, *, schedule: Schedule) -> None:
+        super().__init__(data, auto_id=f"{self.ids}-%s")
+        for field in self.fields.values():
+            if isinstance(field, _ShiftField):
+                field.queryset = schedule.shifts.all()
+
+
+class ShiftMoveForm(_ScheduleEditForm):
+    """A hand edit of a draft shift: another start (in its template's window), another
+    day of the week, or another agent."""
+
+    shift = _ShiftField(queryset=Shift.objects.none(), label="Shift #")
+    day = forms.TypedChoiceField(coerce=date.fromisoformat, choices=())
     start = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time", "step": 900}))
-    agent = forms.ModelChoiceField(queryset=AgentProfile.objects.select_related("user"))
+    agent = forms.ModelChoiceField(
+        queryset=AgentProfile.objects.select_related("user").order_by("user__username"),
+        required=False,
+        empty_label="The same agent",
+        label="To agent",
+    )
+
+    ids = "move"
+
+    def __init__(self, data: QueryDict | None = None, *, schedule: Schedule) -> None:
+        super().__init__(data, schedule=schedule)
+        day_field = cast(forms.TypedChoiceField, self.fields["day"])
+        day_field.choices = [
+            (day.isoformat(), f"{day:%a %d %b}") for day in selectors.week_days(schedule)
+        ]
+        day_field.error_messages["invalid_choice"] = (
+            f"Choose a day of the week of {schedule.week_start:%d %b}."
+        )
 
 
-class ShiftSwapForm(forms.Form):
-    other = forms.ModelChoiceField(queryset=Shift.objects.all(), label="Swap with")
+class ShiftSwapForm(_ScheduleEditForm):
+    """Two agents exchange their shifts, both picked by number from the grid."""
+
+    ids = "swap"
+
+    shift = _ShiftField(queryset=Shift.objects.none(), label="Shift #")
+    other = _ShiftField(queryset=Shift.objects.none(), label="With shift #")

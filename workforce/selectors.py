@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 from django.core.exceptions import ValidationError
-from django.db.models import Max, Min, Sum
+from django.db.models import Max, Min, QuerySet, Sum
 
 from reports.models import QueueInterval
 from reports.periods import center_zone
 from reports.selectors import queue_kpis
-from telephony.models import Queue
+from telephony.models import AgentProfile, Queue
 
 from . import erlang
 from .forecast import SLOTS, WEEK, Accuracy, NotEnoughHistory, backtest
@@ -28,6 +28,8 @@ from .models import (
     Schedule,
     ScheduleRequest,
     Shift,
+    ShiftActivity,
+    ShiftTemplate,
     ShrinkageItem,
 )
 
@@ -442,6 +444,145 @@ def carried_over(*, week_start: date) -> list[Shift]:
             end__gt=start,
         ).prefetch_related("activities")
     )
+
+
+def week_days(schedule: Schedule) -> list[date]:
+    """The seven local days of a schedule's week."""
+    return [schedule.week_start + timedelta(days=offset) for offset in range(WEEK)]
+
+
+@dataclass(frozen=True)
+class GridBar:
+    """Something placed on a lane, as a share of the grid's span (percent)."""
+
+    left: float
+    width: float
+
+
+@dataclass(frozen=True)
+class GridShift:
+    shift: Shift
+    bar: GridBar
+    pauses: list[GridBar]  # breaks and lunch, as shares of the shift's own bar
+
+
+@dataclass(frozen=True)
+class GridLane:
+    agent: AgentProfile
+    shifts: list[GridShift]
+
+
+@dataclass(frozen=True)
+class GridCoverage:
+    queue: Queue
+    cells: list[tuple[int, int]]  # (on the phones, required) per quarter hour of the span
+
+
+@dataclass(frozen=True)
+class DayGrid:
+    """One day of a schedule as a timeline: a lane per agent of the week, their shifts
+    placed by start and length, and a coverage row per queue under the same ruler."""
+
+    day: date
+    first_slot: int
+    slots: int
+    hours: list[tuple[time, float]]  # the ruler: each full hour and where it sits
+    lanes: list[GridLane]
+    coverage: list[GridCoverage]
+
+
+def _local_slot(moment: datetime, day: date, zone: ZoneInfo) -> int:
+    """Quarter hours from the local day's midnight, on the wall clock (past midnight
+    counts on: an overnight shift ends after slot 96)."""
+    local = moment.astimezone(zone)
+    return (local.date() - day).days * SLOTS + (local.hour * 60 + local.minute) // 15
+
+
+def _pauses(shifts: QuerySet[Shift]) -> dict[int, list[tuple[datetime, datetime]]]:
+    """The breaks and lunch of these shifts, by shift, in one query joined on them (a
+    prefetch would send every shift's id: slow for a week of hundreds of agents)."""
+    pauses: dict[int, list[tuple[datetime, datetime]]] = {}
+    rows = ShiftActivity.objects.filter(shift__in=shifts).values_list("shift_id", "start", "end")
+    for shift_id, start, end in rows:
+        pauses.setdefault(shift_id, []).append((start, end))
+    return pauses
+
+
+def schedule_day_grid(*, schedule: Schedule, day: date, coverage: list[Coverage]) -> DayGrid:
+    """The schedule's `day` for the editing grid; `coverage` is `schedule_coverage`'s."""
+    zone = center_zone()
+    start, end = day_range(day, day, zone)
+    today = list(
+        schedule.shifts.filter(start__gte=start, start__lt=end).select_related("queue", "template")
+    )
+    pauses = _pauses(schedule.shifts.filter(start__gte=start, start__lt=end))
+    # A lane for everyone working that week, so a shift can go to a colleague free that day.
+    agents = (
+        AgentProfile.objects.filter(pk__in=schedule.shifts.values("agent_id"))
+        .select_related("user")
+        .order_by("user__username")
+    )
+    # The span holds every start the day's templates allow (the week's, on a day without
+    # shifts) and the shifts they make, and every quarter hour with a requirement.
+    templates = (
+        {shift.template for shift in today}
+        if today
+        else ShiftTemplate.objects.filter(pk__in=schedule.shifts.values("template_id"))
+    )
+    edges: list[int] = []
+    for template in templates:
+        edges.append(template.earliest_start.hour * 4 + template.earliest_start.minute // 15)
+        latest = template.latest_start.hour * 4 + template.latest_start.minute // 15
+        edges.append(latest + template.length_minutes // 15)
+    edges += [_local_slot(shift.end, day, zone) for shift in today]
+    day_index = week_days(schedule).index(day)
+    for queue_coverage in coverage:
+        for row in queue_coverage.rows:
+            if any(row.cells[day_index]):
+                edges.append(row.interval.hour * 4 + row.interval.minute // 15)
+                edges.append(edges[-1] + 1)
+    first = min(edges, default=32) // 4 * 4
+    last = min(-(-max(edges, default=72) // 4) * 4, SLOTS)
+    slots = max(last - first, 4)
+
+    def bar(begin: int, finish: int, within: tuple[int, int]) -> GridBar:
+        low, high = within
+        begin, finish = max(begin, low), min(finish, high)
+        return GridBar(
+            round(100 * (begin - low) / (high - low), 3),
+            round(100 * max(finish - begin, 0) / (high - low), 3),
+        )
+
+    lanes = {agent.pk: GridLane(agent, []) for agent in agents}
+    for shift in today:
+        begin, finish = _local_slot(shift.start, day, zone), _local_slot(shift.end, day, zone)
+        lanes[shift.agent_id].shifts.append(
+            GridShift(
+                shift,
+                bar(begin, finish, (first, first + slots)),
+                [
+                    bar(
+                        _local_slot(p_start, day, zone),
+                        _local_slot(p_end, day, zone),
+                        (begin, finish),
+                    )
+                    for p_start, p_end in pauses.get(shift.pk, [])
+                ],
+            )
+        )
+    rows = []
+    for queue_coverage in coverage:
+        by_slot = {
+            row.interval.hour * 4 + row.interval.minute // 15: row.cells[day_index]
+            for row in queue_coverage.rows
+        }
+        cells = [by_slot.get(slot, (0, 0)) for slot in range(first, first + slots)]
+        rows.append(GridCoverage(queue_coverage.queue, cells))
+    hours = [
+        (time(slot // 4), round(100 * (slot - first) / slots, 3))
+        for slot in range(first, min(first + slots, SLOTS), 4)
+    ]
+    return DayGrid(day, first, slots, hours, list(lanes.values()), rows)
 
 
 def _quarter_hours(start: datetime, end: datetime) -> list[datetime]:

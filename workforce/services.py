@@ -378,15 +378,19 @@ def _place(shift: Shift, agent_id: int, start: datetime) -> None:
 
 
 @transaction.atomic
-def shift_move(*, shift: Shift, start: time, agent: AgentProfile) -> Shift:
-    """A supervisor's hand edit of a draft: the shift starts at another local time of
-    its day, or goes to another agent (or both), within the generator's rules."""
+def shift_move(*, shift: Shift, day: date, start: time, agent: AgentProfile) -> Shift:
+    """A supervisor's hand edit of a draft: the shift starts at another local time, on
+    another day of its week, or goes to another agent, within the generator's rules."""
     shift = (
         Shift.objects.select_for_update().select_related("schedule", "template").get(pk=shift.pk)
     )
     _editable(shift.schedule)
+    week_start = shift.schedule.week_start
+    if not week_start <= day < week_start + timedelta(days=7):
+        raise ValidationError(
+            {"day": f"Choose a day of the week of {week_start:%d %b}: {day:%a %d %b} is not."}
+        )
     zone = center_zone()
-    day = shift.start.astimezone(zone).date()
     moment = datetime.combine(day, start, tzinfo=zone).astimezone(shift.start.tzinfo)
     errors = _check_placement(shift=shift, agent=agent, start=moment, leaving={shift.pk})
     if errors:

@@ -3,6 +3,8 @@ and the what-if calculator."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,7 +17,8 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
 from callcenter.http import SignedInRequest
-from callcenter.pages import render_page, submit
+from callcenter.pages import Submission, render_page, submit
+from reports.periods import center_zone
 from telephony.desk.selectors import desk_agent
 from telephony.models import AgentProfile
 
@@ -149,17 +152,17 @@ def _flash_errors(request: SignedInRequest, form: forms.BaseForm) -> None:
 @require_GET
 @login_required
 def schedule_page(request: SignedInRequest) -> HttpResponse:
-    """A week's schedule: coverage against the requirement per queue, its shifts, the
-    requests waiting; generate and publish."""
+    """A week's schedule: coverage against the requirement per queue, a day's shifts as a
+    grid (edited by dragging on a draft), the requests waiting; generate and publish."""
     user = request.user
     if not (user.has_perm(PLAN) or user.has_perm(SEE_SCHEDULES)):
         raise PermissionDenied("Schedules are for supervisors and workforce managers.")
     schedules = list(Schedule.objects.all()[:12])
     chosen = next((s for s in schedules if str(s.pk) == request.GET.get("schedule")), None)
     chosen = chosen or (schedules[0] if schedules else None)
-    context = _schedule_context(request, chosen)
+    context = _schedule_context(request, chosen, day=request.GET.get("day", ""))
     context["schedules"] = schedules
-    return render_page(request, "workforce/schedules.html", context)
+    return render_page(request, "workforce/schedules.html", context, partial="schedule")
 
 
 def _may_edit(request: SignedInRequest) -> None:
@@ -167,61 +170,111 @@ def _may_edit(request: SignedInRequest) -> None:
         raise PermissionDenied("Schedules are edited by supervisors and workforce managers.")
 
 
+def _shown_day(schedule: Schedule, asked: str) -> date:
+    """The day of the week the grid shows: the one asked for, else the week's first."""
+    week = selectors.week_days(schedule)
+    try:
+        day = date.fromisoformat(asked)
+    except ValueError:
+        return week[0]
+    return day if day in week else week[0]
+
+
 def _schedule_context(
-    request: SignedInRequest, chosen: Schedule | None, refused: forms.Form | None = None
+    request: SignedInRequest,
+    chosen: Schedule | None,
+    *,
+    day: str,
+    move: ShiftMoveForm | None = None,
+    swap: ShiftSwapForm | None = None,
+    refused: forms.Form | None = None,
 ) -> dict:
-    """The chosen schedule's coverage and shifts, with the edit forms when it is a draft
-    and the user may edit; `refused` is an edit whose errors are shown."""
+    """The chosen schedule's coverage and the grid of one day, with the edit forms when it
+    is a draft and the user may edit; `refused` is the edit whose errors are shown."""
     user = request.user
+    # The refused edit's shift (when it named one of the schedule's) is marked where it stayed.
+    refused_shift = refused.cleaned_data.get("shift") if refused is not None else None
     context: dict = {
         "schedule": chosen,
         "generate_form": GenerateForm(),
         "requests": selectors.pending_requests() if user.has_perm(DECIDE) else [],
         "refused": refused,
+        "refused_shift": refused_shift.pk if refused_shift else None,
     }
     if chosen is not None:
-        context["coverage"] = selectors.schedule_coverage(schedule=chosen)
-        shifts = list(chosen.shifts.select_related("agent__user", "queue", "template"))
-        context["shifts"] = shifts
+        context["week"] = selectors.week_days(chosen)
+        coverage = selectors.schedule_coverage(schedule=chosen)
+        context["coverage"] = coverage
+        context["grid"] = selectors.schedule_day_grid(
+            schedule=chosen, day=_shown_day(chosen, day), coverage=coverage
+        )
         context["editable"] = chosen.status == Schedule.Status.DRAFT and (
             user.has_perm(PLAN) or user.has_perm(DECIDE)
         )
         if context["editable"]:
-            context["agents"] = AgentProfile.objects.select_related("user").order_by(
-                "user__username"
-            )
+            context["move_form"] = move or ShiftMoveForm(schedule=chosen)
+            context["swap_form"] = swap or ShiftSwapForm(schedule=chosen)
     return context
 
 
 def _edited(
-    request: SignedInRequest, schedule: Schedule, form: forms.Form, ok: bool
+    request: SignedInRequest,
+    schedule: Schedule,
+    form: ShiftMoveForm | ShiftSwapForm,
+    done: Submission,
+    day: str,
 ) -> HttpResponse:
     """After a hand edit: the schedule section again (HTMX) with the coverage recomputed,
-    or the page; a refused edit keeps its form errors and, without HTMX, answers 400."""
-    if ok:
+    or the page; a refused edit answers 400 with its form's errors, the shifts unchanged."""
+    if done.ok and not request.htmx:
         messages.success(request, "Shift updated: coverage recomputed.")
-        if not request.htmx:
-            return redirect(f"{reverse('workforce:schedules')}?schedule={schedule.pk}")
-    context = _schedule_context(request, schedule, None if ok else form)
+        query = urlencode({"schedule": str(schedule.pk), "day": day})
+        return redirect(f"{reverse('workforce:schedules')}?{query}")
+    refused = None if done.ok else form
+    # A refused form comes back as it was filled in.
+    context = _schedule_context(
+        request,
+        schedule,
+        day=day,
+        refused=refused,
+        move=form if refused and isinstance(form, ShiftMoveForm) else None,
+        swap=form if refused and isinstance(form, ShiftSwapForm) else None,
+    )
     context["schedules"] = list(Schedule.objects.all()[:12])
+    context["edited"] = done.ok
     response = render_page(request, "workforce/schedules.html", context, partial="schedule")
-    if not ok and not request.htmx:
+    if refused:
         response.status_code = 400
     return response
+
+
+def _edited_day(shift: Shift | None, fallback: str) -> str:
+    """The day the grid shows after an edit: the (first) shift's, as it now stands."""
+    if shift is None:
+        return fallback
+    shift.refresh_from_db(fields=["start"])
+    return shift.start.astimezone(center_zone()).date().isoformat()
 
 
 @require_POST
 @login_required
 def shift_move(request: SignedInRequest, pk: int) -> HttpResponse:
-    """Move a draft shift to another start time that day, or to another agent."""
+    """Move a draft shift to another start in its template's window, another day of the
+    week, or another agent."""
     _may_edit(request)
-    shift = get_object_or_404(Shift, pk=pk)
-    form = ShiftMoveForm(request.POST)
+    schedule = get_object_or_404(Schedule, pk=pk)
+    form = ShiftMoveForm(request.POST, schedule=schedule)
     done = submit(
         form,
-        lambda data: services.shift_move(shift=shift, start=data["start"], agent=data["agent"]),
+        lambda data: services.shift_move(
+            shift=data["shift"],
+            day=data["day"],
+            start=data["start"],
+            agent=data["agent"] or data["shift"].agent,
+        ),
     )
-    return _edited(request, shift.schedule, form, done.ok)
+    day = _edited_day(form.cleaned_data.get("shift"), request.POST.get("day", ""))
+    return _edited(request, schedule, form, done, day)
 
 
 @require_POST
@@ -229,10 +282,11 @@ def shift_move(request: SignedInRequest, pk: int) -> HttpResponse:
 def shift_swap(request: SignedInRequest, pk: int) -> HttpResponse:
     """Two agents of a draft exchange their shifts."""
     _may_edit(request)
-    shift = get_object_or_404(Shift, pk=pk)
-    form = ShiftSwapForm(request.POST)
-    done = submit(form, lambda data: services.shift_swap(shift=shift, other=data["other"]))
-    return _edited(request, shift.schedule, form, done.ok)
+    schedule = get_object_or_404(Schedule, pk=pk)
+    form = ShiftSwapForm(request.POST, schedule=schedule)
+    done = submit(form, lambda data: services.shift_swap(shift=data["shift"], other=data["other"]))
+    day = _edited_day(form.cleaned_data.get("shift"), request.POST.get("day", ""))
+    return _edited(request, schedule, form, done, day)
 
 
 @require_POST

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from django.core.exceptions import ValidationError
 
+from reports.periods import center_zone
 from telephony.models import AgentProfile, Queue
 from tests.factories import UserFactory
 from tests.workforce.conftest import presence_at
@@ -326,14 +327,19 @@ def night_draft(db):
     return schedule, ann, ben, ann_night, ben_early
 
 
+def _start_day(shift: Shift) -> date:
+    """The local day a shift starts on: a move that keeps it there."""
+    return shift.start.astimezone(center_zone()).date()
+
+
 def test_giving_the_next_mornings_shift_to_the_night_agent_is_refused(night_draft):
     _schedule, ann, _ben, _night, ben_early = night_draft
     with pytest.raises(ValidationError, match="must not overlap"):
-        services.shift_move(shift=ben_early, start=time(5), agent=ann)
+        services.shift_move(shift=ben_early, day=_start_day(ben_early), start=time(5), agent=ann)
     ben_early.refresh_from_db()
     assert ben_early.agent.client_identity == "night-1"
     # 06:00 is free: her night ends then.
-    services.shift_move(shift=ben_early, start=time(6), agent=ann)
+    services.shift_move(shift=ben_early, day=_start_day(ben_early), start=time(6), agent=ann)
     ben_early.refresh_from_db()
     assert ben_early.agent_id == ann.pk
 
@@ -345,10 +351,10 @@ def test_a_night_shift_moved_onto_an_agent_available_before_midnight_only_is_ref
     ben_early.delete()
     Availability.objects.create(agent=ben, weekday=0, start=time(18), end=time(0))
     with pytest.raises(ValidationError, match="not available Mon 22:00 to Tue 06:00"):
-        services.shift_move(shift=ann_night, start=time(22), agent=ben)
+        services.shift_move(shift=ann_night, day=_start_day(ann_night), start=time(22), agent=ben)
     # Available through the night (a row into Tuesday): accepted.
     Availability.objects.filter(agent=ben).update(end=time(6, 30))
-    services.shift_move(shift=ann_night, start=time(22), agent=ben)
+    services.shift_move(shift=ann_night, day=_start_day(ann_night), start=time(22), agent=ben)
     ann_night.refresh_from_db()
     assert ann_night.agent_id == ben.pk
 
