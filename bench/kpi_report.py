@@ -343,7 +343,10 @@ def ours(start: datetime, end: datetime) -> list[dict]:
 
 def compare(start: datetime, end: datetime) -> tuple[list[float], list[float], int]:
     report_s, baseline_s = [], []
+    mine: dict[tuple[str, int], tuple] = {}
+    theirs: dict[tuple[str, int], tuple] = {}
     for _ in range(ROUNDS):
+        mine = theirs = {}  # the last round's results freed before the clocks start
         began = time.perf_counter()
         rows = ours(start, end)
         report_s.append(time.perf_counter() - began)
@@ -351,6 +354,7 @@ def compare(start: datetime, end: datetime) -> tuple[list[float], list[float], i
             (row["period_start"], row["queue"]): tuple(row[name] for name in FIGURES)
             for row in rows
         }
+        del rows
         began = time.perf_counter()
         theirs = baseline(start, end)
         baseline_s.append(time.perf_counter() - began)
