@@ -264,10 +264,17 @@ class Ratio:
         less = columns.index(self.less) if self.less else None
         scale = self.scale
         if less is not None:
-            return lambda values: ratio(
-                sum(values[i] for i in parts), values[whole] - values[less], scale
-            )
-        return lambda values: ratio(sum(values[i] for i in parts), values[whole], scale)
+            return lambda values: ratio(_added(values, parts), values[whole] - values[less], scale)
+        return lambda values: ratio(_added(values, parts), values[whole], scale)
+
+
+def _added(values: Sequence[float], indexes: list[int]) -> float:
+    """These values added left to right, as SQL adds them (sum() of floats compensates
+    its rounding from Python 3.12 on, which may change the last bit)."""
+    total = values[indexes[0]]
+    for index in indexes[1:]:
+        total += values[index]
+    return total
 
 
 # The queue figures (DOMAIN §5's formulas) by the summed fact columns they read: a count
