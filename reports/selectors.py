@@ -334,7 +334,8 @@ def _epoch(column: str) -> str:
     datetime: a month of 15-minute rows is tens of thousands of them)."""
     if connection.vendor == "sqlite":
         return f"CAST(strftime('%%s', {column}) AS integer)"
-    return f"CAST(EXTRACT(EPOCH FROM {column}) AS bigint)"
+    # date_part gives a double, cheaper per row than EXTRACT's numeric.
+    return f"CAST(date_part('epoch', {column}) AS bigint)"
 
 
 def _fact_rows(
@@ -347,6 +348,9 @@ def _fact_rows(
 ) -> list[tuple]:
     """(interval start in epoch seconds, owner_id, *columns) of the facts in range, in
     time then owner order; one indexed scan."""
+    # Sorted here, not by the database: the rows come mostly in order already (facts are
+    # written as time goes), which Python's sort takes in a few passes, and (time, owner)
+    # is unique, so no comparison reaches the figures.
     # Table and column names are ours, never input; every value is a parameter.
     sql = (
         f"SELECT {_epoch('interval_start')}, {owner}_id, {', '.join(columns)}"  # noqa: S608
@@ -357,14 +361,15 @@ def _fact_rows(
     if owners is not None:
         sql += f" AND {owner}_id IN ({', '.join(['%s'] * len(owners))})" if owners else " AND 1 = 0"
         params += owners
-    sql += f" ORDER BY interval_start, {owner}_id"
     with connection.cursor() as cursor:
         if connection.settings_dict["OPTIONS"].get("server_side_binding"):
             # Numbers cross as numbers, not as text to parse: a third of a month's fetch.
             # (Only server-side binding offers binary results.)
             cursor.cursor.format = pq.Format.BINARY
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        rows = cursor.fetchall()
+    rows.sort()
+    return rows
 
 
 Slot = tuple[str, str, int]  # (period start as ISO text in UTC, period label, owner)
