@@ -10,9 +10,10 @@ Then, interleaved, for a month of 15-minute service level, ASA, AHT and abandonm
 queue:
 
 - report: `reports.selectors.queue_kpis(interval="15m")`, what the page, API and exports
-  run, reading the interval facts;
+  run, reading the interval facts (timed until its rows are there, as the page gets them);
 - baseline: one hand-written SQL GROUP BY over the raw rows (the queue entries joined to
-  their wrap-ups and holds), as one would write it without interval facts.
+  their wrap-ups and holds), as one would write it without interval facts, its sums
+  divided and rounded by the reports' one rounding (`reports.rounding.ratio`).
 
 Every figure of both must be identical; the report must be at least 10x faster (printed as
 `speedup N`). Last, the interval maintenance: 2,000 calls of the last hours end at once
@@ -301,13 +302,11 @@ def copy_select(database_url: str, select: str, params: dict, table: str, column
 # --- Measurements ---------------------------------------------------------------------
 
 
-def _ratio(part: float, whole: float, scale: float = 1.0) -> float | None:
-    return round(part * scale / whole, 2) if whole else None
-
-
 def baseline(start: datetime, end: datetime) -> dict[tuple[str, int], tuple]:
     from django.conf import settings
     from django.db import connection
+
+    from reports.rounding import ratio  # the figures' one rounding (halves up)
 
     with connection.cursor() as cursor:
         cursor.execute(
@@ -328,29 +327,34 @@ def baseline(start: datetime, end: datetime) -> dict[tuple[str, int], tuple]:
         ) in cursor:
             counted = offered - short
             figures[(slot.astimezone(UTC).isoformat(), queue)] = (
-                _ratio(in_sl, counted, 100),
-                _ratio(float(wait), answered),
-                _ratio(float(handle), handled),
-                _ratio(abandoned, counted, 100),
+                ratio(in_sl, counted, 100),
+                ratio(float(wait), answered),
+                ratio(float(handle), handled),
+                ratio(abandoned, counted, 100),
             )
         return figures
 
 
-def ours(start: datetime, end: datetime) -> dict[tuple[str, int], tuple]:
+def ours(start: datetime, end: datetime) -> list[dict]:
     from reports.selectors import queue_kpis
 
-    return {
-        (row["period_start"], row["queue"]): tuple(row[name] for name in FIGURES)
-        for row in queue_kpis(start=start, end=end, interval="15m", figures=FIGURES)
-    }
+    return queue_kpis(start=start, end=end, interval="15m", figures=FIGURES)
 
 
 def compare(start: datetime, end: datetime) -> tuple[list[float], list[float], int]:
     report_s, baseline_s = [], []
+    mine: dict[tuple[str, int], tuple] = {}
+    theirs: dict[tuple[str, int], tuple] = {}
     for _ in range(ROUNDS):
+        mine = theirs = {}  # the last round's results freed before the clocks start
         began = time.perf_counter()
-        mine = ours(start, end)
+        rows = ours(start, end)
         report_s.append(time.perf_counter() - began)
+        mine = {
+            (row["period_start"], row["queue"]): tuple(row[name] for name in FIGURES)
+            for row in rows
+        }
+        del rows
         began = time.perf_counter()
         theirs = baseline(start, end)
         baseline_s.append(time.perf_counter() - began)

@@ -15,6 +15,7 @@ from telephony.models import AgentProfile, Call, Team
 
 from .models import AgentInterval, TeamCost, TelephonyPrice
 from .periods import center_zone, period_of
+from .rounding import ratio, shown
 
 Row = dict[str, Any]
 _TIME = ("available_seconds", "ringing_seconds", "on_call_seconds", "wrap_up_state_seconds")
@@ -69,10 +70,10 @@ def cost_kpis(
                 "period_start": key.isoformat(),
                 "team": team_id,
                 "team_name": names.get(team_id, ""),
-                "agent_cost": round(agent_cost, 2),
-                "telephony_cost": round(telephony_cost, 2),
+                "agent_cost": shown(agent_cost),
+                "telephony_cost": shown(telephony_cost),
                 "contacts": int(contacts),
-                "cost_per_contact": round(total / contacts, 2) if contacts else None,
+                "cost_per_contact": ratio(total, contacts),
             }
         )
     return result

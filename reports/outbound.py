@@ -23,14 +23,11 @@ from campaigns.selectors import LIVE_ANSWER
 from telephony.models import Disposition
 
 from .periods import center_zone, period_end, period_of
+from .rounding import ratio
 
 Row = dict[str, Any]
 Outcome = CallAttempt.Outcome
 ROLLING_DAYS = 30
-
-
-def _ratio(part: float, whole: float, scale: float = 1.0) -> float | None:
-    return round(part * scale / whole, 2) if whole else None
 
 
 # Where an attempt's owner is read: its campaign, or the lead list its lead came in.
@@ -79,7 +76,7 @@ class _Rolling:
         times, counts = self.times[campaign_id], self.abandoned[campaign_id]
         first = bisect.bisect_left(times, until - timedelta(days=ROLLING_DAYS))
         last = bisect.bisect_left(times, until)
-        return _ratio(counts[last] - counts[first], last - first, 100)
+        return ratio(counts[last] - counts[first], last - first, 100)
 
 
 _FIELDS = ("placed_at", "outcome", "answered_by", "is_abandoned", "disposition")
@@ -199,13 +196,13 @@ def _outbound_kpis(
                 f"{by}_name": names.get(owner_id, ""),
                 "dialed": slot["dialed"],
                 "live_answers": slot["live_answers"],
-                "contact_rate": _ratio(slot["live_answers"], slot["dialed"], 100),
+                "contact_rate": ratio(slot["live_answers"], slot["dialed"], 100),
                 "abandoned_calls": slot["abandoned_calls"],
-                "abandonment_day": _ratio(slot["abandoned_calls"], slot["live_answers"], 100),
+                "abandonment_day": ratio(slot["abandoned_calls"], slot["live_answers"], 100),
                 "abandonment_30d": rolling.rate(owner_id, until),
                 "conversions": slot["conversions"],
-                "conversion_rate": _ratio(slot["conversions"], slot["live_answers"], 100),
-                "attempts_per_lead": _ratio(slot["dialed"], slot["leads"]),
+                "conversion_rate": ratio(slot["conversions"], slot["live_answers"], 100),
+                "attempts_per_lead": ratio(slot["dialed"], slot["leads"]),
                 "leads_left": left.get(owner_id, 0),
             }
         )

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from operator import itemgetter
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
@@ -22,6 +21,7 @@ from telephony.models import AgentProfile, InboundNumber, Queue, QueueEntry, Tea
 from . import counting
 from .models import AgentInterval, LineInterval, QueueInterval
 from .periods import center_zone, period_of
+from .rounding import ratio, ratio_sql, shown, shown_sql
 
 Row = dict[str, Any]
 
@@ -226,64 +226,82 @@ _AGENT_SUMS = [
 ]
 
 
-def _ratio(part: float, whole: float, scale: float = 1.0) -> float | None:
-    """part ÷ whole, rounded for display; None (shown as —) when nothing to divide by."""
-    return round(part * scale / whole, 2) if whole else None
-
-
 def _handling_figures(sums: Row) -> Row:
     handled = sums["handled"]
     talk, hold, wrap = sums["talk_seconds"], sums["hold_seconds"], sums["wrap_up_seconds"]
     return {
         "handled": handled,
-        "aht": _ratio(talk + hold + wrap, handled),
-        "average_talk": _ratio(talk, handled),
-        "average_hold": _ratio(hold, handled),
-        "average_wrap_up": _ratio(wrap, handled),
+        "aht": ratio(talk + hold + wrap, handled),
+        "average_talk": ratio(talk, handled),
+        "average_hold": ratio(hold, handled),
+        "average_wrap_up": ratio(wrap, handled),
         "transfers": sums["transfers"],
     }
 
 
-def _same(value: float) -> float:
-    return value
+@dataclass(frozen=True)
+class Ratio:
+    """A figure dividing summed fact columns: Σ parts x scale ÷ (whole - less), rounded as
+    reports.rounding shows it, in SQL or in Python."""
+
+    parts: tuple[str, ...]
+    whole: str
+    less: str = ""
+    scale: int = 1
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return (*self.parts, self.whole, *((self.less,) if self.less else ()))
+
+    def sql(self) -> str:
+        whole = f"{self.whole} - {self.less}" if self.less else self.whole
+        return ratio_sql(" + ".join(self.parts), whole, self.scale)
+
+    def reader(self, columns: list[str]) -> Callable[[Sequence[float]], float | None]:
+        """The figure of a row of these columns' sums (the same operations as sql())."""
+        parts = [columns.index(part) for part in self.parts]
+        whole = columns.index(self.whole)
+        less = columns.index(self.less) if self.less else None
+        scale = self.scale
+        if less is not None:
+            return lambda values: ratio(_added(values, parts), values[whole] - values[less], scale)
+        return lambda values: ratio(_added(values, parts), values[whole], scale)
 
 
-def _per_handled(*parts: float) -> float | None:
-    return _ratio(sum(parts[:-1]), parts[-1])
+def _added(values: Sequence[float], indexes: list[int]) -> float:
+    """These values added left to right, as SQL adds them (sum() of floats compensates
+    its rounding from Python 3.12 on, which may change the last bit)."""
+    total = values[indexes[0]]
+    for index in indexes[1:]:
+        total += values[index]
+    return total
 
 
-# Each queue figure as (the summed fact columns it reads, how): DOMAIN §5's formulas.
-QUEUE_FORMULAS: dict[str, tuple[tuple[str, ...], Callable[..., float | None]]] = {
-    **{
-        name: ((name,), _same)
-        for name in (
-            "offered",
-            "answered",
-            "abandoned",
-            "short_abandoned",
-            "handled",
-            "transfers",
-            "callbacks_requested",
-            "callbacks_completed",
-            "voicemails",
-        )
-    },
-    "service_level": (
-        ("answered_in_threshold", "offered", "short_abandoned"),
-        lambda within, offered, short: _ratio(within, offered - short, 100),
-    ),
-    "abandonment_rate": (
-        ("abandoned", "offered", "short_abandoned"),
-        lambda abandoned, offered, short: _ratio(abandoned, offered - short, 100),
-    ),
-    "asa": (("answer_wait_seconds", "answered"), _ratio),
-    "average_wait": (("wait_seconds", "waits"), _ratio),
-    "longest_wait": (("longest_wait_seconds",), lambda longest: round(longest, 2)),
-    "average_abandon_time": (("abandon_wait_seconds", "abandoned"), _ratio),
-    "aht": (("talk_seconds", "hold_seconds", "wrap_up_seconds", "handled"), _per_handled),
-    "average_talk": (("talk_seconds", "handled"), _ratio),
-    "average_hold": (("hold_seconds", "handled"), _ratio),
-    "average_wrap_up": (("wrap_up_seconds", "handled"), _ratio),
+# The queue figures (DOMAIN §5's formulas) by the summed fact columns they read: a count
+# as summed, the longest wait as its maximum (shown), each other one a ratio.
+QUEUE_COUNTS = (
+    "offered",
+    "answered",
+    "abandoned",
+    "short_abandoned",
+    "handled",
+    "transfers",
+    "callbacks_requested",
+    "callbacks_completed",
+    "voicemails",
+)
+QUEUE_MAXIMA = {"longest_wait": "longest_wait_seconds"}
+_HANDLE = ("talk_seconds", "hold_seconds", "wrap_up_seconds")
+QUEUE_RATIOS = {
+    "service_level": Ratio(("answered_in_threshold",), "offered", "short_abandoned", 100),
+    "abandonment_rate": Ratio(("abandoned",), "offered", "short_abandoned", 100),
+    "asa": Ratio(("answer_wait_seconds",), "answered"),
+    "average_wait": Ratio(("wait_seconds",), "waits"),
+    "average_abandon_time": Ratio(("abandon_wait_seconds",), "abandoned"),
+    "aht": Ratio(_HANDLE, "handled"),
+    "average_talk": Ratio(("talk_seconds",), "handled"),
+    "average_hold": Ratio(("hold_seconds",), "handled"),
+    "average_wrap_up": Ratio(("wrap_up_seconds",), "handled"),
 }
 
 
@@ -294,18 +312,18 @@ def agent_figures(sums: Row) -> Row:
     logged_in = available + sums["ringing_seconds"] + on_call + wrap_state
     logged_in += sums["not_ready_seconds"]
     return {
-        "logged_in": round(logged_in, 2),
-        "available": round(available, 2),
-        "ringing": round(sums["ringing_seconds"], 2),
-        "on_call": round(on_call, 2),
-        "wrap_up_time": round(wrap_state, 2),
-        "not_ready": round(sums["not_ready_seconds"], 2),
+        "logged_in": shown(logged_in),
+        "available": shown(available),
+        "ringing": shown(sums["ringing_seconds"]),
+        "on_call": shown(on_call),
+        "wrap_up_time": shown(wrap_state),
+        "not_ready": shown(sums["not_ready_seconds"]),
         **{
-            f"not_ready_{reason}": round(sums[f"{reason}_seconds"], 2)
+            f"not_ready_{reason}": shown(sums[f"{reason}_seconds"])
             for reason in AgentProfile.Reason.values
         },
-        "occupancy": _ratio(on_call + wrap_state, on_call + wrap_state + available, 100),
-        "utilization": _ratio(on_call + wrap_state, logged_in, 100),
+        "occupancy": ratio(on_call + wrap_state, on_call + wrap_state + available, 100),
+        "utilization": ratio(on_call + wrap_state, logged_in, 100),
         **_handling_figures(sums),
         "missed_offers": sums["missed_offers"],
     }
@@ -316,7 +334,8 @@ def _epoch(column: str) -> str:
     datetime: a month of 15-minute rows is tens of thousands of them)."""
     if connection.vendor == "sqlite":
         return f"CAST(strftime('%%s', {column}) AS integer)"
-    return f"CAST(EXTRACT(EPOCH FROM {column}) AS bigint)"
+    # date_part gives a double, cheaper per row than EXTRACT's numeric.
+    return f"CAST(date_part('epoch', {column}) AS bigint)"
 
 
 def _fact_rows(
@@ -329,6 +348,9 @@ def _fact_rows(
 ) -> list[tuple]:
     """(interval start in epoch seconds, owner_id, *columns) of the facts in range, in
     time then owner order; one indexed scan."""
+    # Sorted here, not by the database: the rows come mostly in order already (facts are
+    # written as time goes), which Python's sort takes in a few passes, and (time, owner)
+    # is unique, so no comparison reaches the figures.
     # Table and column names are ours, never input; every value is a parameter.
     sql = (
         f"SELECT {_epoch('interval_start')}, {owner}_id, {', '.join(columns)}"  # noqa: S608
@@ -339,14 +361,15 @@ def _fact_rows(
     if owners is not None:
         sql += f" AND {owner}_id IN ({', '.join(['%s'] * len(owners))})" if owners else " AND 1 = 0"
         params += owners
-    sql += f" ORDER BY interval_start, {owner}_id"
     with connection.cursor() as cursor:
         if connection.settings_dict["OPTIONS"].get("server_side_binding"):
             # Numbers cross as numbers, not as text to parse: a third of a month's fetch.
             # (Only server-side binding offers binary results.)
             cursor.cursor.format = pq.Format.BINARY
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        rows = cursor.fetchall()
+    rows.sort()
+    return rows
 
 
 Slot = tuple[str, str, int]  # (period start as ISO text in UTC, period label, owner)
@@ -396,22 +419,12 @@ def _call_kpis(
 ) -> list[Row]:
     """Queue figures of summed fact rows (epoch, owner, *columns), per period and owner;
     `merged` when one owner may have several rows in an interval (a team's queues)."""
-    # Each figure reads its columns by position: a month of 15-minute rows is 60,000 of them.
-    # A count shown as it is summed is copied; the others go through their formula.
-    copied = [
-        (name, columns.index(QUEUE_FORMULAS[name][0][0]))
-        for name in figures
-        if QUEUE_FORMULAS[name][1] is _same
-    ]
+    # Each figure reads its columns by position: a count is copied, a maximum shown, a
+    # ratio computed by its reader.
+    copied = [(name, columns.index(name)) for name in figures if name in QUEUE_COUNTS]
+    maxima = [(name, columns.index(QUEUE_MAXIMA[name])) for name in figures if name in QUEUE_MAXIMA]
     computed = [
-        (
-            name,
-            how,
-            itemgetter(*(columns.index(c) for c in reads)) if len(reads) > 1 else None,
-            columns.index(reads[0]),
-        )
-        for name, (reads, how) in ((name, QUEUE_FORMULAS[name]) for name in figures)
-        if how is not _same
+        (name, QUEUE_RATIOS[name].reader(columns)) for name in figures if name in QUEUE_RATIOS
     ]
     result = []
     periods = _periods(rows, interval, sums, len(columns) - sums, merged)
@@ -424,18 +437,81 @@ def _call_kpis(
         }
         for name, index in copied:
             row[name] = values[index]
-        for name, how, several, first in computed:
-            row[name] = how(*several(values)) if several else how(values[first])
+        for name, index in maxima:
+            row[name] = shown(values[index])
+        for name, read in computed:
+            row[name] = read(values)
         result.append(row)
+    return result
+
+
+def _figure_sql(name: str) -> str:
+    """SQL for a queue figure of one fact row: what _call_kpis computes of one period's sums."""
+    if name in QUEUE_RATIOS:
+        return QUEUE_RATIOS[name].sql()
+    if name in QUEUE_MAXIMA:
+        return shown_sql(QUEUE_MAXIMA[name])
+    return name
+
+
+def _interval_kpis(
+    table: str,
+    owner: str,
+    names: dict[int, str],
+    figures: list[str],
+    start: datetime,
+    end: datetime,
+    owner_ids: list[int] | None,
+) -> list[Row]:
+    """Queue figures per 15 minutes and owner, where each fact is its own period: the
+    database computes them (_figure_sql, the same formulas and rounding), and each row is
+    made of the fetched tuple as it comes, since a month of them is 57,600 rows."""
+    rows = _fact_rows(table, owner, [_figure_sql(name) for name in figures], start, end, owner_ids)
+    keys = ("period", "period_start", owner, f"{owner}_name", *figures)
+    owners = {owner_id: (owner_id, name) for owner_id, name in names.items()}
+    zone = center_zone()
+    periods: dict[int, tuple[str, str]] = {}
+    result = []
+    for row in rows:
+        period = periods.get(row[0])
+        if period is None:
+            label, key = period_of(datetime.fromtimestamp(row[0], UTC), "15m", zone)
+            period = periods[row[0]] = (label, key.isoformat())
+        named = owners.get(row[1]) or (row[1], "")
+        result.append(dict(zip(keys, period + named + row[2:], strict=True)))
     return result
 
 
 def _call_columns(figures: list[str]) -> tuple[list[str], int]:
     """The fact columns these figures read (sums first, then maxima) and how many sums."""
-    needed = {column for name in figures for column in QUEUE_FORMULAS[name][0]}
+    needed = {
+        column
+        for name in figures
+        for column in (
+            QUEUE_RATIOS[name].columns if name in QUEUE_RATIOS else (QUEUE_MAXIMA.get(name, name),)
+        )
+    }
     sums = [column for column in _QUEUE_SUMS if column in needed]
-    maxima = ["longest_wait_seconds"] if "longest_wait_seconds" in needed else []
+    maxima = [column for column in QUEUE_MAXIMA.values() if column in needed]
     return sums + maxima, len(sums)
+
+
+def _owner_kpis(
+    table: str,
+    owner: str,
+    names: dict[int, str],
+    start: datetime,
+    end: datetime,
+    interval: str,
+    owner_ids: list[int] | None,
+    figures: list[str],
+) -> list[Row]:
+    """Queue figures of one owner's facts (a queue's, a line's) per period."""
+    if interval == "15m":
+        return _interval_kpis(table, owner, names, figures, start, end, owner_ids)
+    columns, sums = _call_columns(figures)
+    rows = _fact_rows(table, owner, columns, start, end, owner_ids)
+    return _call_kpis(rows, owner, names, interval, figures, columns, sums)
 
 
 def queue_kpis(
@@ -448,11 +524,9 @@ def queue_kpis(
 ) -> list[Row]:
     """Queue KPIs (all, or those named) per period and queue over [start, end), periods
     in the center's zone."""
-    figures = list(figures)
-    columns, sums = _call_columns(figures)
-    rows = _fact_rows(QueueInterval._meta.db_table, "queue", columns, start, end, queue_ids)
     names = dict(Queue.objects.values_list("id", "name"))
-    return _call_kpis(rows, "queue", names, interval, figures, columns, sums)
+    table = QueueInterval._meta.db_table
+    return _owner_kpis(table, "queue", names, start, end, interval, queue_ids, list(figures))
 
 
 def team_kpis(
@@ -477,13 +551,12 @@ def line_kpis(
     *, start: datetime, end: datetime, interval: str, line_ids: list[int] | None = None
 ) -> list[Row]:
     """Inbound KPIs per period and line (the number the caller dialled)."""
-    columns, sums = _call_columns(QUEUE_FIGURES)
-    rows = _fact_rows(LineInterval._meta.db_table, "line", columns, start, end, line_ids)
     names = {
         pk: f"{name} ({number})"
         for pk, name, number in InboundNumber.objects.values_list("id", "name", "number")
     }
-    return _call_kpis(rows, "line", names, interval, QUEUE_FIGURES, columns, sums)
+    table = LineInterval._meta.db_table
+    return _owner_kpis(table, "line", names, start, end, interval, line_ids, QUEUE_FIGURES)
 
 
 def agent_kpis(
