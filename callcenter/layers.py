@@ -20,7 +20,6 @@ from typing import Any
 
 from channels.layers import InMemoryChannelLayer
 from channels_redis import core
-from redis.asyncio import BlockingConnectionPool
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS group_message (
@@ -105,16 +104,19 @@ class RelayedInMemoryChannelLayer(InMemoryChannelLayer):
 
 
 class RedisChannelLayer(core.RedisChannelLayer):
-    """channels_redis's layer, whose pool waits for a free connection instead of failing.
+    """channels_redis's layer, whose receive ends when its task is cancelled.
 
-    Each consumer borrows a connection to join its group as its page connects; redis-py
-    8's pools refuse any past their limit (100), so 200 wallboards opening at once (a web
-    process restarted, every page reconnecting) lost the connections past the 100th. A
-    blocking pool of the same size makes them queue for a moment instead.
+    A consumer's receive waits in blocking pops that channels_redis repeats until a message
+    comes. A cancellation that reaches the pop mid-read can be swallowed on its way out of
+    redis-py, and the pop simply returns empty: channels_redis then pops again, forever, so
+    a closed page's consumer never ended (nor the event loop waiting for it). A pop that
+    returns while its task has a cancellation pending raises it. A message it took stays
+    in channels_redis's backup queue, which the next pop puts back.
     """
 
-    def create_pool(self, index: int) -> BlockingConnectionPool:
-        host = dict(self.hosts[index])
-        if "address" not in host:  # Sentinel: as channels_redis builds it
-            return super().create_pool(index)
-        return BlockingConnectionPool.from_url(host.pop("address"), **host)
+    async def _brpop_with_clean(self, index: int, channel: str, timeout: int) -> bytes | None:
+        result = await super()._brpop_with_clean(index, channel, timeout)
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise asyncio.CancelledError
+        return result

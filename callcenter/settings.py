@@ -151,14 +151,15 @@ if REDIS_URL:
             # A page's consumer waits on Redis in blocking pops of 5 s; redis-py's default
             # socket timeout is also 5 s, so an idle page's read timed out and its socket
             # closed. The timeout stays (a dead Redis is still noticed), above the pop.
-            # Past max_connections in use, a consumer waits up to `timeout` s for one.
+            # Pages that connect together (200 wallboards after a restart) each borrow a
+            # connection at once to join their groups, and redis-py 8's pool refuses any
+            # past 100 by default.
             "CONFIG": {
                 "hosts": [
                     {
                         "address": REDIS_URL,
                         "socket_timeout": 30,
-                        "max_connections": 100,
-                        "timeout": 20,
+                        "max_connections": env.int("CHANNEL_LAYER_MAX_CONNECTIONS", default=1000),
                     }
                 ]
             },

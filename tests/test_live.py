@@ -14,9 +14,11 @@ import sys
 import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
+from channels_redis import core
 from django.db import connections, transaction
 
 from callcenter import live
+from callcenter.layers import RedisChannelLayer
 from telephony.acd.presence import desk_group
 from telephony.models import AgentProfile
 from tests.sockets import desk_socket
@@ -174,3 +176,28 @@ async def test_more_pages_than_the_layers_pool_join_at_once_and_all_hear_a_notic
     assert {message["event"] for message in heard} == {"floor-changed"}
     assert len(heard) == 150
     await asyncio.gather(*(layer.group_discard(group, channel) for channel in channels))
+
+
+async def test_a_cancelled_receive_on_redis_ends_even_if_its_pop_swallowed_the_cancel(monkeypatch):
+    """A closed page's consumer on Redis: redis-py may swallow a cancellation mid-read and
+    return an empty pop; channels_redis then popped again forever and the consumer (and
+    the event loop waiting for it) never ended."""
+
+    swallowed: list[bool] = []
+
+    async def pop_that_swallows_the_cancel(self, index, channel, timeout):
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            if swallowed:
+                raise
+            swallowed.append(True)
+            return None  # as the swallowed read did: an empty pop, the cancel still pending
+
+    monkeypatch.setattr(core.RedisChannelLayer, "_brpop_with_clean", pop_that_swallows_the_cancel)
+    layer = RedisChannelLayer(hosts=[{"address": "redis://127.0.0.1:6379/0"}])
+    receiving = asyncio.ensure_future(layer.receive(await layer.new_channel()))
+    await asyncio.sleep(0.05)
+    receiving.cancel()
+    await asyncio.wait({receiving}, timeout=5)
+    assert swallowed and receiving.cancelled()
