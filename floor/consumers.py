@@ -7,10 +7,10 @@ import asyncio
 import json
 import logging
 from collections import OrderedDict
-from typing import Any
+from typing import Any, cast
 
 from channels.db import database_sync_to_async
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import QueryDict
 
@@ -57,7 +57,7 @@ class FloorFiguresConsumer(WallboardConsumer):
     def _allowed_group(self, user: AbstractBaseUser | AnonymousUser) -> str | None:
         group = super()._allowed_group(user)
         # What the displays sharing one build must have in common: their floor and filters.
-        scope = snapshot_scope(user=user) or self.channel_name
+        scope = snapshot_scope(user=cast(User, user)) or self.channel_name
         self.viewer = f"{scope}:" + ":".join(f"{k}={v}" for k, v in sorted(self.filters.items()))
         return group
 
@@ -113,7 +113,7 @@ class FloorFiguresConsumer(WallboardConsumer):
         await self.send(text_data=text)
 
     def _figures_text(self) -> str:
-        user = self.scope["user"]
+        user = cast(User, self.scope["user"])  # connect let only signed-in users through
         figures = {
             "event": FIGURES_EVENT,
             "queues": queues_live(user=user),

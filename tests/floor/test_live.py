@@ -137,8 +137,7 @@ async def test_after_a_burst_the_feeds_last_figures_are_the_floors(manager):
     # Coalesced like the notices, never one message per move, and the last one is final.
     assert 1 <= len(heard) < 10
     expected = {
-        a.pk: ("available", "") if n % 2 else ("not_ready", "break")
-        for n, a in enumerate(agents)
+        a.pk: ("available", "") if n % 2 else ("not_ready", "break") for n, a in enumerate(agents)
     }
     assert _states(heard[-1]) == expected
     await communicator.disconnect()
