@@ -94,8 +94,11 @@ class FloorFiguresConsumer(WallboardConsumer):
         key = (notice or self.channel_name, self.viewer)
         built = _figures.get(key)
         if built is None:
-            # Built after the notice came, so after the changes it tells of committed.
-            built = asyncio.ensure_future(database_sync_to_async(self._figures_text)())
+            # Built after the notice came, so after the changes it tells of committed; on a
+            # thread of the pool, not the consumers' database thread, which every opening
+            # socket's sign-in check waits for (displays reconnecting together).
+            build = database_sync_to_async(self._figures_text, thread_sensitive=False)
+            built = asyncio.ensure_future(build())
             _figures[key] = built
             while len(_figures) > _FIGURES_KEPT:
                 _figures.popitem(last=False)
