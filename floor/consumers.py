@@ -12,6 +12,7 @@ from typing import Any, cast
 from channels.db import database_sync_to_async
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connections
 from django.http import QueryDict
 
 from callcenter.live import NoticeConsumer
@@ -117,11 +118,15 @@ class FloorFiguresConsumer(WallboardConsumer):
 
     def _figures_text(self) -> str:
         user = cast(User, self.scope["user"])  # connect let only signed-in users through
-        figures = {
-            "event": FIGURES_EVENT,
-            "queues": queues_live(user=user),
-            "agents": agents_live(user=user, filters=self.filters),
-        }
+        try:
+            figures = {
+                "event": FIGURES_EVENT,
+                "queues": queues_live(user=user),
+                "agents": agents_live(user=user, filters=self.filters),
+            }
+        finally:
+            # A thread of the pool may not run again for long: it keeps no connection open.
+            connections.close_all()
         return json.dumps(figures, cls=DjangoJSONEncoder)
 
 
