@@ -154,8 +154,11 @@ class _NoticeSender:
                 stamp = self._stamps.get((group, event))
                 if stamp:
                     _renew(stamp)
+                # Each notice's own id: the consumers of one process told by it may share
+                # what they build on it (floor.consumers.FloorFiguresConsumer).
+                message = {"type": "page.notice", "event": event, "notice": uuid.uuid4().hex}
                 try:
-                    await layer.group_send(group, {"type": "page.notice", "event": event})
+                    await layer.group_send(group, message)
                 except Exception:
                     logger.exception("A live notice to %s was not sent", group)
                 with self._lock:

@@ -3,9 +3,9 @@ monitoring a call."""
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
-from django.contrib.auth.models import User
+from django.contrib.auth.models import AnonymousUser, User
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.request import Request
@@ -25,6 +25,28 @@ from .serializers import (
 )
 
 
+def queues_live(*, user: User | AnonymousUser) -> list[dict[str, Any]]:
+    """Every queue `user` sees, as the API represents them: shared per floor notice."""
+
+    def build() -> list:
+        figures = selectors.queue_figures(queues=selectors.floor_queues(user=user))
+        return list(QueueLiveSerializer([f.as_dict() for f in figures], many=True).data)
+
+    return selectors.shared("api-queues", user=user, build=build)
+
+
+def agents_live(*, user: User | AnonymousUser, filters: dict[str, Any]) -> list[dict[str, Any]]:
+    """The agents `user` sees, narrowed by AgentFilterSerializer's `filters`, as the API
+    represents them: shared per floor notice."""
+
+    def build() -> list:
+        figures = selectors.agent_figures(agents=selectors.agents_on_floor(user=user, **filters))
+        return list(AgentLiveSerializer([f.as_dict() for f in figures], many=True).data)
+
+    what = "api-agents:" + ":".join(f"{name}={filters[name]}" for name in sorted(filters))
+    return selectors.shared(what, user=user, build=build)
+
+
 class RealtimeQueuesView(APIView):
     """Every queue the user sees, with its figures now and today."""
 
@@ -32,11 +54,7 @@ class RealtimeQueuesView(APIView):
 
     @extend_schema(responses=QueueLiveSerializer(many=True))
     def get(self, request: Request) -> Response:
-        def build() -> list:
-            figures = selectors.queue_figures(queues=selectors.floor_queues(user=request.user))
-            return list(QueueLiveSerializer([f.as_dict() for f in figures], many=True).data)
-
-        return Response(selectors.shared("api-queues", user=request.user, build=build))
+        return Response(queues_live(user=request.user))
 
 
 class RealtimeAgentsView(APIView):
@@ -49,15 +67,7 @@ class RealtimeAgentsView(APIView):
     def get(self, request: Request) -> Response:
         filters = AgentFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        wanted = filters.validated_data
-
-        def build() -> list:
-            agents = selectors.agents_on_floor(user=request.user, **wanted)
-            figures = selectors.agent_figures(agents=agents)
-            return list(AgentLiveSerializer([f.as_dict() for f in figures], many=True).data)
-
-        what = "api-agents:" + ":".join(f"{name}={wanted[name]}" for name in sorted(wanted))
-        return Response(selectors.shared(what, user=request.user, build=build))
+        return Response(agents_live(user=request.user, filters=filters.validated_data))
 
 
 class MonitorView(APIView):

@@ -130,6 +130,15 @@ def floor_campaigns(*, user: User | AnonymousUser) -> QuerySet[Campaign]:
 # --- Shared snapshots ----------------------------------------------------------------------
 
 
+def snapshot_scope(*, user: User | AnonymousUser) -> str | None:
+    """Whose floor `user` sees: the whole floor, or a supervisor's own (None: neither)."""
+    if user.has_perm(WHOLE_FLOOR):
+        return "floor"
+    if user.has_perm(WALLBOARD):
+        return f"supervisor-{user.pk}"
+    return None
+
+
 def shared(what: str, *, user: User | AnonymousUser, build: Callable[[], T]) -> T:
     """`build()`, made once per floor notice for all the wallboards that see the same floor
     (`what` names the figures and their filters): one notice makes every open wallboard
@@ -140,13 +149,8 @@ def shared(what: str, *, user: User | AnonymousUser, build: Callable[[], T]) -> 
     shared cache (settings.WALLBOARD_SHARED_SNAPSHOT_SECONDS), each fetch builds its own.
     """
     seconds = settings.WALLBOARD_SHARED_SNAPSHOT_SECONDS
-    if user.has_perm(WHOLE_FLOOR):
-        scope = "floor"
-    elif user.has_perm(WALLBOARD):
-        scope = f"supervisor-{user.pk}"
-    else:
-        return build()
-    stamp = floor_stamp() if seconds else ""
+    scope = snapshot_scope(user=user)
+    stamp = floor_stamp() if seconds and scope else ""
     if not stamp:
         return build()
     key = f"floor:snapshot:{stamp}:{scope}:{what}"

@@ -44,6 +44,7 @@ def desk_group(agent_id: int) -> str:
 # The pages that watch the whole floor (a wallboard) join this group; a burst of changes
 # reaches them as one notice per window, and they re-fetch what they show.
 FLOOR_GROUP = "acd-floor"
+FLOOR_EVENT = "floor-changed"
 FLOOR_NOTICE_SECONDS = 0.25
 # Renewed as each floor notice goes: the wallboards that fetch on one notice share the
 # snapshot made under it (floor.selectors.shared).
@@ -57,7 +58,7 @@ def floor_stamp() -> str:
 
 def floor_changed() -> None:
     """Tell the pages watching the floor that a queue or an agent changed (after commit)."""
-    live.notify(FLOOR_GROUP, "floor-changed", every=FLOOR_NOTICE_SECONDS, stamp=FLOOR_STAMP_KEY)
+    live.notify(FLOOR_GROUP, FLOOR_EVENT, every=FLOOR_NOTICE_SECONDS, stamp=FLOOR_STAMP_KEY)
 
 
 # The presence log and the pairing are written as plain SQL: building these statements
