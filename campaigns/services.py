@@ -143,8 +143,8 @@ def campaign_leads_scrub(*, campaign: Campaign) -> int:
 def _merge_joins_preferred(cursor: CursorWrapper) -> Iterator[None]:
     """PostgreSQL: join the leads to a list by merging the two phone indexes, already in
     order, rather than hashing the list, and without JIT compiling. The planner prices
-    hashing a 10M-number registry below the merge; the merge ran in a third of the time,
-    and compiling this one statement cost more than it saved (`bench/dnc_scrub.py`)."""
+    hashing a 10M-number registry below the merge; on the data of `bench/dnc_scrub.py` the
+    merge ran in a third of the time, and compiling the statement cost more than it saved."""
     if connection.vendor != "postgresql":
         yield
         return
