@@ -23,7 +23,8 @@ answers) of each mode over all seeds, the ratios, and PASS/FAIL per target: pred
 at least the hindsight best, at least 1.10x progressive, abandonment at or under 3%.
 Exit code 1 on a miss.
 
-    .venv/bin/python bench/pacing.py [--seeds 3] [--hours 8] [--scenario 20/25 ...]
+    .venv/bin/python bench/pacing.py [--seeds 3] [--first-seed 1000] [--hours 8]
+        [--scenario 20/25 ...]
 """
 
 from __future__ import annotations
@@ -354,8 +355,18 @@ def report(result: Scenario) -> bool:
     row("predictive", pred)
     over_prog = pred.talk_seconds / prog.talk_seconds
     print(f"  predictive / progressive      ratio {over_prog:.3f}")
+    if best is not None and best.talk_seconds < TARGET_OVER_PROGRESSIVE * prog.talk_seconds:
+        # Measured, not assumed: no fixed ratio reaches the target, so a pacer that does
+        # would have to beat the best fixed ratio by the difference.
+        print(
+            f"  note: hindsight best itself is {best.talk_seconds / prog.talk_seconds:.3f}x"
+            f" progressive, under {TARGET_OVER_PROGRESSIVE:.2f}x"
+        )
     checks = [
-        (f"predictive >= {TARGET_OVER_PROGRESSIVE:.2f}x progressive", over_prog >= 1.10),
+        (
+            f"predictive >= {TARGET_OVER_PROGRESSIVE:.2f}x progressive",
+            over_prog >= TARGET_OVER_PROGRESSIVE,
+        ),
         (f"predictive abandonment <= {TARGET_RATE:.0%}", pred.abandonment <= TARGET_RATE),
     ]
     if best is not None:
@@ -370,17 +381,23 @@ def report(result: Scenario) -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument(
+        "--first-seed", type=int, default=1000, help="other seeds check it is not tuned to one"
+    )
     parser.add_argument("--hours", type=float, default=8.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--scenario", action="append", choices=list(SCENARIOS))
     options = parser.parse_args(argv)
-    seeds = [1000 + k for k in range(options.seeds)]
+    seeds = [options.first_seed + k for k in range(options.seeds)]
     started = time.perf_counter()
     passed = True
     with ProcessPoolExecutor(max_workers=options.workers) as pool:
         for name in options.scenario or list(SCENARIOS):
             passed &= report(scenario(pool, name, seeds, options.hours))
-    print(f"\n{time.perf_counter() - started:.0f} s for {len(seeds)} seeds x {options.hours:g} h")
+    print(
+        f"\n{time.perf_counter() - started:.0f} s for seeds {seeds[0]}..{seeds[-1]}"
+        f" x {options.hours:g} h"
+    )
     return 0 if passed else 1
 
 

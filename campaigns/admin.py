@@ -177,11 +177,16 @@ class CampaignAdmin(DncWarningMixin):
 
 @admin.register(Lead)
 class LeadAdmin(admin.ModelAdmin):
-    list_display = ["phone", "name", "campaign", "status", "attempts", "next_attempt_at"]
-    list_filter = ["status", "campaign"]
+    list_display = ["phone", "name", "campaign", "shown_status", "attempts", "next_attempt_at"]
+    list_filter = ["status", ("scrub_stop", admin.EmptyFieldListFilter), "campaign"]
+    list_select_related = ["campaign", "scrub_stop"]
     search_fields = ["phone", "name"]
     raw_id_fields = ["customer", "callback_agent", "import_batch"]
     readonly_fields = ["created_at", "updated_at"]
+
+    @admin.display(description="status", ordering="status")
+    def shown_status(self, obj: Lead) -> str:
+        return obj.status_shown
 
 
 @admin.register(CallAttempt)

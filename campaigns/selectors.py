@@ -91,7 +91,7 @@ def campaigns_visible_to(user: User) -> QuerySet[Campaign]:
 
 def leads_visible_to(user: User, *, campaign: Campaign) -> QuerySet[Lead]:
     """A campaign's leads for supervisors; for an agent, those they dialled or must call back."""
-    leads = campaign.leads.all()
+    leads = campaign.leads.select_related("scrub_stop")
     if user.has_perm(SUPERVISE):
         return leads
     profile = getattr(user, "agent_profile", None)
@@ -147,7 +147,7 @@ def counters_of_campaigns(
         .values("campaign_id")
         .annotate(
             total=Count("id"),
-            left=Count("id", filter=Q(status__in=Lead.OPEN_STATUSES)),
+            left=Count("id", filter=Lead.OPEN),
             no_consent=Count("id", filter=Q(status=Lead.Status.NO_CONSENT)),
         )
         .order_by()

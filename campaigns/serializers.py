@@ -66,6 +66,11 @@ class CampaignSerializer(serializers.ModelSerializer):
 
 
 class LeadSerializer(serializers.ModelSerializer):
+    # When the campaign's Do-Not-Call scrub stopped the lead (it is not dialled), or null.
+    scrub_stopped_at = serializers.DateTimeField(
+        source="scrub_stop.stopped_at", default=None, read_only=True
+    )
+
     class Meta:
         model = Lead
         fields = [
@@ -84,6 +89,7 @@ class LeadSerializer(serializers.ModelSerializer):
             "disposition",
             "import_batch",
             "created_at",
+            "scrub_stopped_at",
         ]
         read_only_fields = fields
 

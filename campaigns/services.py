@@ -9,7 +9,9 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import phonenumbers
 from django.conf import settings
@@ -30,7 +32,10 @@ from crm.phones import normalize_phone
 
 from . import importing, selectors
 from .dialer.consent import line_type_of
-from .models import Campaign, Lead, LeadImport, LeadImportRejection
+from .models import Campaign, Lead, LeadImport, LeadImportRejection, ScrubbedLead
+
+if TYPE_CHECKING:
+    from django.db.backends.utils import CursorWrapper
 
 logger = logging.getLogger(__name__)
 
@@ -105,19 +110,56 @@ def leads_stop_for_dnc(*, dnc_list: DncList, phone: str) -> int:
 
 
 def campaign_leads_scrub(*, campaign: Campaign) -> int:
-    """Mark do-not-call, in set statements, the campaign's leads not yet dialled whose number
-    a binding list holds: at start and resume, since lists changed while it was idle (a new
-    registry copy comes without a signal per number). The dialer checks again at dial time.
+    """Stop, in set statements, the campaign's leads not yet dialled whose number a binding
+    list holds: at start and resume, since lists changed while it was idle (a new registry
+    copy comes without a signal per number). Each stopped lead gets a `ScrubbedLead` row
+    (INSERT ... SELECT, the wide lead rows untouched); the dialer checks again at dial time.
     Returns how many stopped."""
     leads = Lead.objects.filter(
         campaign=campaign, status__in=[Lead.Status.NEW, Lead.Status.SCHEDULED]
     )
     lists = selectors.campaign_dnc_lists(campaign)
-    now = timezone.now()
-    return sum(
-        leads.filter(Exists(entries)).update(status=Lead.Status.DO_NOT_CALL, updated_at=now)
-        for entries in crm_selectors.dnc_binding_entries(OuterRef("phone"), extra_lists=lists)
-    )
+    stopped_at = connection.ops.adapt_datetimefield_value(timezone.now())
+    table = ScrubbedLead._meta.db_table
+    stopped = 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        for entries in crm_selectors.dnc_binding_entries(OuterRef("phone"), extra_lists=lists):
+            stopping = leads.filter(Exists(entries)).order_by().values("id")
+            select, params = stopping.query.sql_with_params()
+            with _merge_joins_preferred(cursor):
+                cursor.execute(
+                    # WHERE true: SQLite's grammar needs it before ON CONFLICT after a SELECT.
+                    # A lead already stopped (or held by both lists) conflicts: counted once.
+                    f"INSERT INTO {table} (lead_id, stopped_at)"  # noqa: S608
+                    f" SELECT held.id, %s FROM ({select}) AS held WHERE true"
+                    " ON CONFLICT DO NOTHING",
+                    [stopped_at, *params],
+                )
+                stopped += cursor.rowcount
+    return stopped
+
+
+@contextmanager
+def _merge_joins_preferred(cursor: CursorWrapper) -> Iterator[None]:
+    """PostgreSQL: join the leads to a list by merging the two phone indexes, already in
+    order, rather than hashing the list, and without JIT compiling. The planner prices
+    hashing a 10M-number registry below the merge; on the data of `bench/dnc_scrub.py` the
+    merge ran in a third of the time, and compiling the statement cost more than it saved."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    cursor.execute("SELECT current_setting('enable_hashjoin'), current_setting('jit')")
+    hashjoin, jit = cursor.fetchone()
+    cursor.execute("SET LOCAL enable_hashjoin = off")
+    cursor.execute("SET LOCAL jit = off")
+    try:
+        yield
+    finally:
+        # Back as they were for the rest of the caller's transaction.
+        cursor.execute(
+            "SELECT set_config('enable_hashjoin', %s, true), set_config('jit', %s, true)",
+            [hashjoin, jit],
+        )
 
 
 # --- Lead import --------------------------------------------------------------------------

@@ -178,11 +178,7 @@ def _outbound_kpis(
     rolling = _Rolling(start, end, owner_ids, by)
     names = _owner_names(by, owner_ids)
     lead_owner = OWNER_FIELDS[by].removeprefix("lead__")
-    left = dict(
-        Lead.objects.filter(status__in=Lead.OPEN_STATUSES)
-        .values_list(lead_owner)
-        .annotate(n=Count("id"))
-    )
+    left = dict(Lead.objects.filter(Lead.OPEN).values_list(lead_owner).annotate(n=Count("id")))
     result = []
     for (key, label, owner_id), slot in sorted(
         _by_period(start, end, interval, owner_ids, by).items()

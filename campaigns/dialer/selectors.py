@@ -128,6 +128,7 @@ def due_leads(campaign: Campaign, now: dt.datetime) -> QuerySet[Lead]:
         .filter(
             Q(status=Lead.Status.NEW) | Q(status=Lead.Status.SCHEDULED, next_attempt_at__lte=now)
         )
+        .filter(scrub_stop__isnull=True)
         .filter(Q(callback_agent__isnull=True) | free_owner)
         .annotate(
             callback_first=Case(

@@ -11,11 +11,11 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns.models import Campaign, Lead, LeadImport
+from campaigns.models import Campaign, Lead, LeadImport, ScrubbedLead
 from crm import services as crm_services
 from crm.models import DncChange, DncList
 from telephony.models import AgentProfile, Queue, QueueSkill, Skill
-from tests.factories import CallAttemptFactory, CampaignFactory
+from tests.factories import CallAttemptFactory, CampaignFactory, LeadFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -83,3 +83,16 @@ def test_admin_warns_when_campaign_agents_lack_the_queue_skills(client_as, manag
     campaign.agents.add(AgentProfile.objects.create(user=agent, client_identity="alex"))
     page = client_as(manager).get(reverse("admin:campaigns_campaign_change", args=[campaign.pk]))
     assert "Alex Kim cannot take this campaign&#x27;s calls" in page.content.decode()
+
+
+def test_the_lead_list_shows_and_filters_the_leads_the_scrub_stopped(client_as, manager):
+    campaign = CampaignFactory()
+    stopped, waiting = LeadFactory(campaign=campaign), LeadFactory(campaign=campaign)
+    ScrubbedLead.objects.create(lead=stopped, stopped_at=timezone.now())
+    client = client_as(manager)
+    url = reverse("admin:campaigns_lead_changelist")
+    page = client.get(url, {"scrub_stop__isempty": "0"})
+    assert list(page.context["cl"].result_list) == [stopped]
+    assert "Do not call (scrub)" in page.content.decode()
+    page = client.get(url, {"scrub_stop__isempty": "1"})
+    assert list(page.context["cl"].result_list) == [waiting]

@@ -8,7 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from campaigns.models import LeadImport
+from campaigns.models import LeadImport, ScrubbedLead
 from crm.models import DncList
 from telephony.models import AgentProfile, Queue
 from tests.factories import CallAttemptFactory, CampaignFactory, LeadFactory
@@ -87,6 +87,17 @@ def test_leads_filter_by_status_and_phone_in_any_format(api_as, supervisor, camp
     assert client.get(url, {"status": "completed"}).data["count"] == 1
     response = client.get(url, {"phone": "banana"})
     assert response.status_code == 400 and "phone" in response.data
+
+
+def test_leads_say_when_the_scrub_stopped_them(api_as, supervisor, campaign):
+    stopped, waiting = LeadFactory(campaign=campaign), LeadFactory(campaign=campaign)
+    at = timezone.now()
+    ScrubbedLead.objects.create(lead=stopped, stopped_at=at)
+    rows = api_as(supervisor).get(f"/api/campaigns/{campaign.pk}/leads/").data["results"]
+    shown = {row["id"]: row["scrub_stopped_at"] for row in rows}
+    assert shown[waiting.pk] is None
+    assert shown[stopped.pk] is not None
+    assert shown[stopped.pk].replace("Z", "+00:00") == at.isoformat()
 
 
 def upload(rows: bytes = b"Tel,Name\n2125550101,Ann\n12,Bad\n"):

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from campaigns import selectors as campaign_selectors
 from campaigns import services as campaign_services
-from campaigns.models import Lead
+from campaigns.models import Lead, ScrubbedLead
 from crm import selectors, services
 from crm.models import DncChange, DncList, DncRegistryNumber
 from tests.factories import CampaignFactory, LeadFactory
@@ -157,8 +157,23 @@ def test_registry_numbers_bind_checks_and_the_campaign_scrub(national):
     assert campaign_selectors.is_on_dnc("+14155550142", campaign)
     assert [d.pk for d in selectors.dnc_lists_with(phone="+14155550142")] == [national.pk]
     assert campaign_services.campaign_leads_scrub(campaign=campaign) == 1
-    listed.refresh_from_db(), free.refresh_from_db()
-    assert (listed.status, free.status) == ("do_not_call", "new")
+    assert list(ScrubbedLead.objects.values_list("lead", flat=True)) == [listed.pk]
+    listed, free = Lead.objects.get(pk=listed.pk), Lead.objects.get(pk=free.pk)
+    assert (listed.status_shown, free.status_shown) == ("Do not call (scrub)", "New")
+    # A resume scrubs again: the lead already stopped is not stopped twice.
+    assert campaign_services.campaign_leads_scrub(campaign=campaign) == 0
+    assert ScrubbedLead.objects.count() == 1
+
+
+def test_the_scrub_leaves_leads_already_dialled_to_their_outcome(national):
+    _registry_load(national, b"415,5550142\n415,5550143\n")
+    campaign = CampaignFactory()
+    LeadFactory(campaign=campaign, phone="+14155550142", status="completed")
+    waiting = LeadFactory(campaign=campaign, phone="+14155550143", status="scheduled")
+    assert campaign_services.campaign_leads_scrub(campaign=campaign) == 1
+    assert list(ScrubbedLead.objects.values_list("lead", flat=True)) == [waiting.pk]
+    counters = campaign_selectors.campaign_counters(campaign=campaign)
+    assert (counters["leads_total"], counters["leads_left"]) == (2, 0)
 
 
 def test_the_scrub_honours_campaign_lists_only_for_their_campaigns():
@@ -173,7 +188,7 @@ def test_the_scrub_honours_campaign_lists_only_for_their_campaigns():
     # dnc_add already stopped leads existing then; these came later, as from a file.
     assert campaign_services.campaign_leads_scrub(campaign=mine) == 2
     assert campaign_services.campaign_leads_scrub(campaign=other) == 1
-    stopped = set(Lead.objects.filter(status="do_not_call").values_list("campaign", "phone"))
+    stopped = set(ScrubbedLead.objects.values_list("lead__campaign", "lead__phone"))
     assert stopped == {
         (mine.pk, "+14155550150"),
         (mine.pk, "+14155550151"),

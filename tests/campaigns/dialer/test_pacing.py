@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from campaigns.dialer import pacing, services
 from campaigns.dialer.pacing import Staffing
-from campaigns.models import CallAttempt, Campaign
+from campaigns.models import CallAttempt, Campaign, ScrubbedLead
 from telephony.models import Queue, QueueEntry
 
 TARGET = 0.03
@@ -196,3 +197,19 @@ def test_predictive_dials_progressive_first_then_ahead_then_backs_off_past_the_l
     assert services.lines_wanted(campaign) == 4
     campaign.refresh_from_db()
     assert campaign.pacing_boldness == pacing.MIN_BOLDNESS
+
+
+@uses_db
+def test_the_dialer_never_claims_a_lead_the_scrub_stopped(
+    monday, make_agent, make_campaign, make_lead
+):
+    campaign = make_campaign(agents=[make_agent("alex"), make_agent("blake")])
+    stopped = make_lead(campaign)
+    ScrubbedLead.objects.create(lead=stopped, stopped_at=timezone.now())
+    free = make_lead(campaign, phone="+12125550199")
+    claimed = [
+        CallAttempt.objects.get(pk=pk).lead_id
+        for pk, _ in services.campaign_pace(campaign_id=campaign.pk)
+    ]
+    assert claimed == [free.pk]
+    assert not CallAttempt.objects.filter(lead=stopped).exists()
