@@ -306,7 +306,7 @@ def baseline(start: datetime, end: datetime) -> dict[tuple[str, int], tuple]:
     from django.conf import settings
     from django.db import connection
 
-    from reports.rounding import ratio  # the figures' one rounding (halves up)
+    from callcenter.rounding import ratio  # the figures' one rounding (halves up)
 
     with connection.cursor() as cursor:
         cursor.execute(

@@ -11,11 +11,11 @@ from typing import Any
 
 from django.db.models import F
 
+from callcenter.rounding import ratio, shown
 from telephony.models import AgentProfile, Call, Team
 
 from .models import AgentInterval, TeamCost, TelephonyPrice
 from .periods import center_zone, period_of
-from .rounding import ratio, shown
 
 Row = dict[str, Any]
 _TIME = ("available_seconds", "ringing_seconds", "on_call_seconds", "wrap_up_state_seconds")

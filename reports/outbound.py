@@ -17,13 +17,13 @@ from typing import Any
 from django.db.models import Count, F, QuerySet
 from django.db.models.functions import Coalesce
 
+from callcenter.rounding import ratio
 from campaigns.dialer import windows
 from campaigns.models import CallAttempt, CallingRule, Campaign, Lead, LeadImport
 from campaigns.selectors import LIVE_ANSWER
 from telephony.models import Disposition
 
 from .periods import center_zone, period_end, period_of
-from .rounding import ratio
 
 Row = dict[str, Any]
 Outcome = CallAttempt.Outcome

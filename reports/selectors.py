@@ -15,13 +15,13 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db import connection
 from psycopg import pq
 
+from callcenter.rounding import ratio, ratio_sql, shown, shown_sql
 from telephony.acd.selectors import agents_supervised_by, queues_supervised_by
 from telephony.models import AgentProfile, InboundNumber, Queue, QueueEntry, Team
 
 from . import counting
 from .models import AgentInterval, LineInterval, QueueInterval
 from .periods import center_zone, period_of
-from .rounding import ratio, ratio_sql, shown, shown_sql
 
 Row = dict[str, Any]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from callcenter.rounding import ratio, shown
 from reports.catalog import Report, Request, register_report
 from reports.periods import center_zone, period_end, period_of
 from reports.selectors import Figure, Row, Scope
@@ -26,17 +27,13 @@ FIGURES = {
 }
 
 
-def _percent(ratio: float | None) -> float | None:
-    return None if ratio is None else round(ratio * 100, 2)
-
-
 def _figures(scheduled: timedelta, inside: timedelta, logged_in: timedelta) -> Row:
     seconds = scheduled.total_seconds()
     return {
-        "scheduled": round(seconds, 2),
-        "in_adherence": round(inside.total_seconds(), 2),
-        "adherence": _percent(inside / scheduled if seconds else None),
-        "conformance": _percent(logged_in / scheduled if seconds else None),
+        "scheduled": shown(seconds),
+        "in_adherence": shown(inside.total_seconds()),
+        "adherence": ratio(inside.total_seconds(), seconds, 100),
+        "conformance": ratio(logged_in.total_seconds(), seconds, 100),
     }
 
 

@@ -22,6 +22,7 @@ from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from callcenter.rounding import ratio
 from telephony.models import Call, Disposition, QueueEntry, SmsMessage
 
 from ..models import Survey, SurveyAnswer
@@ -201,7 +202,7 @@ def fcr_figures(outcomes: Iterable[ContactOutcome]) -> dict[str, int | float | N
         "fcr_resolved": counts[RESOLVED],
         "fcr_repeated": counts[REPEATED],
         "fcr_pending": counts[PENDING],
-        "fcr": round(counts[RESOLVED] * 100 / decided, 2) if decided else None,
+        "fcr": ratio(counts[RESOLVED], decided, 100),
     }
 
 
@@ -212,7 +213,7 @@ def csat_figures(scores: Iterable[int]) -> dict[str, int | float | None]:
     return {
         "survey_answers": len(given),
         "csat_satisfied": satisfied,
-        "csat": round(satisfied * 100 / len(given), 2) if given else None,
+        "csat": ratio(satisfied, len(given), 100),
     }
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
 
+from callcenter.rounding import ratio, ratio_sql, shown
+from qa.surveys.fcr import REPEATED, RESOLVED, csat_figures, fcr_figures
 from reports.models import QueueInterval
-from reports.rounding import ratio, ratio_sql, shown
 from reports.selectors import QUEUE_FIGURES, queue_kpis, team_kpis
 from telephony.models import Queue, Team
 
@@ -87,3 +89,10 @@ def test_interval_figures_from_sql_equal_summed_figures_from_python():
     assert quarters[2]["aht"] == 1.0  # 1.005 in double precision is under the half
     assert quarters[4]["longest_wait"] == 2.68
     assert quarters[4]["average_abandon_time"] == 0.13
+
+
+def test_csat_and_fcr_round_halves_up_as_the_reports_do():
+    # 1 of 160 is 0.625% exactly: Python's round() would show 0.62.
+    assert csat_figures([5] + [1] * 159)["csat"] == 0.63
+    outcomes = [SimpleNamespace(outcome=RESOLVED)] + [SimpleNamespace(outcome=REPEATED)] * 159
+    assert fcr_figures(outcomes)["fcr"] == 0.63

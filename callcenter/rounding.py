@@ -1,4 +1,4 @@
-"""How the reports show a figure, defined once: two decimals, halves up.
+"""How every figure is shown, defined once: two decimals, halves up.
 
 A figure is rounded from its value in double precision, floor(value x 100 + 0.5) ÷ 100,
 and a ratio is that of part x scale ÷ whole. The same operations in the same order give
