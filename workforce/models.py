@@ -4,7 +4,7 @@ schedules and the agents' requests against them)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -218,9 +218,11 @@ class Availability(models.Model):
         return f"{self.agent} {self.get_weekday_display()} {self.start:%H:%M}-{self.end:%H:%M}"
 
     def clean(self) -> None:
-        # An end before the start runs into the next day (22:00-06:00); 00:00 is midnight.
-        if self.start == self.end:
-            raise ValidationError({"end": "Availability ends at another time than it starts."})
+        # An end before the start runs into the next day (22:00-06:00); 00:00 is midnight,
+        # so 00:00-00:00 is the whole day.
+        if self.start == self.end and self.start != time(0):
+            message = "Availability ends at another time than it starts (00:00-00:00: all day)."
+            raise ValidationError({"end": message})
         for value in (self.start, self.end):
             if value.minute % 15 or value.second:
                 raise ValidationError({"start": "Availability starts and ends on quarter hours."})

@@ -458,3 +458,9 @@ def test_a_swap_that_would_overlap_the_night_before_is_not_approved(supervisor, 
     ann_tuesday.refresh_from_db()
     ben_tuesday.refresh_from_db()
     assert (ann_tuesday.agent_id, ben_tuesday.agent_id) == (ann.pk, ben.pk)
+
+
+def test_availability_of_the_whole_day_is_midnight_to_midnight():
+    Availability(weekday=2, start=time(0), end=time(0)).clean()  # refused nothing
+    with pytest.raises(ValidationError, match="ends at another time"):
+        Availability(weekday=2, start=time(9), end=time(9)).clean()
