@@ -153,7 +153,8 @@ def _deal(
     """Give each group's shifts to its agents: one a day, `max_days` a week, never two
     that overlap; weekend days first, to those with the fewest recent weekends (most days
     left always first, which keeps every count placeable). Next to a night shift the
-    latest-ending shifts go first to those free earliest."""
+    latest-ending shifts go first; one no free agent can take without an overlap moves a
+    colleague's shift of that day on to another (`_hand_on`)."""
     assignments = []
     order = [d for d in range(days) if d % 7 in (SATURDAY, SUNDAY)]
     order += [d for d in range(days) if d % 7 not in (SATURDAY, SUNDAY)]
@@ -173,25 +174,64 @@ def _deal(
                     for agent in members
                     if left[agent.id]
                     and (agent.id, day) not in worked
-                    and not (
-                        (agent.id, day - 1) in worked
-                        and _overlaps(worked[agent.id, day - 1], shift)
-                    )
-                    and not (
-                        (agent.id, day + 1) in worked
-                        and _overlaps(shift, worked[agent.id, day + 1])
-                    )
+                    and _clear_of_neighbours(worked, agent.id, day, shift)
                 ]
                 if not free:
-                    continue  # not placeable without an overlap: left out, coverage says so
-                agent = min(free, key=lambda a: (-left[a.id], weekends[a.id], a.id))
-                template, start, queue = shift
-                worked[agent.id, day] = shift
-                left[agent.id] -= 1
+                    # Every agent it fits works that day already: one of them hands their
+                    # shift on to another it fits, if any can. Left out otherwise, and
+                    # coverage says so.
+                    _hand_on(shift, day, members, worked, left, weekends, set())
+                    continue
+                agent_id = min(free, key=lambda a: (-left[a.id], weekends[a.id], a.id)).id
+                worked[agent_id, day] = shift
+                left[agent_id] -= 1
                 if day % 7 in (SATURDAY, SUNDAY):
-                    weekends[agent.id] += 1
-                assignments.append(Assignment(agent.id, day, template.id, start, queue))
+                    weekends[agent_id] += 1
+        for (agent_id, day), (template, start, queue) in sorted(worked.items()):
+            assignments.append(Assignment(agent_id, day, template.id, start, queue))
     return assignments
+
+
+def _hand_on(
+    shift: tuple[Template, int, int],
+    day: int,
+    members: list[Agent],
+    worked: dict[tuple[int, int], tuple[Template, int, int]],
+    left: dict[int, int],
+    weekends: dict[int, int],
+    seen: set[int],
+) -> bool:
+    """Give `shift` on `day` to an agent it fits: one not working that day with days
+    left, or one whose shift that day goes on in turn to another it fits (an augmenting
+    path: the day's placed shifts only grow). A night shift's agent busy into the morning
+    takes the later shift, the later shift's agent the early one."""
+    for agent in members:
+        if agent.id in seen or not _clear_of_neighbours(worked, agent.id, day, shift):
+            continue
+        seen.add(agent.id)
+        held = worked.get((agent.id, day))
+        if held is None:
+            if not left[agent.id]:
+                continue
+            left[agent.id] -= 1
+            if day % 7 in (SATURDAY, SUNDAY):
+                weekends[agent.id] += 1
+        elif not _hand_on(held, day, members, worked, left, weekends, seen):
+            continue
+        worked[agent.id, day] = shift
+        return True
+    return False
+
+
+def _clear_of_neighbours(
+    worked: Mapping[tuple[int, int], tuple[Template, int, int]],
+    agent_id: int,
+    day: int,
+    shift: tuple[Template, int, int],
+) -> bool:
+    """Whether `shift` on `day` overlaps none of the agent's shifts the day before or after."""
+    before, after = worked.get((agent_id, day - 1)), worked.get((agent_id, day + 1))
+    return not (before and _overlaps(before, shift)) and not (after and _overlaps(shift, after))
 
 
 def _coverage(

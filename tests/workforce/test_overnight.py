@@ -464,3 +464,22 @@ def test_availability_of_the_whole_day_is_midnight_to_midnight():
     Availability(weekday=2, start=time(0), end=time(0)).clean()  # refused nothing
     with pytest.raises(ValidationError, match="ends at another time"):
         Availability(weekday=2, start=time(9), end=time(9)).clean()
+
+
+def test_a_shift_beside_a_night_shift_is_placed_by_handing_a_colleagues_on():
+    # Ann works 23:00-08:00 into Tuesday; Tuesday needs a 06:00 and a 09:00 shift. Dealt
+    # latest-ending first, 09:00 went to Ben (more days left), and 06:00, which only Ben
+    # could work, was left out: Ben hands 09:00 on to Ann and takes 06:00.
+    late_night = scheduling.Template(5, (92,), 36)
+    ann, ben = _team(2)
+    group = scheduling._Group(ann.queues, ann.available, ann.max_days, ann.free_from)
+    counts = {
+        (group, 0): [(late_night, 92, 1)],
+        (group, 1): [(EARLY, 24, 1), (EARLY, 36, 1)],
+    }
+    dealt = scheduling._deal({group: [ann, ben]}, counts, days=2)
+    assert sorted((a.agent, a.day, a.start) for a in dealt) == [
+        (ann.id, 0, 92),
+        (ann.id, 1, 36),
+        (ben.id, 1, 24),
+    ]
