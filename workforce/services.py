@@ -294,6 +294,10 @@ def schedule_publish(*, schedule: Schedule) -> Schedule:
 
 
 def _editable(schedule: Schedule) -> None:
+    """Refuse edits to a published schedule; hold the draft's row until the edit commits,
+    so two supervisors' edits of one week run one after the other and neither places an
+    agent twice on the strength of the other's not yet saved."""
+    schedule = Schedule.objects.select_for_update().get(pk=schedule.pk)
     if schedule.status == Schedule.Status.PUBLISHED:
         raise ValidationError(
             "This schedule is published: its shifts change only through agents' requests."
@@ -402,12 +406,17 @@ def shift_move(*, shift: Shift, day: date, start: time, agent: AgentProfile) -> 
 @transaction.atomic
 def shift_swap(*, shift: Shift, other: Shift) -> tuple[Shift, Shift]:
     """Two agents of a draft exchange their shifts; each must fit the other's."""
-    mine, theirs = (
-        Shift.objects.select_for_update()
+    # Both rows locked in one order, whichever is dragged onto which.
+    locked = {
+        row.pk: row
+        for row in Shift.objects.select_for_update()
         .select_related("schedule", "template", "agent__user", "queue")
-        .get(pk=pk)
-        for pk in (shift.pk, other.pk)
-    )
+        .filter(pk__in=(shift.pk, other.pk))
+        .order_by("pk")
+    }
+    if shift.pk not in locked or other.pk not in locked:
+        raise ValidationError({"other": "That shift is no longer in this schedule."})
+    mine, theirs = locked[shift.pk], locked[other.pk]
     _editable(mine.schedule)
     if theirs.schedule_id != mine.schedule_id or theirs.agent_id == mine.agent_id:
         raise ValidationError({"other": "Choose another agent's shift in the same schedule."})
