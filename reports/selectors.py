@@ -628,18 +628,8 @@ def report_scope(user: User | AnonymousUser) -> Scope | None:
 
 # --- The calls behind a figure --------------------------------------------------------
 
-# Figures a drill-down can list the calls of, and which of a period's entries they are.
-DRILLABLE = (
-    "offered",
-    "answered",
-    "abandoned",
-    "short_abandoned",
-    "handled",
-    "transfers",
-    "callbacks_requested",
-    "callbacks_completed",
-    "voicemails",
-)
+# Figures a drill-down can list the calls of: every count, each a set of a period's entries.
+DRILLABLE = QUEUE_COUNTS
 
 
 def figure_entries(
