@@ -1,6 +1,7 @@
 """The floor tests' simulator on the application's clock, for presence built by real calls;
 Alex on a published morning shift with a break; a draft week for hand edits."""
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -50,6 +51,25 @@ def presence_at(time_machine, profile, moment, state, reason=""):
     agent_set_state(agent=profile, state=state, reason=reason)
 
 
+def flat_forecast(queue: Queue, *, first: date, days: int, slots: Iterable[int], calls: float):
+    """`calls` offered per quarter hour (AHT 240 s) on each of `days` days from `first`,
+    in the given quarter hours of the day: the requirement a schedule test plans for."""
+    zone = selectors.center_zone()
+    slots = list(slots)
+    ForecastInterval.objects.bulk_create(
+        ForecastInterval(
+            queue=queue,
+            interval_start=selectors.slot_start(first + timedelta(days=d), slot, zone),
+            calls=calls,
+            aht_seconds=240.0,
+            made_at=selectors.slot_start(first, 0, zone),
+            method="test",
+        )
+        for d in range(days)
+        for slot in slots
+    )
+
+
 @pytest.fixture
 def draft(db):
     """Ann and Ben on Monday at 08:00, Ann also on Tuesday, Cy free: a draft week."""
@@ -64,19 +84,8 @@ def draft(db):
         break_minutes=15,
         break_after_minutes=[120],
     )
+    flat_forecast(queue, first=WEEK, days=2, slots=range(32, 72), calls=10.0)
     zone = selectors.center_zone()
-    ForecastInterval.objects.bulk_create(
-        ForecastInterval(
-            queue=queue,
-            interval_start=selectors.slot_start(WEEK + timedelta(days=d), slot, zone),
-            calls=10.0,
-            aht_seconds=240.0,
-            made_at=selectors.slot_start(WEEK, 0, zone),
-            method="test",
-        )
-        for d in range(2)
-        for slot in range(32, 72)
-    )
     schedule = Schedule.objects.create(
         week_start=WEEK, generated_at=selectors.slot_start(WEEK, 0, zone)
     )

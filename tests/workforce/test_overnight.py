@@ -14,11 +14,10 @@ from django.core.exceptions import ValidationError
 from reports.periods import center_zone
 from telephony.models import AgentProfile, Queue
 from tests.factories import UserFactory
-from tests.workforce.conftest import presence_at
+from tests.workforce.conftest import flat_forecast, presence_at
 from workforce import adherence, scheduling, selectors, services
 from workforce.models import (
     Availability,
-    ForecastInterval,
     Schedule,
     Shift,
     ShiftActivity,
@@ -177,19 +176,7 @@ def _night_template() -> ShiftTemplate:
 
 
 def _night_forecast(queue: Queue, first: date, days: int) -> None:
-    zone = selectors.center_zone()
-    ForecastInterval.objects.bulk_create(
-        ForecastInterval(
-            queue=queue,
-            interval_start=selectors.slot_start(first + timedelta(days=d), slot, zone),
-            calls=8.0,
-            aht_seconds=240.0,
-            made_at=selectors.slot_start(first, 0, zone),
-            method="test",
-        )
-        for d in range(days)
-        for slot in [*range(0, 24), *range(88, 96)]
-    )
+    flat_forecast(queue, first=first, days=days, slots=[*range(0, 24), *range(88, 96)], calls=8.0)
 
 
 def _agents(count: int) -> list[AgentProfile]:

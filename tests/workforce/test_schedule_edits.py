@@ -12,11 +12,10 @@ import pytest
 from django.contrib.auth.models import User
 
 from telephony.models import AgentProfile, Queue
-from tests.workforce.conftest import MONDAY, TUESDAY, WEEK
+from tests.workforce.conftest import MONDAY, TUESDAY, WEEK, flat_forecast
 from workforce import selectors
 from workforce.models import (
     Availability,
-    ForecastInterval,
     Schedule,
     Shift,
     ShiftActivity,
@@ -271,19 +270,8 @@ def big_week(db):
     template = ShiftTemplate.objects.create(
         name="Day", earliest_start=time(7), latest_start=time(11), length_minutes=480
     )
+    flat_forecast(queue, first=WEEK, days=7, slots=range(28, 76), calls=400.0)
     zone = selectors.center_zone()
-    ForecastInterval.objects.bulk_create(
-        ForecastInterval(
-            queue=queue,
-            interval_start=selectors.slot_start(WEEK + timedelta(days=d), slot, zone),
-            calls=400.0,
-            aht_seconds=240.0,
-            made_at=selectors.slot_start(WEEK, 0, zone),
-            method="test",
-        )
-        for d in range(7)
-        for slot in range(28, 76)
-    )
     users = User.objects.bulk_create(
         User(username=f"agent{n:03}", first_name=f"Agent{n:03}", last_name="Martinez-Okafor")
         for n in range(300)

@@ -10,10 +10,10 @@ import pytest
 
 from telephony.models import AgentProfile, Queue
 from tests.factories import UserFactory
+from tests.workforce.conftest import flat_forecast
 from workforce import scheduling, selectors, services
 from workforce.models import (
     Availability,
-    ForecastInterval,
     Schedule,
     ScheduleRequest,
     Shift,
@@ -118,19 +118,7 @@ def _planned_queue_with_agents(count: int) -> tuple[Queue, list[AgentProfile]]:
         break_minutes=15,
         break_after_minutes=[120, 360],
     )
-    zone = selectors.center_zone()
-    ForecastInterval.objects.bulk_create(
-        ForecastInterval(
-            queue=queue,
-            interval_start=selectors.slot_start(WEEK + timedelta(days=d), slot, zone),
-            calls=20.0,
-            aht_seconds=240.0,
-            made_at=selectors.slot_start(WEEK, 0, zone),
-            method="test",
-        )
-        for d in range(5)
-        for slot in range(36, 64)
-    )
+    flat_forecast(queue, first=WEEK, days=5, slots=range(36, 64), calls=20.0)
     agents = []
     for n in range(count):
         user = UserFactory.create(username=f"agent-{n}")
