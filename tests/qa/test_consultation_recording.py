@@ -12,8 +12,6 @@ after. Replayed and unknown recording callbacks change nothing.
 from __future__ import annotations
 
 import datetime as dt
-import io
-import wave
 from urllib.parse import urlsplit
 
 import pytest
@@ -24,9 +22,9 @@ from crm import services as crm_services
 from crm.models import Customer
 from qa import tasks
 from qa.models import AutoQaScore, QaRule, RecordingAccess, RecordingMedia, Transcript
-from telephony.models import AgentProfile, AgentSkill, Call, QueueEntry, Recording, Skill
+from telephony.models import AgentProfile, Call, QueueEntry, Recording
 from telephony.simulator import CalledParty, CallerScript, Line
-from tests.factories import UserFactory
+from tests.qa.conftest import billing_agent, wav_channels
 from tests.telephony.conftest import OUR_NUMBER
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -56,29 +54,14 @@ def _customer(name: str, number: str, consent: str) -> Customer:
 
 
 def _agent(simulator, name: str, lines: tuple[Line, ...] = (), user=None) -> AgentProfile:
-    agent = AgentProfile.objects.create(
-        user=user or UserFactory.create(username=name),
-        client_identity=name,
-        state="available",
+    return billing_agent(
+        simulator,
+        name,
+        lines,
         idle_since=MONDAY_10AM - dt.timedelta(minutes=5),
+        talk_seconds=150,
+        user=user,
     )
-    AgentSkill.objects.create(agent=agent, skill=Skill.objects.get(name="billing"), level=5)
-    simulator.register_client(
-        name, CalledParty(answer="human", ring_seconds=2, talk_seconds=150, lines=lines)
-    )
-    return agent
-
-
-def _channels(audio: bytes) -> tuple[int, list[bytes]]:
-    with wave.open(io.BytesIO(audio)) as reader:
-        count, width = reader.getnchannels(), reader.getsampwidth()
-        frames = reader.readframes(reader.getnframes())
-    return count, [
-        b"".join(
-            frames[at : at + width] for at in range(channel * width, len(frames), count * width)
-        )
-        for channel in range(count)
-    ]
 
 
 class Desk:
@@ -154,7 +137,7 @@ def test_a_consultation_with_a_colleague_is_a_linked_part_paused_stored_played_n
     media = RecordingMedia.objects.get(recording=consultation)
     assert media.state == "stored"
     with media.file.open("rb") as stored:
-        count, (alex_side, bea_side) = _channels(stored.read())
+        count, (alex_side, bea_side) = wav_channels(stored.read())
     assert count == 2 and alex_side != bea_side and any(bea_side)
     assert len(alex_side) == consultation.duration_seconds * 8000 * 2
     assert RecordingMedia.objects.get(recording=conversation).state == "stored"

@@ -13,8 +13,6 @@ recording's row, its transcript and the audit stay.
 from __future__ import annotations
 
 import datetime as dt
-import io
-import wave
 
 import pytest
 import time_machine
@@ -24,9 +22,9 @@ from crm import services as crm_services
 from crm.models import Customer
 from qa import tasks
 from qa.models import AutoQaScore, QaRule, RecordingAccess, RecordingMedia, Transcript
-from telephony.models import AgentProfile, AgentSkill, Call, Recording, Skill
-from telephony.simulator import CalledParty, CallerScript, Line
-from tests.factories import UserFactory
+from telephony.models import AgentProfile, Call, Recording
+from telephony.simulator import CallerScript, Line
+from tests.qa.conftest import billing_agent, wav_channels
 from tests.telephony.conftest import OUR_NUMBER
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -52,29 +50,13 @@ def _customer(name: str, number: str, consent: str) -> Customer:
 
 
 def _agent(simulator, name: str, lines: tuple[Line, ...] = ()) -> AgentProfile:
-    agent = AgentProfile.objects.create(
-        user=UserFactory.create(username=name),
-        client_identity=name,
-        state="available",
+    return billing_agent(
+        simulator,
+        name,
+        lines,
         idle_since=MONDAY_10AM - dt.timedelta(minutes=5),
+        talk_seconds=60,
     )
-    AgentSkill.objects.create(agent=agent, skill=Skill.objects.get(name="billing"), level=5)
-    simulator.register_client(
-        name, CalledParty(answer="human", ring_seconds=2, talk_seconds=60, lines=lines)
-    )
-    return agent
-
-
-def _channels(audio: bytes) -> tuple[int, list[bytes]]:
-    with wave.open(io.BytesIO(audio)) as reader:
-        count, width = reader.getnchannels(), reader.getsampwidth()
-        frames = reader.readframes(reader.getnframes())
-    return count, [
-        b"".join(
-            frames[at : at + width] for at in range(channel * width, len(frames), count * width)
-        )
-        for channel in range(count)
-    ]
 
 
 def test_a_call_is_told_recorded_paused_stored_played_transcribed_scored_and_expired(
@@ -136,7 +118,7 @@ def test_a_call_is_told_recorded_paused_stored_played_transcribed_scored_and_exp
     media = RecordingMedia.objects.get(recording=recording)
     assert media.state == "stored"
     with media.file.open("rb") as stored:
-        count, (caller_side, agent_side) = _channels(stored.read())
+        count, (caller_side, agent_side) = wav_channels(stored.read())
     assert count == 2 and caller_side != agent_side
     assert len(caller_side) == recording.duration_seconds * 8000 * 2
 
